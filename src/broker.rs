@@ -1,0 +1,652 @@
+//! The broker core: topics, partition logs, consumer groups and their offsets.
+//!
+//! Plain synchronous Rust with no clock of its own: every call that depends on time
+//! takes `now` in milliseconds, so a simulation can run it on virtual time and a
+//! network server on wall time.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use minikafka::broker::{Broker, NewRecord, TopicConfig, TopicPartition, JoinGroupRequest,
+//!     JoinOutcome, SyncAssignment, SyncOutcome, AssignorKind};
+//!
+//! let mut broker = Broker::new();
+//! broker.create_topic("orders", TopicConfig::new(2), 0)?;
+//! broker.append("orders", 0, NewRecord::new(0, Some(Bytes::from("k")), "hello"))?;
+//!
+//! // Reading is not consuming: the record stays, and any number of groups can read it.
+//! let fetched = broker.fetch("orders", 0, 0, 10, 1 << 20)?;
+//! assert_eq!(fetched.records[0].value().unwrap().as_ref(), b"hello");
+//!
+//! // A one-member group: join, let the broker run the range assignor, commit.
+//! let topics = vec!["orders".to_string()];
+//! let JoinOutcome::Joined(join) =
+//!     broker.join_group(JoinGroupRequest::consumer("billing", "app", &topics, "range"), 0)?
+//! else { unreachable!("a lone member completes the rebalance at once") };
+//! let SyncOutcome::Assigned(mine) = broker.sync_group(
+//!     "billing", &join.member_id, join.generation, SyncAssignment::Compute(AssignorKind::Range), 0)?
+//! else { unreachable!() };
+//! assert_eq!(mine.partitions.len(), 2);
+//! broker.commit_offsets("billing", &join.member_id, join.generation,
+//!     &[(TopicPartition::new("orders", 0), 1)], 0)?;
+//! assert_eq!(broker.lag("billing", &TopicPartition::new("orders", 0)), Some(0));
+//! # Ok::<(), minikafka::broker::BrokerError>(())
+//! ```
+
+mod assignor;
+mod error;
+mod event;
+mod group;
+mod partition;
+mod partitioner;
+mod record;
+mod topic;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+pub use assignor::{Assignment, AssignorKind, MemberSubscription, TopicPartition, assign};
+pub use error::{BrokerError, Result};
+pub use event::{Event, EventKind, EventLog, LeaveReason};
+pub use group::{
+    CommittedOffset, Group, GroupProtocol, GroupState, JoinGroupRequest, JoinOutcome, JoinResult,
+    JoinedMember, Member, MemberAssignment, SESSION_TIMEOUT_RANGE_MS, SyncOutcome,
+};
+pub use partition::{LogBounds, OffsetSpec, PartitionLog, RetentionPolicy};
+pub use partitioner::{KeyHasher, NullKeyStrategy, Partitioner, crc32, murmur2};
+pub use record::{Header, NewRecord, Record};
+pub use topic::{Topic, TopicConfig, validate_topic_name};
+
+use partition::out_of_range;
+
+/// How many events the broker keeps by default.
+pub const DEFAULT_EVENT_CAPACITY: usize = 2_000;
+
+/// Records and the log's bounds at the time of the fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchResult {
+    pub records: Vec<Record>,
+    pub log_start_offset: i64,
+    pub high_watermark: i64,
+}
+
+/// Whether an if-not-exists creation made the topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreateOutcome {
+    Created,
+    AlreadyExists,
+}
+
+/// What the member sends with SyncGroup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncAssignment {
+    /// A follower, or a leader with nothing to say: wait for the leader's assignment.
+    Follower,
+    /// A leader that ran the assignor itself (a real client): relay this.
+    Provided(BTreeMap<String, MemberAssignment>),
+    /// A leader asking the broker to run `AssignorKind` on the group's behalf (simulated members).
+    Compute(AssignorKind),
+}
+
+/// Where an offset reset moves a group's committed offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetSpec {
+    Earliest,
+    Latest,
+    /// A specific offset, clamped to the log's bounds.
+    ToOffset(i64),
+    /// The first offset at or after this timestamp (the high watermark if none).
+    ToTimestamp(i64),
+    /// Move the committed offset by N (negative rewinds), clamped to the log's bounds.
+    ShiftBy(i64),
+}
+
+impl std::fmt::Display for ResetSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResetSpec::Earliest => f.write_str("earliest"),
+            ResetSpec::Latest => f.write_str("latest"),
+            ResetSpec::ToOffset(o) => write!(f, "offset {o}"),
+            ResetSpec::ToTimestamp(t) => write!(f, "timestamp {t}"),
+            ResetSpec::ShiftBy(n) => write!(f, "shift by {n}"),
+        }
+    }
+}
+
+/// The in-process broker. See the module docs for an example.
+#[derive(Debug, Clone)]
+pub struct Broker {
+    topics: BTreeMap<String, Topic>,
+    groups: BTreeMap<String, Group>,
+    events: EventLog,
+    next_topic_id: u64,
+}
+
+impl Default for Broker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Broker {
+    pub fn new() -> Self {
+        Self::with_event_capacity(DEFAULT_EVENT_CAPACITY)
+    }
+
+    pub fn with_event_capacity(capacity: usize) -> Self {
+        Broker {
+            topics: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            events: EventLog::new(capacity),
+            next_topic_id: 1,
+        }
+    }
+
+    // ---- topics ----
+
+    /// Creates a topic; an existing name is [`BrokerError::TopicAlreadyExists`].
+    pub fn create_topic(&mut self, name: &str, config: TopicConfig, now: i64) -> Result<()> {
+        validate_topic_name(name)?;
+        if self.topics.contains_key(name) {
+            return Err(BrokerError::TopicAlreadyExists(name.to_string()));
+        }
+        if config.partitions == 0 {
+            return Err(BrokerError::InvalidPartitions {
+                topic: name.to_string(),
+                reason: "a topic needs at least one partition".to_string(),
+            });
+        }
+        let mut id = [0u8; 16];
+        id[..8].copy_from_slice(&self.next_topic_id.to_be_bytes());
+        id[8..].copy_from_slice(&u64::from(murmur2(name.as_bytes())).to_be_bytes());
+        self.next_topic_id += 1;
+        self.topics
+            .insert(name.to_string(), Topic::new(name.to_string(), id, config));
+        self.events.push(
+            now,
+            EventKind::TopicCreated {
+                topic: name.to_string(),
+                partitions: config.partitions,
+            },
+        );
+        Ok(())
+    }
+
+    /// Creates the topic unless it exists with an identical config; a different config is
+    /// a [`BrokerError::TopicConfigConflict`], never a silent success.
+    pub fn create_topic_if_not_exists(
+        &mut self,
+        name: &str,
+        config: TopicConfig,
+        now: i64,
+    ) -> Result<CreateOutcome> {
+        match self.topics.get(name) {
+            Some(t) if *t.config() == config => Ok(CreateOutcome::AlreadyExists),
+            Some(t) => Err(BrokerError::TopicConfigConflict {
+                topic: name.to_string(),
+                existing: t.config().to_string(),
+                requested: config.to_string(),
+            }),
+            None => self
+                .create_topic(name, config, now)
+                .map(|_| CreateOutcome::Created),
+        }
+    }
+
+    /// Deletes a topic, and every group's committed offsets for it.
+    pub fn delete_topic(&mut self, name: &str, now: i64) -> Result<()> {
+        self.topics
+            .remove(name)
+            .ok_or_else(|| BrokerError::UnknownTopic(name.to_string()))?;
+        for g in self.groups.values_mut() {
+            g.forget_topic(name);
+        }
+        self.events.push(
+            now,
+            EventKind::TopicDeleted {
+                topic: name.to_string(),
+            },
+        );
+        Ok(())
+    }
+
+    /// Grows a topic to `total` partitions. Partitions can never be removed.
+    pub fn add_partitions(&mut self, name: &str, total: u32, now: i64) -> Result<()> {
+        self.topic_mut(name)?.grow_to(total)?;
+        self.events.push(
+            now,
+            EventKind::PartitionsAdded {
+                topic: name.to_string(),
+                partitions: total,
+            },
+        );
+        Ok(())
+    }
+
+    pub fn set_retention(&mut self, name: &str, retention: RetentionPolicy) -> Result<()> {
+        self.topic_mut(name)?.set_retention(retention);
+        Ok(())
+    }
+
+    pub fn topic(&self, name: &str) -> Option<&Topic> {
+        self.topics.get(name)
+    }
+
+    /// Topics sorted by name.
+    pub fn topics(&self) -> impl ExactSizeIterator<Item = &Topic> {
+        self.topics.values()
+    }
+
+    fn topic_mut(&mut self, name: &str) -> Result<&mut Topic> {
+        self.topics
+            .get_mut(name)
+            .ok_or_else(|| BrokerError::UnknownTopic(name.to_string()))
+    }
+
+    /// The partition's log, for reading.
+    pub fn partition(&self, topic: &str, partition: u32) -> Result<&PartitionLog> {
+        let t = self
+            .topics
+            .get(topic)
+            .ok_or_else(|| BrokerError::UnknownTopic(topic.to_string()))?;
+        t.partition(partition)
+            .ok_or_else(|| BrokerError::UnknownPartition {
+                topic: topic.to_string(),
+                partition,
+            })
+    }
+
+    // ---- produce and fetch ----
+
+    /// Appends one record and returns its offset.
+    pub fn append(&mut self, topic: &str, partition: u32, record: NewRecord) -> Result<i64> {
+        Ok(self
+            .topic_mut(topic)?
+            .partition_mut(partition)?
+            .append(record))
+    }
+
+    /// Appends records in order and returns the first one's offset.
+    pub fn append_batch<I: IntoIterator<Item = NewRecord>>(
+        &mut self,
+        topic: &str,
+        partition: u32,
+        records: I,
+    ) -> Result<i64> {
+        Ok(self
+            .topic_mut(topic)?
+            .partition_mut(partition)?
+            .append_batch(records))
+    }
+
+    /// Reads up to `max_records` records (and about `max_bytes`) from `offset`.
+    pub fn fetch(
+        &self,
+        topic: &str,
+        partition: u32,
+        offset: i64,
+        max_records: usize,
+        max_bytes: u64,
+    ) -> Result<FetchResult> {
+        let mut records = Vec::new();
+        let b = self.fetch_into(
+            topic,
+            partition,
+            offset,
+            max_records,
+            max_bytes,
+            &mut records,
+        )?;
+        Ok(FetchResult {
+            records,
+            log_start_offset: b.log_start_offset,
+            high_watermark: b.high_watermark,
+        })
+    }
+
+    /// Like [`Broker::fetch`], appending into a caller's buffer so a hot loop can reuse it.
+    pub fn fetch_into(
+        &self,
+        topic: &str,
+        partition: u32,
+        offset: i64,
+        max_records: usize,
+        max_bytes: u64,
+        out: &mut Vec<Record>,
+    ) -> Result<LogBounds> {
+        self.partition(topic, partition)?
+            .fetch_into(offset, max_records, max_bytes, out)
+            .map_err(|b| out_of_range(topic, partition, offset, b))
+    }
+
+    /// Kafka's ListOffsets: earliest, latest, or the first offset at or after a timestamp.
+    pub fn list_offset(
+        &self,
+        topic: &str,
+        partition: u32,
+        spec: OffsetSpec,
+    ) -> Result<Option<i64>> {
+        Ok(self.partition(topic, partition)?.list_offset(spec))
+    }
+
+    /// Applies every topic's retention at `now`; returns the number of records deleted.
+    pub fn enforce_retention(&mut self, now: i64) -> u64 {
+        let mut total = 0;
+        for topic in self.topics.values_mut() {
+            let policy = topic.config().retention;
+            if policy == RetentionPolicy::default() {
+                continue;
+            }
+            let name = topic.name().to_string();
+            for (p, log) in topic.partitions_mut().iter_mut().enumerate() {
+                let removed = log.enforce_retention(&policy, now);
+                if removed > 0 {
+                    total += removed;
+                    self.events.push(
+                        now,
+                        EventKind::RetentionDeleted {
+                            topic: name.clone(),
+                            partition: p as u32,
+                            records: removed,
+                            log_start_offset: log.log_start_offset(),
+                        },
+                    );
+                }
+            }
+        }
+        total
+    }
+
+    // ---- groups ----
+
+    fn group_mut(&mut self, group: &str) -> Result<&mut Group> {
+        self.groups
+            .get_mut(group)
+            .ok_or_else(|| BrokerError::UnknownGroup(group.to_string()))
+    }
+
+    pub fn group(&self, name: &str) -> Option<&Group> {
+        self.groups.get(name)
+    }
+
+    /// Groups sorted by name.
+    pub fn groups(&self) -> impl ExactSizeIterator<Item = &Group> {
+        self.groups.values()
+    }
+
+    /// Joins (or rejoins) a group, creating it on first use.
+    pub fn join_group(&mut self, req: JoinGroupRequest, now: i64) -> Result<JoinOutcome> {
+        if req.group.is_empty() {
+            return Err(BrokerError::InvalidGroupId(req.group));
+        }
+        let group = self
+            .groups
+            .entry(req.group.clone())
+            .or_insert_with(|| Group::new(&req.group));
+        group.join(req, now, &mut self.events)
+    }
+
+    /// The join result for a member whose join was pending, once the rebalance completes.
+    pub fn poll_join(&mut self, group: &str, member: &str) -> Option<JoinResult> {
+        self.groups.get_mut(group)?.poll_join(member)
+    }
+
+    /// SyncGroup. The leader's call completes the rebalance; followers may get `Pending`.
+    pub fn sync_group(
+        &mut self,
+        group: &str,
+        member: &str,
+        generation: i32,
+        assignment: SyncAssignment,
+        now: i64,
+    ) -> Result<SyncOutcome> {
+        let assignments = match assignment {
+            SyncAssignment::Follower => None,
+            SyncAssignment::Provided(map) => Some(map),
+            SyncAssignment::Compute(kind) => {
+                let g = self
+                    .groups
+                    .get(group)
+                    .ok_or_else(|| BrokerError::UnknownGroup(group.to_string()))?;
+                let computed = self.compute_assignment(g, kind);
+                Some(
+                    computed
+                        .into_iter()
+                        .map(|(m, partitions)| {
+                            (
+                                m,
+                                MemberAssignment {
+                                    partitions,
+                                    raw: bytes::Bytes::new(),
+                                },
+                            )
+                        })
+                        .collect(),
+                )
+            }
+        };
+        let events = &mut self.events;
+        self.groups
+            .get_mut(group)
+            .ok_or_else(|| BrokerError::UnknownGroup(group.to_string()))?
+            .sync(member, generation, assignments, now, events)
+    }
+
+    /// Runs `kind` over the group's current members and subscriptions.
+    pub fn compute_assignment(&self, group: &Group, kind: AssignorKind) -> Assignment {
+        let subs: Vec<MemberSubscription<'_>> = group
+            .members()
+            .map(|m| MemberSubscription {
+                member_id: m.id(),
+                topics: m.topics(),
+                owned: m.assignment(),
+            })
+            .collect();
+        let partitions: BTreeMap<String, u32> = group
+            .members()
+            .flat_map(|m| m.topics().iter())
+            .filter_map(|t| {
+                self.topics
+                    .get(t)
+                    .map(|topic| (t.clone(), topic.partition_count()))
+            })
+            .collect();
+        assign(kind, &subs, &partitions)
+    }
+
+    /// The member's assignment once the leader has synced.
+    pub fn poll_sync(
+        &self,
+        group: &str,
+        member: &str,
+        generation: i32,
+    ) -> Option<Result<MemberAssignment>> {
+        match self.groups.get(group) {
+            Some(g) => g.poll_sync(member, generation),
+            None => Some(Err(BrokerError::UnknownGroup(group.to_string()))),
+        }
+    }
+
+    /// Records a heartbeat. `RebalanceInProgress` tells the member to rejoin.
+    pub fn heartbeat(
+        &mut self,
+        group: &str,
+        member: &str,
+        generation: i32,
+        now: i64,
+    ) -> Result<()> {
+        self.group_mut(group)?.heartbeat(member, generation, now)
+    }
+
+    /// A graceful leave: the group rebalances at once, without waiting for a session timeout.
+    pub fn leave_group(&mut self, group: &str, member: &str, now: i64) -> Result<()> {
+        let events = &mut self.events;
+        self.groups
+            .get_mut(group)
+            .ok_or_else(|| BrokerError::UnknownGroup(group.to_string()))?
+            .leave(member, now, events)
+    }
+
+    /// Advances group timers to `now`: expels members whose session lapsed and completes
+    /// rebalances whose timeout passed.
+    pub fn tick(&mut self, now: i64) {
+        for g in self.groups.values_mut() {
+            g.tick(now, &mut self.events);
+        }
+    }
+
+    /// Commits offsets for a group member. All are checked before any is stored: the member
+    /// and generation must be current, each partition must exist, and each offset must lie
+    /// in `0..=high_watermark`.
+    pub fn commit_offsets(
+        &mut self,
+        group: &str,
+        member: &str,
+        generation: i32,
+        offsets: &[(TopicPartition, i64)],
+        now: i64,
+    ) -> Result<()> {
+        if group.is_empty() {
+            return Err(BrokerError::InvalidGroupId(group.to_string()));
+        }
+        match self.groups.get(group) {
+            Some(g) => g.check_commit(member, generation)?,
+            None if member.is_empty() && generation < 0 => {}
+            None => return Err(BrokerError::UnknownGroup(group.to_string())),
+        }
+        for (tp, offset) in offsets {
+            let hw = self.partition(&tp.topic, tp.partition)?.high_watermark();
+            if *offset < 0 || *offset > hw {
+                let log = self.partition(&tp.topic, tp.partition)?;
+                return Err(out_of_range(&tp.topic, tp.partition, *offset, log.bounds()));
+            }
+        }
+        let g = self
+            .groups
+            .entry(group.to_string())
+            .or_insert_with(|| Group::new(group));
+        for (tp, offset) in offsets {
+            g.store_offset(tp.clone(), *offset, None, now);
+        }
+        Ok(())
+    }
+
+    /// The group's committed offset for a partition, if any.
+    pub fn committed_offset(&self, group: &str, tp: &TopicPartition) -> Option<i64> {
+        self.groups.get(group)?.committed(tp)
+    }
+
+    /// `high_watermark - committed`, or `None` before the group's first commit there.
+    pub fn lag(&self, group: &str, tp: &TopicPartition) -> Option<i64> {
+        let committed = self.committed_offset(group, tp)?;
+        let hw = self
+            .partition(&tp.topic, tp.partition)
+            .ok()?
+            .high_watermark();
+        Some(hw - committed)
+    }
+
+    /// Moves the group's committed offsets on every partition of `topics`. Refused with
+    /// [`BrokerError::GroupNotEmpty`] while the group has members, as Kafka does.
+    pub fn reset_offsets(
+        &mut self,
+        group: &str,
+        topics: &[String],
+        spec: ResetSpec,
+        now: i64,
+    ) -> Result<Vec<(TopicPartition, i64)>> {
+        if let Some(g) = self.groups.get(group)
+            && !g.is_empty()
+        {
+            return Err(BrokerError::GroupNotEmpty {
+                group: group.to_string(),
+                members: g.members().len(),
+            });
+        }
+        let mut targets = Vec::new();
+        for topic in topics {
+            let t = self
+                .topics
+                .get(topic)
+                .ok_or_else(|| BrokerError::UnknownTopic(topic.clone()))?;
+            for (p, log) in t.partitions().iter().enumerate() {
+                let tp = TopicPartition::new(topic.clone(), p as u32);
+                let (start, hw) = (log.log_start_offset(), log.high_watermark());
+                let target = match spec {
+                    ResetSpec::Earliest => start,
+                    ResetSpec::Latest => hw,
+                    ResetSpec::ToOffset(o) => o.clamp(start, hw),
+                    ResetSpec::ToTimestamp(ts) => {
+                        log.list_offset(OffsetSpec::Timestamp(ts)).unwrap_or(hw)
+                    }
+                    ResetSpec::ShiftBy(n) => {
+                        let current = self.committed_offset(group, &tp).unwrap_or(start);
+                        current.saturating_add(n).clamp(start, hw)
+                    }
+                };
+                targets.push((tp, target));
+            }
+        }
+        let g = self
+            .groups
+            .entry(group.to_string())
+            .or_insert_with(|| Group::new(group));
+        for (tp, offset) in &targets {
+            g.store_offset(tp.clone(), *offset, None, now);
+        }
+        self.events.push(
+            now,
+            EventKind::OffsetsReset {
+                group: group.to_string(),
+                to: spec.to_string(),
+                partitions: targets.iter().map(|(tp, _)| tp.clone()).collect(),
+            },
+        );
+        Ok(targets)
+    }
+
+    /// Deletes an empty group and its offsets.
+    pub fn delete_group(&mut self, group: &str, now: i64) -> Result<()> {
+        let g = self.group_mut(group)?;
+        if !g.is_empty() {
+            return Err(BrokerError::GroupNotEmpty {
+                group: group.to_string(),
+                members: g.members().len(),
+            });
+        }
+        g.mark_dead();
+        self.groups.remove(group);
+        self.events.push(
+            now,
+            EventKind::GroupDeleted {
+                group: group.to_string(),
+            },
+        );
+        Ok(())
+    }
+
+    /// What happened recently, oldest first.
+    pub fn events(&self) -> &EventLog {
+        &self.events
+    }
+}
+
+/// A broker shared between threads: readers (the UI, fetches) run side by side, writers
+/// (appends, group changes) one at a time.
+#[derive(Debug, Clone, Default)]
+pub struct SharedBroker(Arc<RwLock<Broker>>);
+
+impl SharedBroker {
+    pub fn new(broker: Broker) -> Self {
+        SharedBroker(Arc::new(RwLock::new(broker)))
+    }
+
+    /// A read guard. A panic while another thread held the lock does not poison readers:
+    /// the broker's state is only changed through methods that keep it consistent.
+    pub fn read(&self) -> RwLockReadGuard<'_, Broker> {
+        self.0.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn write(&self) -> RwLockWriteGuard<'_, Broker> {
+        self.0.write().unwrap_or_else(|e| e.into_inner())
+    }
+}

@@ -1,0 +1,406 @@
+//! One partition's append-only log: dense offsets, fetch, offset lookup and prefix-only retention.
+
+use std::collections::VecDeque;
+
+use super::error::{BrokerError, Result};
+use super::record::{NewRecord, Record};
+
+/// Limits that decide when records leave a partition. Every limit is per partition,
+/// as in Kafka; `None` means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct RetentionPolicy {
+    /// Records older than this (by timestamp) are deleted.
+    pub ms: Option<i64>,
+    /// Oldest records are deleted while the log holds more payload bytes than this.
+    pub bytes: Option<u64>,
+    /// Oldest records are deleted while the log holds more records than this.
+    pub records: Option<u64>,
+}
+
+/// Where to look up an offset, as in Kafka's ListOffsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OffsetSpec {
+    /// The log start offset (Kafka's timestamp −2).
+    Earliest,
+    /// The high watermark (Kafka's timestamp −1).
+    Latest,
+    /// The first offset whose timestamp is at or after this time; `None` if there is none.
+    Timestamp(i64),
+}
+
+/// What a fetch returns besides the records: the bounds of the log at that moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogBounds {
+    pub log_start_offset: i64,
+    pub high_watermark: i64,
+}
+
+/// A partition's log. Records live in a `VecDeque` so that retention pops a prefix
+/// in time proportional to what it removes, and offset lookup is index arithmetic.
+#[derive(Debug, Clone, Default)]
+pub struct PartitionLog {
+    records: VecDeque<Record>,
+    log_start_offset: i64,
+    size_bytes: u64,
+    /// Whether timestamps never decreased, so a timestamp lookup may binary-search.
+    timestamps_monotonic: bool,
+    appended_total: u64,
+    deleted_total: u64,
+}
+
+impl PartitionLog {
+    pub fn new() -> Self {
+        PartitionLog {
+            timestamps_monotonic: true,
+            ..Default::default()
+        }
+    }
+
+    /// The first offset still in the log.
+    pub fn log_start_offset(&self) -> i64 {
+        self.log_start_offset
+    }
+    /// The offset the next record will get. With one replica this is also the log end offset.
+    pub fn high_watermark(&self) -> i64 {
+        self.log_start_offset + self.records.len() as i64
+    }
+    pub fn bounds(&self) -> LogBounds {
+        LogBounds {
+            log_start_offset: self.log_start_offset,
+            high_watermark: self.high_watermark(),
+        }
+    }
+    /// Records currently held.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+    /// Payload bytes currently held.
+    pub fn size_bytes(&self) -> u64 {
+        self.size_bytes
+    }
+    /// Records ever appended.
+    pub fn appended_total(&self) -> u64 {
+        self.appended_total
+    }
+    /// Records ever deleted by retention.
+    pub fn deleted_total(&self) -> u64 {
+        self.deleted_total
+    }
+
+    /// Appends one record and returns its offset.
+    pub fn append(&mut self, record: NewRecord) -> i64 {
+        let offset = self.high_watermark();
+        if let Some(last) = self.records.back()
+            && record.timestamp_ms < last.timestamp_ms()
+        {
+            self.timestamps_monotonic = false;
+        }
+        let record = Record::from_new(offset, record);
+        self.size_bytes += u64::from(record.size_bytes());
+        self.records.push_back(record);
+        self.appended_total += 1;
+        offset
+    }
+
+    /// Appends records in order and returns the base offset (the first record's offset).
+    pub fn append_batch<I: IntoIterator<Item = NewRecord>>(&mut self, records: I) -> i64 {
+        let base = self.high_watermark();
+        let iter = records.into_iter();
+        self.records.reserve(iter.size_hint().0);
+        for r in iter {
+            self.append(r);
+        }
+        base
+    }
+
+    fn check_fetch_offset(&self, offset: i64) -> std::result::Result<usize, LogBounds> {
+        let bounds = self.bounds();
+        if offset < bounds.log_start_offset || offset > bounds.high_watermark {
+            return Err(bounds);
+        }
+        Ok((offset - self.log_start_offset) as usize)
+    }
+
+    /// Reads records from `offset` into `out` (which is not cleared): at most `max_records`, and
+    /// no more than `max_bytes` of payload, except that the first record is always returned
+    /// so a consumer can make progress past a large record, as Kafka does.
+    ///
+    /// Fetching at the high watermark returns nothing; outside `log_start..=high_watermark`
+    /// it is an [`BrokerError::OffsetOutOfRange`], reported with `topic`/`partition` by the caller.
+    pub fn fetch_into(
+        &self,
+        offset: i64,
+        max_records: usize,
+        max_bytes: u64,
+        out: &mut Vec<Record>,
+    ) -> std::result::Result<LogBounds, LogBounds> {
+        let start = self.check_fetch_offset(offset)?;
+        let end = start.saturating_add(max_records).min(self.records.len());
+        let mut bytes = 0u64;
+        out.reserve(end - start);
+        for r in self.records.range(start..end) {
+            let size = u64::from(r.size_bytes());
+            if bytes + size > max_bytes && bytes > 0 {
+                break;
+            }
+            bytes += size;
+            out.push(r.clone());
+        }
+        Ok(self.bounds())
+    }
+
+    /// Iterates over records from `offset` up to the high watermark without copying anything.
+    pub fn iter_from(&self, offset: i64) -> impl Iterator<Item = &Record> {
+        let start = (offset.max(self.log_start_offset) - self.log_start_offset) as usize;
+        self.records.range(start.min(self.records.len())..)
+    }
+
+    /// The newest `n` records, oldest first: what a partition strip draws.
+    pub fn tail(&self, n: usize) -> impl DoubleEndedIterator<Item = &Record> {
+        let start = self.records.len().saturating_sub(n);
+        self.records.range(start..)
+    }
+
+    /// The record at `offset`, if it is still in the log.
+    pub fn get(&self, offset: i64) -> Option<&Record> {
+        if offset < self.log_start_offset {
+            return None;
+        }
+        self.records.get((offset - self.log_start_offset) as usize)
+    }
+
+    /// Kafka's ListOffsets for this partition.
+    pub fn list_offset(&self, spec: OffsetSpec) -> Option<i64> {
+        match spec {
+            OffsetSpec::Earliest => Some(self.log_start_offset),
+            OffsetSpec::Latest => Some(self.high_watermark()),
+            OffsetSpec::Timestamp(ts) => {
+                let idx = if self.timestamps_monotonic {
+                    self.records.partition_point(|r| r.timestamp_ms() < ts)
+                } else {
+                    self.records
+                        .iter()
+                        .position(|r| r.timestamp_ms() >= ts)
+                        .unwrap_or(self.records.len())
+                };
+                (idx < self.records.len()).then(|| self.log_start_offset + idx as i64)
+            }
+        }
+    }
+
+    /// Deletes the oldest records that break `policy` at time `now_ms`, returning how many.
+    ///
+    /// Only a prefix is ever removed, so the log start only moves forward; the work done is
+    /// proportional to the number of records removed, never to the length of the log.
+    pub fn enforce_retention(&mut self, policy: &RetentionPolicy, now_ms: i64) -> u64 {
+        let mut removed = 0u64;
+        while let Some(front) = self.records.front() {
+            let too_old = policy
+                .ms
+                .is_some_and(|ms| front.timestamp_ms() < now_ms.saturating_sub(ms));
+            let too_many = policy
+                .records
+                .is_some_and(|max| self.records.len() as u64 > max);
+            let too_big = policy.bytes.is_some_and(|max| self.size_bytes > max);
+            if !(too_old || too_many || too_big) {
+                break;
+            }
+            let front = self.records.pop_front().expect("front exists");
+            self.size_bytes -= u64::from(front.size_bytes());
+            self.log_start_offset += 1;
+            removed += 1;
+        }
+        if self.records.is_empty() {
+            self.timestamps_monotonic = true;
+        }
+        self.deleted_total += removed;
+        removed
+    }
+
+    /// Deletes every record before `offset` (Kafka's DeleteRecords); returns how many.
+    pub fn delete_before(&mut self, offset: i64) -> Result<u64, LogBounds> {
+        if offset < self.log_start_offset || offset > self.high_watermark() {
+            return Err(self.bounds());
+        }
+        let n = (offset - self.log_start_offset) as u64;
+        for _ in 0..n {
+            let r = self.records.pop_front().expect("within bounds");
+            self.size_bytes -= u64::from(r.size_bytes());
+        }
+        self.log_start_offset = offset;
+        self.deleted_total += n;
+        Ok(n)
+    }
+}
+
+/// Turns a [`LogBounds`] rejection into the typed error, naming the partition.
+pub(crate) fn out_of_range(topic: &str, partition: u32, offset: i64, b: LogBounds) -> BrokerError {
+    BrokerError::OffsetOutOfRange {
+        topic: topic.to_string(),
+        partition,
+        offset,
+        log_start_offset: b.log_start_offset,
+        high_watermark: b.high_watermark,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    fn rec(ts: i64, len: usize) -> NewRecord {
+        NewRecord::new(ts, None, Bytes::from(vec![0u8; len]))
+    }
+
+    fn log_with(n: i64) -> PartitionLog {
+        let mut log = PartitionLog::new();
+        for i in 0..n {
+            log.append(rec(i * 10, 10));
+        }
+        log
+    }
+
+    #[test]
+    fn offsets_are_dense_from_zero() {
+        let mut log = PartitionLog::new();
+        assert_eq!(log.append(rec(0, 1)), 0);
+        assert_eq!(log.append(rec(0, 1)), 1);
+        assert_eq!(log.append_batch(vec![rec(0, 1), rec(0, 1), rec(0, 1)]), 2);
+        assert_eq!(log.high_watermark(), 5);
+        let offsets: Vec<i64> = log.iter_from(0).map(Record::offset).collect();
+        assert_eq!(offsets, vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn fetch_limits_records_and_bytes() {
+        let log = log_with(10);
+        let mut out = Vec::new();
+        log.fetch_into(2, 3, u64::MAX, &mut out).unwrap();
+        assert_eq!(
+            out.iter().map(Record::offset).collect::<Vec<_>>(),
+            [2, 3, 4]
+        );
+        out.clear();
+        log.fetch_into(0, 100, 25, &mut out).unwrap();
+        assert_eq!(out.len(), 2, "two 10-byte records fit in 25 bytes");
+        out.clear();
+        log.fetch_into(0, 100, 1, &mut out).unwrap();
+        assert_eq!(
+            out.len(),
+            1,
+            "the first record is returned even when larger than max_bytes"
+        );
+    }
+
+    #[test]
+    fn fetch_at_high_watermark_is_empty_and_beyond_is_out_of_range() {
+        let mut log = log_with(5);
+        let mut out = Vec::new();
+        assert!(log.fetch_into(5, 10, u64::MAX, &mut out).is_ok());
+        assert!(out.is_empty());
+        assert!(log.fetch_into(6, 10, u64::MAX, &mut out).is_err());
+        log.enforce_retention(
+            &RetentionPolicy {
+                records: Some(2),
+                ..Default::default()
+            },
+            0,
+        );
+        let err = log.fetch_into(0, 10, u64::MAX, &mut out).unwrap_err();
+        assert_eq!(err.log_start_offset, 3);
+    }
+
+    #[test]
+    fn list_offsets() {
+        let log = log_with(10); // timestamps 0, 10, ..., 90
+        assert_eq!(log.list_offset(OffsetSpec::Earliest), Some(0));
+        assert_eq!(log.list_offset(OffsetSpec::Latest), Some(10));
+        assert_eq!(log.list_offset(OffsetSpec::Timestamp(35)), Some(4));
+        assert_eq!(log.list_offset(OffsetSpec::Timestamp(40)), Some(4));
+        assert_eq!(log.list_offset(OffsetSpec::Timestamp(-5)), Some(0));
+        assert_eq!(log.list_offset(OffsetSpec::Timestamp(91)), None);
+    }
+
+    #[test]
+    fn list_offsets_by_timestamp_with_unordered_timestamps() {
+        let mut log = PartitionLog::new();
+        for ts in [50, 10, 70, 20] {
+            log.append(rec(ts, 1));
+        }
+        assert_eq!(log.list_offset(OffsetSpec::Timestamp(60)), Some(2));
+        assert_eq!(log.list_offset(OffsetSpec::Timestamp(15)), Some(0));
+    }
+
+    #[test]
+    fn retention_by_time_removes_a_prefix() {
+        let mut log = log_with(10);
+        let policy = RetentionPolicy {
+            ms: Some(50),
+            ..Default::default()
+        };
+        // At t=100 records with timestamp < 50 go: offsets 0..=4.
+        assert_eq!(log.enforce_retention(&policy, 100), 5);
+        assert_eq!(log.log_start_offset(), 5);
+        assert_eq!(log.high_watermark(), 10);
+        assert_eq!(log.deleted_total(), 5);
+    }
+
+    #[test]
+    fn retention_by_time_stops_at_the_first_young_record() {
+        let mut log = PartitionLog::new();
+        for ts in [0, 100, 0] {
+            log.append(rec(ts, 1));
+        }
+        let policy = RetentionPolicy {
+            ms: Some(10),
+            ..Default::default()
+        };
+        assert_eq!(log.enforce_retention(&policy, 105), 1, "prefix only");
+        assert_eq!(log.log_start_offset(), 1);
+    }
+
+    #[test]
+    fn retention_by_bytes_and_records() {
+        let mut log = log_with(10); // 10 bytes each
+        let by_bytes = RetentionPolicy {
+            bytes: Some(35),
+            ..Default::default()
+        };
+        assert_eq!(log.enforce_retention(&by_bytes, 0), 7);
+        assert_eq!(log.size_bytes(), 30);
+        let by_records = RetentionPolicy {
+            records: Some(1),
+            ..Default::default()
+        };
+        assert_eq!(log.enforce_retention(&by_records, 0), 2);
+        assert_eq!(log.len(), 1);
+        assert_eq!(log.log_start_offset(), 9);
+        assert_eq!(
+            log.append(rec(0, 1)),
+            10,
+            "offsets continue after retention"
+        );
+    }
+
+    #[test]
+    fn delete_before_moves_log_start() {
+        let mut log = log_with(10);
+        assert_eq!(log.delete_before(4), Ok(4));
+        assert_eq!(log.log_start_offset(), 4);
+        assert!(log.delete_before(2).is_err());
+        assert!(log.delete_before(11).is_err());
+    }
+
+    #[test]
+    fn tail_and_get() {
+        let log = log_with(10);
+        let tail: Vec<i64> = log.tail(3).map(Record::offset).collect();
+        assert_eq!(tail, vec![7, 8, 9]);
+        assert_eq!(log.get(9).map(Record::offset), Some(9));
+        assert!(log.get(10).is_none());
+    }
+}

@@ -1,0 +1,4 @@
+//! `minikafka`: a small Kafka-like broker, a deterministic simulation of producers and
+//! consumer groups around it, and the pieces of a terminal UI that shows them.
+
+pub mod broker;
