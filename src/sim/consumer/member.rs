@@ -226,6 +226,7 @@ impl MemberSim {
         self.batch.clear();
         self.batch_next = 0;
         self.credit = 0.0;
+        self.since_commit = 0;
     }
 
     fn join(&mut self, env: &mut Env<'_>) {
@@ -345,7 +346,9 @@ impl MemberSim {
         }
         self.owned.sort_by_key(|o| o.part);
         self.state = MemberState::Active;
-        self.next_heartbeat_ms = env.now + Self::heartbeat_interval(env.spec);
+        // Heartbeat straight away: the session clock has run since the join request, and
+        // a join that waited for a crashed member to expire may have used most of it.
+        self.next_heartbeat_ms = env.now;
         if env.spec.assignor.is_cooperative() && !revoked.is_empty() {
             self.must_join = true;
         }
