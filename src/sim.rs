@@ -199,6 +199,7 @@ impl Simulation {
     pub fn seed(&self) -> u64 {
         self.seed
     }
+    /// The scenario it runs: names, description, topics, timeline.
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
     }
@@ -214,9 +215,11 @@ impl Simulation {
     pub fn groups(&self) -> &[GroupSim] {
         &self.groups
     }
+    /// A simulated group by name.
     pub fn group(&self, name: &str) -> Option<&GroupSim> {
         self.groups.iter().find(|g| g.name() == name)
     }
+    /// Rates and lag history for the charts.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
     }
@@ -233,6 +236,7 @@ impl Simulation {
     pub fn captions(&self) -> impl DoubleEndedIterator<Item = &FiredBeat> {
         self.timeline.fired()
     }
+    /// The next timeline beat still to fire.
     pub fn next_beat(&self) -> Option<&Beat> {
         self.timeline.next_beat()
     }
@@ -243,6 +247,7 @@ impl Simulation {
             self.timeline.held = false;
         }
     }
+    /// Whether presenter mode is holding at a beat now.
     pub fn held_at_beat(&self) -> bool {
         self.timeline.held
     }
@@ -294,6 +299,7 @@ impl Simulation {
             rate: spec.rate,
             keys: spec.keys,
             key_count: spec.key_count,
+            zipf_s: spec.zipf_s,
             partitioner: spec.partitioner,
             produced: 0,
             active: true,

@@ -38,6 +38,7 @@ impl GroupSim {
         }
     }
 
+    /// The group id.
     pub fn name(&self) -> &str {
         &self.spec.name
     }
@@ -83,6 +84,7 @@ impl GroupSim {
             .find(|t| &t.tp == tp)
             .map_or(0, |t| t.lost)
     }
+    /// Whether the members are paused (heartbeating, not polling).
     pub fn paused(&self) -> bool {
         self.paused
     }

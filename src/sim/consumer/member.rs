@@ -32,6 +32,7 @@ pub enum MemberState {
 }
 
 impl MemberState {
+    /// A lowercase word for the state, for display.
     pub fn label(self) -> &'static str {
         match self {
             MemberState::Joining => "joining",
@@ -120,6 +121,7 @@ impl MemberSim {
     pub fn member_id(&self) -> Option<&str> {
         self.member_id.as_deref()
     }
+    /// Where the member stands in the group protocol.
     pub fn state(&self) -> MemberState {
         self.state
     }
