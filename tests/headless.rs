@@ -172,7 +172,11 @@ fn malformed_file_exits_2_naming_file_line_and_field() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains(&format!("{}:7:", path.display())), "{err}");
-    assert!(err.contains("producers[0].rat"), "{err}");
+    assert_eq!(
+        err.matches("producers[0].rat").count(),
+        1,
+        "said once: {err}"
+    );
     assert!(stdout(&o).is_empty());
 }
 
