@@ -5,7 +5,7 @@
 //! 1000/s, so a record is processed in the tick that appends it unless a test says otherwise.
 
 use minikafka::broker::{EventKind, GroupState, LeaveReason, ResetSpec, TopicPartition};
-use minikafka::sim::{Command, Scenario, Simulation};
+use minikafka::sim::{Command, MemberState, Scenario, Simulation};
 
 fn sim(toml: &str) -> Simulation {
     Simulation::new(Scenario::parse(toml, "test.toml").unwrap(), Some(1)).unwrap()
@@ -423,4 +423,56 @@ fn idle_members_own_nothing() {
         .filter(|m| !m.assignment.is_empty())
         .count();
     assert_eq!((r.groups[0].members.len(), owners), (3, 1));
+}
+
+#[test]
+fn eager_members_drop_everything_while_rebalancing_and_cooperative_ones_keep_theirs() {
+    for (assignor, cooperative) in [("range", false), ("cooperative-sticky", true)] {
+        let toml = format!(
+            "name = \"x\"\n[[topics]]\nname = \"t\"\npartitions = 4\n[[producers]]\ntopic = \"t\"\nrate = 400.0\n\
+             [[groups]]\nname = \"g\"\ntopics = [\"t\"]\nconsumers = 2\nprocess_rate = 1000.0\nassignor = \"{assignor}\"\n"
+        );
+        let mut s = sim(&toml);
+        run_to(&mut s, 10_000);
+        s.apply(Command::AddConsumer { group: "g".into() }).unwrap();
+        let mut kept_while_rejoining = false;
+        while s.now_ms() < 14_000 {
+            s.step(10);
+            for m in s.group("g").unwrap().members() {
+                if m.state() != MemberState::Active && m.owned_count() > 0 {
+                    assert!(
+                        cooperative,
+                        "{assignor}: {} kept partitions while rejoining",
+                        m.client_id()
+                    );
+                    kept_while_rejoining = true;
+                }
+            }
+        }
+        assert_eq!(kept_while_rejoining, cooperative, "{assignor}");
+    }
+}
+
+#[test]
+fn a_simulation_can_share_a_broker() {
+    use minikafka::broker::{Broker, SharedBroker, TopicConfig};
+    let broker = SharedBroker::new(Broker::new());
+    broker
+        .write()
+        .create_topic("t", TopicConfig::new(1), 0)
+        .unwrap();
+    let scenario = Scenario::parse(&with_group(""), "x.toml").unwrap();
+    let mut s = Simulation::with_broker(scenario.clone(), Some(1), broker.clone()).unwrap();
+    run_to(&mut s, 1_000);
+    assert_eq!(
+        broker.read().partition("t", 0).unwrap().high_watermark(),
+        10
+    );
+    // A topic that exists with another configuration is a conflict, not a silent reuse.
+    let other = SharedBroker::new(Broker::new());
+    other
+        .write()
+        .create_topic("t", TopicConfig::new(3), 0)
+        .unwrap();
+    assert!(Simulation::with_broker(scenario, Some(1), other).is_err());
 }

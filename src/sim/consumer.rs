@@ -220,6 +220,10 @@ impl GroupSim {
                 },
             ));
         }
+        if let Some(t) = self.spec.topics.iter().find(|t| broker.topic(t).is_none()) {
+            // Checked before anyone leaves, so a refused reset changes nothing.
+            return Err(SimError::UnknownTopic(t.clone()));
+        }
         let n = self.members.len();
         let mut env = Self::env(&self.spec, &mut self.tracks, broker, now);
         for m in &mut self.members {
