@@ -247,7 +247,8 @@ impl Scenario {
     }
 
     /// Reads a user's scenario file.
-    pub fn from_path(path: &std::path::Path) -> Result<Scenario, SimError> {
+    pub fn from_path(path: impl AsRef<std::path::Path>) -> Result<Scenario, SimError> {
+        let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|reason| SimError::Io {
             path: path.display().to_string(),
             reason,
