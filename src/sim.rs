@@ -4,6 +4,11 @@
 //! nothing here reads a wall clock. Randomness comes from one seed, split into a stream per
 //! actor, so the same scenario and seed always produce the same run.
 //!
+//! One tick, always in this order so that runs replay exactly: producers append (in
+//! creation order), each group's members act (groups and members in creation order), the
+//! broker's timers run (session expiry), then, once per simulated second, retention and the
+//! metrics sample. Timeline beats fire between ticks, once their time has come.
+//!
 //! ```
 //! use minikafka::sim::{Scenario, Simulation};
 //!
@@ -128,7 +133,7 @@ impl Simulation {
         if self.timeline.held {
             return;
         }
-        self.carry_ms += dt_ms;
+        self.carry_ms = self.carry_ms.saturating_add(dt_ms);
         loop {
             while self.timeline.is_due(self.now) {
                 if self.timeline.hold {

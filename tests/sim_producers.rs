@@ -441,3 +441,9 @@ fn metrics_sample_rates_and_stay_bounded() {
         minikafka::sim::HISTORY_CAPACITY
     );
 }
+
+#[test]
+fn a_simulation_can_move_to_another_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Simulation>();
+}
