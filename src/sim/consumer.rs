@@ -62,11 +62,14 @@ impl GroupSim {
     pub fn consumed(&self) -> u64 {
         self.tracks.iter().map(|t| t.consumed).sum()
     }
-    /// Records processed again after a crash or rebalance (see the tracking definitions).
+    /// Records processed at an offset the group had already processed since its last
+    /// offset reset: work done but not committed before a crash or a rebalance, which the
+    /// partition's next owner repeats from the committed offset.
     pub fn duplicates(&self) -> u64 {
         self.tracks.iter().map(|t| t.duplicates).sum()
     }
-    /// Records deleted by retention before the group fetched them.
+    /// Records deleted by retention before any member of the group fetched them, counted
+    /// from when the group first read each partition.
     pub fn lost(&self) -> u64 {
         self.tracks.iter().map(|t| t.lost).sum()
     }
