@@ -9,6 +9,7 @@ use crate::broker::{
     Broker, BrokerError, JoinGroupRequest, JoinOutcome, JoinResult, SyncAssignment, SyncOutcome,
     TopicPartition,
 };
+use bytes::Bytes;
 
 use super::super::scenario::{AutoOffsetReset, CommitPolicy, GroupSpec};
 use super::tracking::PartTrack;
@@ -241,6 +242,16 @@ impl MemberSim {
             env.spec.assignor.protocol_name(),
         );
         req.member_id = self.member_id.clone();
+        // Like a real consumer's subscription, the metadata names what the member owns. A
+        // cooperative member that gave partitions up rejoins with a smaller list, and that
+        // change is what makes the broker start the follow-up rebalance rather than hand
+        // back the current generation.
+        let owned: Vec<String> = self
+            .owned
+            .iter()
+            .map(|o| env.tracks[o.part].tp.to_string())
+            .collect();
+        req.protocols[0].metadata = Bytes::from(owned.join(","));
         req.session_timeout_ms = env.spec.session_timeout_ms;
         req.rebalance_timeout_ms = req.rebalance_timeout_ms.max(env.spec.session_timeout_ms);
         match env.broker.join_group(req, env.now) {
