@@ -90,35 +90,36 @@ impl Widget for Groups<'_> {
                     (true, true) => t.selected,
                     _ => t.group(g.slot),
                 };
-                let mut x = put(lines.buf, x, y, max_x, &m.id, style);
+                let mut at = (put(lines.buf, x, y, max_x, &m.id, style), y);
                 for (topic, p) in &m.partitions {
-                    x = partition_cell(lines.buf, t, g, topic, *p, multi_topic, x, y, max_x);
+                    let cell = PartitionCell::new(g, topic, *p, multi_topic);
+                    match cell.draw(&mut lines, t, g.slot, at) {
+                        Some(next) => at = next,
+                        None => return,
+                    }
                 }
                 if m.partitions.is_empty() {
-                    put(lines.buf, x, y, max_x, "  (no partitions)", t.dim);
+                    put(lines.buf, at.0, at.1, max_x, "  (no partitions)", t.dim);
                 }
             }
             if has_unassigned(g) {
-                let Some((x, y, max_x)) = lines.next() else {
+                let Some((x, y, _)) = lines.next() else {
                     return;
                 };
-                let mut x = put(lines.buf, x, y, max_x, "  unassigned", t.warn);
+                let mut at = (
+                    put(lines.buf, x, y, inner.right(), "  unassigned", t.warn),
+                    y,
+                );
                 for o in g
                     .offsets
                     .iter()
                     .filter(|o| !is_assigned(g, &o.topic, o.partition))
                 {
-                    x = partition_cell(
-                        lines.buf,
-                        t,
-                        g,
-                        &o.topic,
-                        o.partition,
-                        multi_topic,
-                        x,
-                        y,
-                        max_x,
-                    );
+                    let cell = PartitionCell::new(g, &o.topic, o.partition, multi_topic);
+                    match cell.draw(&mut lines, t, g.slot, at) {
+                        Some(next) => at = next,
+                        None => return,
+                    }
                 }
             }
         }
@@ -154,15 +155,16 @@ fn group_header(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, selected: bool,
     let Some((x, y, max_x)) = lines.next() else {
         return;
     };
-    let letter = format!("{} ", group_letter(g.slot));
+    let letter = group_letter(g.slot).to_string();
     let x = put(lines.buf, x, y, max_x, &letter, t.group_marker(g.slot));
+    let x = put(lines.buf, x, y, max_x, " ", t.text);
     let name_style = if selected && focused {
         t.selected
     } else {
         t.group(g.slot).patch(t.title)
     };
-    let x = put(lines.buf, x, y, max_x, &format!(" {}", g.name), name_style);
-    let x = put(lines.buf, x, y, max_x, "  ", t.text);
+    let x = put(lines.buf, x, y, max_x, &g.name, name_style);
+    let x = put(lines.buf, x, y, max_x, " ", t.text);
     let x = put(
         lines.buf,
         x,
@@ -171,7 +173,7 @@ fn group_header(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, selected: bool,
         g.state.name(),
         state_style(t, g.state),
     );
-    let x = put(
+    put(
         lines.buf,
         x,
         y,
@@ -179,75 +181,111 @@ fn group_header(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, selected: bool,
         &format!(" gen {}", g.generation),
         t.dim,
     );
-    put(
-        lines.buf,
-        x,
-        y,
-        max_x,
-        &format!("  lag {}", fmt_count(g.total_lag)),
-        t.text,
-    );
 }
 
 fn group_stats(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) {
     let Some((x, y, max_x)) = lines.next() else {
         return;
     };
-    let mut text = format!("   {}", fmt_rate(g.consume_rate));
-    if let Some(r) = g.process_rate {
-        text.push_str(&format!(" (max {} each)", fmt_rate(r)));
-    }
-    let x = put(lines.buf, x, y, max_x, &text, t.text);
+    let x = put(
+        lines.buf,
+        x,
+        y,
+        max_x,
+        &format!("  lag {}", fmt_count(g.total_lag)),
+        t.title,
+    );
+    let x = put(
+        lines.buf,
+        x,
+        y,
+        max_x,
+        &format!(" · {}", fmt_rate(g.consume_rate)),
+        t.text,
+    );
     let dup_style = if g.duplicates > 0 { t.warn } else { t.dim };
     let x = put(
         lines.buf,
         x,
         y,
         max_x,
-        &format!("  dup {}", g.duplicates),
+        &format!(" · dup {}", g.duplicates),
         dup_style,
     );
     let lost_style = if g.lost > 0 { t.bad } else { t.dim };
-    put(
+    let x = put(
         lines.buf,
         x,
         y,
         max_x,
-        &format!("  lost {}", g.lost),
+        &format!(" · lost {}", g.lost),
         lost_style,
     );
+    if let Some(r) = g.process_rate {
+        put(
+            lines.buf,
+            x,
+            y,
+            max_x,
+            &format!(" · max {} each", fmt_rate(r)),
+            t.dim,
+        );
+    }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn partition_cell(
-    buf: &mut Buffer,
-    t: &Theme,
-    g: &GroupView,
-    topic: &str,
-    partition: u32,
-    multi_topic: bool,
-    x: u16,
-    y: u16,
-    max_x: u16,
-) -> u16 {
-    let offset = g
-        .offsets
-        .iter()
-        .find(|o| o.partition == partition && o.topic == topic);
-    let name = if multi_topic {
-        format!("  {topic}/{partition} ")
-    } else {
-        format!("  p{partition} ")
-    };
-    let x = put(buf, x, y, max_x, &name, t.text);
-    let (committed, lag) = match offset {
-        Some(o) => (
-            o.committed.map_or_else(|| "–".to_string(), fmt_count),
-            o.lag
-                .map_or_else(String::new, |l| format!("+{}", fmt_count(l))),
-        ),
-        None => ("–".to_string(), String::new()),
-    };
-    let x = put(buf, x, y, max_x, &committed, t.dim);
-    put(buf, x, y, max_x, &lag, t.group(g.slot))
+/// One partition of a member: its name, committed offset and lag, e.g. `p0 1200+3`.
+struct PartitionCell {
+    name: String,
+    committed: String,
+    lag: String,
+}
+
+impl PartitionCell {
+    fn new(g: &GroupView, topic: &str, partition: u32, multi_topic: bool) -> Self {
+        let offset = g
+            .offsets
+            .iter()
+            .find(|o| o.partition == partition && o.topic == topic);
+        let name = if multi_topic {
+            format!("{topic}/{partition} ")
+        } else {
+            format!("p{partition} ")
+        };
+        let (committed, lag) = match offset {
+            Some(o) => (
+                o.committed.map_or_else(|| "–".to_string(), fmt_count),
+                o.lag
+                    .map_or_else(String::new, |l| format!("+{}", fmt_count(l))),
+            ),
+            None => ("–".to_string(), String::new()),
+        };
+        PartitionCell {
+            name,
+            committed,
+            lag,
+        }
+    }
+
+    /// Draws after `at`, wrapping onto a new indented row when the cell does not fit.
+    /// Returns where the next cell goes, or `None` when the pane is full.
+    fn draw(
+        &self,
+        lines: &mut Lines<'_>,
+        t: &Theme,
+        slot: usize,
+        at: (u16, u16),
+    ) -> Option<(u16, u16)> {
+        let width = (2 + self.name.len() + self.committed.chars().count() + self.lag.len()) as u16;
+        let max_x = lines.area.right();
+        let (mut x, mut y) = at;
+        if x + width > max_x && x > lines.area.x + 6 {
+            let (nx, ny, _) = lines.next()?;
+            (x, y) = (nx + 4, ny);
+        }
+        let x = put(lines.buf, x, y, max_x, "  ", t.text);
+        let x = put(lines.buf, x, y, max_x, &self.name, t.text);
+        let x = put(lines.buf, x, y, max_x, &self.committed, t.dim);
+        let x = put(lines.buf, x, y, max_x, &self.lag, t.group(slot));
+        Some((x, y))
+    }
 }

@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
 use super::keymap::KEYMAP;
 use super::screen::Ctx;
@@ -20,27 +20,29 @@ impl Widget for Help<'_> {
             .map(|r| r.plain_keys().chars().count())
             .max()
             .unwrap_or(0);
-        let lines: Vec<Line> = KEYMAP
-            .iter()
-            .map(|r| {
-                Line::from(vec![
-                    Span::styled(format!("{:<key_w$}  ", r.plain_keys()), t.accent),
-                    Span::styled(r.help, t.text),
-                ])
-            })
-            .collect();
         let width = area.width.saturating_sub(4).min(100);
-        // Long rows wrap; the box grows by the lines they wrap onto.
-        let inner = usize::from(width.saturating_sub(2)).max(1);
-        let rows: usize = KEYMAP
-            .iter()
-            .map(|r| (key_w + 2 + r.help.chars().count()).div_ceil(inner))
-            .sum();
-        let height = (rows as u16 + 2).min(area.height);
+        // Long descriptions wrap under their own column, not under the keys.
+        let text_w = usize::from(width.saturating_sub(2))
+            .saturating_sub(key_w + 2)
+            .max(10);
+        let mut lines: Vec<Line> = Vec::new();
+        for row in KEYMAP {
+            for (i, chunk) in wrap(row.help, text_w).into_iter().enumerate() {
+                let keys = if i == 0 {
+                    row.plain_keys()
+                } else {
+                    String::new()
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{keys:<key_w$}  "), t.accent),
+                    Span::styled(chunk, t.text),
+                ]));
+            }
+        }
+        let height = (lines.len() as u16 + 2).min(area.height);
         let rect = area.centered(Constraint::Length(width), Constraint::Length(height));
         Clear.render(rect, buf);
         Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
             .block(
                 Block::bordered()
                     .border_style(t.border_focused)
@@ -48,5 +50,35 @@ impl Widget for Help<'_> {
                     .title_bottom(Span::styled(" Esc closes ", t.dim)),
             )
             .render(rect, buf);
+    }
+}
+
+/// Splits `text` at spaces into lines of at most `width` characters (longer words stand
+/// alone on their line).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let last = lines.last_mut().expect("starts with one line");
+        let len = last.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if len > 0 {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_at_spaces() {
+        assert_eq!(wrap("a bb ccc dddd", 6), vec!["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("short", 10), vec!["short"]);
     }
 }

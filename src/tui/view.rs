@@ -167,6 +167,13 @@ pub struct View {
 }
 
 impl View {
+    /// Puts the events in time order after the broker's events, captions and command
+    /// results were added from their separate sources. The sort is stable, so events at
+    /// the same millisecond keep the order they happened in.
+    pub fn sort_events(&mut self) {
+        self.events.sort_by_key(|e| e.time_ms);
+    }
+
     /// The rows of the groups pane: each group, then each of its members.
     pub fn group_rows(&self) -> impl Iterator<Item = GroupRow> + '_ {
         self.groups.iter().enumerate().flat_map(|(g, group)| {
