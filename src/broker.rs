@@ -318,6 +318,23 @@ impl Broker {
             .map_err(|b| out_of_range(topic, partition, offset, b))
     }
 
+    /// Borrows records from `offset` without copying: the zero-allocation read path, for a
+    /// caller that encodes records while it holds the broker (e.g. under a read lock).
+    pub fn read(
+        &self,
+        topic: &str,
+        partition: u32,
+        offset: i64,
+        max_records: usize,
+        max_bytes: u64,
+    ) -> Result<(impl Iterator<Item = &Record>, LogBounds)> {
+        let log = self.partition(topic, partition)?;
+        let records = log
+            .read(offset, max_records, max_bytes)
+            .map_err(|b| out_of_range(topic, partition, offset, b))?;
+        Ok((records, log.bounds()))
+    }
+
     /// Kafka's ListOffsets: earliest, latest, or the first offset at or after a timestamp.
     pub fn list_offset(
         &self,

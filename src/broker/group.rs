@@ -383,6 +383,17 @@ impl Group {
             }
         };
         let is_new = !self.members.contains_key(&member_id);
+        if !is_new && self.rejoin_is_a_no_op(&member_id, &req) {
+            // As Kafka does: an unchanged member rejoining mid-sync, or a follower rejoining a
+            // stable group, gets the current generation back rather than forcing a new round.
+            let m = self.members.get_mut(&member_id).expect("existing member");
+            m.last_heartbeat_ms = now;
+            m.join_ready = true;
+            let result = self
+                .poll_join(&member_id)
+                .expect("join result for a current member");
+            return Ok(JoinOutcome::Joined(result));
+        }
         if is_new {
             self.members.insert(
                 member_id.clone(),
@@ -433,6 +444,16 @@ impl Group {
             Some(result) => JoinOutcome::Joined(result),
             None => JoinOutcome::Pending { member_id },
         })
+    }
+
+    fn rejoin_is_a_no_op(&self, member_id: &str, req: &JoinGroupRequest) -> bool {
+        let m = &self.members[member_id];
+        let unchanged = m.protocols == req.protocols && m.topics == req.topics;
+        match self.state {
+            GroupState::CompletingRebalance => unchanged,
+            GroupState::Stable => unchanged && self.leader.as_deref() != Some(member_id),
+            _ => false,
+        }
     }
 
     fn start_rebalance(&mut self, reason: String, now: i64, events: &mut EventLog) {

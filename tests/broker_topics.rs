@@ -1,0 +1,220 @@
+//! Topic administration, produce/fetch and retention through the public API.
+
+use minikafka::broker::{
+    Broker, BrokerError, CreateOutcome, EventKind, NewRecord, OffsetSpec, RetentionPolicy,
+    SharedBroker, TopicConfig,
+};
+
+#[test]
+fn duplicate_topics_are_refused() {
+    let mut b = Broker::new();
+    b.create_topic("orders", TopicConfig::new(3), 0).unwrap();
+    let err = b
+        .create_topic("orders", TopicConfig::new(3), 0)
+        .unwrap_err();
+    assert_eq!(err, BrokerError::TopicAlreadyExists("orders".into()));
+    assert_eq!(err.kafka_code(), 36);
+}
+
+#[test]
+fn create_if_not_exists_compares_configs() {
+    let mut b = Broker::new();
+    let cfg = TopicConfig::new(3);
+    assert_eq!(
+        b.create_topic_if_not_exists("t", cfg, 0),
+        Ok(CreateOutcome::Created)
+    );
+    assert_eq!(
+        b.create_topic_if_not_exists("t", cfg, 0),
+        Ok(CreateOutcome::AlreadyExists)
+    );
+    let err = b
+        .create_topic_if_not_exists("t", TopicConfig::new(4), 0)
+        .unwrap_err();
+    assert!(
+        matches!(err, BrokerError::TopicConfigConflict { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("partitions=3"));
+    let other_retention = cfg.with_retention(RetentionPolicy {
+        ms: Some(5),
+        ..Default::default()
+    });
+    assert!(
+        b.create_topic_if_not_exists("t", other_retention, 0)
+            .is_err()
+    );
+}
+
+#[test]
+fn names_and_partition_counts_are_validated() {
+    let mut b = Broker::new();
+    assert!(matches!(
+        b.create_topic("bad name", TopicConfig::new(1), 0),
+        Err(BrokerError::InvalidTopicName { .. })
+    ));
+    assert!(matches!(
+        b.create_topic("zero", TopicConfig::new(0), 0),
+        Err(BrokerError::InvalidPartitions { .. })
+    ));
+    b.create_topic("t", TopicConfig::new(2), 0).unwrap();
+    assert!(matches!(
+        b.add_partitions("t", 1, 0),
+        Err(BrokerError::InvalidPartitions { .. })
+    ));
+    b.add_partitions("t", 4, 0).unwrap();
+    assert_eq!(b.topic("t").unwrap().partition_count(), 4);
+    assert_eq!(b.append("t", 3, NewRecord::new(0, None, "x")).unwrap(), 0);
+    assert!(matches!(
+        b.append("t", 4, NewRecord::new(0, None, "x")),
+        Err(BrokerError::UnknownPartition { .. })
+    ));
+    assert!(matches!(
+        b.append("nope", 0, NewRecord::new(0, None, "x")),
+        Err(BrokerError::UnknownTopic(_))
+    ));
+}
+
+#[test]
+fn batches_return_their_base_offset_and_fetch_returns_in_order() {
+    let mut b = Broker::new();
+    b.create_topic("t", TopicConfig::new(1), 0).unwrap();
+    b.append("t", 0, NewRecord::new(0, None, "a")).unwrap();
+    let base = b
+        .append_batch(
+            "t",
+            0,
+            (0..5).map(|i| NewRecord::new(i, None, format!("v{i}"))),
+        )
+        .unwrap();
+    assert_eq!(base, 1);
+    let f = b.fetch("t", 0, 2, 3, u64::MAX).unwrap();
+    let offsets: Vec<i64> = f.records.iter().map(|r| r.offset()).collect();
+    assert_eq!(offsets, vec![2, 3, 4]);
+    assert_eq!(f.records[0].value().unwrap().as_ref(), b"v1");
+    assert_eq!(f.high_watermark, 6);
+    assert!(b.fetch("t", 0, 6, 3, u64::MAX).unwrap().records.is_empty());
+    let err = b.fetch("t", 0, 7, 3, u64::MAX).unwrap_err();
+    assert!(matches!(
+        err,
+        BrokerError::OffsetOutOfRange {
+            offset: 7,
+            high_watermark: 6,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn list_offsets_through_the_broker() {
+    let mut b = Broker::new();
+    b.create_topic("t", TopicConfig::new(1), 0).unwrap();
+    for ts in [100, 200, 300] {
+        b.append("t", 0, NewRecord::new(ts, None, "x")).unwrap();
+    }
+    assert_eq!(b.list_offset("t", 0, OffsetSpec::Earliest), Ok(Some(0)));
+    assert_eq!(b.list_offset("t", 0, OffsetSpec::Latest), Ok(Some(3)));
+    assert_eq!(
+        b.list_offset("t", 0, OffsetSpec::Timestamp(150)),
+        Ok(Some(1))
+    );
+    assert_eq!(b.list_offset("t", 0, OffsetSpec::Timestamp(301)), Ok(None));
+}
+
+#[test]
+fn retention_runs_per_topic_and_is_logged() {
+    let mut b = Broker::new();
+    let keep_two = TopicConfig::new(2).with_retention(RetentionPolicy {
+        records: Some(2),
+        ..Default::default()
+    });
+    b.create_topic("short", keep_two, 0).unwrap();
+    b.create_topic("forever", TopicConfig::new(1), 0).unwrap();
+    for i in 0..5 {
+        b.append("short", 0, NewRecord::new(i, None, "x")).unwrap();
+        b.append("forever", 0, NewRecord::new(i, None, "x"))
+            .unwrap();
+    }
+    assert_eq!(b.enforce_retention(10), 3);
+    assert_eq!(b.partition("short", 0).unwrap().log_start_offset(), 3);
+    assert_eq!(b.partition("forever", 0).unwrap().log_start_offset(), 0);
+    assert!(b.events().iter().any(|e| matches!(&e.kind,
+        EventKind::RetentionDeleted { topic, partition: 0, records: 3, log_start_offset: 3 } if topic == "short")));
+}
+
+#[test]
+fn deleting_a_topic_forgets_its_offsets() {
+    let mut b = Broker::new();
+    b.create_topic("t", TopicConfig::new(1), 0).unwrap();
+    b.append("t", 0, NewRecord::new(0, None, "x")).unwrap();
+    let tp = minikafka::broker::TopicPartition::new("t", 0);
+    b.commit_offsets("g", "", -1, &[(tp.clone(), 1)], 0)
+        .unwrap();
+    b.delete_topic("t", 1).unwrap();
+    assert!(b.topic("t").is_none());
+    assert_eq!(b.committed_offset("g", &tp), None);
+    assert!(matches!(
+        b.delete_topic("t", 1),
+        Err(BrokerError::UnknownTopic(_))
+    ));
+}
+
+#[test]
+fn records_are_immutable_and_shared() {
+    let mut b = Broker::new();
+    b.create_topic("t", TopicConfig::new(1), 0).unwrap();
+    b.append(
+        "t",
+        0,
+        NewRecord::new(0, None, bytes::Bytes::from(vec![1u8; 64])),
+    )
+    .unwrap();
+    let a = b.fetch("t", 0, 0, 1, u64::MAX).unwrap();
+    let c = b.fetch("t", 0, 0, 1, u64::MAX).unwrap();
+    assert_eq!(
+        a.records[0].value().unwrap().as_ptr(),
+        c.records[0].value().unwrap().as_ptr(),
+        "two readers share one payload"
+    );
+}
+
+#[test]
+fn shared_broker_serves_many_threads() {
+    let shared = SharedBroker::new(Broker::new());
+    shared
+        .write()
+        .create_topic("t", TopicConfig::new(4), 0)
+        .unwrap();
+    let writers: Vec<_> = (0..4u32)
+        .map(|p| {
+            let s = shared.clone();
+            std::thread::spawn(move || {
+                for i in 0..1_000 {
+                    s.write()
+                        .append("t", p, NewRecord::new(i, None, "x"))
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    let reader = {
+        let s = shared.clone();
+        std::thread::spawn(move || {
+            for _ in 0..200 {
+                let b = s.read();
+                for p in 0..4 {
+                    let log = b.partition("t", p).unwrap();
+                    assert!(log.log_start_offset() <= log.high_watermark());
+                }
+            }
+        })
+    };
+    for w in writers {
+        w.join().unwrap();
+    }
+    reader.join().unwrap();
+    let b = shared.read();
+    for p in 0..4 {
+        assert_eq!(b.partition("t", p).unwrap().high_watermark(), 1_000);
+    }
+}
