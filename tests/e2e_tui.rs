@@ -1,0 +1,243 @@
+//! End-to-end tests: the real binary in a tmux pane, driven with `send-keys` and read
+//! back with `capture-pane`. Every wait polls the screen with a deadline; nothing relies
+//! on a fixed sleep to be long enough.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_minikafka-tui");
+const DEADLINE: Duration = Duration::from_secs(30);
+const POLL: Duration = Duration::from_millis(50);
+
+/// One tmux session running the binary; killed when dropped.
+struct Pane {
+    name: String,
+    status: PathBuf,
+}
+
+fn tmux(args: &[&str]) -> std::process::Output {
+    Command::new("tmux")
+        .args(args)
+        .output()
+        .expect("tmux must be installed to run the end-to-end tests (.ci/run installs it)")
+}
+
+impl Pane {
+    fn start(test: &str, width: u16, height: u16, args: &str) -> Pane {
+        let name = format!("mk-{test}-{}", std::process::id());
+        let status = std::env::temp_dir().join(format!("{name}.status"));
+        let _ = std::fs::remove_file(&status);
+        let cmd = format!("{BIN} {args}; echo $? > {}", status.display());
+        let (w, h) = (width.to_string(), height.to_string());
+        let out = tmux(&[
+            "new-session", "-d", "-s", &name, "-x", &w, "-y", &h, "sh", "-c", &cmd,
+        ]);
+        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+        Pane { name, status }
+    }
+
+    fn screen(&self) -> String {
+        let out = tmux(&["capture-pane", "-p", "-t", &self.name]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", self.name.as_str()];
+        args.extend_from_slice(keys);
+        assert!(tmux(&args).status.success());
+    }
+
+    /// Polls until `pred` holds on the screen, and returns what it found.
+    fn wait_for<T>(&self, what: &str, mut pred: impl FnMut(&str) -> Option<T>) -> T {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if let Some(found) = pred(&screen) {
+                return found;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
+    fn wait_text(&self, text: &str) {
+        self.wait_for(text, |s| s.contains(text).then_some(()));
+    }
+
+    /// The exit status the binary left, once it has exited.
+    fn wait_exit(&self) -> i32 {
+        let start = Instant::now();
+        loop {
+            if let Ok(s) = std::fs::read_to_string(&self.status)
+                && !s.trim().is_empty()
+            {
+                return s.trim().parse().expect("status file holds a number");
+            }
+            assert!(start.elapsed() < DEADLINE, "binary did not exit");
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = tmux(&["kill-session", "-t", &self.name]);
+        let _ = std::fs::remove_file(&self.status);
+    }
+}
+
+/// Simulated seconds from the header's `mm:ss.t` field.
+fn sim_time(screen: &str) -> Option<f64> {
+    let field = screen.lines().next()?.split('│').nth(1)?.trim();
+    let (m, s) = field.split_once(':')?;
+    Some(m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?)
+}
+
+/// A compact count as the panes print it: 999, 12.3k, 4.5M.
+fn count(text: &str) -> Option<f64> {
+    let (num, mul) = match text.chars().last()? {
+        'k' => (&text[..text.len() - 1], 1e3),
+        'M' => (&text[..text.len() - 1], 1e6),
+        _ => (text, 1.0),
+    };
+    Some(num.parse::<f64>().ok()? * mul)
+}
+
+/// The pane row after `needle`'s first occurrence, from `needle`'s column on.
+fn row_after<'a>(screen: &'a str, needle: &str) -> Option<&'a str> {
+    let mut lines = screen.lines();
+    let line = lines.by_ref().find(|l| l.contains(needle))?;
+    let col = line.find(needle)?;
+    let next = lines.next()?;
+    next.get(col..).or(Some(next))
+}
+
+/// A group's total lag, from the groups pane line under its header.
+fn group_lag(screen: &str, group: &str) -> Option<f64> {
+    let header = format!(" {group} ");
+    let stats = row_after(screen, &header)?;
+    let rest = stats.split("lag ").nth(1)?;
+    count(rest.split_whitespace().next()?)
+}
+
+/// A group's generation, from its header line.
+fn group_generation(screen: &str, group: &str) -> Option<u32> {
+    let header = format!(" {group} ");
+    let line = screen.lines().find(|l| l.contains(&header))?;
+    let after = &line[line.find(&header)?..];
+    after.split("gen ").nth(1)?.split_whitespace().next()?.parse().ok()
+}
+
+#[test]
+fn names_appear_and_time_advances() {
+    let p = Pane::start("names", 120, 36, "");
+    p.wait_text("orders");
+    p.wait_text("billing");
+    p.wait_text("analytics");
+    let t0 = p.wait_for("a sim time", sim_time);
+    p.wait_for("time to advance", |s| sim_time(s).filter(|t| *t > t0 + 0.5));
+}
+
+#[test]
+fn space_freezes_time_and_resumes_it() {
+    let p = Pane::start("pause", 120, 36, "");
+    p.wait_for("time to pass 1s", |s| sim_time(s).filter(|t| *t >= 1.0));
+    p.send(&["Space"]);
+    p.wait_text("paused");
+    let frozen = p.wait_for("a sim time", sim_time);
+    // Several frames later the time is still the same.
+    for _ in 0..10 {
+        std::thread::sleep(POLL);
+        assert_eq!(sim_time(&p.screen()), Some(frozen), "time moved while paused");
+    }
+    p.send(&["Space"]);
+    p.wait_text("running");
+    p.wait_for("time to resume", |s| sim_time(s).filter(|t| *t > frozen));
+}
+
+#[test]
+fn c_adds_a_member_and_the_rebalance_shows() {
+    let p = Pane::start("add", 160, 48, "");
+    p.wait_text("billing-2");
+    let generation = p.wait_for("billing's generation", |s| group_generation(s, "billing"));
+    p.send(&["c"]);
+    // The new member appears in the groups pane and the events pane shows its join and
+    // the new generation's assignment.
+    p.wait_text("billing-3-");
+    p.wait_for("a joined event", |s| {
+        s.lines().any(|l| l.contains("billing: billing-3") && l.contains("joined")).then_some(())
+    });
+    p.wait_for("a new generation", |s| {
+        group_generation(s, "billing").filter(|g| *g > generation)
+    });
+    p.wait_for("the assignment event", |s| {
+        s.lines()
+            .any(|l| l.contains("billing: generation") && l.contains("billing-3"))
+            .then_some(())
+    });
+}
+
+#[test]
+fn x_crashes_a_member_and_its_partitions_move_after_the_timeout() {
+    let p = Pane::start("crash", 160, 48, "");
+    p.wait_text("billing-2");
+    let generation = p.wait_for("billing's generation", |s| group_generation(s, "billing"));
+    // Faster simulated time makes the session timeout pass sooner.
+    p.send(&["+", "+", "+"]);
+    p.wait_text("8×");
+    p.send(&["x"]);
+    p.wait_text("expired (session timeout)");
+    p.wait_for("a rebalance after the expiry", |s| {
+        group_generation(s, "billing").filter(|g| *g > generation)
+    });
+    // The surviving member now owns every partition.
+    p.wait_for("all partitions on one member", |s| {
+        s.lines()
+            .any(|l| {
+                l.contains("billing-")
+                    && ["p0 ", "p1 ", "p2 ", "p3 "].iter().all(|p| l.contains(p))
+            })
+            .then_some(())
+    });
+}
+
+#[test]
+fn r_replays_so_the_lag_jumps() {
+    let p = Pane::start("replay", 160, 48, "");
+    p.wait_for("time to pass 6s", |s| sim_time(s).filter(|t| *t >= 6.0));
+    let before = p.wait_for("billing's lag", |s| group_lag(s, "billing"));
+    p.send(&["r"]);
+    p.wait_text("offsets reset to earliest");
+    p.wait_for("the lag to jump", |s| {
+        group_lag(s, "billing").filter(|lag| *lag >= before + 100.0)
+    });
+}
+
+#[test]
+fn question_mark_opens_help_and_esc_closes_it() {
+    let p = Pane::start("help", 100, 30, "");
+    p.wait_text("orders");
+    p.send(&["?"]);
+    p.wait_text("Esc closes");
+    p.wait_text("crash a consumer");
+    p.send(&["Escape"]);
+    p.wait_for("help to close", |s| (!s.contains("Esc closes")).then_some(()));
+}
+
+#[test]
+fn a_small_terminal_shows_the_notice() {
+    let p = Pane::start("small", 60, 15, "");
+    p.wait_text("terminal too small");
+}
+
+#[test]
+fn q_exits_with_status_zero() {
+    let p = Pane::start("quit", 100, 30, "");
+    p.wait_text("orders");
+    p.send(&["q"]);
+    assert_eq!(p.wait_exit(), 0);
+}

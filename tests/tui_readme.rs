@@ -1,0 +1,29 @@
+//! The README's key table is generated from the key map; this keeps them identical.
+//! Run with `UPDATE_README=1` to rewrite the table in place after changing the key map.
+
+use minikafka::tui::keymap::markdown_table;
+
+const START: &str = "<!-- keys:start -->\n";
+const END: &str = "<!-- keys:end -->";
+
+#[test]
+fn readme_key_table_matches_the_key_map() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    let readme = std::fs::read_to_string(path).unwrap();
+    let start = readme
+        .find(START)
+        .expect("README has the keys:start marker")
+        + START.len();
+    let end = readme.find(END).expect("README has the keys:end marker");
+    let table = markdown_table();
+    if std::env::var_os("UPDATE_README").is_some() {
+        let updated = format!("{}{}{}", &readme[..start], table, &readme[end..]);
+        std::fs::write(path, updated).unwrap();
+        return;
+    }
+    assert_eq!(
+        &readme[start..end],
+        table,
+        "run with UPDATE_README=1 to regenerate"
+    );
+}
