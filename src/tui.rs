@@ -36,6 +36,7 @@ pub mod layout;
 pub mod partitions;
 pub mod producers;
 pub mod screen;
+pub mod svg;
 pub mod theme;
 pub mod too_small;
 pub mod update;
