@@ -2,4 +2,6 @@
 //! consumer groups around it, and the pieces of a terminal UI that shows them.
 
 pub mod broker;
+pub mod cli;
+pub mod sim;
 pub mod tui;

@@ -1,0 +1,98 @@
+//! The command line: flags, and the dispatch to a mode. The modes live in submodules; this
+//! file only decides which one runs and turns errors into exit codes.
+
+mod headless;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::sim::{DEFAULT_SCENARIO, Scenario, SimError};
+
+/// Exit code for bad input: an unknown scenario, a malformed file, a bad flag (clap's own
+/// usage errors use the same code).
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// minikafka-tui: a small Kafka-like broker with simulated producers and consumer groups.
+#[derive(Debug, Parser)]
+#[command(name = "minikafka-tui", version, about, long_about = None)]
+pub struct Cli {
+    /// Run without the terminal UI, as fast as the machine allows, then print a report.
+    #[arg(long)]
+    pub headless: bool,
+
+    /// A bundled scenario name (see --list-scenarios) or the path of a scenario TOML file.
+    #[arg(long, value_name = "NAME|PATH", default_value = DEFAULT_SCENARIO)]
+    pub scenario: String,
+
+    /// Simulated time to run, such as 60s, 10m or 1h30m.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub duration: Duration,
+
+    /// Seed for the run's randomness; overrides the scenario's own seed.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Print only the JSON report on stdout, instead of the summary table.
+    #[arg(long)]
+    pub json: bool,
+
+    /// List the bundled scenarios with their descriptions, then exit.
+    #[arg(long)]
+    pub list_scenarios: bool,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("`{s}` is not a duration ({e}); write it like 60s, 10m or 1h"))?;
+    if d.is_zero() {
+        return Err("the duration must be more than zero".to_string());
+    }
+    Ok(d)
+}
+
+/// Parses the process's arguments and runs; the binary's `main` is this.
+pub fn main() -> ExitCode {
+    run(Cli::parse())
+}
+
+/// Runs one parsed command line, printing errors to stderr.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = if cli.list_scenarios {
+        list_scenarios()
+    } else {
+        // The interactive UI becomes the default mode once it exists; until then every run
+        // is headless.
+        headless::run(&cli)
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let bad_input = e
+                .downcast_ref::<SimError>()
+                .is_some_and(SimError::is_bad_input);
+            ExitCode::from(if bad_input { EXIT_BAD_INPUT } else { 1 })
+        }
+    }
+}
+
+fn list_scenarios() -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for s in Scenario::bundled_all() {
+        let marker = if s.name == DEFAULT_SCENARIO {
+            " (default)"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "{}{marker}\n    {}\n",
+            s.name,
+            s.description.replace('\n', " ")
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,314 @@
+//! A deterministic simulation of producers and consumer groups around the broker.
+//!
+//! Time is virtual: [`Simulation::step`] advances it in fixed ticks of [`TICK_MS`], and
+//! nothing here reads a wall clock. Randomness comes from one seed, split into a stream per
+//! actor, so the same scenario and seed always produce the same run.
+//!
+//! ```
+//! use minikafka::sim::{Scenario, Simulation};
+//!
+//! let mut sim = Simulation::new(Scenario::bundled("quickstart")?, Some(7))?;
+//! sim.step(10_000);
+//! let report = sim.report();
+//! assert_eq!(report.sim_time_ms, 10_000);
+//! assert!(report.produced > 0);
+//! # Ok::<(), minikafka::sim::SimError>(())
+//! ```
+
+mod apply;
+mod command;
+mod consumer;
+mod error;
+mod invariants;
+mod metrics;
+mod producer;
+mod report;
+mod rng;
+mod scenario;
+mod timeline;
+
+pub use command::Command;
+pub use consumer::{GroupSim, MemberSim, MemberState};
+pub use error::{ScenarioError, SimError};
+pub use metrics::{
+    GroupMetrics, HISTORY_CAPACITY, Metrics, PartitionMetrics, Ring, SAMPLE_INTERVAL_MS,
+    TopicMetrics,
+};
+pub use producer::ProducerInfo;
+pub use report::{
+    GroupReport, MemberReport, OffsetReport, PartitionReport, Report, TopicPartitionReport,
+    TopicReport,
+};
+pub use rng::stream_seed;
+pub use scenario::{
+    AutoOffsetReset, Beat, CommitPolicy, DEFAULT_SCENARIO, DEFAULT_SEED, GroupSpec,
+    KeyDistribution, ProducerSpec, Scenario, TopicSpec,
+};
+pub use timeline::{CAPTION_CAPACITY, FiredBeat};
+
+use crate::broker::{Broker, SharedBroker, TopicConfig};
+
+use producer::ProducerActor;
+use timeline::Timeline;
+
+/// The fixed step of simulated time. `step(dt)` runs whole ticks and carries the rest, so
+/// `step(1000)` and a hundred `step(10)` give the same run.
+pub const TICK_MS: u64 = 10;
+
+/// How often retention runs, in simulated time. Kafka checks every few minutes and drops
+/// whole segments; checking every second keeps the events pane readable while the log
+/// start still moves visibly.
+pub const RETENTION_CHECK_MS: i64 = 1_000;
+
+/// A running simulation. See the module docs.
+#[derive(Debug)]
+pub struct Simulation {
+    scenario: Scenario,
+    seed: u64,
+    broker: SharedBroker,
+    now: i64,
+    carry_ms: u64,
+    producers: Vec<ProducerInfo>,
+    producer_actors: Vec<(ProducerSpec, ProducerActor)>,
+    groups: Vec<GroupSim>,
+    metrics: Metrics,
+    timeline: Timeline,
+}
+
+impl Simulation {
+    /// A simulation on a broker of its own. `seed` overrides the scenario's seed; with
+    /// neither, [`DEFAULT_SEED`] is used.
+    pub fn new(scenario: Scenario, seed: Option<u64>) -> Result<Self, SimError> {
+        Self::with_broker(scenario, seed, SharedBroker::new(Broker::new()))
+    }
+
+    /// A simulation writing into a broker that others (the network server) also use.
+    /// Topics that already exist with the same configuration are reused.
+    pub fn with_broker(
+        scenario: Scenario,
+        seed: Option<u64>,
+        broker: SharedBroker,
+    ) -> Result<Self, SimError> {
+        let seed = seed.or(scenario.seed).unwrap_or(DEFAULT_SEED);
+        {
+            let mut b = broker.write();
+            for t in &scenario.topics {
+                b.create_topic_if_not_exists(
+                    &t.name,
+                    TopicConfig::new(t.partitions).with_retention(t.retention),
+                    0,
+                )?;
+            }
+        }
+        let mut sim = Simulation {
+            timeline: Timeline::new(scenario.timeline.clone()),
+            scenario,
+            seed,
+            broker,
+            now: 0,
+            carry_ms: 0,
+            producers: Vec::new(),
+            producer_actors: Vec::new(),
+            groups: Vec::new(),
+            metrics: Metrics::default(),
+        };
+        for spec in sim.scenario.producers.clone() {
+            for _ in 0..spec.count {
+                sim.start_producer(spec.clone());
+            }
+        }
+        for spec in sim.scenario.groups.clone() {
+            sim.start_group(spec);
+        }
+        Ok(sim)
+    }
+
+    /// Advances virtual time by `dt_ms`, firing timeline beats as their time comes.
+    pub fn step(&mut self, dt_ms: u64) {
+        if self.timeline.held {
+            return;
+        }
+        self.carry_ms += dt_ms;
+        loop {
+            while self.timeline.is_due(self.now) {
+                if self.timeline.hold {
+                    // Presenter mode: wait here; time that passes while held is dropped.
+                    self.timeline.held = true;
+                    self.carry_ms = 0;
+                    return;
+                }
+                self.fire_next_beat();
+            }
+            if self.carry_ms < TICK_MS {
+                break;
+            }
+            self.carry_ms -= TICK_MS;
+            self.tick();
+        }
+        #[cfg(debug_assertions)]
+        if let Err(broken) = self.check_invariants() {
+            panic!("invariant broken at {} ms: {broken}", self.now);
+        }
+    }
+
+    fn tick(&mut self) {
+        let dt = TICK_MS as i64;
+        self.now += dt;
+        let now = self.now;
+        let mut b = self.broker.write();
+        for (info, (_, actor)) in self.producers.iter_mut().zip(&mut self.producer_actors) {
+            actor.tick(info, &mut b, now, dt);
+        }
+        for g in &mut self.groups {
+            g.tick(&mut b, now, dt);
+        }
+        b.tick(now);
+        if now % RETENTION_CHECK_MS == 0 && b.enforce_retention(now) > 0 {
+            for g in &mut self.groups {
+                g.after_retention(&b);
+            }
+        }
+        if now % metrics::SAMPLE_INTERVAL_MS == 0 {
+            self.metrics.sample(&b, &mut self.groups);
+        }
+    }
+
+    fn fire_next_beat(&mut self) {
+        let Some(beat) = self.timeline.take_due(self.now) else {
+            return;
+        };
+        let action = beat.command.action_name();
+        let (outcome, ok) = match self.apply(beat.command) {
+            Ok(text) => (text, true),
+            Err(e) => (e.to_string(), false),
+        };
+        self.timeline.record(FiredBeat {
+            at_ms: self.now,
+            action,
+            outcome,
+            ok,
+            caption: beat.caption,
+        });
+    }
+
+    /// Virtual time in milliseconds: the end of the last whole tick.
+    pub fn now_ms(&self) -> i64 {
+        self.now
+    }
+    /// The seed in use.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+    /// The broker: read topics, groups and events through `broker().read()`.
+    pub fn broker(&self) -> &SharedBroker {
+        &self.broker
+    }
+    /// Every producer ever started, in creation order.
+    pub fn producers(&self) -> &[ProducerInfo] {
+        &self.producers
+    }
+    /// Simulated groups in creation order.
+    pub fn groups(&self) -> &[GroupSim] {
+        &self.groups
+    }
+    pub fn group(&self, name: &str) -> Option<&GroupSim> {
+        self.groups.iter().find(|g| g.name() == name)
+    }
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+    /// Records appended by the simulated producers so far.
+    pub fn produced(&self) -> u64 {
+        self.producers.iter().map(|p| p.produced).sum()
+    }
+    /// Records processed by the simulated groups so far, repeats included.
+    pub fn consumed(&self) -> u64 {
+        self.groups.iter().map(GroupSim::consumed).sum()
+    }
+
+    /// Beats that have fired, oldest first (the most recent [`CAPTION_CAPACITY`]).
+    pub fn captions(&self) -> impl DoubleEndedIterator<Item = &FiredBeat> {
+        self.timeline.fired()
+    }
+    pub fn next_beat(&self) -> Option<&Beat> {
+        self.timeline.next_beat()
+    }
+    /// Presenter mode: `step` stops at each beat until [`Simulation::release_beat`].
+    pub fn set_hold_at_beats(&mut self, hold: bool) {
+        self.timeline.hold = hold;
+        if !hold {
+            self.timeline.held = false;
+        }
+    }
+    pub fn held_at_beat(&self) -> bool {
+        self.timeline.held
+    }
+    /// Fires the beat the simulation is held at, and lets time run again.
+    pub fn release_beat(&mut self) {
+        if self.timeline.held {
+            self.timeline.held = false;
+            self.fire_next_beat();
+        }
+    }
+
+    /// The §4.2 report of the run so far.
+    pub fn report(&self) -> Report {
+        Report::build(
+            &self.broker.read(),
+            &self.scenario.name,
+            self.seed,
+            self.now,
+            self.produced(),
+            &self.groups,
+        )
+    }
+
+    /// Checks DESIGN.md §3's invariants now; debug builds do this after every step.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        invariants::check(&self.broker.read(), &self.groups)
+    }
+
+    fn start_producer(&mut self, spec: ProducerSpec) -> String {
+        let id = self.producers.len();
+        let prefix = spec.name.clone().unwrap_or_else(|| spec.topic.clone());
+        let n = self
+            .producers
+            .iter()
+            .filter(|p| {
+                p.name
+                    .rsplit_once('-')
+                    .is_some_and(|(pre, _)| pre == prefix)
+            })
+            .count();
+        let name = format!("{prefix}-{}", n + 1);
+        let rng = rng::stream(self.seed, "producer", id as u64);
+        self.producer_actors
+            .push((spec.clone(), ProducerActor::new(&spec, rng)));
+        self.producers.push(ProducerInfo {
+            id,
+            name: name.clone(),
+            topic: spec.topic.clone(),
+            rate: spec.rate,
+            keys: spec.keys,
+            key_count: spec.key_count,
+            partitioner: spec.partitioner,
+            produced: 0,
+            active: true,
+        });
+        name
+    }
+
+    fn start_group(&mut self, spec: GroupSpec) {
+        let consumers = spec.consumers;
+        let mut g = GroupSim::new(spec, self.groups.len());
+        let mut b = self.broker.write();
+        for _ in 0..consumers {
+            g.add_member(&mut b, self.now);
+        }
+        drop(b);
+        self.groups.push(g);
+    }
+}

@@ -1,0 +1,60 @@
+//! Runtime control of a running simulation. Timeline beats are commands too, so a scripted
+//! talk and a live audience drive the simulation through one mechanism.
+
+use crate::broker::ResetSpec;
+
+/// Something an operator (a key press, a timeline beat) asks the simulation to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Starts one more producer on `topic`, configured like the newest one already there.
+    AddProducer { topic: String },
+    /// Stops the newest active producer on `topic`.
+    RemoveProducer { topic: String },
+    /// Sets every active producer on `topic` to `rate` records per simulated second.
+    SetProducerRate { topic: String, rate: f64 },
+    /// Multiplies the rate of every active producer on `topic` by `factor`.
+    ScaleProducerRate { topic: String, factor: f64 },
+    /// Starts one more member in `group`; it joins, which triggers a rebalance.
+    AddConsumer { group: String },
+    /// The newest live member leaves gracefully (LeaveGroup): an immediate rebalance.
+    RemoveConsumer { group: String },
+    /// A member stops dead without leaving: it is expelled only when its session times out.
+    CrashConsumer { group: String },
+    /// Creates a group with default settings and one member; `None` picks a fresh name.
+    AddGroup {
+        name: Option<String>,
+        topics: Vec<String>,
+    },
+    /// Moves the group's committed offsets. Kafka refuses this while the group has members,
+    /// so the members leave, the offsets move, and as many members join again.
+    ResetOffsets { group: String, to: ResetSpec },
+    /// Sets each member's processing rate in records per simulated second.
+    SetProcessRate { group: String, rate: f64 },
+    /// Multiplies each member's processing rate by `factor`.
+    ScaleProcessRate { group: String, factor: f64 },
+    /// Members stop polling and processing but keep heartbeating, like `KafkaConsumer::pause`.
+    PauseGroup { group: String },
+    /// Undoes [`Command::PauseGroup`].
+    ResumeGroup { group: String },
+}
+
+impl Command {
+    /// The action's name as written in a scenario's `[[timeline]]`.
+    pub fn action_name(&self) -> &'static str {
+        match self {
+            Command::AddProducer { .. } => "add_producer",
+            Command::RemoveProducer { .. } => "remove_producer",
+            Command::SetProducerRate { .. } => "set_producer_rate",
+            Command::ScaleProducerRate { .. } => "scale_producer_rate",
+            Command::AddConsumer { .. } => "add_consumer",
+            Command::RemoveConsumer { .. } => "remove_consumer",
+            Command::CrashConsumer { .. } => "crash_consumer",
+            Command::AddGroup { .. } => "add_group",
+            Command::ResetOffsets { .. } => "reset_offsets",
+            Command::SetProcessRate { .. } => "set_process_rate",
+            Command::ScaleProcessRate { .. } => "scale_process_rate",
+            Command::PauseGroup { .. } => "pause_group",
+            Command::ResumeGroup { .. } => "resume_group",
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! DESIGN.md §3's invariants, checked against a running simulation. Debug builds check them
+//! after every step, so every test that steps a simulation is also an invariant test.
+
+use std::collections::BTreeMap;
+
+use crate::broker::{Broker, GroupState, TopicPartition};
+
+use super::consumer::GroupSim;
+use super::metrics::subscribed_partitions;
+
+/// Returns the first broken invariant, described.
+pub(crate) fn check(broker: &Broker, groups: &[GroupSim]) -> Result<(), String> {
+    for topic in broker.topics() {
+        for (p, log) in topic.partitions().iter().enumerate() {
+            let (start, hw) = (log.log_start_offset(), log.high_watermark());
+            if !(0 <= start && start <= hw) {
+                return Err(format!(
+                    "{}-{p}: log start {start} and high watermark {hw} out of order",
+                    topic.name()
+                ));
+            }
+        }
+    }
+    for g in broker.groups() {
+        for (tp, c) in g.offsets() {
+            let Ok(log) = broker.partition(&tp.topic, tp.partition) else {
+                continue;
+            };
+            let hw = log.high_watermark();
+            if c.offset < 0 || c.offset > hw {
+                return Err(format!(
+                    "{}: committed {} beyond {tp} hw {hw}",
+                    g.name(),
+                    c.offset
+                ));
+            }
+            if broker.lag(g.name(), tp) != Some(hw - c.offset) {
+                return Err(format!("{}: lag on {tp} is not hw - committed", g.name()));
+            }
+        }
+    }
+    for sim in groups {
+        check_group(broker, sim)?;
+    }
+    Ok(())
+}
+
+fn check_group(broker: &Broker, sim: &GroupSim) -> Result<(), String> {
+    let name = sim.name();
+    if sim.duplicates() > sim.consumed() {
+        return Err(format!("{name}: more duplicates than records consumed"));
+    }
+    // Two live members never work on one partition at once, even mid-rebalance.
+    let mut workers: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
+    for (i, m) in sim.members().iter().enumerate() {
+        for tp in sim.member_partitions(i) {
+            if let Some(other) = workers.insert(tp, m.client_id()) {
+                return Err(format!(
+                    "{name}: {tp} worked on by {other} and {}",
+                    m.client_id()
+                ));
+            }
+        }
+    }
+    let Some(group) = broker.group(name) else {
+        return Ok(());
+    };
+    if group.state() != GroupState::Stable {
+        return Ok(());
+    }
+    let mut owners: BTreeMap<TopicPartition, usize> = BTreeMap::new();
+    for m in group.members() {
+        for tp in m.assignment() {
+            *owners.entry(tp.clone()).or_default() += 1;
+        }
+    }
+    if let Some((tp, n)) = owners.iter().find(|(_, n)| **n > 1) {
+        return Err(format!("{name}: {tp} assigned to {n} members"));
+    }
+    // A cooperative group reaches full coverage only after its follow-up rebalance.
+    let complete = !sim.spec().assignor.is_cooperative() || sim.settled();
+    if complete {
+        for tp in subscribed_partitions(broker, &sim.spec().topics) {
+            if !owners.contains_key(&tp) {
+                return Err(format!("{name}: Stable but {tp} has no owner"));
+            }
+        }
+    }
+    Ok(())
+}

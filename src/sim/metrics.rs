@@ -1,0 +1,235 @@
+//! Rates and lag history for the UI's charts, sampled once per simulated second into
+//! fixed-size ring buffers, so memory stays flat however long the simulation runs.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::broker::{Broker, TopicPartition};
+
+use super::consumer::GroupSim;
+use super::scenario::AutoOffsetReset;
+
+/// How often metrics are sampled, in simulated milliseconds.
+pub const SAMPLE_INTERVAL_MS: i64 = 1_000;
+/// Samples kept per series: ten simulated minutes at one per second.
+pub const HISTORY_CAPACITY: usize = 600;
+
+/// A fixed-capacity series: pushing onto a full ring drops the oldest sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ring<T> {
+    buf: VecDeque<T>,
+    capacity: usize,
+}
+
+impl<T: Copy> Ring<T> {
+    pub fn new(capacity: usize) -> Self {
+        Ring {
+            buf: VecDeque::with_capacity(capacity),
+            capacity: capacity.max(1),
+        }
+    }
+    pub fn push(&mut self, value: T) {
+        if self.buf.len() == self.capacity {
+            self.buf.pop_front();
+        }
+        self.buf.push_back(value);
+    }
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+    /// The newest sample.
+    pub fn last(&self) -> Option<T> {
+        self.buf.back().copied()
+    }
+    /// Oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = T> + ExactSizeIterator + '_ {
+        self.buf.iter().copied()
+    }
+}
+
+/// One partition's produce rate.
+#[derive(Debug, Clone)]
+pub struct PartitionMetrics {
+    last_hw: i64,
+    /// Records appended in the last sampled second.
+    pub rate: f64,
+    pub history: Ring<f64>,
+}
+
+/// A topic's produce rate, total and per partition.
+#[derive(Debug, Clone)]
+pub struct TopicMetrics {
+    pub rate: f64,
+    pub history: Ring<f64>,
+    pub partitions: Vec<PartitionMetrics>,
+}
+
+/// A group's consume rate and lag.
+#[derive(Debug, Clone)]
+pub struct GroupMetrics {
+    last_consumed: u64,
+    /// Records processed in the last sampled second.
+    pub rate: f64,
+    pub rate_history: Ring<f64>,
+    /// Total lag over the group's partitions, one sample per second.
+    pub lag_history: Ring<i64>,
+    pub partition_lag: BTreeMap<TopicPartition, Ring<i64>>,
+}
+
+/// Everything the charts draw.
+#[derive(Debug, Clone, Default)]
+pub struct Metrics {
+    topics: BTreeMap<String, TopicMetrics>,
+    groups: BTreeMap<String, GroupMetrics>,
+    samples: u64,
+}
+
+/// A group's lag on one partition. Before its first commit the group would start per
+/// `auto_offset_reset`: at the log start (everything is lag) or at the end (none is).
+pub fn partition_lag(
+    broker: &Broker,
+    group: &str,
+    tp: &TopicPartition,
+    reset: AutoOffsetReset,
+) -> (Option<i64>, i64) {
+    let Ok(log) = broker.partition(&tp.topic, tp.partition) else {
+        return (None, 0);
+    };
+    let hw = log.high_watermark();
+    match broker.committed_offset(group, tp) {
+        Some(c) => (Some(c), hw - c),
+        None => match reset {
+            AutoOffsetReset::Earliest => (None, hw - log.log_start_offset()),
+            AutoOffsetReset::Latest => (None, 0),
+        },
+    }
+}
+
+/// Every partition of every topic `topics` names, in order.
+pub fn subscribed_partitions<'a>(
+    broker: &'a Broker,
+    topics: &'a [String],
+) -> impl Iterator<Item = TopicPartition> + 'a {
+    topics.iter().flat_map(move |t| {
+        let n = broker.topic(t).map_or(0, |t| t.partition_count());
+        (0..n).map(move |p| TopicPartition::new(t.clone(), p))
+    })
+}
+
+impl Metrics {
+    /// Takes one sample; called every [`SAMPLE_INTERVAL_MS`] of simulated time.
+    pub(crate) fn sample(&mut self, broker: &Broker, groups: &mut [GroupSim]) {
+        let secs = SAMPLE_INTERVAL_MS as f64 / 1000.0;
+        self.samples += 1;
+        for topic in broker.topics() {
+            let tm = self
+                .topics
+                .entry(topic.name().to_string())
+                .or_insert_with(|| TopicMetrics {
+                    rate: 0.0,
+                    history: Ring::new(HISTORY_CAPACITY),
+                    partitions: Vec::new(),
+                });
+            let mut total = 0.0;
+            for (p, log) in topic.partitions().iter().enumerate() {
+                if tm.partitions.len() <= p {
+                    tm.partitions.push(PartitionMetrics {
+                        last_hw: log.high_watermark(),
+                        rate: 0.0,
+                        history: Ring::new(HISTORY_CAPACITY),
+                    });
+                }
+                let pm = &mut tm.partitions[p];
+                let hw = log.high_watermark();
+                pm.rate = (hw - pm.last_hw) as f64 / secs;
+                pm.last_hw = hw;
+                pm.history.push(pm.rate);
+                total += pm.rate;
+            }
+            tm.rate = total;
+            tm.history.push(total);
+        }
+        for g in groups.iter_mut() {
+            let gm = self
+                .groups
+                .entry(g.name().to_string())
+                .or_insert_with(|| GroupMetrics {
+                    last_consumed: 0,
+                    rate: 0.0,
+                    rate_history: Ring::new(HISTORY_CAPACITY),
+                    lag_history: Ring::new(HISTORY_CAPACITY),
+                    partition_lag: BTreeMap::new(),
+                });
+            let consumed = g.consumed();
+            gm.rate = (consumed - gm.last_consumed) as f64 / secs;
+            gm.last_consumed = consumed;
+            gm.rate_history.push(gm.rate);
+            g.set_consume_rate(gm.rate);
+            let mut total = 0;
+            let reset = g.spec().auto_offset_reset;
+            for tp in subscribed_partitions(broker, &g.spec().topics) {
+                let (_, lag) = partition_lag(broker, g.name(), &tp, reset);
+                total += lag;
+                match gm.partition_lag.get_mut(&tp) {
+                    Some(ring) => ring.push(lag),
+                    None => {
+                        let mut ring = Ring::new(HISTORY_CAPACITY);
+                        ring.push(lag);
+                        gm.partition_lag.insert(tp, ring);
+                    }
+                }
+            }
+            gm.lag_history.push(total);
+        }
+    }
+
+    /// Samples taken so far.
+    pub fn samples(&self) -> u64 {
+        self.samples
+    }
+    pub fn topic(&self, name: &str) -> Option<&TopicMetrics> {
+        self.topics.get(name)
+    }
+    pub fn group(&self, name: &str) -> Option<&GroupMetrics> {
+        self.groups.get(name)
+    }
+    /// Records per second appended to the topic, over the last sampled second.
+    pub fn topic_produce_rate(&self, topic: &str) -> f64 {
+        self.topics.get(topic).map_or(0.0, |t| t.rate)
+    }
+    pub fn partition_produce_rate(&self, topic: &str, partition: u32) -> f64 {
+        self.topics
+            .get(topic)
+            .and_then(|t| t.partitions.get(partition as usize))
+            .map_or(0.0, |p| p.rate)
+    }
+    pub fn group_consume_rate(&self, group: &str) -> f64 {
+        self.groups.get(group).map_or(0.0, |g| g.rate)
+    }
+    pub fn group_lag_history(&self, group: &str) -> Option<&Ring<i64>> {
+        self.groups.get(group).map(|g| &g.lag_history)
+    }
+    pub fn partition_lag_history(&self, group: &str, tp: &TopicPartition) -> Option<&Ring<i64>> {
+        self.groups.get(group)?.partition_lag.get(tp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ring_drops_the_oldest() {
+        let mut r = Ring::new(3);
+        for i in 0..5 {
+            r.push(i);
+        }
+        assert_eq!(r.iter().collect::<Vec<_>>(), vec![2, 3, 4]);
+        assert_eq!((r.len(), r.capacity(), r.last()), (3, 3, Some(4)));
+    }
+}

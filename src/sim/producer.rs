@@ -1,0 +1,222 @@
+//! Simulated producers: records at a steady rate, keyed by a distribution, partitioned the
+//! way a real client would.
+
+use bytes::Bytes;
+use rand::Rng;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, Zipf};
+
+use crate::broker::{Broker, KeyHasher, NewRecord, NullKeyStrategy, Partitioner};
+
+use super::scenario::{KeyDistribution, ProducerSpec};
+
+/// One zero buffer shared by every record value, so producing allocates no payload.
+static ZEROS: [u8; super::scenario::MAX_VALUE_BYTES] = [0; super::scenario::MAX_VALUE_BYTES];
+
+/// Roughly one 16 KiB producer batch: how many keyless records stay on one partition.
+const STICKY_BATCH_BYTES: usize = 16 * 1024;
+
+/// What the UI shows about one producer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProducerInfo {
+    /// Stable id: creation order, never reused.
+    pub id: usize,
+    pub name: String,
+    pub topic: String,
+    /// Records per simulated second.
+    pub rate: f64,
+    pub keys: KeyDistribution,
+    pub key_count: u32,
+    pub partitioner: KeyHasher,
+    /// Records appended so far.
+    pub produced: u64,
+    /// False once removed; a removed producer stays listed with its count.
+    pub active: bool,
+}
+
+impl ProducerInfo {
+    /// A short description of the key distribution, as `zipf(16, s=1.1)`.
+    pub fn keys_label(&self) -> String {
+        match self.keys {
+            KeyDistribution::None => "none".to_string(),
+            KeyDistribution::Zipf => format!("zipf({})", self.key_count),
+            k => format!("{}({})", k.label(), self.key_count),
+        }
+    }
+}
+
+/// Turns a rate into whole records without drift: the number due is recomputed from the
+/// time elapsed since the rate was set, so rounding never accumulates.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RateClock {
+    /// The fraction of a record left over when the rate last changed.
+    carried: f64,
+    elapsed_ms: i64,
+    emitted: u64,
+}
+
+impl RateClock {
+    /// Whole records due after `dt_ms` more at `rate` per second.
+    pub(crate) fn advance(&mut self, rate: f64, dt_ms: i64) -> u64 {
+        self.elapsed_ms += dt_ms;
+        // The epsilon absorbs float error in products such as 0.1 × 30 000, which should
+        // give exactly 3 000 records.
+        let total = (self.carried + rate * self.elapsed_ms as f64 / 1000.0 + 1e-9).floor();
+        let total = total.max(0.0) as u64;
+        let due = total.saturating_sub(self.emitted);
+        self.emitted += due;
+        due
+    }
+
+    /// Keeps the partial record across a rate change.
+    pub(crate) fn rebase(&mut self, old_rate: f64) {
+        let exact = self.carried + old_rate * self.elapsed_ms as f64 / 1000.0;
+        self.carried = (exact - self.emitted as f64).clamp(0.0, 1.0 - f64::EPSILON);
+        self.elapsed_ms = 0;
+        self.emitted = 0;
+    }
+}
+
+/// A producer's private state.
+#[derive(Debug)]
+pub(crate) struct ProducerActor {
+    rng: StdRng,
+    keys: Vec<Bytes>,
+    /// The partition of each key for `cached_partitions`, so hashing happens once per key.
+    key_partitions: Vec<u32>,
+    cached_partitions: u32,
+    partitioner: Partitioner,
+    zipf: Option<Zipf<f64>>,
+    value: Bytes,
+    kind: KeyDistribution,
+    next_sequential: usize,
+    clock: RateClock,
+    /// One reusable buffer per partition; drained into the log every tick.
+    batches: Vec<Vec<NewRecord>>,
+}
+
+impl ProducerActor {
+    pub(crate) fn new(spec: &ProducerSpec, rng: StdRng) -> Self {
+        let keys = match spec.keys {
+            KeyDistribution::None => Vec::new(),
+            _ => (0..spec.key_count)
+                .map(|i| Bytes::from(format!("key-{i}")))
+                .collect(),
+        };
+        let zipf = (spec.keys == KeyDistribution::Zipf)
+            .then(|| Zipf::new(f64::from(spec.key_count), spec.zipf_s).ok())
+            .flatten();
+        let sticky = (STICKY_BATCH_BYTES / spec.value_bytes.max(1)).clamp(1, 1000) as u32;
+        ProducerActor {
+            rng,
+            keys,
+            key_partitions: Vec::new(),
+            cached_partitions: 0,
+            partitioner: Partitioner::new(spec.partitioner, NullKeyStrategy::Sticky, sticky),
+            zipf,
+            value: Bytes::from_static(&ZEROS[..spec.value_bytes]),
+            kind: spec.keys,
+            next_sequential: 0,
+            clock: RateClock::default(),
+            batches: Vec::new(),
+        }
+    }
+
+    pub(crate) fn rebase(&mut self, old_rate: f64) {
+        self.clock.rebase(old_rate);
+    }
+
+    fn next_key(&mut self) -> Option<usize> {
+        let n = self.keys.len();
+        if n == 0 {
+            return None;
+        }
+        Some(match (self.kind, &self.zipf) {
+            (KeyDistribution::Zipf, Some(z)) => (z.sample(&mut self.rng) as usize).clamp(1, n) - 1,
+            (KeyDistribution::Sequential, _) => {
+                let k = self.next_sequential % n;
+                self.next_sequential = (self.next_sequential + 1) % n;
+                k
+            }
+            _ => self.rng.random_range(0..n),
+        })
+    }
+
+    /// Appends the records due in the next `dt_ms`, stamped `now`. Returns how many.
+    pub(crate) fn tick(
+        &mut self,
+        info: &mut ProducerInfo,
+        broker: &mut Broker,
+        now: i64,
+        dt_ms: i64,
+    ) -> u64 {
+        if !info.active {
+            return 0;
+        }
+        let due = self.clock.advance(info.rate, dt_ms);
+        if due == 0 {
+            return 0;
+        }
+        let Some(partitions) = broker.topic(&info.topic).map(|t| t.partition_count()) else {
+            // The topic was deleted under us (by a network client): nothing to write to.
+            return 0;
+        };
+        if partitions != self.cached_partitions {
+            self.cached_partitions = partitions;
+            self.key_partitions = self
+                .keys
+                .iter()
+                .map(|k| info.partitioner.partition(k, partitions))
+                .collect();
+            self.batches.resize_with(partitions as usize, Vec::new);
+        }
+        for _ in 0..due {
+            let (key, p) = match self.next_key() {
+                Some(k) => (Some(self.keys[k].clone()), self.key_partitions[k]),
+                None => (
+                    None,
+                    self.partitioner.partition(None, partitions, &mut self.rng),
+                ),
+            };
+            self.batches[p as usize].push(NewRecord {
+                timestamp_ms: now,
+                key,
+                value: Some(self.value.clone()),
+                headers: Vec::new(),
+            });
+        }
+        for (p, batch) in self.batches.iter_mut().enumerate() {
+            if !batch.is_empty() {
+                // The topic exists (checked above) and `p` is below its partition count.
+                let _ = broker.append_batch(&info.topic, p as u32, batch.drain(..));
+            }
+        }
+        info.produced += due;
+        due
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_clock_does_not_drift() {
+        let mut c = RateClock::default();
+        let total: u64 = (0..100_000).map(|_| c.advance(0.3, 10)).sum();
+        assert_eq!(total, 300); // 0.3/s for 1000 s
+        let mut c = RateClock::default();
+        let total: u64 = (0..1000).map(|_| c.advance(15.0, 10)).sum();
+        assert_eq!(total, 150);
+    }
+
+    #[test]
+    fn rate_change_keeps_the_fraction() {
+        let mut c = RateClock::default();
+        let a: u64 = (0..5).map(|_| c.advance(10.0, 10)).sum(); // 0.5 records owed
+        assert_eq!(a, 0);
+        c.rebase(10.0);
+        let b: u64 = (0..5).map(|_| c.advance(10.0, 10)).sum();
+        assert_eq!(b, 1, "the half record carried over completes");
+    }
+}

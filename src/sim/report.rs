@@ -1,0 +1,185 @@
+//! The end-of-run report: DESIGN.md §4.2's JSON shape. Fields may be added, never renamed.
+
+use serde::Serialize;
+
+use crate::broker::{Broker, GroupState};
+
+use super::consumer::GroupSim;
+use super::metrics::{partition_lag, subscribed_partitions};
+use super::scenario::AutoOffsetReset;
+
+/// What happened in a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub scenario: String,
+    pub seed: u64,
+    pub sim_time_ms: i64,
+    /// Records appended by the simulated producers.
+    pub produced: u64,
+    /// Records processed by the simulated groups, repeats included.
+    pub consumed: u64,
+    pub topics: Vec<TopicReport>,
+    pub groups: Vec<GroupReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopicReport {
+    pub name: String,
+    pub partitions: Vec<PartitionReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartitionReport {
+    pub partition: u32,
+    pub log_start_offset: i64,
+    pub high_watermark: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupReport {
+    pub name: String,
+    /// The broker's group state, as Kafka names it (`Stable`, `PreparingRebalance`, …).
+    pub state: String,
+    pub generation: i32,
+    pub members: Vec<MemberReport>,
+    /// One entry for every partition of every subscribed topic.
+    pub offsets: Vec<OffsetReport>,
+    pub total_lag: i64,
+    pub duplicates: u64,
+    pub lost: u64,
+    /// Records processed, repeats included.
+    pub consumed: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberReport {
+    pub id: String,
+    pub assignment: Vec<TopicPartitionReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopicPartitionReport {
+    pub topic: String,
+    pub partition: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OffsetReport {
+    pub topic: String,
+    pub partition: u32,
+    /// `null` until the group has committed here.
+    pub committed: Option<i64>,
+    /// From the committed offset, or from where the group would start.
+    pub lag: i64,
+}
+
+impl Report {
+    pub(crate) fn build(
+        broker: &Broker,
+        scenario: &str,
+        seed: u64,
+        sim_time_ms: i64,
+        produced: u64,
+        groups: &[GroupSim],
+    ) -> Report {
+        let topics = broker
+            .topics()
+            .map(|t| TopicReport {
+                name: t.name().to_string(),
+                partitions: t
+                    .partitions()
+                    .iter()
+                    .enumerate()
+                    .map(|(p, log)| PartitionReport {
+                        partition: p as u32,
+                        log_start_offset: log.log_start_offset(),
+                        high_watermark: log.high_watermark(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut out = Vec::new();
+        for g in groups {
+            out.push(group_report(
+                broker,
+                g.name(),
+                &g.spec().topics,
+                g.spec().auto_offset_reset,
+                (g.duplicates(), g.lost(), g.consumed()),
+            ));
+        }
+        // Groups the simulation does not drive (real clients through the server) too.
+        for g in broker.groups() {
+            if groups.iter().any(|s| s.name() == g.name()) {
+                continue;
+            }
+            let topics: Vec<String> = g.topics().into_iter().map(str::to_string).collect();
+            out.push(group_report(
+                broker,
+                g.name(),
+                &topics,
+                AutoOffsetReset::Earliest,
+                (0, 0, 0),
+            ));
+        }
+        Report {
+            scenario: scenario.to_string(),
+            seed,
+            sim_time_ms,
+            produced,
+            consumed: groups.iter().map(GroupSim::consumed).sum(),
+            topics,
+            groups: out,
+        }
+    }
+}
+
+fn group_report(
+    broker: &Broker,
+    name: &str,
+    topics: &[String],
+    reset: AutoOffsetReset,
+    (duplicates, lost, consumed): (u64, u64, u64),
+) -> GroupReport {
+    let group = broker.group(name);
+    let members = group.map_or_else(Vec::new, |g| {
+        g.members()
+            .map(|m| MemberReport {
+                id: m.id().to_string(),
+                assignment: m
+                    .assignment()
+                    .iter()
+                    .map(|tp| TopicPartitionReport {
+                        topic: tp.topic.clone(),
+                        partition: tp.partition,
+                    })
+                    .collect(),
+            })
+            .collect()
+    });
+    let offsets: Vec<OffsetReport> = subscribed_partitions(broker, topics)
+        .map(|tp| {
+            let (committed, lag) = partition_lag(broker, name, &tp, reset);
+            OffsetReport {
+                topic: tp.topic,
+                partition: tp.partition,
+                committed,
+                lag,
+            }
+        })
+        .collect();
+    GroupReport {
+        name: name.to_string(),
+        state: group
+            .map_or(GroupState::Empty, |g| g.state())
+            .name()
+            .to_string(),
+        generation: group.map_or(0, |g| g.generation()),
+        members,
+        total_lag: offsets.iter().map(|o| o.lag).sum(),
+        offsets,
+        duplicates,
+        lost,
+        consumed,
+    }
+}

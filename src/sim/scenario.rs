@@ -1,0 +1,269 @@
+//! Scenarios: what a simulation starts with and what its timeline does, read from TOML.
+//!
+//! The schema is DESIGN.md §4.1. Parsing is strict (unknown keys are errors) and every
+//! error names the file, line, column and field, because a scenario is something people
+//! write by hand in front of an audience.
+
+mod location;
+mod raw;
+
+pub(crate) use raw::MAX_VALUE_BYTES;
+
+use crate::broker::{AssignorKind, KeyHasher, RetentionPolicy};
+
+use super::command::Command;
+use super::error::SimError;
+
+/// The scenario used when none is named.
+pub const DEFAULT_SCENARIO: &str = "quickstart";
+
+/// The seed used when neither the command line nor the scenario gives one.
+pub const DEFAULT_SEED: u64 = 42;
+
+/// Scenarios embedded in the binary, in the order `--list-scenarios` shows them.
+const BUNDLED: &[(&str, &str)] = &[
+    (
+        "quickstart",
+        include_str!("../../assets/scenarios/quickstart.toml"),
+    ),
+    (
+        "rebalance",
+        include_str!("../../assets/scenarios/rebalance.toml"),
+    ),
+    (
+        "slow-consumer",
+        include_str!("../../assets/scenarios/slow-consumer.toml"),
+    ),
+    (
+        "hot-key",
+        include_str!("../../assets/scenarios/hot-key.toml"),
+    ),
+    (
+        "retention",
+        include_str!("../../assets/scenarios/retention.toml"),
+    ),
+    ("replay", include_str!("../../assets/scenarios/replay.toml")),
+    (
+        "idle-consumers",
+        include_str!("../../assets/scenarios/idle-consumers.toml"),
+    ),
+    (
+        "at-least-once",
+        include_str!("../../assets/scenarios/at-least-once.toml"),
+    ),
+    ("bench", include_str!("../../assets/scenarios/bench.toml")),
+];
+
+/// A validated scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// The short name: the bundled name, or the file's stem for a user's file.
+    pub name: String,
+    /// The human title from the file's `name` key.
+    pub title: String,
+    pub description: String,
+    pub seed: Option<u64>,
+    pub topics: Vec<TopicSpec>,
+    pub producers: Vec<ProducerSpec>,
+    pub groups: Vec<GroupSpec>,
+    /// Sorted by time; beats at the same time keep their file order.
+    pub timeline: Vec<Beat>,
+}
+
+/// A topic the scenario creates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicSpec {
+    pub name: String,
+    pub partitions: u32,
+    pub retention: RetentionPolicy,
+}
+
+/// How a producer picks record keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyDistribution {
+    /// Null keys: the partitioner spreads records (sticky batches).
+    None,
+    /// Every one of `key_count` keys equally likely.
+    Uniform,
+    /// A few keys dominate (Zipf with exponent `zipf_s`): hot partitions.
+    Zipf,
+    /// Keys 0, 1, 2, … wrapping at `key_count`.
+    Sequential,
+}
+
+impl KeyDistribution {
+    /// The name used in scenario files and on screen.
+    pub fn label(self) -> &'static str {
+        match self {
+            KeyDistribution::None => "none",
+            KeyDistribution::Uniform => "uniform",
+            KeyDistribution::Zipf => "zipf",
+            KeyDistribution::Sequential => "sequential",
+        }
+    }
+}
+
+/// A `[[producers]]` entry: `count` identical producers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProducerSpec {
+    pub topic: String,
+    /// Records per simulated second, per producer.
+    pub rate: f64,
+    pub keys: KeyDistribution,
+    pub key_count: u32,
+    pub zipf_s: f64,
+    pub value_bytes: usize,
+    pub partitioner: KeyHasher,
+    pub count: u32,
+    /// Name prefix; producers are called `PREFIX-N`.
+    pub name: Option<String>,
+}
+
+impl ProducerSpec {
+    /// A producer with the schema's defaults.
+    pub fn with_defaults(topic: &str) -> Self {
+        ProducerSpec {
+            topic: topic.to_string(),
+            rate: 10.0,
+            keys: KeyDistribution::Uniform,
+            key_count: 16,
+            zipf_s: 1.1,
+            value_bytes: 64,
+            partitioner: KeyHasher::Murmur2,
+            count: 1,
+            name: None,
+        }
+    }
+}
+
+/// When a member commits the offsets it has processed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitPolicy {
+    /// `enable.auto.commit`: every interval, and also before giving partitions up in a
+    /// rebalance or on a graceful leave, as the Java client does.
+    Auto { interval_ms: i64 },
+    /// After every poll's records are processed.
+    EveryPoll,
+    /// After every N records processed.
+    EveryN(u64),
+}
+
+impl CommitPolicy {
+    /// The name used in scenario files and on screen.
+    pub fn label(self) -> &'static str {
+        match self {
+            CommitPolicy::Auto { .. } => "auto",
+            CommitPolicy::EveryPoll => "every_poll",
+            CommitPolicy::EveryN(_) => "every_n",
+        }
+    }
+}
+
+/// Where a member starts on a partition with no usable committed offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoOffsetReset {
+    Earliest,
+    Latest,
+}
+
+/// A `[[groups]]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupSpec {
+    pub name: String,
+    pub topics: Vec<String>,
+    pub consumers: u32,
+    /// Records per simulated second, per member.
+    pub process_rate: f64,
+    pub max_poll_records: u32,
+    pub commit: CommitPolicy,
+    pub assignor: AssignorKind,
+    pub auto_offset_reset: AutoOffsetReset,
+    pub session_timeout_ms: i64,
+}
+
+impl GroupSpec {
+    /// A one-member group with the schema's defaults.
+    pub fn with_defaults(name: &str, topics: Vec<String>) -> Self {
+        GroupSpec {
+            name: name.to_string(),
+            topics,
+            consumers: 1,
+            process_rate: 10.0,
+            max_poll_records: 100,
+            commit: CommitPolicy::Auto { interval_ms: 5_000 },
+            assignor: AssignorKind::Range,
+            auto_offset_reset: AutoOffsetReset::Earliest,
+            session_timeout_ms: 10_000,
+        }
+    }
+}
+
+/// A scripted moment: at `at_ms` of simulated time, run `command` and show `caption`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Beat {
+    pub at_ms: i64,
+    pub command: Command,
+    pub caption: String,
+}
+
+impl Scenario {
+    /// Parses and validates scenario text; `origin` (a path or `bundled:NAME`) names it in
+    /// errors, and its file stem becomes the scenario's short name.
+    pub fn parse(text: &str, origin: &str) -> Result<Scenario, SimError> {
+        let short = origin
+            .strip_prefix("bundled:")
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                std::path::Path::new(origin)
+                    .file_stem()
+                    .map_or_else(|| origin.to_string(), |s| s.to_string_lossy().into_owned())
+            });
+        raw::parse(text, origin, short)
+    }
+
+    /// A scenario embedded in the binary.
+    pub fn bundled(name: &str) -> Result<Scenario, SimError> {
+        let (_, text) =
+            BUNDLED
+                .iter()
+                .find(|(n, _)| *n == name)
+                .ok_or_else(|| SimError::UnknownScenario {
+                    name: name.to_string(),
+                    available: Self::bundled_names().collect::<Vec<_>>().join(", "),
+                })?;
+        Self::parse(text, &format!("bundled:{name}"))
+    }
+
+    /// The names of the bundled scenarios.
+    pub fn bundled_names() -> impl Iterator<Item = &'static str> {
+        BUNDLED.iter().map(|(n, _)| *n)
+    }
+
+    /// Every bundled scenario, parsed, in listing order.
+    pub fn bundled_all() -> Vec<Scenario> {
+        Self::bundled_names()
+            .map(|n| Self::bundled(n).expect("bundled scenarios are valid"))
+            .collect()
+    }
+
+    /// Reads a user's scenario file.
+    pub fn from_path(path: &std::path::Path) -> Result<Scenario, SimError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SimError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// A bundled name, else a path to a file.
+    pub fn load(name_or_path: &str) -> Result<Scenario, SimError> {
+        if Self::bundled_names().any(|n| n == name_or_path) {
+            return Self::bundled(name_or_path);
+        }
+        let path = std::path::Path::new(name_or_path);
+        if path.exists() || name_or_path.ends_with(".toml") || name_or_path.contains('/') {
+            return Self::from_path(path);
+        }
+        Self::bundled(name_or_path)
+    }
+}
