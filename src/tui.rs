@@ -25,6 +25,7 @@
 pub mod action;
 pub mod app;
 pub mod caption;
+pub mod control;
 pub mod events;
 pub mod footer;
 pub mod groups;
@@ -42,7 +43,7 @@ pub mod too_small;
 pub mod update;
 pub mod view;
 
-pub use action::{Action, Effect, Request};
+pub use action::{Action, Effect};
 pub use app::{App, Focus};
 pub use keymap::{KEYMAP, KeyRow};
 pub use screen::Screen;

@@ -31,9 +31,23 @@ impl Pane {
         let cmd = format!("{BIN} {args}; echo $? > {}", status.display());
         let (w, h) = (width.to_string(), height.to_string());
         let out = tmux(&[
-            "new-session", "-d", "-s", &name, "-x", &w, "-y", &h, "sh", "-c", &cmd,
+            "new-session",
+            "-d",
+            "-s",
+            &name,
+            "-x",
+            &w,
+            "-y",
+            &h,
+            "sh",
+            "-c",
+            &cmd,
         ]);
-        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "tmux: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         Pane { name, status }
     }
 
@@ -129,7 +143,13 @@ fn group_generation(screen: &str, group: &str) -> Option<u32> {
     let header = format!(" {group} ");
     let line = screen.lines().find(|l| l.contains(&header))?;
     let after = &line[line.find(&header)?..];
-    after.split("gen ").nth(1)?.split_whitespace().next()?.parse().ok()
+    after
+        .split("gen ")
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 #[test]
@@ -152,7 +172,11 @@ fn space_freezes_time_and_resumes_it() {
     // Several frames later the time is still the same.
     for _ in 0..10 {
         std::thread::sleep(POLL);
-        assert_eq!(sim_time(&p.screen()), Some(frozen), "time moved while paused");
+        assert_eq!(
+            sim_time(&p.screen()),
+            Some(frozen),
+            "time moved while paused"
+        );
     }
     p.send(&["Space"]);
     p.wait_text("running");
@@ -169,7 +193,9 @@ fn c_adds_a_member_and_the_rebalance_shows() {
     // the new generation's assignment.
     p.wait_text("billing-3-");
     p.wait_for("a joined event", |s| {
-        s.lines().any(|l| l.contains("billing: billing-3") && l.contains("joined")).then_some(())
+        s.lines()
+            .any(|l| l.contains("billing: billing-3") && l.contains("joined"))
+            .then_some(())
     });
     p.wait_for("a new generation", |s| {
         group_generation(s, "billing").filter(|g| *g > generation)
@@ -198,8 +224,7 @@ fn x_crashes_a_member_and_its_partitions_move_after_the_timeout() {
     p.wait_for("all partitions on one member", |s| {
         s.lines()
             .any(|l| {
-                l.contains("billing-")
-                    && ["p0 ", "p1 ", "p2 ", "p3 "].iter().all(|p| l.contains(p))
+                l.contains("billing-") && ["p0 ", "p1 ", "p2 ", "p3 "].iter().all(|p| l.contains(p))
             })
             .then_some(())
     });
@@ -225,7 +250,9 @@ fn question_mark_opens_help_and_esc_closes_it() {
     p.wait_text("Esc closes");
     p.wait_text("crash a consumer");
     p.send(&["Escape"]);
-    p.wait_for("help to close", |s| (!s.contains("Esc closes")).then_some(()));
+    p.wait_for("help to close", |s| {
+        (!s.contains("Esc closes")).then_some(())
+    });
 }
 
 #[test]

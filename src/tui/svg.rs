@@ -14,15 +14,23 @@ const FOREGROUND: &str = "#d0d0d0";
 /// The buffer as a standalone SVG document.
 pub fn to_svg(buf: &Buffer) -> String {
     let area = buf.area;
-    let (w, h) = (f64::from(area.width) * CELL_W, f64::from(area.height) * CELL_H);
+    let (w, h) = (
+        f64::from(area.width) * CELL_W,
+        f64::from(area.height) * CELL_H,
+    );
     let mut out = String::new();
     let _ = writeln!(
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.1} {h:.1}" font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="14">"#
     );
-    let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="{BACKGROUND}"/>"#);
+    let _ = writeln!(
+        out,
+        r#"<rect width="100%" height="100%" fill="{BACKGROUND}"/>"#
+    );
     for y in 0..area.height {
-        let row: Vec<&Cell> = (0..area.width).map(|x| &buf[(area.x + x, area.y + y)]).collect();
+        let row: Vec<&Cell> = (0..area.width)
+            .map(|x| &buf[(area.x + x, area.y + y)])
+            .collect();
         // Runs of cells with the same look become one element.
         let mut x = 0;
         while x < row.len() {
@@ -94,7 +102,9 @@ fn hex(c: Color) -> Option<&'static str> {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]

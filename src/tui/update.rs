@@ -1,9 +1,11 @@
 //! `update`: the only place an [`Action`] changes anything. UI-only actions change the
 //! [`App`]; actions on Kafka become an [`Effect`] for the simulation's owner to apply.
 
-use super::action::{Action, Effect, Request};
+use super::action::{Action, Effect};
 use super::app::{App, Focus, STEP_MS};
 use super::view::{RunState, View};
+use crate::broker::ResetSpec;
+use crate::sim::Command;
 
 /// How much `[` `]` and `{` `}` scale a rate by.
 pub const RATE_FACTOR: f64 = 2.0;
@@ -75,7 +77,7 @@ fn select(app: &mut App, view: &View, down: bool) {
     }
 }
 
-fn on_kafka(app: &mut App, view: &View, action: Action) -> Option<Request> {
+fn on_kafka(app: &mut App, view: &View, action: Action) -> Option<Command> {
     let now = view.header.sim_time_ms;
     let topic = view
         .topics
@@ -85,25 +87,30 @@ fn on_kafka(app: &mut App, view: &View, action: Action) -> Option<Request> {
         .group_row(app.selected_row)
         .map(|r| view.groups[r.group].name.clone());
     let request = match action {
-        Action::AddProducer => topic.map(|topic| Request::AddProducer { topic }),
-        Action::RemoveProducer => topic.map(|topic| Request::RemoveProducer { topic }),
+        Action::AddProducer => topic.map(|topic| Command::AddProducer { topic }),
+        Action::RemoveProducer => topic.map(|topic| Command::RemoveProducer { topic }),
         Action::ProducerSlower | Action::ProducerFaster => topic.map(|topic| {
             let factor = if action == Action::ProducerFaster {
                 RATE_FACTOR
             } else {
                 1.0 / RATE_FACTOR
             };
-            Request::ScaleProducerRate { topic, factor }
+            Command::ScaleProducerRate { topic, factor }
         }),
-        Action::AddGroup => topic.map(|topic| Request::AddGroup {
+        Action::AddGroup => topic.map(|topic| Command::AddGroup {
+            name: None,
             topics: vec![topic],
         }),
-        Action::AddConsumer => group.map(|group| Request::AddConsumer { group }),
-        Action::RemoveConsumer => group.map(|group| Request::RemoveConsumer { group }),
-        Action::CrashConsumer => group.map(|group| Request::CrashConsumer { group }),
-        Action::ResetEarliest | Action::ResetLatest => group.map(|group| Request::ResetOffsets {
+        Action::AddConsumer => group.map(|group| Command::AddConsumer { group }),
+        Action::RemoveConsumer => group.map(|group| Command::RemoveConsumer { group }),
+        Action::CrashConsumer => group.map(|group| Command::CrashConsumer { group }),
+        Action::ResetEarliest | Action::ResetLatest => group.map(|group| Command::ResetOffsets {
             group,
-            earliest: action == Action::ResetEarliest,
+            to: if action == Action::ResetEarliest {
+                ResetSpec::Earliest
+            } else {
+                ResetSpec::Latest
+            },
         }),
         Action::ProcessSlower | Action::ProcessFaster => group.map(|group| {
             let factor = if action == Action::ProcessFaster {
@@ -111,7 +118,7 @@ fn on_kafka(app: &mut App, view: &View, action: Action) -> Option<Request> {
             } else {
                 1.0 / RATE_FACTOR
             };
-            Request::ScaleProcessRate { group, factor }
+            Command::ScaleProcessRate { group, factor }
         }),
         _ => return None,
     };
@@ -127,4 +134,227 @@ fn on_kafka(app: &mut App, view: &View, action: Action) -> Option<Request> {
         app.notify(now, what, true);
     }
     request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::broker::GroupState;
+    use crate::tui::theme::Theme;
+    use crate::tui::view::{GroupView, MemberView, TopicView};
+
+    fn group(name: &str, slot: usize, members: &[&str]) -> GroupView {
+        GroupView {
+            name: name.into(),
+            slot,
+            state: GroupState::Stable,
+            generation: 1,
+            members: members
+                .iter()
+                .map(|m| MemberView {
+                    id: (*m).into(),
+                    partitions: Vec::new(),
+                })
+                .collect(),
+            offsets: Vec::new(),
+            total_lag: 0,
+            consume_rate: 0.0,
+            process_rate: None,
+            duplicates: 0,
+            lost: 0,
+            lag_history: Vec::new(),
+        }
+    }
+
+    fn view() -> View {
+        let mut v = View::default();
+        for name in ["orders", "payments"] {
+            v.topics.push(TopicView {
+                name: name.into(),
+                partitions: Vec::new(),
+            });
+        }
+        v.groups = vec![
+            group("billing", 0, &["b-1", "b-2"]),
+            group("audit", 1, &["a-1"]),
+        ];
+        v
+    }
+
+    fn app() -> App {
+        App::new(Theme::default(), false)
+    }
+
+    fn command(app: &mut App, view: &View, action: Action) -> Command {
+        match update(app, view, action) {
+            Some(Effect::Command(c)) => c,
+            other => panic!("{action:?} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn topic_keys_act_on_the_selected_topic() {
+        let (mut a, v) = (app(), view());
+        assert_eq!(
+            command(&mut a, &v, Action::AddProducer),
+            Command::AddProducer {
+                topic: "orders".into()
+            }
+        );
+        update(&mut a, &v, Action::SelectNext);
+        update(&mut a, &v, Action::SelectNext);
+        assert_eq!(a.selected_topic, 1, "selection stops at the last topic");
+        assert_eq!(
+            command(&mut a, &v, Action::ProducerFaster),
+            Command::ScaleProducerRate {
+                topic: "payments".into(),
+                factor: RATE_FACTOR
+            }
+        );
+        assert_eq!(
+            command(&mut a, &v, Action::AddGroup),
+            Command::AddGroup {
+                name: None,
+                topics: vec!["payments".into()]
+            }
+        );
+        assert_eq!(
+            command(&mut a, &v, Action::RemoveProducer),
+            Command::RemoveProducer {
+                topic: "payments".into()
+            }
+        );
+    }
+
+    #[test]
+    fn group_keys_act_on_the_group_of_the_selected_row() {
+        let (mut a, v) = (app(), view());
+        a.focus = Focus::Groups;
+        // Rows: billing, b-1, b-2, audit, a-1.
+        for _ in 0..3 {
+            update(&mut a, &v, Action::SelectNext);
+        }
+        assert_eq!(
+            command(&mut a, &v, Action::AddConsumer),
+            Command::AddConsumer {
+                group: "audit".into()
+            }
+        );
+        update(&mut a, &v, Action::SelectPrev);
+        let g = || "billing".to_string();
+        assert_eq!(
+            command(&mut a, &v, Action::CrashConsumer),
+            Command::CrashConsumer { group: g() }
+        );
+        assert_eq!(
+            command(&mut a, &v, Action::RemoveConsumer),
+            Command::RemoveConsumer { group: g() }
+        );
+        assert_eq!(
+            command(&mut a, &v, Action::ResetEarliest),
+            Command::ResetOffsets {
+                group: g(),
+                to: ResetSpec::Earliest
+            }
+        );
+        assert_eq!(
+            command(&mut a, &v, Action::ResetLatest),
+            Command::ResetOffsets {
+                group: g(),
+                to: ResetSpec::Latest
+            }
+        );
+        assert_eq!(
+            command(&mut a, &v, Action::ProcessSlower),
+            Command::ScaleProcessRate {
+                group: g(),
+                factor: 1.0 / RATE_FACTOR
+            }
+        );
+    }
+
+    #[test]
+    fn nothing_to_act_on_is_a_notice_not_a_command() {
+        let mut a = app();
+        let empty = View::default();
+        assert_eq!(update(&mut a, &empty, Action::AddConsumer), None);
+        assert_eq!(update(&mut a, &empty, Action::AddProducer), None);
+        let texts: Vec<&str> = a.notices().map(|n| n.text.as_str()).collect();
+        assert_eq!(texts, vec!["no group to act on", "no topic to act on"]);
+        assert!(a.notices().all(|n| n.is_error));
+    }
+
+    #[test]
+    fn step_only_while_paused_and_pause_toggles() {
+        let (mut a, v) = (app(), view());
+        assert_eq!(update(&mut a, &v, Action::Step), None);
+        assert_eq!(a.notices().count(), 1);
+        update(&mut a, &v, Action::TogglePause);
+        assert!(a.paused);
+        assert_eq!(
+            update(&mut a, &v, Action::Step),
+            Some(Effect::Step(STEP_MS))
+        );
+        update(&mut a, &v, Action::TogglePause);
+        assert!(!a.paused);
+    }
+
+    #[test]
+    fn next_beat_releases_only_a_held_beat() {
+        let (mut a, mut v) = (app(), view());
+        assert_eq!(update(&mut a, &v, Action::NextBeat), None);
+        v.header.run_state = RunState::HeldAtBeat;
+        assert_eq!(
+            update(&mut a, &v, Action::NextBeat),
+            Some(Effect::ReleaseBeat)
+        );
+    }
+
+    #[test]
+    fn help_swallows_other_keys_until_closed() {
+        let (mut a, v) = (app(), view());
+        update(&mut a, &v, Action::ToggleHelp);
+        assert!(a.help_open);
+        assert_eq!(update(&mut a, &v, Action::AddProducer), None);
+        update(&mut a, &v, Action::TogglePause);
+        assert!(
+            !a.paused,
+            "keys other than help and quit wait until help closes"
+        );
+        update(&mut a, &v, Action::CloseHelp);
+        assert!(!a.help_open);
+        update(&mut a, &v, Action::ToggleHelp);
+        update(&mut a, &v, Action::Quit);
+        assert!(a.should_quit);
+    }
+
+    #[test]
+    fn speed_focus_and_event_scrolling() {
+        let (mut a, mut v) = (app(), view());
+        update(&mut a, &v, Action::SpeedUp);
+        assert_eq!(a.speed(), 2.0);
+        update(&mut a, &v, Action::SlowDown);
+        update(&mut a, &v, Action::SlowDown);
+        assert_eq!(a.speed(), 0.5);
+        update(&mut a, &v, Action::FocusPrev);
+        assert_eq!(a.focus, Focus::Events);
+        v.events = (0..3)
+            .map(|i| crate::tui::view::EventLine {
+                time_ms: i,
+                class: crate::tui::view::EventClass::Topic,
+                text: String::new(),
+            })
+            .collect();
+        for _ in 0..5 {
+            update(&mut a, &v, Action::SelectPrev);
+        }
+        assert_eq!(
+            a.events_scroll, 2,
+            "scrolls back no further than the oldest"
+        );
+        update(&mut a, &v, Action::SelectNext);
+        assert_eq!(a.events_scroll, 1);
+        update(&mut a, &v, Action::FocusNext);
+        assert_eq!(a.focus, Focus::Partitions);
+    }
 }

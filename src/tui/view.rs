@@ -7,10 +7,12 @@
 //! as many lines as a pane can hold.
 
 mod broker;
+mod sim;
 
 use crate::broker::GroupState;
 
 pub use broker::{BrokerOptions, fill_from_broker};
+pub use sim::{CAPTION_FRESH_MS, Limits, fill_from_sim};
 
 /// Whether simulated time is moving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -6,6 +6,7 @@ use minikafka::broker::{
     AssignorKind, Broker, JoinGroupRequest, JoinOutcome, NewRecord, RetentionPolicy,
     SyncAssignment, TopicConfig, TopicPartition,
 };
+use minikafka::sim::AutoOffsetReset;
 use minikafka::tui::view::{
     BrokerOptions, Caption, EventClass, EventLine, Header, ProducerView, RunState, View,
     fill_from_broker,
@@ -129,7 +130,10 @@ pub fn broker() -> Broker {
 pub fn view(tail_cells: usize) -> View {
     let b = broker();
     let mut view = View::default();
-    let order = ["billing", "audit"];
+    let order = [
+        ("billing", AutoOffsetReset::Earliest),
+        ("audit", AutoOffsetReset::Earliest),
+    ];
     fill_from_broker(
         &b,
         &BrokerOptions {

@@ -2,6 +2,7 @@
 //! strips, groups with their members, offsets and lag, and recent broker events.
 
 use crate::broker::{Broker, EventKind, GroupState, TopicPartition};
+use crate::sim::AutoOffsetReset;
 
 use super::{
     EventClass, EventLine, GroupMark, GroupView, MemberView, OffsetView, PartitionView, TopicView,
@@ -16,8 +17,9 @@ pub struct BrokerOptions<'a> {
     /// Broker events to keep: at least the events pane's height.
     pub event_lines: usize,
     /// Groups in the order that fixes their colour slots (the simulation's creation
-    /// order). Groups the broker has beyond these follow, by name.
-    pub group_order: &'a [&'a str],
+    /// order), with where each starts reading a partition it has not committed on yet.
+    /// Groups the broker has beyond these follow, by name, with no lag until they commit.
+    pub group_order: &'a [(&'a str, AutoOffsetReset)],
 }
 
 /// Replaces the view's topics, groups and events with the broker's current state.
@@ -28,15 +30,16 @@ pub fn fill_from_broker(broker: &Broker, opts: &BrokerOptions<'_>, view: &mut Vi
     let known = opts
         .group_order
         .iter()
-        .filter_map(|name| broker.group(name));
+        .filter_map(|(name, reset)| broker.group(name).map(|g| (g, Some(*reset))));
     let extra = broker
         .groups()
-        .filter(|g| !opts.group_order.contains(&g.name()));
-    for (slot, group) in known.chain(extra).enumerate() {
+        .filter(|g| !opts.group_order.iter().any(|(name, _)| *name == g.name()))
+        .map(|g| (g, None));
+    for (slot, (group, reset)) in known.chain(extra).enumerate() {
         if group.state() == GroupState::Dead {
             continue;
         }
-        view.groups.push(group_view(broker, group, slot));
+        view.groups.push(group_view(broker, group, slot, reset));
     }
 
     view.topics.clear();
@@ -80,7 +83,28 @@ pub fn fill_from_broker(broker: &Broker, opts: &BrokerOptions<'_>, view: &mut Vi
         }));
 }
 
-fn group_view(broker: &Broker, group: &crate::broker::Group, slot: usize) -> GroupView {
+/// The lag on a partition: from the committed offset, or before the first commit from
+/// where the group will start (DESIGN §4.2), when that is known.
+fn lag_of(
+    committed: Option<i64>,
+    log_start: i64,
+    hw: i64,
+    reset: Option<AutoOffsetReset>,
+) -> Option<i64> {
+    match (committed, reset) {
+        (Some(c), _) => Some(hw - c),
+        (None, Some(AutoOffsetReset::Earliest)) => Some(hw - log_start),
+        (None, Some(AutoOffsetReset::Latest)) => Some(0),
+        (None, None) => None,
+    }
+}
+
+fn group_view(
+    broker: &Broker,
+    group: &crate::broker::Group,
+    slot: usize,
+    reset: Option<AutoOffsetReset>,
+) -> GroupView {
     let members = group
         .members()
         .map(|m| {
@@ -108,7 +132,12 @@ fn group_view(broker: &Broker, group: &crate::broker::Group, slot: usize) -> Gro
                 topic: topic.to_string(),
                 partition: p as u32,
                 committed,
-                lag: committed.map(|c| log.high_watermark() - c),
+                lag: lag_of(
+                    committed,
+                    log.log_start_offset(),
+                    log.high_watermark(),
+                    reset,
+                ),
             });
         }
     }
@@ -234,6 +263,8 @@ mod tests {
         let p1 = &view.topics[0].partitions[1];
         assert_eq!(p1.tail, vec![None]);
         assert_eq!(p1.marks[0].committed, None);
+        // A group of unknown start policy has no lag where it never committed.
+        assert_eq!(p1.marks[0].lag, None);
 
         let g = &view.groups[0];
         assert_eq!(g.state, GroupState::Stable);
@@ -259,7 +290,7 @@ mod tests {
         .unwrap();
         b.enforce_retention(100);
         let mut view = View::default();
-        let order = ["billing"];
+        let order = [("billing", AutoOffsetReset::Earliest)];
         let opts = BrokerOptions {
             tail_cells: 100,
             event_lines: 50,
@@ -272,6 +303,10 @@ mod tests {
             .map(|g| (g.name.as_str(), g.slot))
             .collect();
         assert_eq!(names, vec![("billing", 0), ("audit", 1)]);
+        // billing starts at the earliest offset where it has not committed: p1 has one
+        // record and no commit.
+        assert_eq!(view.groups[0].offsets[1].lag, Some(1));
+        assert_eq!(view.groups[0].total_lag, 10 + 1);
         let p0 = &view.topics[0].partitions[0];
         assert_eq!(p0.log_start, 30);
         assert_eq!(p0.tail.len(), 20);
