@@ -3,9 +3,24 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::widgets::Widget;
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::screen::{Ctx, put};
+use super::screen::Ctx;
+use super::view::Caption;
+
+fn banner_text(caption: &Caption) -> String {
+    if caption.held {
+        format!(" ⏸ next: {}  (press n) ", caption.text)
+    } else {
+        format!(" » {} ", caption.text)
+    }
+}
+
+/// Rows the banner needs at `width`: one, or two when the caption is longer than a line.
+pub fn rows(caption: &Caption, width: u16) -> u16 {
+    let len = banner_text(caption).chars().count();
+    if len > usize::from(width) { 2 } else { 1 }
+}
 
 /// The banner under the header.
 #[derive(Debug, Clone, Copy)]
@@ -17,12 +32,9 @@ impl Widget for Banner<'_> {
             return;
         };
         let style = self.0.theme().caption;
-        buf.set_style(area, style);
-        let text = if caption.held {
-            format!(" ⏸ next: {}  (press n) ", caption.text)
-        } else {
-            format!(" » {} ", caption.text)
-        };
-        put(buf, area.x, area.y, area.right(), &text, style);
+        Paragraph::new(banner_text(caption))
+            .style(style)
+            .wrap(Wrap { trim: false })
+            .render(area, buf);
     }
 }

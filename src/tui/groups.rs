@@ -22,13 +22,35 @@ use super::theme::{Theme, group_letter};
 use super::view::{GroupView, View};
 use crate::broker::GroupState;
 
-/// Content rows the pane would like.
-pub fn rows_wanted(view: &View) -> u16 {
-    view.groups.iter().map(|g| rows_of(g) as u16).sum()
+/// Content rows the pane would like at `width` columns (the pane's outer width),
+/// counting member rows that wrap.
+pub fn rows_wanted(view: &View, width: u16) -> u16 {
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    view.groups.iter().map(|g| rows_of(g, inner) as u16).sum()
 }
 
-fn rows_of(g: &GroupView) -> usize {
-    2 + g.members.len() + usize::from(has_unassigned(g))
+fn rows_of(g: &GroupView, width: usize) -> usize {
+    let member_rows: usize = g
+        .members
+        .iter()
+        .map(|m| {
+            // Each cell is about " p0 " plus offset and lag: estimate from the offsets.
+            let cells: usize = m.partitions.len() * cell_estimate(g);
+            (1 + m.id.len() + cells).div_ceil(width).max(1)
+        })
+        .sum();
+    2 + member_rows + usize::from(has_unassigned(g))
+}
+
+fn cell_estimate(g: &GroupView) -> usize {
+    g.offsets
+        .iter()
+        .map(|o| {
+            5 + o.committed.map_or(1, |c| fmt_count(c).len())
+                + o.lag.map_or(0, |l| 1 + fmt_count(l).len())
+        })
+        .max()
+        .unwrap_or(8)
 }
 
 fn has_unassigned(g: &GroupView) -> bool {
@@ -64,7 +86,7 @@ impl Widget for Groups<'_> {
         let selected = view.group_row(ctx.app.selected_row);
         let focused = matches!(ctx.app.focus, Focus::Groups | Focus::Lag);
         let sel_group = selected.map_or(0, |r| r.group);
-        let first = if rows_wanted(view) > inner.height {
+        let first = if rows_wanted(view, area.width) > inner.height {
             sel_group
         } else {
             0
@@ -84,7 +106,7 @@ impl Widget for Groups<'_> {
                 let Some((x, y, max_x)) = lines.next() else {
                     return;
                 };
-                let marker = if sel { "▸ " } else { "  " };
+                let marker = if sel { "▸" } else { " " };
                 let x = put(lines.buf, x, y, max_x, marker, t.accent);
                 let style = match (sel, focused) {
                     (true, true) => t.selected,
@@ -99,7 +121,7 @@ impl Widget for Groups<'_> {
                     }
                 }
                 if m.partitions.is_empty() {
-                    put(lines.buf, at.0, at.1, max_x, "  (no partitions)", t.dim);
+                    put(lines.buf, at.0, at.1, max_x, " (no partitions)", t.dim);
                 }
             }
             if has_unassigned(g) {
@@ -275,14 +297,14 @@ impl PartitionCell {
         slot: usize,
         at: (u16, u16),
     ) -> Option<(u16, u16)> {
-        let width = (2 + self.name.len() + self.committed.chars().count() + self.lag.len()) as u16;
+        let width = (1 + self.name.len() + self.committed.chars().count() + self.lag.len()) as u16;
         let max_x = lines.area.right();
         let (mut x, mut y) = at;
         if x + width > max_x && x > lines.area.x + 6 {
             let (nx, ny, _) = lines.next()?;
-            (x, y) = (nx + 4, ny);
+            (x, y) = (nx + 3, ny);
         }
-        let x = put(lines.buf, x, y, max_x, "  ", t.text);
+        let x = put(lines.buf, x, y, max_x, " ", t.text);
         let x = put(lines.buf, x, y, max_x, &self.name, t.text);
         let x = put(lines.buf, x, y, max_x, &self.committed, t.dim);
         let x = put(lines.buf, x, y, max_x, &self.lag, t.group(slot));

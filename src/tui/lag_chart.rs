@@ -1,11 +1,12 @@
-//! Total lag per group over simulated time, one line per group in the group's colour,
-//! named by its letter in the legend so it reads without colour too.
+//! Total lag per group over simulated time, one line per group in the group's colour.
+//! The title names each group by its letter on its colour; without colour the lines are
+//! drawn with different point shapes.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::symbols::Marker;
-use ratatui::text::Span;
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, LegendPosition, Widget};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
 
 use super::app::Focus;
 use super::screen::{Ctx, fmt_count, fmt_time, put};
@@ -19,7 +20,17 @@ impl Widget for LagChart<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let ctx = self.0;
         let t = ctx.theme();
-        let block = ctx.block("Lag", Focus::Lag);
+        // The legend lives in the title, where it never covers the lines.
+        let mut block = ctx.block("Lag", Focus::Lag);
+        for g in &ctx.view.groups {
+            block = block.title(Line::from(vec![
+                Span::styled(
+                    format!(" {} ", group_letter(g.slot)),
+                    t.group_marker(g.slot),
+                ),
+                Span::styled(format!(" {} ", g.name), t.group(g.slot)),
+            ]));
+        }
         let groups = &ctx.view.groups;
         let has_data = groups.iter().any(|g| !g.lag_history.is_empty());
         if !has_data {
@@ -76,8 +87,7 @@ impl Widget for LagChart<'_> {
                 Span::styled("0", t.dim),
                 Span::styled(fmt_count(top as i64), t.dim),
             ]))
-            .legend_position(Some(LegendPosition::TopLeft))
-            .hidden_legend_constraints((Constraint::Percentage(60), Constraint::Percentage(60)))
+            .legend_position(None)
             .render(area, buf);
     }
 }

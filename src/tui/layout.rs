@@ -28,7 +28,8 @@ pub struct Wants {
     pub partitions: u16,
     pub producers: u16,
     pub groups: u16,
-    pub caption: bool,
+    /// Rows the caption banner needs: 0 without a caption.
+    pub caption: u16,
 }
 
 /// Every pane's rectangle.
@@ -52,7 +53,7 @@ pub fn fits(area: Rect) -> bool {
 /// Splits the screen. Callers check [`fits`] first; smaller areas still get a layout
 /// (with squeezed panes) rather than a panic.
 pub fn split(area: Rect, wants: Wants) -> Areas {
-    let caption_rows = u16::from(wants.caption);
+    let caption_rows = wants.caption.min(2);
     let [header, caption, body, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(caption_rows),
@@ -80,7 +81,7 @@ pub fn split(area: Rect, wants: Wants) -> Areas {
 
     Areas {
         header,
-        caption: wants.caption.then_some(caption),
+        caption: (caption_rows > 0).then_some(caption),
         partitions,
         producers,
         groups,
@@ -99,7 +100,7 @@ mod tests {
             partitions: 5,
             producers: 2,
             groups: 8,
-            caption: false,
+            caption: 0,
         }
     }
 
@@ -116,7 +117,7 @@ mod tests {
         let a = split(
             area,
             Wants {
-                caption: true,
+                caption: 2,
                 ..wants()
             },
         );

@@ -60,13 +60,13 @@ impl<'a> Screen<'a> {
     }
 
     /// The content rows each pane would like, from the view.
-    fn wants(&self) -> Wants {
+    fn wants(&self, width: u16) -> Wants {
         let view = self.ctx.view;
         Wants {
             partitions: partitions::rows_wanted(view),
             producers: view.producers.len() as u16,
-            groups: groups::rows_wanted(view),
-            caption: view.caption.is_some(),
+            groups: groups::rows_wanted(view, width * 2 / 5),
+            caption: view.caption.as_ref().map_or(0, |c| caption::rows(c, width)),
         }
     }
 }
@@ -78,7 +78,7 @@ impl Widget for &Screen<'_> {
             return;
         }
         let ctx = self.ctx;
-        let a = layout::split(area, self.wants());
+        let a = layout::split(area, self.wants(area.width));
         header::HeaderBar(ctx).render(a.header, buf);
         if let Some(rect) = a.caption {
             caption::Banner(ctx).render(rect, buf);
