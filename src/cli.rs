@@ -60,6 +60,11 @@ pub struct Cli {
     /// Write diagnostics to FILE while the terminal UI is up (it never writes to the terminal).
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
+
+    /// Testing aid: panic right after the first frame, so the end-to-end tests can check
+    /// that a panic restores the terminal and then prints its message.
+    #[arg(long, hide = true)]
+    pub panic_after_first_frame: bool,
 }
 
 /// The `--theme` choices.
@@ -121,6 +126,7 @@ fn run_interactive(cli: &Cli) -> anyhow::Result<()> {
         presenter: cli.presenter,
         theme: cli.theme.into(),
         log: cli.log.clone(),
+        panic_after_first_frame: cli.panic_after_first_frame,
     })
 }
 

@@ -10,10 +10,13 @@ const BIN: &str = env!("CARGO_BIN_EXE_minikafka-tui");
 const DEADLINE: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(50);
 
-/// One tmux session running the binary; killed when dropped.
+/// One tmux session running the binary; killed when dropped. After the binary exits, the
+/// shell records its exit status and the terminal's settings, and keeps the pane open.
 struct Pane {
     name: String,
     status: PathBuf,
+    stderr: PathBuf,
+    stty: PathBuf,
 }
 
 fn tmux(args: &[&str]) -> std::process::Output {
@@ -26,9 +29,18 @@ fn tmux(args: &[&str]) -> std::process::Output {
 impl Pane {
     fn start(test: &str, width: u16, height: u16, args: &str) -> Pane {
         let name = format!("mk-{test}-{}", std::process::id());
-        let status = std::env::temp_dir().join(format!("{name}.status"));
-        let _ = std::fs::remove_file(&status);
-        let cmd = format!("{BIN} {args}; echo $? > {}", status.display());
+        let file = |ext: &str| std::env::temp_dir().join(format!("{name}.{ext}"));
+        let (status, stderr, stty) = (file("status"), file("stderr"), file("stty"));
+        for f in [&status, &stderr, &stty] {
+            let _ = std::fs::remove_file(f);
+        }
+        // The status is written last, so once it exists the other files are complete.
+        let cmd = format!(
+            "{BIN} {args} 2>{err}; s=$?; stty -a >{tty}; echo $s >{st}; sleep 60",
+            err = stderr.display(),
+            tty = stty.display(),
+            st = status.display(),
+        );
         let (w, h) = (width.to_string(), height.to_string());
         let out = tmux(&[
             "new-session",
@@ -48,7 +60,12 @@ impl Pane {
             "tmux: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        Pane { name, status }
+        Pane {
+            name,
+            status,
+            stderr,
+            stty,
+        }
     }
 
     fn screen(&self) -> String {
@@ -95,12 +112,45 @@ impl Pane {
             std::thread::sleep(POLL);
         }
     }
+
+    /// What the binary wrote to stderr (complete once it has exited).
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// Checks the terminal is back to normal after the binary exited: cooked mode with
+    /// echo, and the main screen rather than the alternate one.
+    fn assert_restored(&self) {
+        let stty = std::fs::read_to_string(&self.stty).expect("stty ran after exit");
+        let flags: Vec<&str> = stty.split_whitespace().collect();
+        assert!(
+            flags.contains(&"icanon") && flags.contains(&"echo"),
+            "{stty}"
+        );
+        let out = tmux(&["display-message", "-p", "-t", &self.name, "#{alternate_on}"]);
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0");
+    }
+
+    /// The binary's process id: the one child of the pane's shell.
+    fn binary_pid(&self) -> String {
+        let out = tmux(&["display-message", "-p", "-t", &self.name, "#{pane_pid}"]);
+        let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let out = Command::new("pgrep")
+            .args(["-P", &shell])
+            .output()
+            .expect("pgrep");
+        let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(!pid.is_empty() && !pid.contains('\n'), "one child: {pid:?}");
+        pid
+    }
 }
 
 impl Drop for Pane {
     fn drop(&mut self) {
         let _ = tmux(&["kill-session", "-t", &self.name]);
-        let _ = std::fs::remove_file(&self.status);
+        for f in [&self.status, &self.stderr, &self.stty] {
+            let _ = std::fs::remove_file(f);
+        }
     }
 }
 
@@ -262,9 +312,75 @@ fn a_small_terminal_shows_the_notice() {
 }
 
 #[test]
-fn q_exits_with_status_zero() {
-    let p = Pane::start("quit", 100, 30, "");
+fn q_exits_with_status_zero_and_restores_the_terminal() {
+    let log = std::env::temp_dir().join(format!("mk-quit-{}.log", std::process::id()));
+    let p = Pane::start("quit", 100, 30, &format!("--log {}", log.display()));
     p.wait_text("orders");
+    p.send(&["Space", "+", "c"]);
+    p.wait_text("paused");
     p.send(&["q"]);
     assert_eq!(p.wait_exit(), 0);
+    p.assert_restored();
+    assert_eq!(
+        p.stderr(),
+        "",
+        "nothing may be written to stderr while the UI is up"
+    );
+    let diagnostics = std::fs::read_to_string(&log).unwrap();
+    std::fs::remove_file(&log).unwrap();
+    assert!(diagnostics.contains("-> AddConsumer"), "{diagnostics}");
+}
+
+#[test]
+fn ctrl_c_exits_with_status_zero() {
+    let p = Pane::start("ctrlc", 100, 30, "");
+    p.wait_text("orders");
+    p.send(&["C-c"]);
+    assert_eq!(p.wait_exit(), 0);
+    p.assert_restored();
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let p = Pane::start("term", 100, 30, "");
+    p.wait_text("orders");
+    let pid = p.binary_pid();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    assert_eq!(p.wait_exit(), 0);
+    p.assert_restored();
+    assert_eq!(p.stderr(), "");
+}
+
+#[test]
+fn a_panic_restores_the_terminal_then_prints_the_message() {
+    let p = Pane::start("panic", 100, 30, "--panic-after-first-frame");
+    assert_eq!(p.wait_exit(), 101);
+    p.assert_restored();
+    assert!(
+        p.stderr()
+            .contains("panic requested by --panic-after-first-frame"),
+        "{}",
+        p.stderr()
+    );
+}
+
+#[test]
+fn resizing_redraws_at_the_new_size() {
+    let p = Pane::start("resize", 100, 30, "");
+    p.wait_text("orders");
+    assert!(
+        tmux(&["resize-window", "-t", &p.name, "-x", "60", "-y", "15"])
+            .status
+            .success()
+    );
+    p.wait_text("terminal too small");
+    assert!(
+        tmux(&["resize-window", "-t", &p.name, "-x", "120", "-y", "40"])
+            .status
+            .success()
+    );
+    p.wait_for("the panes again", |s| {
+        (s.contains("orders") && !s.contains("too small")).then_some(())
+    });
 }

@@ -39,6 +39,8 @@ pub struct Options {
     pub presenter: bool,
     pub theme: ThemeKind,
     pub log: Option<PathBuf>,
+    /// See the hidden `--panic-after-first-frame` flag.
+    pub panic_after_first_frame: bool,
 }
 
 /// Runs the UI until the user quits or a signal arrives. The terminal is restored on
@@ -66,7 +68,12 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         .context("cannot start the async runtime")?;
     let mut tui = terminal::enter().context("cannot set up the terminal")?;
     let result = runtime.block_on(event_loop(
-        &mut tui, &mut sim, &mut app, &mut diag, opts.fps,
+        &mut tui,
+        &mut sim,
+        &mut app,
+        &mut diag,
+        opts.fps,
+        opts.panic_after_first_frame,
     ));
     terminal::restore();
     if let Err(e) = &result {
@@ -83,6 +90,7 @@ async fn event_loop(
     app: &mut App,
     diag: &mut Diag,
     fps: u32,
+    panic_after_first_frame: bool,
 ) -> anyhow::Result<()> {
     let mut input = EventStream::new();
     let mut sim_tick = interval(SIM_TICK);
@@ -133,6 +141,10 @@ async fn event_loop(
                 fill_from_sim(sim, app, Limits::for_screen(size.width, size.height), &mut view);
                 tui.draw(|f| f.render_widget(&Screen::new(&view, app), f.area()))?;
                 dirty = false;
+                if panic_after_first_frame {
+                    diag.flush();
+                    panic!("panic requested by --panic-after-first-frame");
+                }
             },
             _ = sigterm.recv() => {
                 diag.line(sim.now_ms(), format_args!("SIGTERM"));
