@@ -6,10 +6,14 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use minikafka::sim::{Command, Scenario, Simulation};
+use minikafka::tui::screen::Ctx;
 use minikafka::tui::view::{Limits, fill_from_sim};
 use minikafka::tui::{App, Screen, Theme, View};
+use minikafka::tui::{events, groups, lag_chart, partitions};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::widgets::Widget;
 
 const W: u16 = 200;
 const H: u16 = 50;
@@ -46,6 +50,33 @@ fn frame(c: &mut Criterion) {
                 .unwrap();
         })
     });
+
+    // Each pane alone, into a plain buffer, to see where a frame's time goes.
+    let area = ratatui::layout::Rect::new(0, 0, W, H);
+    let ctx = Ctx {
+        view: &views[0],
+        app: &app,
+    };
+    let mut buf = Buffer::empty(area);
+    let mut group = c.benchmark_group("pane_200x50");
+    group.bench_function("partitions", |b| {
+        b.iter(|| partitions::Partitions(ctx).render(area, &mut buf))
+    });
+    group.bench_function("groups", |b| {
+        b.iter(|| groups::Groups(ctx).render(area, &mut buf))
+    });
+    group.bench_function("lag_chart", |b| {
+        b.iter(|| lag_chart::LagChart(ctx).render(area, &mut buf))
+    });
+    group.bench_function("events", |b| {
+        b.iter(|| events::Events(ctx).render(area, &mut buf))
+    });
+    group.bench_function("empty_terminal_draw", |b| {
+        b.iter(|| {
+            term.draw(|_| {}).unwrap();
+        })
+    });
+    group.finish();
 
     let mut view = View::default();
     c.bench_function("snapshot_from_sim_200x50", |b| {

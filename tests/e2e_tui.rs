@@ -384,3 +384,23 @@ fn resizing_redraws_at_the_new_size() {
         (s.contains("orders") && !s.contains("too small")).then_some(())
     });
 }
+
+#[test]
+fn presenter_mode_waits_at_a_beat_until_n() {
+    let p = Pane::start("presenter", 120, 36, "--presenter");
+    p.wait_text("orders");
+    // Speed up so the 30 s beat comes soon; the simulation then holds there.
+    p.send(&["+", "+", "+", "+", "+"]);
+    p.wait_text("press n");
+    let held = p.wait_for("a sim time", sim_time);
+    assert_eq!(held, 30.0, "held at the beat's time");
+    assert!(
+        !p.screen().contains("analytics-2"),
+        "the beat has not fired yet"
+    );
+    p.send(&["n"]);
+    p.wait_text("analytics-2");
+    p.wait_for("time to move past the beat", |s| {
+        sim_time(s).filter(|t| *t > held)
+    });
+}

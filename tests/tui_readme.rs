@@ -27,3 +27,21 @@ fn readme_key_table_matches_the_key_map() {
         "run with UPDATE_README=1 to regenerate"
     );
 }
+
+#[test]
+fn readme_documents_every_flag() {
+    use clap::CommandFactory;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("## Flags").expect("README has a Flags section");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    for arg in minikafka::cli::Cli::command().get_arguments() {
+        if let Some(long) = arg.get_long() {
+            assert!(
+                section.contains(&format!("`--{long}")),
+                "--{long} is not in README's Flags"
+            );
+        }
+    }
+}

@@ -35,11 +35,13 @@ impl Focus {
         Focus::Events,
     ];
 
+    /// The pane after this one in Tab order, wrapping around.
     pub fn next(self) -> Focus {
         let i = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
         Self::ORDER[(i + 1) % Self::ORDER.len()]
     }
 
+    /// The pane before this one in Tab order, wrapping around.
     pub fn prev(self) -> Focus {
         let i = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
         Self::ORDER[(i + Self::ORDER.len() - 1) % Self::ORDER.len()]
@@ -77,6 +79,7 @@ pub struct App {
 }
 
 impl App {
+    /// A running UI at normal speed with the partitions pane focused.
     pub fn new(theme: Theme, presenter: bool) -> Self {
         App {
             focus: Focus::Partitions,

@@ -17,7 +17,7 @@ use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
 use super::app::Focus;
-use super::screen::{Ctx, fmt_count, fmt_rate, put};
+use super::screen::{Ctx, count_width, fmt_count, fmt_rate, put};
 use super::theme::{Theme, group_letter};
 use super::view::{GroupView, View};
 use crate::broker::GroupState;
@@ -30,13 +30,15 @@ pub fn rows_wanted(view: &View, width: u16) -> u16 {
 }
 
 fn rows_of(g: &GroupView, width: usize) -> usize {
+    // Each cell is about " p0 " plus offset and lag: estimate from the widest.
+    let cell = cell_estimate(g);
     let member_rows: usize = g
         .members
         .iter()
         .map(|m| {
-            // Each cell is about " p0 " plus offset and lag: estimate from the offsets.
-            let cells: usize = m.partitions.len() * cell_estimate(g);
-            (1 + m.id.len() + cells).div_ceil(width).max(1)
+            (1 + m.id.len() + m.partitions.len() * cell)
+                .div_ceil(width)
+                .max(1)
         })
         .sum();
     2 + member_rows + usize::from(has_unassigned(g))
@@ -45,10 +47,7 @@ fn rows_of(g: &GroupView, width: usize) -> usize {
 fn cell_estimate(g: &GroupView) -> usize {
     g.offsets
         .iter()
-        .map(|o| {
-            5 + o.committed.map_or(1, |c| fmt_count(c).len())
-                + o.lag.map_or(0, |l| 1 + fmt_count(l).len())
-        })
+        .map(|o| 5 + o.committed.map_or(1, count_width) + o.lag.map_or(0, |l| 1 + count_width(l)))
         .max()
         .unwrap_or(8)
 }

@@ -4,9 +4,11 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Color;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
+use ratatui::widgets::Widget;
+use ratatui::widgets::canvas::{Canvas, Line as CanvasLine, Points};
 
 use super::app::Focus;
 use super::screen::{Ctx, fmt_count, fmt_time, put};
@@ -31,11 +33,10 @@ impl Widget for LagChart<'_> {
                 Span::styled(format!(" {} ", g.name), t.group(g.slot)),
             ]));
         }
+        let inner = block.inner(area);
+        block.render(area, buf);
         let groups = &ctx.view.groups;
-        let has_data = groups.iter().any(|g| !g.lag_history.is_empty());
-        if !has_data {
-            let inner = block.inner(area);
-            block.render(area, buf);
+        if groups.iter().all(|g| g.lag_history.is_empty()) {
             put(
                 buf,
                 inner.x,
@@ -56,38 +57,99 @@ impl Widget for LagChart<'_> {
             t1 = t0 + 1.0;
         }
         let top = if top <= 0.0 { 1.0 } else { top * 1.1 };
-        // Without colour, differently drawn points keep the lines apart.
-        let markers = [Marker::Braille, Marker::Dot, Marker::Block, Marker::Bar];
-        let datasets = groups
+
+        // Axes by hand around a canvas: the y labels on the left, the time labels below.
+        let top_label = fmt_count(top as i64);
+        let label_w = top_label.len() as u16 + 1;
+        if inner.width <= label_w + 4 || inner.height < 3 {
+            return;
+        }
+        let graph = Rect {
+            x: inner.x + label_w,
+            y: inner.y,
+            width: inner.width - label_w,
+            height: inner.height - 1,
+        };
+        let axis_y = graph.bottom();
+        put(buf, inner.x, graph.y, graph.x, &top_label, t.dim);
+        put(buf, inner.x, axis_y - 1, graph.x, "0", t.dim);
+        let start = fmt_time((t0 * 1000.0) as i64);
+        let end = fmt_time((t1 * 1000.0) as i64);
+        put(buf, graph.x, axis_y, inner.right(), &start, t.dim);
+        let end_x = inner.right().saturating_sub(end.len() as u16);
+        if end_x > graph.x + start.len() as u16 {
+            put(buf, end_x, axis_y, inner.right(), &end, t.dim);
+        }
+
+        // Braille has two dots per column: more points than that only cost drawing time.
+        let max_points = usize::from(graph.width) * 2;
+        let series: Vec<Vec<(f64, f64)>> = groups
             .iter()
-            .map(|g| {
-                let marker = if t.kind == ThemeKind::Mono {
-                    markers[g.slot % markers.len()]
-                } else {
-                    Marker::Braille
-                };
-                Dataset::default()
-                    .name(format!("{} {}", group_letter(g.slot), g.name))
-                    .marker(marker)
-                    .graph_type(GraphType::Line)
-                    .style(t.group(g.slot))
-                    .data(&g.lag_history)
-            })
+            .map(|g| downsample(&g.lag_history, max_points))
             .collect();
-        let secs = |s: f64| Span::styled(fmt_time((s * 1000.0) as i64), t.dim);
-        Chart::new(datasets)
-            .block(block)
-            .x_axis(
-                Axis::default()
-                    .style(t.dim)
-                    .bounds([t0, t1])
-                    .labels([secs(t0), secs(t1)]),
-            )
-            .y_axis(Axis::default().style(t.dim).bounds([0.0, top]).labels([
-                Span::styled("0", t.dim),
-                Span::styled(fmt_count(top as i64), t.dim),
-            ]))
-            .legend_position(None)
-            .render(area, buf);
+        let mono = t.kind == ThemeKind::Mono;
+        // Without colour, differently drawn points keep the lines apart; with colour, one
+        // Braille layer for every group is much cheaper to draw than a layer per group.
+        let markers = [Marker::Braille, Marker::Dot, Marker::Block, Marker::Bar];
+        Canvas::default()
+            .x_bounds([t0, t1])
+            .y_bounds([0.0, top])
+            .marker(Marker::Braille)
+            .paint(|c| {
+                for (g, data) in groups.iter().zip(&series) {
+                    if mono {
+                        c.marker(markers[g.slot % markers.len()]);
+                    }
+                    let color = t.group(g.slot).fg.unwrap_or(Color::Reset);
+                    for w in data.windows(2) {
+                        c.draw(&CanvasLine {
+                            x1: w[0].0,
+                            y1: w[0].1,
+                            x2: w[1].0,
+                            y2: w[1].1,
+                            color,
+                        });
+                    }
+                    if let [(x, y)] = data.as_slice() {
+                        c.draw(&Points {
+                            coords: &[(*x, *y)],
+                            color,
+                        });
+                    }
+                }
+            })
+            .render(graph, buf);
+    }
+}
+
+/// At most `max` points: each run of consecutive samples becomes its highest one, so
+/// peaks survive. Time stays in order.
+pub fn downsample(data: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
+    if data.len() <= max || max == 0 {
+        return data.to_vec();
+    }
+    let per = data.len().div_ceil(max);
+    data.chunks(per)
+        .map(|run| {
+            run.iter()
+                .copied()
+                .fold(run[0], |best, p| if p.1 > best.1 { p } else { best })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::downsample;
+
+    #[test]
+    fn downsampling_keeps_peaks_and_order() {
+        let data: Vec<(f64, f64)> = (0..10).map(|i| (f64::from(i), f64::from(i % 4))).collect();
+        let out = downsample(&data, 5);
+        assert_eq!(
+            out,
+            vec![(1.0, 1.0), (3.0, 3.0), (5.0, 1.0), (7.0, 3.0), (9.0, 1.0)]
+        );
+        assert_eq!(downsample(&data, 20), data);
     }
 }

@@ -18,8 +18,9 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
-/// The smallest terminal the full layout fits; below it a notice is shown instead.
+/// The narrowest terminal the full layout fits; below it a notice is shown instead.
 pub const MIN_WIDTH: u16 = 70;
+/// The shortest terminal the full layout fits.
 pub const MIN_HEIGHT: u16 = 20;
 
 /// How many content rows each pane would like.

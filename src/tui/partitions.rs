@@ -17,8 +17,8 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
 use super::app::Focus;
-use super::screen::{Ctx, fmt_count, put};
-use super::theme::group_letter;
+use super::screen::{Ctx, count_width, fmt_count, put};
+use super::theme::{KEY_SHADES, group_letter};
 use super::view::{PartitionView, TopicView, View};
 
 /// Content rows the pane would like: a title line per topic and a line per partition.
@@ -127,11 +127,7 @@ fn right_width(topic: &TopicView) -> u16 {
 }
 
 fn right_text_len(p: &PartitionView) -> u16 {
-    let mut n = 2 + fmt_count(p.log_start).len() + 1 + fmt_count(p.high_watermark).len();
-    for m in &p.marks {
-        n += 2 + m.lag.map_or(1, |l| fmt_count(l).len());
-    }
-    n as u16
+    (2 + count_width(p.log_start) + 1 + count_width(p.high_watermark) + marks_width(p)) as u16
 }
 
 fn draw_strip(ctx: Ctx<'_>, p: &PartitionView, right_w: u16, row: Rect, buf: &mut Buffer) {
@@ -154,9 +150,16 @@ fn draw_strip(ctx: Ctx<'_>, p: &PartitionView, right_w: u16, row: Rect, buf: &mu
     }
     let first = p.high_watermark - s + 1;
 
+    // One look per key shade, worked out once per strip rather than once per cell.
+    let mut looks = [t.record_cell(None); KEY_SHADES + 1];
+    for (shade, look) in looks.iter_mut().skip(1).enumerate() {
+        *look = t.record_cell(Some(shade as u8));
+    }
     let tail_len = p.tail.len() as i64;
-    for col in 0..s {
-        let offset = first + col;
+    let row = buf.index_of(strip_x, y);
+    let cells = &mut buf.content[row..row + usize::from(strip_w)];
+    for (col, cell) in cells.iter_mut().enumerate() {
+        let offset = first + col as i64;
         let (ch, style) = if offset >= p.high_watermark || offset < 0 {
             (' ', t.text)
         } else if offset < p.log_start {
@@ -167,11 +170,12 @@ fn draw_strip(ctx: Ctx<'_>, p: &PartitionView, right_w: u16, row: Rect, buf: &mu
                 .ok()
                 .and_then(|i| p.tail.get(i))
             {
-                Some(shade) => t.record_cell(*shade),
+                Some(None) => looks[0],
+                Some(Some(shade)) => looks[1 + usize::from(*shade) % KEY_SHADES],
                 None => ('·', t.dim),
             }
         };
-        buf[(strip_x + col as u16, y)].set_char(ch).set_style(style);
+        cell.set_char(ch).set_style(style);
     }
 
     // Markers: a fixed set of placed columns avoids allocating per strip.
@@ -224,6 +228,6 @@ fn draw_strip(ctx: Ctx<'_>, p: &PartitionView, right_w: u16, row: Rect, buf: &mu
 fn marks_width(p: &PartitionView) -> usize {
     p.marks
         .iter()
-        .map(|m| 2 + m.lag.map_or(1, |l| fmt_count(l).len()))
+        .map(|m| 2 + m.lag.map_or(1, count_width))
         .sum()
 }

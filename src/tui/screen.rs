@@ -23,6 +23,7 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// The palette in use.
     pub fn theme(&self) -> &'a Theme {
         &self.app.theme
     }
@@ -53,6 +54,7 @@ pub struct Screen<'a> {
 }
 
 impl<'a> Screen<'a> {
+    /// The screen for one frame's snapshot and the UI state.
     pub fn new(view: &'a View, app: &'a App) -> Self {
         Screen {
             ctx: Ctx { view, app },
@@ -108,23 +110,54 @@ pub fn fmt_time(ms: i64) -> String {
 
 /// A count in at most five characters: 999, 12.3k, 4.5M.
 pub fn fmt_count(n: i64) -> String {
-    let a = n.unsigned_abs() as f64;
-    let sign = if n < 0 { "-" } else { "" };
-    if a < 10_000.0 {
-        format!("{n}")
-    } else if a < 999_950.0 {
-        format!("{sign}{:.1}k", a / 1e3)
-    } else {
-        format!("{sign}{:.1}M", a / 1e6)
+    Count(n).to_string()
+}
+
+/// How many characters [`fmt_count`] prints for `n`, without allocating: layout code
+/// asks this for every partition on every frame.
+pub fn count_width(n: i64) -> usize {
+    struct Len(usize);
+    impl std::fmt::Write for Len {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut len = Len(0);
+    let _ = std::fmt::write(&mut len, format_args!("{}", Count(n)));
+    len.0
+}
+
+/// A count in compact form; see [`fmt_count`].
+#[derive(Debug, Clone, Copy)]
+pub struct Count(pub i64);
+
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0;
+        let sign = if n < 0 { "-" } else { "" };
+        // Integer arithmetic: float formatting is slow, and this runs per partition per
+        // frame. Tenths are rounded half up.
+        let a = n.unsigned_abs();
+        if a < 10_000 {
+            write!(f, "{n}")
+        } else if a < 999_950 {
+            let tenths = (a + 50) / 100;
+            write!(f, "{sign}{}.{}k", tenths / 10, tenths % 10)
+        } else {
+            let tenths = (a + 50_000) / 100_000;
+            write!(f, "{sign}{}.{}M", tenths / 10, tenths % 10)
+        }
     }
 }
 
 /// A rate per second with one decimal, or a compact count when large.
 pub fn fmt_rate(r: f64) -> String {
-    if r < 1000.0 {
-        format!("{r:.1}/s")
+    let tenths = (r.max(0.0) * 10.0).round() as u64;
+    if tenths < 10_000 {
+        format!("{}.{}/s", tenths / 10, tenths % 10)
     } else {
-        format!("{}/s", fmt_count(r.round() as i64))
+        format!("{}/s", Count(r.round() as i64))
     }
 }
 
@@ -137,12 +170,23 @@ pub fn fmt_speed(s: f64) -> String {
     }
 }
 
-/// Writes `spans` left to right from `(x, y)`, clipped at `max_x`; returns the next x.
+/// Writes `text` from `(x, y)`, clipped at `max_x` and the buffer's edge; returns the
+/// next x. Plain printable ASCII, which is nearly everything the panes print, skips
+/// grapheme segmentation and goes straight into the cells: this is the frame's hot path.
 pub fn put(buf: &mut Buffer, x: u16, y: u16, max_x: u16, text: &str, style: Style) -> u16 {
-    if x >= max_x {
+    let right = max_x.min(buf.area.right());
+    if x >= right || y >= buf.area.bottom() || x < buf.area.x || y < buf.area.y {
         return x;
     }
-    let (next, _) = buf.set_stringn(x, y, text, usize::from(max_x - x), style);
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        let n = usize::from(right - x).min(text.len());
+        let start = buf.index_of(x, y);
+        for (cell, b) in buf.content[start..start + n].iter_mut().zip(text.bytes()) {
+            cell.set_char(char::from(b)).set_style(style);
+        }
+        return x + n as u16;
+    }
+    let (next, _) = buf.set_stringn(x, y, text, usize::from(right - x), style);
     next
 }
 
@@ -158,10 +202,40 @@ mod tests {
         assert_eq!(fmt_count(9_999), "9999");
         assert_eq!(fmt_count(12_345), "12.3k");
         assert_eq!(fmt_count(-4_500_000), "-4.5M");
+        for n in [0, 7, -12, 9_999, 10_000, 999_949, 999_950, -4_500_000] {
+            assert_eq!(count_width(n), fmt_count(n).len(), "{n}");
+        }
         assert_eq!(fmt_rate(20.0), "20.0/s");
         assert_eq!(fmt_rate(250_000.0), "250.0k/s");
+        assert_eq!(fmt_rate(12.34), "12.3/s");
+        assert_eq!(fmt_rate(999.96), "1000/s");
+        assert_eq!(fmt_count(999_949), "999.9k");
+        assert_eq!(fmt_count(999_950), "1.0M");
         assert_eq!(fmt_speed(0.25), "0.25×");
         assert_eq!(fmt_speed(0.5), "0.5×");
         assert_eq!(fmt_speed(64.0), "64×");
+    }
+
+    #[test]
+    fn put_clips_and_matches_the_general_path() {
+        use ratatui::layout::Rect;
+        use ratatui::style::Color;
+        let area = Rect::new(0, 0, 10, 2);
+        let style = Style::new().fg(Color::Red);
+        for text in ["hello world", "héllo wörld"] {
+            let mut fast = Buffer::empty(area);
+            let end = put(&mut fast, 2, 1, 8, text, style);
+            let mut slow = Buffer::empty(area);
+            let (slow_end, _) = slow.set_stringn(2, 1, text, 6, style);
+            assert_eq!(fast, slow, "{text}");
+            assert_eq!(end, slow_end);
+        }
+        let mut buf = Buffer::empty(area);
+        assert_eq!(put(&mut buf, 9, 5, 10, "x", style), 9, "outside the buffer");
+        assert_eq!(
+            put(&mut buf, 10, 0, 20, "x", style),
+            10,
+            "past the right edge"
+        );
     }
 }

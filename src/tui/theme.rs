@@ -88,6 +88,7 @@ impl Default for Theme {
 }
 
 impl Theme {
+    /// The palette for `kind`.
     pub fn new(kind: ThemeKind) -> Self {
         let plain = Style::new();
         match kind {

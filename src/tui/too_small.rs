@@ -16,6 +16,7 @@ pub struct TooSmall<'a> {
 }
 
 impl<'a> TooSmall<'a> {
+    /// The notice for a terminal of `size`.
     pub fn new(size: Rect, theme: &'a Theme) -> Self {
         TooSmall { size, theme }
     }

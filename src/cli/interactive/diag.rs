@@ -31,6 +31,7 @@ impl Diag {
         }
     }
 
+    /// Pushes buffered lines to the file, so they survive a crash that follows.
     pub fn flush(&mut self) {
         if let Some(out) = &mut self.out {
             let _ = out.flush();
