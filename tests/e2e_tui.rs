@@ -404,3 +404,21 @@ fn presenter_mode_waits_at_a_beat_until_n() {
         sim_time(s).filter(|t| *t > held)
     });
 }
+
+#[test]
+fn p_adds_a_producer_and_g_adds_a_group() {
+    let p = Pane::start("grow", 160, 48, "");
+    p.wait_text("web-2");
+    p.send(&["p"]);
+    p.wait_text("producer web-3 started on orders");
+    p.wait_for("the producer in its pane", |s| {
+        s.lines()
+            .any(|l| l.contains("web-3") && l.contains("orders") && l.contains("/s"))
+            .then_some(())
+    });
+    p.send(&["g"]);
+    p.wait_text("group group-3 created on orders");
+    p.wait_for("the new group in the groups pane", |s| {
+        group_generation(s, "group-3").filter(|g| *g >= 1)
+    });
+}
