@@ -28,6 +28,11 @@ fn tmux(args: &[&str]) -> std::process::Output {
 
 impl Pane {
     fn start(test: &str, width: u16, height: u16, args: &str) -> Pane {
+        Pane::start_with_env(test, width, height, "", args)
+    }
+
+    /// Like [`Pane::start`], with `env` arguments (`NAME=value`, `-u NAME`) for the binary.
+    fn start_with_env(test: &str, width: u16, height: u16, env: &str, args: &str) -> Pane {
         let name = format!("mk-{test}-{}", std::process::id());
         let file = |ext: &str| std::env::temp_dir().join(format!("{name}.{ext}"));
         let (status, stderr, stty) = (file("status"), file("stderr"), file("stty"));
@@ -36,7 +41,7 @@ impl Pane {
         }
         // The status is written last, so once it exists the other files are complete.
         let cmd = format!(
-            "{BIN} {args} 2>{err}; s=$?; stty -a >{tty}; echo $s >{st}; sleep 60",
+            "env {env} {BIN} {args} 2>{err}; s=$?; stty -a >{tty}; echo $s >{st}; sleep 60",
             err = stderr.display(),
             tty = stty.display(),
             st = status.display(),
@@ -70,6 +75,12 @@ impl Pane {
 
     fn screen(&self) -> String {
         let out = tmux(&["capture-pane", "-p", "-t", &self.name]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The screen with its colours and attributes as escape sequences.
+    fn screen_with_attributes(&self) -> String {
+        let out = tmux(&["capture-pane", "-p", "-e", "-t", &self.name]);
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -421,4 +432,31 @@ fn p_adds_a_producer_and_g_adds_a_group() {
     p.wait_for("the new group in the groups pane", |s| {
         group_generation(s, "group-3").filter(|g| *g >= 1)
     });
+}
+
+/// The colour parameters (30–38, 40–48, 90–97, 100–107) in a screen's SGR sequences.
+fn colour_codes(screen: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for seq in screen.split("\x1b[").skip(1) {
+        let Some(end) = seq.find('m') else { continue };
+        for param in seq[..end].split(';') {
+            if let Ok(n) = param.parse::<u32>()
+                && matches!(n, 30..=38 | 40..=48 | 90..=97 | 100..=107)
+            {
+                found.push(seq[..end].to_string());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_color_is_honoured_and_colour_is_used_otherwise() {
+    let plain = Pane::start_with_env("nocolor", 120, 36, "-u NO_COLOR", "");
+    let mono = Pane::start_with_env("nocolor-set", 120, 36, "NO_COLOR=1", "");
+    plain.wait_text("orders");
+    mono.wait_text("orders");
+    assert!(!colour_codes(&plain.screen_with_attributes()).is_empty());
+    let codes = colour_codes(&mono.screen_with_attributes());
+    assert!(codes.is_empty(), "colours under NO_COLOR: {codes:?}");
 }
