@@ -2,13 +2,16 @@
 //! file only decides which one runs and turns errors into exit codes.
 
 mod headless;
+mod interactive;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 
 use crate::sim::{DEFAULT_SCENARIO, Scenario, SimError};
+use crate::tui::ThemeKind;
 
 /// Exit code for bad input: an unknown scenario, a malformed file, a bad flag (clap's own
 /// usage errors use the same code).
@@ -41,6 +44,43 @@ pub struct Cli {
     /// List the bundled scenarios with their descriptions, then exit.
     #[arg(long)]
     pub list_scenarios: bool,
+
+    /// The most frames per second the terminal UI draws; it draws only when something changed.
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub fps: u32,
+
+    /// Presenter mode: pause at each timeline beat until `n` is pressed.
+    #[arg(long)]
+    pub presenter: bool,
+
+    /// Colours of the terminal UI. NO_COLOR, when set, turns colour off whatever this says.
+    #[arg(long, value_enum, default_value_t = ThemeArg::Default)]
+    pub theme: ThemeArg,
+
+    /// Write diagnostics to FILE while the terminal UI is up (it never writes to the terminal).
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+
+    /// Testing aid: panic right after the first frame, so the end-to-end tests can check
+    /// that a panic restores the terminal and then prints its message.
+    #[arg(long, hide = true)]
+    pub panic_after_first_frame: bool,
+}
+
+/// The `--theme` choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThemeArg {
+    Default,
+    HighContrast,
+}
+
+impl From<ThemeArg> for ThemeKind {
+    fn from(t: ThemeArg) -> Self {
+        match t {
+            ThemeArg::Default => ThemeKind::Default,
+            ThemeArg::HighContrast => ThemeKind::HighContrast,
+        }
+    }
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -61,10 +101,10 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> ExitCode {
     let result = if cli.list_scenarios {
         list_scenarios()
-    } else {
-        // The interactive UI becomes the default mode once it exists; until then every run
-        // is headless.
+    } else if cli.headless {
         headless::run(&cli)
+    } else {
+        run_interactive(&cli)
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -76,6 +116,18 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::from(if bad_input { EXIT_BAD_INPUT } else { 1 })
         }
     }
+}
+
+fn run_interactive(cli: &Cli) -> anyhow::Result<()> {
+    interactive::run(interactive::Options {
+        scenario: Scenario::load(&cli.scenario)?,
+        seed: cli.seed,
+        fps: cli.fps,
+        presenter: cli.presenter,
+        theme: cli.theme.into(),
+        log: cli.log.clone(),
+        panic_after_first_frame: cli.panic_after_first_frame,
+    })
 }
 
 fn list_scenarios() -> anyhow::Result<()> {

@@ -4,3 +4,4 @@
 pub mod broker;
 pub mod cli;
 pub mod sim;
+pub mod tui;

@@ -1,0 +1,196 @@
+//! The UI's own state: focus, selection, speed, pause, help, and a short log of what the
+//! user's commands did. Everything about Kafka itself lives in the simulation.
+
+use std::collections::VecDeque;
+
+use super::theme::Theme;
+
+/// Simulation speeds offered by `+` and `-`, as multiples of real time.
+pub const SPEEDS: [f64; 9] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
+const NORMAL_SPEED: usize = 2;
+
+/// How far `.` advances a paused simulation, in simulated milliseconds.
+pub const STEP_MS: u64 = 100;
+
+/// How many command results the events pane keeps.
+const NOTICE_CAPACITY: usize = 32;
+
+/// The pane that has the focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Partitions,
+    Groups,
+    Producers,
+    Lag,
+    Events,
+}
+
+impl Focus {
+    /// Panes in Tab order.
+    pub const ORDER: [Focus; 5] = [
+        Focus::Partitions,
+        Focus::Groups,
+        Focus::Producers,
+        Focus::Lag,
+        Focus::Events,
+    ];
+
+    /// The pane after this one in Tab order, wrapping around.
+    pub fn next(self) -> Focus {
+        let i = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
+        Self::ORDER[(i + 1) % Self::ORDER.len()]
+    }
+
+    /// The pane before this one in Tab order, wrapping around.
+    pub fn prev(self) -> Focus {
+        let i = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
+        Self::ORDER[(i + Self::ORDER.len() - 1) % Self::ORDER.len()]
+    }
+}
+
+/// The outcome of a user command, shown in the events pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub time_ms: i64,
+    pub text: String,
+    pub is_error: bool,
+}
+
+/// UI state that survives between frames.
+#[derive(Debug)]
+pub struct App {
+    pub focus: Focus,
+    pub help_open: bool,
+    pub paused: bool,
+    pub presenter: bool,
+    pub should_quit: bool,
+    pub theme: Theme,
+    /// Index into the view's topics.
+    pub selected_topic: usize,
+    /// Index into the groups pane's rows (each group, then its members).
+    pub selected_row: usize,
+    /// How many events back from the newest the events pane is scrolled.
+    pub events_scroll: usize,
+    speed_index: usize,
+    /// Fractions of a simulated millisecond not yet handed to the simulation, so slow
+    /// speeds with short ticks still add up exactly.
+    carry: f64,
+    notices: VecDeque<Notice>,
+}
+
+impl App {
+    /// A running UI at normal speed with the partitions pane focused.
+    pub fn new(theme: Theme, presenter: bool) -> Self {
+        App {
+            focus: Focus::Partitions,
+            help_open: false,
+            paused: false,
+            presenter,
+            should_quit: false,
+            theme,
+            selected_topic: 0,
+            selected_row: 0,
+            events_scroll: 0,
+            speed_index: NORMAL_SPEED,
+            carry: 0.0,
+            notices: VecDeque::with_capacity(NOTICE_CAPACITY),
+        }
+    }
+
+    /// The current speed as a multiple of real time.
+    pub fn speed(&self) -> f64 {
+        SPEEDS[self.speed_index]
+    }
+
+    /// Returns whether the speed changed (it does not at either end of the range).
+    pub fn change_speed(&mut self, faster: bool) -> bool {
+        let before = self.speed_index;
+        self.speed_index = if faster {
+            (self.speed_index + 1).min(SPEEDS.len() - 1)
+        } else {
+            self.speed_index.saturating_sub(1)
+        };
+        before != self.speed_index
+    }
+
+    /// How many simulated milliseconds `real_ms` of wall time is worth now; zero while
+    /// paused. Fractions carry over to the next call.
+    pub fn sim_advance(&mut self, real_ms: f64) -> u64 {
+        if self.paused {
+            return 0;
+        }
+        let total = self.carry + real_ms * self.speed();
+        let whole = total.floor();
+        self.carry = total - whole;
+        whole as u64
+    }
+
+    /// Remembers what a command did, dropping the oldest beyond a fixed number.
+    pub fn notify(&mut self, time_ms: i64, text: impl Into<String>, is_error: bool) {
+        if self.notices.len() == NOTICE_CAPACITY {
+            self.notices.pop_front();
+        }
+        self.notices.push_back(Notice {
+            time_ms,
+            text: text.into(),
+            is_error,
+        });
+    }
+
+    /// Command results, oldest first.
+    pub fn notices(&self) -> impl DoubleEndedIterator<Item = &Notice> {
+        self.notices.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app() -> App {
+        App::new(Theme::default(), false)
+    }
+
+    #[test]
+    fn speed_is_clamped_at_both_ends() {
+        let mut a = app();
+        assert_eq!(a.speed(), 1.0);
+        while a.change_speed(true) {}
+        assert_eq!(a.speed(), 64.0);
+        assert!(!a.change_speed(true));
+        while a.change_speed(false) {}
+        assert_eq!(a.speed(), 0.25);
+    }
+
+    #[test]
+    fn advance_carries_fractions_and_stops_when_paused() {
+        let mut a = app();
+        a.change_speed(false);
+        a.change_speed(false);
+        // 0.25× of 3 ms ticks: 0.75, 1.5, 2.25, 3.0 simulated ms in total.
+        let steps: Vec<u64> = (0..4).map(|_| a.sim_advance(3.0)).collect();
+        assert_eq!(steps, vec![0, 1, 1, 1]);
+        a.paused = true;
+        assert_eq!(a.sim_advance(1000.0), 0);
+    }
+
+    #[test]
+    fn focus_cycles_both_ways() {
+        let mut f = Focus::Partitions;
+        for _ in 0..Focus::ORDER.len() {
+            f = f.next();
+        }
+        assert_eq!(f, Focus::Partitions);
+        assert_eq!(Focus::Partitions.prev(), Focus::Events);
+    }
+
+    #[test]
+    fn notices_are_bounded() {
+        let mut a = app();
+        for i in 0..(NOTICE_CAPACITY as i64 + 5) {
+            a.notify(i, format!("n{i}"), false);
+        }
+        assert_eq!(a.notices().count(), NOTICE_CAPACITY);
+        assert_eq!(a.notices().next().unwrap().time_ms, 5);
+    }
+}

@@ -1,0 +1,45 @@
+//! The bottom line: key hints for the focused pane first, then the global ones, taken
+//! from the key map so they can never be out of date.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+use super::action::Action;
+use super::keymap::{KEYMAP, KeyRow, Scope};
+
+const ESSENTIAL: [Action; 2] = [Action::ToggleHelp, Action::Quit];
+use super::screen::{Ctx, put};
+
+/// The key hint bar.
+#[derive(Debug, Clone, Copy)]
+pub struct Footer<'a>(pub Ctx<'a>);
+
+impl Widget for Footer<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.0.theme();
+        let focus = self.0.app.focus;
+        // Help and quit always fit; then this pane's own keys; then the other global ones.
+        let essential = |r: &&KeyRow| r.bindings.iter().any(|(_, a)| ESSENTIAL.contains(a));
+        let first = KEYMAP.iter().filter(essential);
+        let own = KEYMAP
+            .iter()
+            .filter(|r| r.scope != Scope::Global && r.scope.applies_to(focus));
+        let global = KEYMAP.iter().filter(|r| {
+            r.scope == Scope::Global && !essential(r) && r.bindings[0].1 != Action::CloseHelp
+        });
+        let max_x = area.right();
+        let mut x = area.x + 1;
+        for row in first.chain(own).chain(global) {
+            let keys = row.plain_keys();
+            let need = (keys.chars().count() + row.hint.chars().count() + 3) as u16;
+            if x + need > max_x {
+                continue;
+            }
+            x = put(buf, x, area.y, max_x, &keys, t.accent);
+            x = put(buf, x, area.y, max_x, " ", t.text);
+            x = put(buf, x, area.y, max_x, row.hint, t.dim);
+            x = put(buf, x, area.y, max_x, "  ", t.text);
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! Consumer groups: state and generation, members with their partitions, committed
+//! offset and lag per partition, total lag, consume rate, duplicates and lost records.
+//!
+//! A rebalance shows in two steps, as it happens: the state word changes first
+//! (`PreparingRebalance`, `CompletingRebalance`), then the members' partitions move.
+//!
+//! ```text
+//! A billing  Stable gen 3  lag 12
+//!    30.0/s  dup 0  lost 0
+//!   billing-1  p0 1200+3  p1 1190+5
+//!   billing-2  p2 1180+0  p3 1175+4
+//! ```
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::widgets::Widget;
+
+use super::app::Focus;
+use super::screen::{Ctx, count_width, fmt_count, fmt_rate, put};
+use super::theme::{Theme, group_letter};
+use super::view::{GroupView, View};
+use crate::broker::GroupState;
+
+/// Content rows the pane would like at `width` columns (the pane's outer width),
+/// counting member rows that wrap.
+pub fn rows_wanted(view: &View, width: u16) -> u16 {
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    view.groups.iter().map(|g| rows_of(g, inner) as u16).sum()
+}
+
+fn rows_of(g: &GroupView, width: usize) -> usize {
+    // Each cell is about " p0 " plus offset and lag: estimate from the widest.
+    let cell = cell_estimate(g);
+    let member_rows: usize = g
+        .members
+        .iter()
+        .map(|m| {
+            (1 + m.id.len() + m.partitions.len() * cell)
+                .div_ceil(width)
+                .max(1)
+        })
+        .sum();
+    2 + member_rows + usize::from(has_unassigned(g))
+}
+
+fn cell_estimate(g: &GroupView) -> usize {
+    g.offsets
+        .iter()
+        .map(|o| 5 + o.committed.map_or(1, count_width) + o.lag.map_or(0, |l| 1 + count_width(l)))
+        .max()
+        .unwrap_or(8)
+}
+
+fn has_unassigned(g: &GroupView) -> bool {
+    g.offsets
+        .iter()
+        .any(|o| !is_assigned(g, &o.topic, o.partition))
+}
+
+fn is_assigned(g: &GroupView, topic: &str, partition: u32) -> bool {
+    g.members.iter().any(|m| {
+        m.partitions
+            .iter()
+            .any(|(t, p)| *p == partition && t == topic)
+    })
+}
+
+/// The consumer groups pane.
+#[derive(Debug, Clone, Copy)]
+pub struct Groups<'a>(pub Ctx<'a>);
+
+impl Widget for Groups<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let ctx = self.0;
+        let block = ctx.block("Groups", Focus::Groups);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let t = ctx.theme();
+        let view = ctx.view;
+        if view.groups.is_empty() {
+            put(buf, inner.x, inner.y, inner.right(), "no groups", t.dim);
+            return;
+        }
+        let selected = view.group_row(ctx.app.selected_row);
+        let focused = matches!(ctx.app.focus, Focus::Groups | Focus::Lag);
+        let sel_group = selected.map_or(0, |r| r.group);
+        let first = if rows_wanted(view, area.width) > inner.height {
+            sel_group
+        } else {
+            0
+        };
+        let mut lines = Lines {
+            buf,
+            area: inner,
+            y: inner.y,
+        };
+        for (gi, g) in view.groups.iter().enumerate().skip(first) {
+            let header_selected = selected.is_some_and(|r| r.group == gi && r.member.is_none());
+            group_header(&mut lines, t, g, header_selected, focused);
+            group_stats(&mut lines, t, g);
+            let multi_topic = g.offsets.iter().any(|o| o.topic != g.offsets[0].topic);
+            for (mi, m) in g.members.iter().enumerate() {
+                let sel = selected.is_some_and(|r| r.group == gi && r.member == Some(mi));
+                let Some((x, y, max_x)) = lines.next() else {
+                    return;
+                };
+                let marker = if sel { "▸" } else { " " };
+                let x = put(lines.buf, x, y, max_x, marker, t.accent);
+                let style = match (sel, focused) {
+                    (true, true) => t.selected,
+                    _ => t.group(g.slot),
+                };
+                let mut at = (put(lines.buf, x, y, max_x, &m.id, style), y);
+                for (topic, p) in &m.partitions {
+                    let cell = PartitionCell::new(g, topic, *p, multi_topic);
+                    match cell.draw(&mut lines, t, g.slot, at) {
+                        Some(next) => at = next,
+                        None => return,
+                    }
+                }
+                if m.partitions.is_empty() {
+                    put(lines.buf, at.0, at.1, max_x, " (no partitions)", t.dim);
+                }
+            }
+            if has_unassigned(g) {
+                let Some((x, y, _)) = lines.next() else {
+                    return;
+                };
+                let mut at = (
+                    put(lines.buf, x, y, inner.right(), "  unassigned", t.warn),
+                    y,
+                );
+                for o in g
+                    .offsets
+                    .iter()
+                    .filter(|o| !is_assigned(g, &o.topic, o.partition))
+                {
+                    let cell = PartitionCell::new(g, &o.topic, o.partition, multi_topic);
+                    match cell.draw(&mut lines, t, g.slot, at) {
+                        Some(next) => at = next,
+                        None => return,
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Hands out one row at a time until the pane is full.
+struct Lines<'b> {
+    buf: &'b mut Buffer,
+    area: Rect,
+    y: u16,
+}
+
+impl Lines<'_> {
+    fn next(&mut self) -> Option<(u16, u16, u16)> {
+        if self.y >= self.area.bottom() {
+            return None;
+        }
+        self.y += 1;
+        Some((self.area.x, self.y - 1, self.area.right()))
+    }
+}
+
+fn state_style(t: &Theme, state: GroupState) -> Style {
+    match state {
+        GroupState::Stable => t.good,
+        GroupState::PreparingRebalance | GroupState::CompletingRebalance => t.warn,
+        GroupState::Empty | GroupState::Dead => t.dim,
+    }
+}
+
+fn group_header(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, selected: bool, focused: bool) {
+    let Some((x, y, max_x)) = lines.next() else {
+        return;
+    };
+    let letter = group_letter(g.slot).to_string();
+    let x = put(lines.buf, x, y, max_x, &letter, t.group_marker(g.slot));
+    let x = put(lines.buf, x, y, max_x, " ", t.text);
+    let name_style = if selected && focused {
+        t.selected
+    } else {
+        t.group(g.slot).patch(t.title)
+    };
+    let x = put(lines.buf, x, y, max_x, &g.name, name_style);
+    let x = put(lines.buf, x, y, max_x, " ", t.text);
+    let x = put(
+        lines.buf,
+        x,
+        y,
+        max_x,
+        g.state.name(),
+        state_style(t, g.state),
+    );
+    put(
+        lines.buf,
+        x,
+        y,
+        max_x,
+        &format!(" gen {}", g.generation),
+        t.dim,
+    );
+}
+
+fn group_stats(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) {
+    let Some((x, y, max_x)) = lines.next() else {
+        return;
+    };
+    let x = put(
+        lines.buf,
+        x,
+        y,
+        max_x,
+        &format!("  lag {}", fmt_count(g.total_lag)),
+        t.title,
+    );
+    let x = put(
+        lines.buf,
+        x,
+        y,
+        max_x,
+        &format!(" · {}", fmt_rate(g.consume_rate)),
+        t.text,
+    );
+    let dup_style = if g.duplicates > 0 { t.warn } else { t.dim };
+    let x = put(
+        lines.buf,
+        x,
+        y,
+        max_x,
+        &format!(" · dup {}", g.duplicates),
+        dup_style,
+    );
+    let lost_style = if g.lost > 0 { t.bad } else { t.dim };
+    let x = put(
+        lines.buf,
+        x,
+        y,
+        max_x,
+        &format!(" · lost {}", g.lost),
+        lost_style,
+    );
+    if let Some(r) = g.process_rate {
+        put(
+            lines.buf,
+            x,
+            y,
+            max_x,
+            &format!(" · max {} each", fmt_rate(r)),
+            t.dim,
+        );
+    }
+}
+
+/// One partition of a member: its name, committed offset and lag, e.g. `p0 1200+3`.
+struct PartitionCell {
+    name: String,
+    committed: String,
+    lag: String,
+}
+
+impl PartitionCell {
+    fn new(g: &GroupView, topic: &str, partition: u32, multi_topic: bool) -> Self {
+        let offset = g
+            .offsets
+            .iter()
+            .find(|o| o.partition == partition && o.topic == topic);
+        let name = if multi_topic {
+            format!("{topic}/{partition} ")
+        } else {
+            format!("p{partition} ")
+        };
+        let (committed, lag) = match offset {
+            Some(o) => (
+                o.committed.map_or_else(|| "–".to_string(), fmt_count),
+                o.lag
+                    .map_or_else(String::new, |l| format!("+{}", fmt_count(l))),
+            ),
+            None => ("–".to_string(), String::new()),
+        };
+        PartitionCell {
+            name,
+            committed,
+            lag,
+        }
+    }
+
+    /// Draws after `at`, wrapping onto a new indented row when the cell does not fit.
+    /// Returns where the next cell goes, or `None` when the pane is full.
+    fn draw(
+        &self,
+        lines: &mut Lines<'_>,
+        t: &Theme,
+        slot: usize,
+        at: (u16, u16),
+    ) -> Option<(u16, u16)> {
+        let width = (1 + self.name.len() + self.committed.chars().count() + self.lag.len()) as u16;
+        let max_x = lines.area.right();
+        let (mut x, mut y) = at;
+        if x + width > max_x && x > lines.area.x + 6 {
+            let (nx, ny, _) = lines.next()?;
+            (x, y) = (nx + 3, ny);
+        }
+        let x = put(lines.buf, x, y, max_x, " ", t.text);
+        let x = put(lines.buf, x, y, max_x, &self.name, t.text);
+        let x = put(lines.buf, x, y, max_x, &self.committed, t.dim);
+        let x = put(lines.buf, x, y, max_x, &self.lag, t.group(slot));
+        Some((x, y))
+    }
+}

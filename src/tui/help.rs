@@ -1,0 +1,84 @@
+//! The `?` overlay: every row of the key map, centred over the screen.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget};
+
+use super::keymap::KEYMAP;
+use super::screen::Ctx;
+
+/// The help overlay.
+#[derive(Debug, Clone, Copy)]
+pub struct Help<'a>(pub Ctx<'a>);
+
+impl Widget for Help<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.0.theme();
+        let key_w = KEYMAP
+            .iter()
+            .map(|r| r.plain_keys().chars().count())
+            .max()
+            .unwrap_or(0);
+        let width = area.width.saturating_sub(4).min(100);
+        // Long descriptions wrap under their own column, not under the keys.
+        let text_w = usize::from(width.saturating_sub(2))
+            .saturating_sub(key_w + 2)
+            .max(10);
+        let mut lines: Vec<Line> = Vec::new();
+        for row in KEYMAP {
+            for (i, chunk) in wrap(row.help, text_w).into_iter().enumerate() {
+                let keys = if i == 0 {
+                    row.plain_keys()
+                } else {
+                    String::new()
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{keys:<key_w$}  "), t.accent),
+                    Span::styled(chunk, t.text),
+                ]));
+            }
+        }
+        let height = (lines.len() as u16 + 2).min(area.height);
+        let rect = area.centered(Constraint::Length(width), Constraint::Length(height));
+        Clear.render(rect, buf);
+        Paragraph::new(lines)
+            .block(
+                Block::bordered()
+                    .border_style(t.border_focused)
+                    .title(Span::styled(" Keys ", t.title))
+                    .title_bottom(Span::styled(" Esc closes ", t.dim)),
+            )
+            .render(rect, buf);
+    }
+}
+
+/// Splits `text` at spaces into lines of at most `width` characters (longer words stand
+/// alone on their line).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let last = lines.last_mut().expect("starts with one line");
+        let len = last.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if len > 0 {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_at_spaces() {
+        assert_eq!(wrap("a bb ccc dddd", 6), vec!["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("short", 10), vec!["short"]);
+    }
+}

@@ -1,0 +1,241 @@
+//! The whole screen: splits the area with [`layout`](super::layout) and draws every pane,
+//! the help overlay on top, or the too-small notice instead.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Widget};
+
+use super::app::{App, Focus};
+use super::layout::{self, Wants};
+use super::theme::Theme;
+use super::view::View;
+use super::{
+    caption, events, footer, groups, header, help, lag_chart, partitions, producers, too_small,
+};
+
+/// What every pane draws from: the frame's snapshot and the UI state.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    pub view: &'a View,
+    pub app: &'a App,
+}
+
+impl<'a> Ctx<'a> {
+    /// The palette in use.
+    pub fn theme(&self) -> &'a Theme {
+        &self.app.theme
+    }
+
+    /// A pane's box. The focused pane gets a bright border and a `▶` before its title, so
+    /// focus is visible without colour.
+    pub fn block(&self, title: &'a str, pane: Focus) -> Block<'a> {
+        let theme = self.theme();
+        let focused = self.app.focus == pane;
+        let (marker, border) = if focused {
+            ("▶ ", theme.border_focused)
+        } else {
+            ("", theme.border)
+        };
+        Block::bordered()
+            .border_style(border)
+            .title(Line::from(vec![
+                Span::styled(marker, theme.border_focused),
+                Span::styled(title, theme.title),
+            ]))
+    }
+}
+
+/// The root widget.
+#[derive(Debug, Clone, Copy)]
+pub struct Screen<'a> {
+    ctx: Ctx<'a>,
+}
+
+impl<'a> Screen<'a> {
+    /// The screen for one frame's snapshot and the UI state.
+    pub fn new(view: &'a View, app: &'a App) -> Self {
+        Screen {
+            ctx: Ctx { view, app },
+        }
+    }
+
+    /// The content rows each pane would like, from the view.
+    fn wants(&self, width: u16) -> Wants {
+        let view = self.ctx.view;
+        Wants {
+            partitions: partitions::rows_wanted(view),
+            producers: view.producers.len() as u16,
+            groups: groups::rows_wanted(view, width * 2 / 5),
+            caption: view.caption.as_ref().map_or(0, |c| caption::rows(c, width)),
+        }
+    }
+}
+
+impl Widget for &Screen<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if !layout::fits(area) {
+            too_small::TooSmall::new(area, self.ctx.theme()).render(area, buf);
+            return;
+        }
+        let ctx = self.ctx;
+        let a = layout::split(area, self.wants(area.width));
+        header::HeaderBar(ctx).render(a.header, buf);
+        if let Some(rect) = a.caption {
+            caption::Banner(ctx).render(rect, buf);
+        }
+        partitions::Partitions(ctx).render(a.partitions, buf);
+        producers::Producers(ctx).render(a.producers, buf);
+        groups::Groups(ctx).render(a.groups, buf);
+        lag_chart::LagChart(ctx).render(a.lag, buf);
+        events::Events(ctx).render(a.events, buf);
+        footer::Footer(ctx).render(a.footer, buf);
+        if ctx.app.help_open {
+            help::Help(ctx).render(area, buf);
+        }
+    }
+}
+
+/// Simulated time as `mm:ss.t`, or `h:mm:ss` past an hour.
+pub fn fmt_time(ms: i64) -> String {
+    let ms = ms.max(0);
+    let secs = ms / 1000;
+    if secs >= 3600 {
+        format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+    } else {
+        format!("{:02}:{:02}.{}", secs / 60, secs % 60, ms % 1000 / 100)
+    }
+}
+
+/// A count in at most five characters: 999, 12.3k, 4.5M.
+pub fn fmt_count(n: i64) -> String {
+    Count(n).to_string()
+}
+
+/// How many characters [`fmt_count`] prints for `n`, without allocating: layout code
+/// asks this for every partition on every frame.
+pub fn count_width(n: i64) -> usize {
+    struct Len(usize);
+    impl std::fmt::Write for Len {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut len = Len(0);
+    let _ = std::fmt::write(&mut len, format_args!("{}", Count(n)));
+    len.0
+}
+
+/// A count in compact form; see [`fmt_count`].
+#[derive(Debug, Clone, Copy)]
+pub struct Count(pub i64);
+
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0;
+        let sign = if n < 0 { "-" } else { "" };
+        // Integer arithmetic: float formatting is slow, and this runs per partition per
+        // frame. Tenths are rounded half up.
+        let a = n.unsigned_abs();
+        if a < 10_000 {
+            write!(f, "{n}")
+        } else if a < 999_950 {
+            let tenths = (a + 50) / 100;
+            write!(f, "{sign}{}.{}k", tenths / 10, tenths % 10)
+        } else {
+            let tenths = (a + 50_000) / 100_000;
+            write!(f, "{sign}{}.{}M", tenths / 10, tenths % 10)
+        }
+    }
+}
+
+/// A rate per second with one decimal, or a compact count when large.
+pub fn fmt_rate(r: f64) -> String {
+    let tenths = (r.max(0.0) * 10.0).round() as u64;
+    if tenths < 10_000 {
+        format!("{}.{}/s", tenths / 10, tenths % 10)
+    } else {
+        format!("{}/s", Count(r.round() as i64))
+    }
+}
+
+/// A speed multiplier: 0.25×, 1×, 64×.
+pub fn fmt_speed(s: f64) -> String {
+    if s.fract() == 0.0 {
+        format!("{s}×")
+    } else {
+        format!("{s:.2}×").replace(".50×", ".5×")
+    }
+}
+
+/// Writes `text` from `(x, y)`, clipped at `max_x` and the buffer's edge; returns the
+/// next x. Plain printable ASCII, which is nearly everything the panes print, skips
+/// grapheme segmentation and goes straight into the cells: this is the frame's hot path.
+pub fn put(buf: &mut Buffer, x: u16, y: u16, max_x: u16, text: &str, style: Style) -> u16 {
+    let right = max_x.min(buf.area.right());
+    if x >= right || y >= buf.area.bottom() || x < buf.area.x || y < buf.area.y {
+        return x;
+    }
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        let n = usize::from(right - x).min(text.len());
+        let start = buf.index_of(x, y);
+        for (cell, b) in buf.content[start..start + n].iter_mut().zip(text.bytes()) {
+            cell.set_char(char::from(b)).set_style(style);
+        }
+        return x + n as u16;
+    }
+    let (next, _) = buf.set_stringn(x, y, text, usize::from(right - x), style);
+    next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(fmt_time(0), "00:00.0");
+        assert_eq!(fmt_time(83_456), "01:23.4");
+        assert_eq!(fmt_time(3_723_000), "1:02:03");
+        assert_eq!(fmt_count(9_999), "9999");
+        assert_eq!(fmt_count(12_345), "12.3k");
+        assert_eq!(fmt_count(-4_500_000), "-4.5M");
+        for n in [0, 7, -12, 9_999, 10_000, 999_949, 999_950, -4_500_000] {
+            assert_eq!(count_width(n), fmt_count(n).len(), "{n}");
+        }
+        assert_eq!(fmt_rate(20.0), "20.0/s");
+        assert_eq!(fmt_rate(250_000.0), "250.0k/s");
+        assert_eq!(fmt_rate(12.34), "12.3/s");
+        assert_eq!(fmt_rate(999.96), "1000/s");
+        assert_eq!(fmt_count(999_949), "999.9k");
+        assert_eq!(fmt_count(999_950), "1.0M");
+        assert_eq!(fmt_speed(0.25), "0.25×");
+        assert_eq!(fmt_speed(0.5), "0.5×");
+        assert_eq!(fmt_speed(64.0), "64×");
+    }
+
+    #[test]
+    fn put_clips_and_matches_the_general_path() {
+        use ratatui::layout::Rect;
+        use ratatui::style::Color;
+        let area = Rect::new(0, 0, 10, 2);
+        let style = Style::new().fg(Color::Red);
+        for text in ["hello world", "héllo wörld"] {
+            let mut fast = Buffer::empty(area);
+            let end = put(&mut fast, 2, 1, 8, text, style);
+            let mut slow = Buffer::empty(area);
+            let (slow_end, _) = slow.set_stringn(2, 1, text, 6, style);
+            assert_eq!(fast, slow, "{text}");
+            assert_eq!(end, slow_end);
+        }
+        let mut buf = Buffer::empty(area);
+        assert_eq!(put(&mut buf, 9, 5, 10, "x", style), 9, "outside the buffer");
+        assert_eq!(
+            put(&mut buf, 10, 0, 20, "x", style),
+            10,
+            "past the right edge"
+        );
+    }
+}

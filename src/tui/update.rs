@@ -1,0 +1,360 @@
+//! `update`: the only place an [`Action`] changes anything. UI-only actions change the
+//! [`App`]; actions on Kafka become an [`Effect`] for the simulation's owner to apply.
+
+use super::action::{Action, Effect};
+use super::app::{App, Focus, STEP_MS};
+use super::view::{RunState, View};
+use crate::broker::ResetSpec;
+use crate::sim::Command;
+
+/// How much `[` `]` and `{` `}` scale a rate by.
+pub const RATE_FACTOR: f64 = 2.0;
+
+/// Applies `action` to the UI state, reading names and counts from this frame's `view`.
+/// Returns what the simulation should do, if anything.
+pub fn update(app: &mut App, view: &View, action: Action) -> Option<Effect> {
+    let now = view.header.sim_time_ms;
+    if app.help_open
+        && !matches!(
+            action,
+            Action::Quit | Action::ToggleHelp | Action::CloseHelp
+        )
+    {
+        return None;
+    }
+    match action {
+        Action::Quit => app.should_quit = true,
+        Action::ToggleHelp => app.help_open = !app.help_open,
+        Action::CloseHelp => app.help_open = false,
+        Action::TogglePause => app.paused = !app.paused,
+        Action::Step if app.paused => return Some(Effect::Step(STEP_MS)),
+        Action::Step => app.notify(now, "single step works while paused (Space)", true),
+        Action::SpeedUp => {
+            app.change_speed(true);
+        }
+        Action::SlowDown => {
+            app.change_speed(false);
+        }
+        Action::FocusNext => app.focus = app.focus.next(),
+        Action::FocusPrev => app.focus = app.focus.prev(),
+        Action::SelectPrev => select(app, view, false),
+        Action::SelectNext => select(app, view, true),
+        Action::NextBeat if view.header.run_state == RunState::HeldAtBeat => {
+            return Some(Effect::ReleaseBeat);
+        }
+        Action::NextBeat => app.notify(now, "no timeline beat is waiting", true),
+        _ => return on_kafka(app, view, action).map(Effect::Command),
+    }
+    None
+}
+
+fn select(app: &mut App, view: &View, down: bool) {
+    let step = |i: usize, len: usize| -> usize {
+        if len == 0 {
+            0
+        } else if down {
+            (i + 1).min(len - 1)
+        } else {
+            i.min(len - 1).saturating_sub(1)
+        }
+    };
+    match app.focus {
+        Focus::Partitions | Focus::Producers => {
+            app.selected_topic = step(app.selected_topic, view.topics.len());
+        }
+        Focus::Groups | Focus::Lag => {
+            app.selected_row = step(app.selected_row, view.group_rows().count());
+        }
+        Focus::Events => {
+            // Up looks further back; down returns towards the newest.
+            let max = view.events.len().saturating_sub(1);
+            app.events_scroll = if down {
+                app.events_scroll.saturating_sub(1)
+            } else {
+                (app.events_scroll + 1).min(max)
+            };
+        }
+    }
+}
+
+fn on_kafka(app: &mut App, view: &View, action: Action) -> Option<Command> {
+    let now = view.header.sim_time_ms;
+    let topic = view
+        .topics
+        .get(app.selected_topic.min(view.topics.len().saturating_sub(1)))
+        .map(|t| t.name.clone());
+    let group = view
+        .group_row(app.selected_row)
+        .map(|r| view.groups[r.group].name.clone());
+    let request = match action {
+        Action::AddProducer => topic.map(|topic| Command::AddProducer { topic }),
+        Action::RemoveProducer => topic.map(|topic| Command::RemoveProducer { topic }),
+        Action::ProducerSlower | Action::ProducerFaster => topic.map(|topic| {
+            let factor = if action == Action::ProducerFaster {
+                RATE_FACTOR
+            } else {
+                1.0 / RATE_FACTOR
+            };
+            Command::ScaleProducerRate { topic, factor }
+        }),
+        Action::AddGroup => topic.map(|topic| Command::AddGroup {
+            name: None,
+            topics: vec![topic],
+        }),
+        Action::AddConsumer => group.map(|group| Command::AddConsumer { group }),
+        Action::RemoveConsumer => group.map(|group| Command::RemoveConsumer { group }),
+        Action::CrashConsumer => group.map(|group| Command::CrashConsumer { group }),
+        Action::ResetEarliest | Action::ResetLatest => group.map(|group| Command::ResetOffsets {
+            group,
+            to: if action == Action::ResetEarliest {
+                ResetSpec::Earliest
+            } else {
+                ResetSpec::Latest
+            },
+        }),
+        Action::ProcessSlower | Action::ProcessFaster => group.map(|group| {
+            let factor = if action == Action::ProcessFaster {
+                RATE_FACTOR
+            } else {
+                1.0 / RATE_FACTOR
+            };
+            Command::ScaleProcessRate { group, factor }
+        }),
+        _ => return None,
+    };
+    if request.is_none() {
+        let what = match action {
+            Action::AddProducer
+            | Action::RemoveProducer
+            | Action::ProducerSlower
+            | Action::ProducerFaster
+            | Action::AddGroup => "no topic to act on",
+            _ => "no group to act on",
+        };
+        app.notify(now, what, true);
+    }
+    request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::broker::GroupState;
+    use crate::tui::theme::Theme;
+    use crate::tui::view::{GroupView, MemberView, TopicView};
+
+    fn group(name: &str, slot: usize, members: &[&str]) -> GroupView {
+        GroupView {
+            name: name.into(),
+            slot,
+            state: GroupState::Stable,
+            generation: 1,
+            members: members
+                .iter()
+                .map(|m| MemberView {
+                    id: (*m).into(),
+                    partitions: Vec::new(),
+                })
+                .collect(),
+            offsets: Vec::new(),
+            total_lag: 0,
+            consume_rate: 0.0,
+            process_rate: None,
+            duplicates: 0,
+            lost: 0,
+            lag_history: Vec::new(),
+        }
+    }
+
+    fn view() -> View {
+        let mut v = View::default();
+        for name in ["orders", "payments"] {
+            v.topics.push(TopicView {
+                name: name.into(),
+                partitions: Vec::new(),
+            });
+        }
+        v.groups = vec![
+            group("billing", 0, &["b-1", "b-2"]),
+            group("audit", 1, &["a-1"]),
+        ];
+        v
+    }
+
+    fn app() -> App {
+        App::new(Theme::default(), false)
+    }
+
+    fn command(app: &mut App, view: &View, action: Action) -> Command {
+        match update(app, view, action) {
+            Some(Effect::Command(c)) => c,
+            other => panic!("{action:?} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn topic_keys_act_on_the_selected_topic() {
+        let (mut a, v) = (app(), view());
+        assert_eq!(
+            command(&mut a, &v, Action::AddProducer),
+            Command::AddProducer {
+                topic: "orders".into()
+            }
+        );
+        update(&mut a, &v, Action::SelectNext);
+        update(&mut a, &v, Action::SelectNext);
+        assert_eq!(a.selected_topic, 1, "selection stops at the last topic");
+        assert_eq!(
+            command(&mut a, &v, Action::ProducerFaster),
+            Command::ScaleProducerRate {
+                topic: "payments".into(),
+                factor: RATE_FACTOR
+            }
+        );
+        assert_eq!(
+            command(&mut a, &v, Action::AddGroup),
+            Command::AddGroup {
+                name: None,
+                topics: vec!["payments".into()]
+            }
+        );
+        assert_eq!(
+            command(&mut a, &v, Action::RemoveProducer),
+            Command::RemoveProducer {
+                topic: "payments".into()
+            }
+        );
+    }
+
+    #[test]
+    fn group_keys_act_on_the_group_of_the_selected_row() {
+        let (mut a, v) = (app(), view());
+        a.focus = Focus::Groups;
+        // Rows: billing, b-1, b-2, audit, a-1.
+        for _ in 0..3 {
+            update(&mut a, &v, Action::SelectNext);
+        }
+        assert_eq!(
+            command(&mut a, &v, Action::AddConsumer),
+            Command::AddConsumer {
+                group: "audit".into()
+            }
+        );
+        update(&mut a, &v, Action::SelectPrev);
+        let g = || "billing".to_string();
+        assert_eq!(
+            command(&mut a, &v, Action::CrashConsumer),
+            Command::CrashConsumer { group: g() }
+        );
+        assert_eq!(
+            command(&mut a, &v, Action::RemoveConsumer),
+            Command::RemoveConsumer { group: g() }
+        );
+        assert_eq!(
+            command(&mut a, &v, Action::ResetEarliest),
+            Command::ResetOffsets {
+                group: g(),
+                to: ResetSpec::Earliest
+            }
+        );
+        assert_eq!(
+            command(&mut a, &v, Action::ResetLatest),
+            Command::ResetOffsets {
+                group: g(),
+                to: ResetSpec::Latest
+            }
+        );
+        assert_eq!(
+            command(&mut a, &v, Action::ProcessSlower),
+            Command::ScaleProcessRate {
+                group: g(),
+                factor: 1.0 / RATE_FACTOR
+            }
+        );
+    }
+
+    #[test]
+    fn nothing_to_act_on_is_a_notice_not_a_command() {
+        let mut a = app();
+        let empty = View::default();
+        assert_eq!(update(&mut a, &empty, Action::AddConsumer), None);
+        assert_eq!(update(&mut a, &empty, Action::AddProducer), None);
+        let texts: Vec<&str> = a.notices().map(|n| n.text.as_str()).collect();
+        assert_eq!(texts, vec!["no group to act on", "no topic to act on"]);
+        assert!(a.notices().all(|n| n.is_error));
+    }
+
+    #[test]
+    fn step_only_while_paused_and_pause_toggles() {
+        let (mut a, v) = (app(), view());
+        assert_eq!(update(&mut a, &v, Action::Step), None);
+        assert_eq!(a.notices().count(), 1);
+        update(&mut a, &v, Action::TogglePause);
+        assert!(a.paused);
+        assert_eq!(
+            update(&mut a, &v, Action::Step),
+            Some(Effect::Step(STEP_MS))
+        );
+        update(&mut a, &v, Action::TogglePause);
+        assert!(!a.paused);
+    }
+
+    #[test]
+    fn next_beat_releases_only_a_held_beat() {
+        let (mut a, mut v) = (app(), view());
+        assert_eq!(update(&mut a, &v, Action::NextBeat), None);
+        v.header.run_state = RunState::HeldAtBeat;
+        assert_eq!(
+            update(&mut a, &v, Action::NextBeat),
+            Some(Effect::ReleaseBeat)
+        );
+    }
+
+    #[test]
+    fn help_swallows_other_keys_until_closed() {
+        let (mut a, v) = (app(), view());
+        update(&mut a, &v, Action::ToggleHelp);
+        assert!(a.help_open);
+        assert_eq!(update(&mut a, &v, Action::AddProducer), None);
+        update(&mut a, &v, Action::TogglePause);
+        assert!(
+            !a.paused,
+            "keys other than help and quit wait until help closes"
+        );
+        update(&mut a, &v, Action::CloseHelp);
+        assert!(!a.help_open);
+        update(&mut a, &v, Action::ToggleHelp);
+        update(&mut a, &v, Action::Quit);
+        assert!(a.should_quit);
+    }
+
+    #[test]
+    fn speed_focus_and_event_scrolling() {
+        let (mut a, mut v) = (app(), view());
+        update(&mut a, &v, Action::SpeedUp);
+        assert_eq!(a.speed(), 2.0);
+        update(&mut a, &v, Action::SlowDown);
+        update(&mut a, &v, Action::SlowDown);
+        assert_eq!(a.speed(), 0.5);
+        update(&mut a, &v, Action::FocusPrev);
+        assert_eq!(a.focus, Focus::Events);
+        v.events = (0..3)
+            .map(|i| crate::tui::view::EventLine {
+                time_ms: i,
+                class: crate::tui::view::EventClass::Topic,
+                text: String::new(),
+            })
+            .collect();
+        for _ in 0..5 {
+            update(&mut a, &v, Action::SelectPrev);
+        }
+        assert_eq!(
+            a.events_scroll, 2,
+            "scrolls back no further than the oldest"
+        );
+        update(&mut a, &v, Action::SelectNext);
+        assert_eq!(a.events_scroll, 1);
+        update(&mut a, &v, Action::FocusNext);
+        assert_eq!(a.focus, Focus::Partitions);
+    }
+}

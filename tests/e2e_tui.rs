@@ -1,0 +1,462 @@
+//! End-to-end tests: the real binary in a tmux pane, driven with `send-keys` and read
+//! back with `capture-pane`. Every wait polls the screen with a deadline; nothing relies
+//! on a fixed sleep to be long enough.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_minikafka-tui");
+const DEADLINE: Duration = Duration::from_secs(30);
+const POLL: Duration = Duration::from_millis(50);
+
+/// One tmux session running the binary; killed when dropped. After the binary exits, the
+/// shell records its exit status and the terminal's settings, and keeps the pane open.
+struct Pane {
+    name: String,
+    status: PathBuf,
+    stderr: PathBuf,
+    stty: PathBuf,
+}
+
+fn tmux(args: &[&str]) -> std::process::Output {
+    Command::new("tmux")
+        .args(args)
+        .output()
+        .expect("tmux must be installed to run the end-to-end tests (.ci/run installs it)")
+}
+
+impl Pane {
+    fn start(test: &str, width: u16, height: u16, args: &str) -> Pane {
+        Pane::start_with_env(test, width, height, "", args)
+    }
+
+    /// Like [`Pane::start`], with `env` arguments (`NAME=value`, `-u NAME`) for the binary.
+    fn start_with_env(test: &str, width: u16, height: u16, env: &str, args: &str) -> Pane {
+        let name = format!("mk-{test}-{}", std::process::id());
+        let file = |ext: &str| std::env::temp_dir().join(format!("{name}.{ext}"));
+        let (status, stderr, stty) = (file("status"), file("stderr"), file("stty"));
+        for f in [&status, &stderr, &stty] {
+            let _ = std::fs::remove_file(f);
+        }
+        // The status is written last, so once it exists the other files are complete.
+        let cmd = format!(
+            "env {env} {BIN} {args} 2>{err}; s=$?; stty -a >{tty}; echo $s >{st}; sleep 60",
+            err = stderr.display(),
+            tty = stty.display(),
+            st = status.display(),
+        );
+        let (w, h) = (width.to_string(), height.to_string());
+        let out = tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            &name,
+            "-x",
+            &w,
+            "-y",
+            &h,
+            "sh",
+            "-c",
+            &cmd,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Pane {
+            name,
+            status,
+            stderr,
+            stty,
+        }
+    }
+
+    fn screen(&self) -> String {
+        let out = tmux(&["capture-pane", "-p", "-t", &self.name]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The screen with its colours and attributes as escape sequences.
+    fn screen_with_attributes(&self) -> String {
+        let out = tmux(&["capture-pane", "-p", "-e", "-t", &self.name]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", self.name.as_str()];
+        args.extend_from_slice(keys);
+        assert!(tmux(&args).status.success());
+    }
+
+    /// Polls until `pred` holds on the screen, and returns what it found.
+    fn wait_for<T>(&self, what: &str, mut pred: impl FnMut(&str) -> Option<T>) -> T {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if let Some(found) = pred(&screen) {
+                return found;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
+    fn wait_text(&self, text: &str) {
+        self.wait_for(text, |s| s.contains(text).then_some(()));
+    }
+
+    /// The exit status the binary left, once it has exited.
+    fn wait_exit(&self) -> i32 {
+        let start = Instant::now();
+        loop {
+            if let Ok(s) = std::fs::read_to_string(&self.status)
+                && !s.trim().is_empty()
+            {
+                return s.trim().parse().expect("status file holds a number");
+            }
+            assert!(start.elapsed() < DEADLINE, "binary did not exit");
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// What the binary wrote to stderr (complete once it has exited).
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// Checks the terminal is back to normal after the binary exited: cooked mode with
+    /// echo, and the main screen rather than the alternate one.
+    fn assert_restored(&self) {
+        let stty = std::fs::read_to_string(&self.stty).expect("stty ran after exit");
+        let flags: Vec<&str> = stty.split_whitespace().collect();
+        assert!(
+            flags.contains(&"icanon") && flags.contains(&"echo"),
+            "{stty}"
+        );
+        let out = tmux(&["display-message", "-p", "-t", &self.name, "#{alternate_on}"]);
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0");
+    }
+
+    /// The binary's process id: the one child of the pane's shell.
+    fn binary_pid(&self) -> String {
+        let out = tmux(&["display-message", "-p", "-t", &self.name, "#{pane_pid}"]);
+        let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let out = Command::new("pgrep")
+            .args(["-P", &shell])
+            .output()
+            .expect("pgrep");
+        let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(!pid.is_empty() && !pid.contains('\n'), "one child: {pid:?}");
+        pid
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = tmux(&["kill-session", "-t", &self.name]);
+        for f in [&self.status, &self.stderr, &self.stty] {
+            let _ = std::fs::remove_file(f);
+        }
+    }
+}
+
+/// Simulated seconds from the header's `mm:ss.t` field.
+fn sim_time(screen: &str) -> Option<f64> {
+    let field = screen.lines().next()?.split('│').nth(1)?.trim();
+    let (m, s) = field.split_once(':')?;
+    Some(m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?)
+}
+
+/// A compact count as the panes print it: 999, 12.3k, 4.5M.
+fn count(text: &str) -> Option<f64> {
+    let (num, mul) = match text.chars().last()? {
+        'k' => (&text[..text.len() - 1], 1e3),
+        'M' => (&text[..text.len() - 1], 1e6),
+        _ => (text, 1.0),
+    };
+    Some(num.parse::<f64>().ok()? * mul)
+}
+
+/// The pane row after `needle`'s first occurrence, from `needle`'s column on.
+fn row_after<'a>(screen: &'a str, needle: &str) -> Option<&'a str> {
+    let mut lines = screen.lines();
+    let line = lines.by_ref().find(|l| l.contains(needle))?;
+    let col = line.find(needle)?;
+    let next = lines.next()?;
+    next.get(col..).or(Some(next))
+}
+
+/// A group's total lag, from the groups pane line under its header.
+fn group_lag(screen: &str, group: &str) -> Option<f64> {
+    let header = format!(" {group} ");
+    let stats = row_after(screen, &header)?;
+    let rest = stats.split("lag ").nth(1)?;
+    count(rest.split_whitespace().next()?)
+}
+
+/// A group's generation, from its header line.
+fn group_generation(screen: &str, group: &str) -> Option<u32> {
+    let header = format!(" {group} ");
+    let line = screen.lines().find(|l| l.contains(&header))?;
+    let after = &line[line.find(&header)?..];
+    after
+        .split("gen ")
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn names_appear_and_time_advances() {
+    let p = Pane::start("names", 120, 36, "");
+    p.wait_text("orders");
+    p.wait_text("billing");
+    p.wait_text("analytics");
+    let t0 = p.wait_for("a sim time", sim_time);
+    p.wait_for("time to advance", |s| sim_time(s).filter(|t| *t > t0 + 0.5));
+}
+
+#[test]
+fn space_freezes_time_and_resumes_it() {
+    let p = Pane::start("pause", 120, 36, "");
+    p.wait_for("time to pass 1s", |s| sim_time(s).filter(|t| *t >= 1.0));
+    p.send(&["Space"]);
+    p.wait_text("paused");
+    let frozen = p.wait_for("a sim time", sim_time);
+    // Several frames later the time is still the same.
+    for _ in 0..10 {
+        std::thread::sleep(POLL);
+        assert_eq!(
+            sim_time(&p.screen()),
+            Some(frozen),
+            "time moved while paused"
+        );
+    }
+    p.send(&["Space"]);
+    p.wait_text("running");
+    p.wait_for("time to resume", |s| sim_time(s).filter(|t| *t > frozen));
+}
+
+#[test]
+fn c_adds_a_member_and_the_rebalance_shows() {
+    let p = Pane::start("add", 160, 48, "");
+    p.wait_text("billing-2");
+    let generation = p.wait_for("billing's generation", |s| group_generation(s, "billing"));
+    p.send(&["c"]);
+    // The new member appears in the groups pane and the events pane shows its join and
+    // the new generation's assignment.
+    p.wait_text("billing-3-");
+    p.wait_for("a joined event", |s| {
+        s.lines()
+            .any(|l| l.contains("billing: billing-3") && l.contains("joined"))
+            .then_some(())
+    });
+    p.wait_for("a new generation", |s| {
+        group_generation(s, "billing").filter(|g| *g > generation)
+    });
+    p.wait_for("the assignment event", |s| {
+        s.lines()
+            .any(|l| l.contains("billing: generation") && l.contains("billing-3"))
+            .then_some(())
+    });
+}
+
+#[test]
+fn x_crashes_a_member_and_its_partitions_move_after_the_timeout() {
+    let p = Pane::start("crash", 160, 48, "");
+    p.wait_text("billing-2");
+    let generation = p.wait_for("billing's generation", |s| group_generation(s, "billing"));
+    // Faster simulated time makes the session timeout pass sooner.
+    p.send(&["+", "+", "+"]);
+    p.wait_text("8×");
+    p.send(&["x"]);
+    p.wait_text("expired (session timeout)");
+    p.wait_for("a rebalance after the expiry", |s| {
+        group_generation(s, "billing").filter(|g| *g > generation)
+    });
+    // The surviving member now owns every partition.
+    p.wait_for("all partitions on one member", |s| {
+        s.lines()
+            .any(|l| {
+                l.contains("billing-") && ["p0 ", "p1 ", "p2 ", "p3 "].iter().all(|p| l.contains(p))
+            })
+            .then_some(())
+    });
+}
+
+#[test]
+fn r_replays_so_the_lag_jumps() {
+    let p = Pane::start("replay", 160, 48, "");
+    p.wait_for("time to pass 6s", |s| sim_time(s).filter(|t| *t >= 6.0));
+    let before = p.wait_for("billing's lag", |s| group_lag(s, "billing"));
+    p.send(&["r"]);
+    p.wait_text("offsets reset to earliest");
+    p.wait_for("the lag to jump", |s| {
+        group_lag(s, "billing").filter(|lag| *lag >= before + 100.0)
+    });
+}
+
+#[test]
+fn question_mark_opens_help_and_esc_closes_it() {
+    let p = Pane::start("help", 100, 30, "");
+    p.wait_text("orders");
+    p.send(&["?"]);
+    p.wait_text("Esc closes");
+    p.wait_text("crash a consumer");
+    p.send(&["Escape"]);
+    p.wait_for("help to close", |s| {
+        (!s.contains("Esc closes")).then_some(())
+    });
+}
+
+#[test]
+fn a_small_terminal_shows_the_notice() {
+    let p = Pane::start("small", 60, 15, "");
+    p.wait_text("terminal too small");
+}
+
+#[test]
+fn q_exits_with_status_zero_and_restores_the_terminal() {
+    let log = std::env::temp_dir().join(format!("mk-quit-{}.log", std::process::id()));
+    let p = Pane::start("quit", 100, 30, &format!("--log {}", log.display()));
+    p.wait_text("orders");
+    p.send(&["Space", "+", "c"]);
+    p.wait_text("paused");
+    p.send(&["q"]);
+    assert_eq!(p.wait_exit(), 0);
+    p.assert_restored();
+    assert_eq!(
+        p.stderr(),
+        "",
+        "nothing may be written to stderr while the UI is up"
+    );
+    let diagnostics = std::fs::read_to_string(&log).unwrap();
+    std::fs::remove_file(&log).unwrap();
+    assert!(diagnostics.contains("-> AddConsumer"), "{diagnostics}");
+}
+
+#[test]
+fn ctrl_c_exits_with_status_zero() {
+    let p = Pane::start("ctrlc", 100, 30, "");
+    p.wait_text("orders");
+    p.send(&["C-c"]);
+    assert_eq!(p.wait_exit(), 0);
+    p.assert_restored();
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let p = Pane::start("term", 100, 30, "");
+    p.wait_text("orders");
+    let pid = p.binary_pid();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    assert_eq!(p.wait_exit(), 0);
+    p.assert_restored();
+    assert_eq!(p.stderr(), "");
+}
+
+#[test]
+fn a_panic_restores_the_terminal_then_prints_the_message() {
+    let p = Pane::start("panic", 100, 30, "--panic-after-first-frame");
+    assert_eq!(p.wait_exit(), 101);
+    p.assert_restored();
+    assert!(
+        p.stderr()
+            .contains("panic requested by --panic-after-first-frame"),
+        "{}",
+        p.stderr()
+    );
+}
+
+#[test]
+fn resizing_redraws_at_the_new_size() {
+    let p = Pane::start("resize", 100, 30, "");
+    p.wait_text("orders");
+    assert!(
+        tmux(&["resize-window", "-t", &p.name, "-x", "60", "-y", "15"])
+            .status
+            .success()
+    );
+    p.wait_text("terminal too small");
+    assert!(
+        tmux(&["resize-window", "-t", &p.name, "-x", "120", "-y", "40"])
+            .status
+            .success()
+    );
+    p.wait_for("the panes again", |s| {
+        (s.contains("orders") && !s.contains("too small")).then_some(())
+    });
+}
+
+#[test]
+fn presenter_mode_waits_at_a_beat_until_n() {
+    let p = Pane::start("presenter", 120, 36, "--presenter");
+    p.wait_text("orders");
+    // Speed up so the 30 s beat comes soon; the simulation then holds there.
+    p.send(&["+", "+", "+", "+", "+"]);
+    p.wait_text("press n");
+    let held = p.wait_for("a sim time", sim_time);
+    assert_eq!(held, 30.0, "held at the beat's time");
+    assert!(
+        !p.screen().contains("analytics-2"),
+        "the beat has not fired yet"
+    );
+    p.send(&["n"]);
+    p.wait_text("analytics-2");
+    p.wait_for("time to move past the beat", |s| {
+        sim_time(s).filter(|t| *t > held)
+    });
+}
+
+#[test]
+fn p_adds_a_producer_and_g_adds_a_group() {
+    let p = Pane::start("grow", 160, 48, "");
+    p.wait_text("web-2");
+    p.send(&["p"]);
+    p.wait_text("producer web-3 started on orders");
+    p.wait_for("the producer in its pane", |s| {
+        s.lines()
+            .any(|l| l.contains("web-3") && l.contains("orders") && l.contains("/s"))
+            .then_some(())
+    });
+    p.send(&["g"]);
+    p.wait_text("group group-3 created on orders");
+    p.wait_for("the new group in the groups pane", |s| {
+        group_generation(s, "group-3").filter(|g| *g >= 1)
+    });
+}
+
+/// The colour parameters (30–38, 40–48, 90–97, 100–107) in a screen's SGR sequences.
+fn colour_codes(screen: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for seq in screen.split("\x1b[").skip(1) {
+        let Some(end) = seq.find('m') else { continue };
+        for param in seq[..end].split(';') {
+            if let Ok(n) = param.parse::<u32>()
+                && matches!(n, 30..=38 | 40..=48 | 90..=97 | 100..=107)
+            {
+                found.push(seq[..end].to_string());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_color_is_honoured_and_colour_is_used_otherwise() {
+    let plain = Pane::start_with_env("nocolor", 120, 36, "-u NO_COLOR", "");
+    let mono = Pane::start_with_env("nocolor-set", 120, 36, "NO_COLOR=1", "");
+    plain.wait_text("orders");
+    mono.wait_text("orders");
+    assert!(!colour_codes(&plain.screen_with_attributes()).is_empty());
+    let codes = colour_codes(&mono.screen_with_attributes());
+    assert!(codes.is_empty(), "colours under NO_COLOR: {codes:?}");
+}

@@ -1,0 +1,214 @@
+//! Snapshot tests for each pane and the whole screen, drawn into ratatui's `TestBackend`
+//! from a fixed broker state.
+
+#[path = "support/fixture.rs"]
+mod fixture;
+
+use minikafka::tui::screen::Ctx;
+use minikafka::tui::{App, Focus, Screen, Theme, ThemeKind};
+use minikafka::tui::{
+    caption, events, footer, groups, header, help, lag_chart, partitions, producers,
+};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+fn app() -> App {
+    App::new(Theme::new(ThemeKind::Default), false)
+}
+
+/// Draws `f` into a `w`×`h` buffer and returns it.
+fn draw(w: u16, h: u16, f: impl FnOnce(Rect, &mut Buffer)) -> Buffer {
+    let area = Rect::new(0, 0, w, h);
+    let mut buf = Buffer::empty(area);
+    f(area, &mut buf);
+    buf
+}
+
+fn text(buf: &Buffer) -> String {
+    let w = usize::from(buf.area.width);
+    buf.content
+        .chunks(w)
+        .map(|row| {
+            row.iter()
+                .map(|c| c.symbol())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn screen(w: u16, h: u16, app: &App) -> String {
+    let view = fixture::view(usize::from(w));
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| f.render_widget(&Screen::new(&view, app), f.area()))
+        .unwrap();
+    text(term.backend().buffer())
+}
+
+#[test]
+fn header_pane() {
+    let view = fixture::view(80);
+    let app = app();
+    let buf = draw(100, 1, |a, b| {
+        header::HeaderBar(Ctx {
+            view: &view,
+            app: &app,
+        })
+        .render(a, b)
+    });
+    insta::assert_snapshot!(text(&buf));
+}
+
+#[test]
+fn partitions_pane() {
+    let view = fixture::view(80);
+    let app = app();
+    let buf = draw(60, 7, |a, b| {
+        partitions::Partitions(Ctx {
+            view: &view,
+            app: &app,
+        })
+        .render(a, b)
+    });
+    insta::assert_snapshot!(text(&buf));
+}
+
+#[test]
+fn groups_pane() {
+    let view = fixture::view(80);
+    let mut app = app();
+    app.focus = Focus::Groups;
+    app.selected_row = 1;
+    let buf = draw(50, 9, |a, b| {
+        groups::Groups(Ctx {
+            view: &view,
+            app: &app,
+        })
+        .render(a, b)
+    });
+    insta::assert_snapshot!(text(&buf));
+}
+
+#[test]
+fn lag_chart_pane() {
+    let view = fixture::view(80);
+    let app = app();
+    let buf = draw(50, 10, |a, b| {
+        lag_chart::LagChart(Ctx {
+            view: &view,
+            app: &app,
+        })
+        .render(a, b)
+    });
+    insta::assert_snapshot!(text(&buf));
+}
+
+#[test]
+fn producers_pane() {
+    let view = fixture::view(80);
+    let app = app();
+    let buf = draw(60, 4, |a, b| {
+        producers::Producers(Ctx {
+            view: &view,
+            app: &app,
+        })
+        .render(a, b)
+    });
+    insta::assert_snapshot!(text(&buf));
+}
+
+#[test]
+fn events_pane() {
+    let view = fixture::view(80);
+    let app = app();
+    let buf = draw(70, 8, |a, b| {
+        events::Events(Ctx {
+            view: &view,
+            app: &app,
+        })
+        .render(a, b)
+    });
+    insta::assert_snapshot!(text(&buf));
+}
+
+#[test]
+fn footer_follows_focus() {
+    let view = fixture::view(80);
+    let mut app = app();
+    let buf = draw(100, 1, |a, b| {
+        footer::Footer(Ctx {
+            view: &view,
+            app: &app,
+        })
+        .render(a, b)
+    });
+    insta::assert_snapshot!("footer_partitions", text(&buf));
+    app.focus = Focus::Groups;
+    let buf = draw(100, 1, |a, b| {
+        footer::Footer(Ctx {
+            view: &view,
+            app: &app,
+        })
+        .render(a, b)
+    });
+    insta::assert_snapshot!("footer_groups", text(&buf));
+}
+
+#[test]
+fn caption_banner() {
+    let mut view = fixture::view(80);
+    let app = app();
+    let buf = draw(70, 1, |a, b| {
+        caption::Banner(Ctx {
+            view: &view,
+            app: &app,
+        })
+        .render(a, b)
+    });
+    insta::assert_snapshot!("caption_fired", text(&buf));
+    view.caption.as_mut().unwrap().held = true;
+    let buf = draw(70, 1, |a, b| {
+        caption::Banner(Ctx {
+            view: &view,
+            app: &app,
+        })
+        .render(a, b)
+    });
+    insta::assert_snapshot!("caption_held", text(&buf));
+}
+
+#[test]
+fn help_overlay() {
+    let view = fixture::view(80);
+    let app = app();
+    let buf = draw(80, 24, |a, b| {
+        help::Help(Ctx {
+            view: &view,
+            app: &app,
+        })
+        .render(a, b)
+    });
+    insta::assert_snapshot!(text(&buf));
+}
+
+#[test]
+fn whole_screen_80x24() {
+    insta::assert_snapshot!(screen(80, 24, &app()));
+}
+
+#[test]
+fn whole_screen_160x48() {
+    insta::assert_snapshot!(screen(160, 48, &app()));
+}
+
+#[test]
+fn too_small_notice_at_60x15() {
+    let out = screen(60, 15, &app());
+    assert!(out.contains("terminal too small"), "{out}");
+    insta::assert_snapshot!(out);
+}

@@ -1,0 +1,47 @@
+//! The README's key table is generated from the key map; this keeps them identical.
+//! Run with `UPDATE_README=1` to rewrite the table in place after changing the key map.
+
+use minikafka::tui::keymap::markdown_table;
+
+const START: &str = "<!-- keys:start -->\n";
+const END: &str = "<!-- keys:end -->";
+
+#[test]
+fn readme_key_table_matches_the_key_map() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    let readme = std::fs::read_to_string(path).unwrap();
+    let start = readme
+        .find(START)
+        .expect("README has the keys:start marker")
+        + START.len();
+    let end = readme.find(END).expect("README has the keys:end marker");
+    let table = markdown_table();
+    if std::env::var_os("UPDATE_README").is_some() {
+        let updated = format!("{}{}{}", &readme[..start], table, &readme[end..]);
+        std::fs::write(path, updated).unwrap();
+        return;
+    }
+    assert_eq!(
+        &readme[start..end],
+        table,
+        "run with UPDATE_README=1 to regenerate"
+    );
+}
+
+#[test]
+fn readme_documents_every_flag() {
+    use clap::CommandFactory;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("## Flags").expect("README has a Flags section");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    for arg in minikafka::cli::Cli::command().get_arguments() {
+        if let Some(long) = arg.get_long() {
+            assert!(
+                section.contains(&format!("`--{long}")),
+                "--{long} is not in README's Flags"
+            );
+        }
+    }
+}
