@@ -135,11 +135,14 @@ fn summary_table_without_json() {
     assert!(out.contains("crash_consumer"), "fired beats are listed");
 }
 
+/// With no flags the program opens the TUI (the end-to-end tests drive that in tmux);
+/// without a terminal it says so instead of drawing into a pipe.
 #[test]
-fn no_flags_runs_the_default_scenario() {
+fn no_flags_without_a_terminal_explains_itself() {
     let o = bin(&[]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("quickstart"));
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("terminal"), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
 }
 
 #[test]
