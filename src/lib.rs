@@ -2,3 +2,5 @@
 //! consumer groups around it, and the pieces of a terminal UI that shows them.
 
 pub mod broker;
+pub mod cli;
+pub mod server;
