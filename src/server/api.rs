@@ -11,6 +11,7 @@ mod describe_groups;
 mod fetch;
 mod find_coordinator;
 mod heartbeat;
+mod init_producer_id;
 mod join_group;
 mod leave_group;
 mod list_groups;
@@ -39,6 +40,8 @@ pub mod codes {
     pub const UNKNOWN_MEMBER_ID: i16 = 25;
     pub const MEMBER_ID_REQUIRED: i16 = 79;
     pub const UNKNOWN_TOPIC_ID: i16 = 100;
+    /// TRANSACTIONAL_ID_AUTHORIZATION_FAILED: the closest refusal a client reports clearly.
+    pub const TRANSACTIONS_UNSUPPORTED: i16 = 53;
 }
 
 /// What the handlers need to know about the server.
@@ -157,6 +160,7 @@ pub fn dispatch(ctx: &mut Ctx<'_>, request: Request) -> Outcome {
         Request::DeleteTopics(r) => delete_topics::handle(ctx, r),
         Request::DescribeGroups(r) => describe_groups::handle(ctx, r),
         Request::ListGroups(r) => list_groups::handle(ctx, &r),
+        Request::InitProducerId(r) => init_producer_id::handle(ctx, &r),
     };
     Outcome::Reply(reply)
 }

@@ -75,6 +75,7 @@ pub enum Request {
     DeleteTopics(DeleteTopicsRequest),
     DescribeGroups(DescribeGroupsRequest),
     ListGroups(ListGroupsRequest),
+    InitProducerId(InitProducerIdRequest),
 }
 
 /// A response body, matching one [`Request`] variant.
@@ -96,6 +97,7 @@ pub enum Response {
     DeleteTopics(DeleteTopicsResponse),
     DescribeGroups(DescribeGroupsResponse),
     ListGroups(ListGroupsResponse),
+    InitProducerId(InitProducerIdResponse),
 }
 
 /// A decoded request frame.
@@ -178,6 +180,7 @@ pub fn decode_request(mut frame: Bytes) -> Result<Frame, CodecError> {
         ApiKey::DeleteTopics => Request::DeleteTopics(decode_body(b, api, version)?),
         ApiKey::DescribeGroups => Request::DescribeGroups(decode_body(b, api, version)?),
         ApiKey::ListGroups => Request::ListGroups(decode_body(b, api, version)?),
+        ApiKey::InitProducerId => Request::InitProducerId(decode_body(b, api, version)?),
         _ => return Err(CodecError::Unsupported { api, version }),
     };
     Ok(Frame {
@@ -237,6 +240,7 @@ pub fn encode_response(
         Response::DeleteTopics(r) => put_body(r, b, version),
         Response::DescribeGroups(r) => put_body(r, b, version),
         Response::ListGroups(r) => put_body(r, b, version),
+        Response::InitProducerId(r) => put_body(r, b, version),
     }
     .map_err(encode_err)?;
     let len = out.len() - start - 4;
