@@ -365,6 +365,12 @@ async fn bad_input_closes_only_its_own_connection() {
         );
     }
 
+    // A frame cut short by the client closing.
+    let mut cut = Client::connect(s.addr).await;
+    cut.stream.write_all(&100i32.to_be_bytes()).await.unwrap();
+    cut.stream.write_all(&[0u8; 10]).await.unwrap();
+    drop(cut);
+
     // Everyone else is still served, on old and new connections.
     let r: MetadataResponse = bystander
         .call(
@@ -382,6 +388,15 @@ async fn bad_input_closes_only_its_own_connection() {
         "{log:?}"
     );
     assert!(log.iter().any(|l| l.text.contains("malformed")), "{log:?}");
+    while !s
+        .stats
+        .snapshot()
+        .log
+        .iter()
+        .any(|l| l.text.contains("closed mid-request"))
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     s.stop().await;
 }
 

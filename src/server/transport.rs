@@ -204,11 +204,16 @@ async fn serve(stream: TcpStream, shared: &Shared, open: &mut Open) -> Closed {
             Ok(len) => len,
             Err(e) => return Closed::Error(e.to_string()),
         };
-        let mut frame = BytesMut::zeroed(len);
-        match timeout(idle, reader.read_exact(&mut frame)).await {
-            Err(_) => return Closed::Idle,
-            Ok(Err(e)) => return Closed::Error(format!("read failed mid-request: {e}")),
-            Ok(Ok(_)) => {}
+        // Read straight into spare capacity: zeroing a large frame first costs a memset.
+        let mut frame = BytesMut::with_capacity(len);
+        while frame.len() < len {
+            let want = (len - frame.len()) as u64;
+            match timeout(idle, (&mut reader).take(want).read_buf(&mut frame)).await {
+                Err(_) => return Closed::Idle,
+                Ok(Ok(0)) => return Closed::Error("closed mid-request".to_string()),
+                Ok(Err(e)) => return Closed::Error(format!("read failed mid-request: {e}")),
+                Ok(Ok(_)) => {}
+            }
         }
         let frame = match decode_request(frame.freeze()) {
             Ok(f) => f,
