@@ -21,10 +21,11 @@ mod offset_commit;
 mod offset_fetch;
 mod produce;
 mod sync_group;
+pub mod unsupported;
 
 use kafka_protocol::protocol::StrBytes;
 
-use super::codec::{Request, Response};
+use super::codec::{Frame, Request, Response};
 use crate::broker::{BrokerError, SharedBroker, TopicConfig};
 
 /// Kafka error codes the handlers use that the broker's vocabulary does not produce.
@@ -140,7 +141,17 @@ impl Waiter {
     }
 }
 
-/// Answers one decoded request.
+/// Answers a decoded frame: implemented versions are dispatched, and versions beyond what
+/// ApiVersions advertised get UNSUPPORTED_VERSION.
+pub fn answer(ctx: &mut Ctx<'_>, frame: Frame) -> Outcome {
+    if frame.supported {
+        dispatch(ctx, frame.body)
+    } else {
+        unsupported::respond(frame.body)
+    }
+}
+
+/// Answers one decoded request of a version we implement.
 pub fn dispatch(ctx: &mut Ctx<'_>, request: Request) -> Outcome {
     let reply = match request {
         Request::ApiVersions(r) => api_versions::handle(ctx, &r),

@@ -107,6 +107,9 @@ pub struct Frame {
     pub version: i16,
     pub correlation_id: i32,
     pub client_id: Option<String>,
+    /// Whether we implement this version; if not, [`crate::server::api::answer`] replies
+    /// UNSUPPORTED_VERSION.
+    pub supported: bool,
     pub body: Request,
 }
 
@@ -115,6 +118,7 @@ impl Frame {
     pub fn response_version(&self) -> i16 {
         match self.body {
             Request::ApiVersionsTooNew => 0,
+            Request::ApiVersions(_) if !self.supported => 0,
             _ => self.version,
         }
     }
@@ -148,12 +152,20 @@ pub fn decode_request(mut frame: Bytes) -> Result<Frame, CodecError> {
         return Err(CodecError::Unsupported { api, version });
     };
     let in_range = (range.0..=range.1).contains(&version);
-    if !in_range && api != ApiKey::ApiVersions {
+    let crate_range = api.valid_versions();
+    let readable = (crate_range.min..=crate_range.max).contains(&version);
+    // Versions we do not implement but can read are answered with UNSUPPORTED_VERSION;
+    // versions nobody can read leave no way to answer, so the connection closes.
+    if !readable && api != ApiKey::ApiVersions {
         return Err(CodecError::Unsupported { api, version });
     }
     // A too-new ApiVersions header is decoded at the newest header we know: the client id
     // is what we need, and the body may be a layout we cannot read.
-    let header_version = api.request_header_version(version.clamp(range.0, range.1));
+    let header_version = if readable {
+        api.request_header_version(version)
+    } else {
+        api.request_header_version(version.clamp(range.0, range.1))
+    };
     let header =
         RequestHeader::decode(&mut frame, header_version).map_err(|e| CodecError::Malformed {
             api,
@@ -163,7 +175,7 @@ pub fn decode_request(mut frame: Bytes) -> Result<Frame, CodecError> {
     let client_id = header.client_id.as_ref().map(|s| s.to_string());
     let b = &mut frame;
     let body = match api {
-        ApiKey::ApiVersions if !in_range => Request::ApiVersionsTooNew,
+        ApiKey::ApiVersions if !in_range && !readable => Request::ApiVersionsTooNew,
         ApiKey::ApiVersions => Request::ApiVersions(decode_body(b, api, version)?),
         ApiKey::Metadata => Request::Metadata(decode_body(b, api, version)?),
         ApiKey::Produce => Request::Produce(decode_body(b, api, version)?),
@@ -188,6 +200,7 @@ pub fn decode_request(mut frame: Bytes) -> Result<Frame, CodecError> {
         version,
         correlation_id: header.correlation_id,
         client_id,
+        supported: in_range,
         body,
     })
 }
@@ -323,9 +336,13 @@ mod tests {
             Err(CodecError::UnknownApiKey(-5))
         );
         let produce = ProduceRequest::default();
+        let readable = decode_request(request_bytes(ApiKey::Produce, 13, &produce)).unwrap();
+        assert!(!readable.supported, "v13 is read, to be refused politely");
+        let mut raw = BytesMut::from(&request_bytes(ApiKey::Produce, 13, &produce)[..]);
+        raw[2..4].copy_from_slice(&14i16.to_be_bytes());
         assert!(matches!(
-            decode_request(request_bytes(ApiKey::Produce, 13, &produce)),
-            Err(CodecError::Unsupported { version: 13, .. })
+            decode_request(raw.freeze()),
+            Err(CodecError::Unsupported { version: 14, .. })
         ));
     }
 

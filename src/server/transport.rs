@@ -14,7 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio::time::{sleep, timeout};
 
-use super::api::{Ctx, Effects, Outcome, Settings, Waiter, Wake, dispatch};
+use super::api::{Ctx, Effects, Outcome, Settings, Waiter, Wake, answer};
 use super::codec::{Response, decode_request, encode_response, frame_len};
 use super::stats::{ServerStats, Traffic};
 use super::{ServerError, Shared};
@@ -237,7 +237,7 @@ async fn serve(stream: TcpStream, shared: &Shared, open: &mut Open) -> Closed {
             version: frame.version,
             effects: Effects::default(),
         };
-        let response = match dispatch(&mut ctx, frame.body) {
+        let response = match answer(&mut ctx, frame) {
             Outcome::Reply(r) => Some(r),
             Outcome::NoReply => None,
             Outcome::Wait(waiter) => {

@@ -35,13 +35,14 @@ pub(crate) fn subscribed_topics(metadata: &Bytes) -> Vec<String> {
 pub(super) struct JoinWait {
     group: String,
     member_id: String,
+    protocol_type: String,
 }
 
 impl JoinWait {
     pub(super) fn poll(&mut self, ctx: &mut Ctx<'_>) -> Option<Response> {
         let mut broker = ctx.broker.write();
         if let Some(result) = broker.poll_join(&self.group, &self.member_id) {
-            return Some(joined(ctx.version, result));
+            return Some(joined(ctx.version, &self.protocol_type, result));
         }
         let gone = broker
             .group(&self.group)
@@ -67,7 +68,7 @@ fn failed(code: i16, member_id: &str) -> Response {
     )
 }
 
-fn joined(version: i16, r: JoinResult) -> Response {
+fn joined(version: i16, protocol_type: &str, r: JoinResult) -> Response {
     let members = r
         .members
         .into_iter()
@@ -77,7 +78,7 @@ fn joined(version: i16, r: JoinResult) -> Response {
                 .with_metadata(m.metadata)
         })
         .collect();
-    let protocol_type = (version >= 7).then(|| StrBytes::from_static_str("consumer"));
+    let protocol_type = (version >= 7).then(|| str_bytes(protocol_type));
     Response::JoinGroup(
         JoinGroupResponse::default()
             .with_generation_id(r.generation)
@@ -125,12 +126,17 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: WireJoin) -> Outcome {
             .max(0)
         + JOIN_GRACE_MS;
     let group = join.group.clone();
+    let protocol_type = join.protocol_type.clone();
     let outcome = ctx.broker.write().join_group(join, ctx.now_ms);
     ctx.effects.groups_changed = true;
     match outcome {
-        Ok(JoinOutcome::Joined(r)) => Outcome::Reply(joined(ctx.version, r)),
+        Ok(JoinOutcome::Joined(r)) => Outcome::Reply(joined(ctx.version, &protocol_type, r)),
         Ok(JoinOutcome::Pending { member_id }) => Outcome::Wait(Waiter {
-            kind: WaitKind::Join(JoinWait { group, member_id }),
+            kind: WaitKind::Join(JoinWait {
+                group,
+                member_id,
+                protocol_type,
+            }),
             deadline_ms,
         }),
         Err(BrokerError::MemberIdRequired { member, .. }) => {
@@ -213,6 +219,7 @@ pub(crate) mod tests {
         assert_eq!(second.error_code, 0);
         assert_eq!(second.leader, second.member_id);
         assert_eq!(second.protocol_name.as_deref(), Some("range"));
+        assert_eq!(second.protocol_type.as_deref(), Some("consumer"));
         assert_eq!(
             second.members[0].metadata,
             subscription(&["t"]),
