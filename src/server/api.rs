@@ -110,6 +110,7 @@ pub struct Waiter {
 }
 
 impl Waiter {
+    /// The signal whose change may complete this request.
     pub fn wakes_on(&self) -> Wake {
         match self.kind {
             WaitKind::Fetch(_) => Wake::Appends,

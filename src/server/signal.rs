@@ -19,6 +19,7 @@ impl Default for Signal {
 }
 
 impl Signal {
+    /// A signal nobody has bumped yet.
     pub fn new() -> Self {
         Signal(Arc::new(watch::Sender::new(0)))
     }

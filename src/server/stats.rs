@@ -89,6 +89,7 @@ impl ServerStats {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The address the server is bound to.
     pub fn listen_addr(&self) -> SocketAddr {
         self.listen
     }
@@ -98,6 +99,7 @@ impl ServerStats {
         self.lock().connections
     }
 
+    /// A consistent copy of everything, taken under one lock.
     pub fn snapshot(&self) -> StatsSnapshot {
         let r = self.lock();
         StatsSnapshot {
