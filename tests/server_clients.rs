@@ -57,7 +57,12 @@ fn available(what: &str, probe: &mut Command) -> bool {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("{what} is not installed, and CI=true requires it (.ci/run installs it)");
     }
-    eprintln!("\n!!!!! SKIPPING: {what} is not installed; install it to run this test !!!!!\n");
+    // Written to the real stderr, not through the test harness's captured `eprintln!`, so
+    // the skip is visible in a normal `cargo test` run.
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n!!!!! SKIPPING: {what} is not installed; install it to run this test !!!!!\n"
+    );
     false
 }
 
