@@ -3,12 +3,13 @@
 
 mod headless;
 mod interactive;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::sim::{DEFAULT_SCENARIO, Scenario, SimError};
 use crate::tui::ThemeKind;
@@ -21,6 +22,9 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 #[derive(Debug, Parser)]
 #[command(name = "minikafka-tui", version, about, long_about = None)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Run without the terminal UI, as fast as the machine allows, then print a report.
     #[arg(long)]
     pub headless: bool,
@@ -67,6 +71,13 @@ pub struct Cli {
     pub panic_after_first_frame: bool,
 }
 
+/// Modes other than the terminal UI and the headless run.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the broker with the Kafka wire protocol, without a terminal UI.
+    Serve(serve::ServeArgs),
+}
+
 /// The `--theme` choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ThemeArg {
@@ -83,7 +94,7 @@ impl From<ThemeArg> for ThemeKind {
     }
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s.trim())
         .map_err(|e| format!("`{s}` is not a duration ({e}); write it like 60s, 10m or 1h"))?;
     if d.is_zero() {
@@ -99,7 +110,9 @@ pub fn main() -> ExitCode {
 
 /// Runs one parsed command line, printing errors to stderr.
 pub fn run(cli: Cli) -> ExitCode {
-    let result = if cli.list_scenarios {
+    let result = if let Some(Command::Serve(args)) = cli.command {
+        serve::run(args)
+    } else if cli.list_scenarios {
         list_scenarios()
     } else if cli.headless {
         headless::run(&cli)

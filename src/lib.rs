@@ -3,5 +3,6 @@
 
 pub mod broker;
 pub mod cli;
+pub mod server;
 pub mod sim;
 pub mod tui;

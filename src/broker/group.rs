@@ -174,6 +174,11 @@ impl Member {
     pub fn protocols(&self) -> &[GroupProtocol] {
         &self.protocols
     }
+    /// The leader's assignment bytes for this member, relayed untouched (empty when the
+    /// broker computed the assignment itself).
+    pub fn assignment_bytes(&self) -> &Bytes {
+        &self.assignment.raw
+    }
 }
 
 /// A committed offset with the client's metadata string.

@@ -1,0 +1,162 @@
+//! `serve`: the broker and its Kafka-protocol server, without a terminal UI.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::broker::SharedBroker;
+use crate::server::{DEFAULT_MAX_REQUEST_BYTES, Server, ServerConfig};
+
+/// Options of the `serve` subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port. The bound address is printed on stdout.
+    #[arg(long, default_value = "127.0.0.1:9092")]
+    pub listen: SocketAddr,
+    /// Partitions of a topic created on first use.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub default_partitions: u32,
+    /// Refuse produce and metadata requests for unknown topics instead of creating them.
+    #[arg(long)]
+    pub no_auto_create_topics: bool,
+    /// Largest request accepted; a bigger length prefix closes the connection.
+    #[arg(long, default_value_t = DEFAULT_MAX_REQUEST_BYTES)]
+    pub max_request_bytes: usize,
+    /// Connections beyond this many are closed at once.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
+    /// Close a connection silent for this long, such as 30s or 10m.
+    #[arg(long, default_value = "10m", value_parser = super::parse_duration)]
+    pub idle_timeout: Duration,
+}
+
+impl ServeArgs {
+    /// The server configuration these options describe.
+    pub fn config(&self) -> ServerConfig {
+        ServerConfig {
+            listen: self.listen,
+            default_partitions: self.default_partitions,
+            auto_create_topics: !self.no_auto_create_topics,
+            max_request_bytes: self.max_request_bytes,
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            idle_timeout: self.idle_timeout,
+            log_to_stderr: true,
+            tick_groups: true,
+        }
+    }
+}
+
+/// A future that resolves on Ctrl-C or SIGTERM. The handlers are installed when this is
+/// called, not when the future is first polled: a signal that arrives between printing the
+/// address and starting to serve must still stop the server cleanly.
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let broker = SharedBroker::default();
+        let server = Server::bind(args.config(), broker).await?;
+        let stop = stop_signal().context("cannot install the signal handlers")?;
+        let addr = server.local_addr();
+        if !addr.ip().is_loopback() {
+            eprintln!(
+                "warning: listening on {addr}, which is not a loopback address; \
+                 the server has no authentication, so anyone who can reach it can read and write"
+            );
+        }
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "minikafka listening on {addr}")?;
+        stdout.flush()?;
+        drop(stdout);
+        server.run(stop).await?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::parse_duration;
+    use clap::Parser;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert!(parse_duration("soon").unwrap_err().contains("soon"));
+        assert!(parse_duration("0s").is_err());
+    }
+
+    #[test]
+    fn serve_flags_map_onto_the_config() {
+        let cli = crate::cli::Cli::try_parse_from([
+            "minikafka-tui",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--default-partitions",
+            "4",
+            "--no-auto-create-topics",
+            "--max-request-bytes",
+            "1000",
+            "--max-connections",
+            "3",
+            "--idle-timeout",
+            "2s",
+        ])
+        .unwrap();
+        let Some(crate::cli::Command::Serve(args)) = cli.command else {
+            panic!("serve parses")
+        };
+        let c = args.config();
+        assert_eq!(c.listen.port(), 0);
+        assert_eq!(c.default_partitions, 4);
+        assert!(!c.auto_create_topics);
+        assert_eq!(c.max_request_bytes, 1000);
+        assert_eq!(c.max_connections, 3);
+        assert_eq!(c.idle_timeout, Duration::from_secs(2));
+
+        let defaults = crate::cli::Cli::try_parse_from(["minikafka-tui", "serve"]).unwrap();
+        let Some(crate::cli::Command::Serve(args)) = defaults.command else {
+            panic!("serve parses")
+        };
+        assert_eq!(args.config().listen, "127.0.0.1:9092".parse().unwrap());
+        assert_eq!(args.config().max_request_bytes, 100 * 1024 * 1024);
+        assert!(
+            crate::cli::Cli::try_parse_from([
+                "minikafka-tui",
+                "serve",
+                "--default-partitions",
+                "0"
+            ])
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,298 @@
+//! Fetch: records from each requested partition, long-polling until `min_bytes` are there.
+//!
+//! Byte limits count record payloads (key, value, headers), as the broker's fetch does; the
+//! first record of a response is always returned so a large record cannot stall a consumer.
+//! Fetch sessions are not kept: the response's session id 0 tells clients to send full fetches.
+
+use bytes::BytesMut;
+use kafka_protocol::messages::fetch_request::FetchRequest;
+use kafka_protocol::messages::fetch_response::{
+    FetchResponse, FetchableTopicResponse, PartitionData,
+};
+use kafka_protocol::records::Record as WireRecord;
+
+use super::{Ctx, Outcome, WaitKind, Waiter, codes, partition_index};
+use crate::broker::{BrokerError, Record};
+use crate::server::codec::Response;
+use crate::server::records::encode_batch;
+
+/// A fetch waiting for more data.
+#[derive(Debug)]
+pub(super) struct FetchWait {
+    req: FetchRequest,
+    records: Vec<Record>,
+    wire: Vec<WireRecord>,
+}
+
+struct Built {
+    response: FetchResponse,
+    bytes: u64,
+    records: u64,
+    errors: bool,
+}
+
+impl FetchWait {
+    fn build(&mut self, ctx: &Ctx<'_>) -> Built {
+        let mut remaining = u64::try_from(self.req.max_bytes).unwrap_or(0);
+        let (mut total_bytes, mut total_records, mut errors) = (0u64, 0u64, false);
+        let mut topics = Vec::with_capacity(self.req.topics.len());
+        for t in &self.req.topics {
+            let mut partitions = Vec::with_capacity(t.partitions.len());
+            for p in &t.partitions {
+                let out = PartitionData::default()
+                    .with_partition_index(p.partition)
+                    .with_aborted_transactions(None);
+                self.records.clear();
+                let limit = remaining.min(u64::try_from(p.partition_max_bytes).unwrap_or(0));
+                let fetched = partition_index(&t.topic, p.partition).and_then(|index| {
+                    let broker = ctx.broker.read();
+                    if limit == 0 && total_bytes > 0 {
+                        // The response is full: report the bounds, read nothing.
+                        return broker.partition(&t.topic, index).map(|l| l.bounds());
+                    }
+                    broker.fetch_into(
+                        &t.topic,
+                        index,
+                        p.fetch_offset,
+                        usize::MAX,
+                        limit.max(1),
+                        &mut self.records,
+                    )
+                });
+                let bounds = match fetched {
+                    Ok(b) => b,
+                    Err(e) => {
+                        errors = true;
+                        let out = out.with_error_code(e.kafka_code());
+                        let out = match e {
+                            BrokerError::OffsetOutOfRange {
+                                log_start_offset,
+                                high_watermark,
+                                ..
+                            } => out
+                                .with_high_watermark(high_watermark)
+                                .with_last_stable_offset(high_watermark)
+                                .with_log_start_offset(log_start_offset),
+                            _ => out.with_high_watermark(-1),
+                        };
+                        partitions.push(out);
+                        continue;
+                    }
+                };
+                let bytes: u64 = self.records.iter().map(|r| u64::from(r.size_bytes())).sum();
+                let mut buf = BytesMut::new();
+                if let Err(reason) = encode_batch(&self.records, &mut buf, &mut self.wire) {
+                    // Our own records always encode; if not, say so rather than send garbage.
+                    errors = true;
+                    partitions.push(
+                        out.with_error_code(codes::CORRUPT_MESSAGE)
+                            .with_high_watermark(bounds.high_watermark),
+                    );
+                    debug_assert!(false, "encoding stored records failed: {reason}");
+                    continue;
+                }
+                remaining = remaining.saturating_sub(bytes);
+                total_bytes += bytes;
+                total_records += self.records.len() as u64;
+                partitions.push(
+                    out.with_high_watermark(bounds.high_watermark)
+                        .with_last_stable_offset(bounds.high_watermark)
+                        .with_log_start_offset(bounds.log_start_offset)
+                        .with_records(Some(buf.freeze())),
+                );
+            }
+            topics.push(
+                FetchableTopicResponse::default()
+                    .with_topic(t.topic.clone())
+                    .with_partitions(partitions),
+            );
+        }
+        self.records.clear();
+        Built {
+            response: FetchResponse::default().with_responses(topics),
+            bytes: total_bytes,
+            records: total_records,
+            errors,
+        }
+    }
+
+    /// The response if `min_bytes` are available (or an error must be reported, or `force`).
+    pub(super) fn poll(&mut self, ctx: &mut Ctx<'_>, force: bool) -> Option<Response> {
+        let built = self.build(ctx);
+        let enough = built.bytes >= u64::try_from(self.req.min_bytes.max(1)).unwrap_or(1);
+        if !(force || enough || built.errors) {
+            return None;
+        }
+        ctx.effects.fetched_records += built.records;
+        ctx.effects.fetched_bytes += built.bytes;
+        Some(Response::Fetch(built.response))
+    }
+
+    /// An empty answer at the deadline (never reached: a forced poll always answers).
+    pub(super) fn empty(&self) -> Response {
+        Response::Fetch(FetchResponse::default())
+    }
+}
+
+pub(super) fn handle(ctx: &mut Ctx<'_>, req: FetchRequest) -> Outcome {
+    let deadline_ms = ctx.now_ms + i64::from(req.max_wait_ms.max(0));
+    let mut wait = FetchWait {
+        req,
+        records: Vec::new(),
+        wire: Vec::new(),
+    };
+    if let Some(response) = wait.poll(ctx, false) {
+        return Outcome::Reply(response);
+    }
+    Outcome::Wait(Waiter {
+        kind: WaitKind::Fetch(wait),
+        deadline_ms,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::broker::{Broker, NewRecord, SharedBroker, TopicConfig};
+    use crate::server::api::testing::*;
+    use crate::server::api::{Wake, dispatch};
+    use crate::server::codec::Request;
+    use bytes::Bytes;
+    use kafka_protocol::messages::TopicName;
+    use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+    use kafka_protocol::protocol::StrBytes;
+    use kafka_protocol::records::RecordBatchDecoder;
+
+    fn broker_with(records: usize, value: usize) -> SharedBroker {
+        let mut b = Broker::new();
+        b.create_topic("t", TopicConfig::new(2), 0).unwrap();
+        for i in 0..records {
+            b.append("t", 0, NewRecord::new(i as i64, None, vec![b'x'; value]))
+                .unwrap();
+        }
+        SharedBroker::new(b)
+    }
+
+    fn request(
+        parts: &[(i32, i64)],
+        max_bytes: i32,
+        part_max: i32,
+        min_bytes: i32,
+    ) -> FetchRequest {
+        FetchRequest::default()
+            .with_max_wait_ms(500)
+            .with_min_bytes(min_bytes)
+            .with_max_bytes(max_bytes)
+            .with_topics(vec![
+                FetchTopic::default()
+                    .with_topic(TopicName(StrBytes::from_static_str("t")))
+                    .with_partitions(
+                        parts
+                            .iter()
+                            .map(|&(p, o)| {
+                                FetchPartition::default()
+                                    .with_partition(p)
+                                    .with_fetch_offset(o)
+                                    .with_partition_max_bytes(part_max)
+                            })
+                            .collect(),
+                    ),
+            ])
+    }
+
+    fn offsets(data: &PartitionData) -> Vec<i64> {
+        let mut bytes: Bytes = data.records.clone().unwrap_or_default();
+        RecordBatchDecoder::decode_all(&mut bytes)
+            .unwrap()
+            .into_iter()
+            .flat_map(|s| s.records.into_iter().map(|r| r.offset))
+            .collect()
+    }
+
+    fn fetch_now(broker: &SharedBroker, req: FetchRequest) -> FetchResponse {
+        let s = settings();
+        let mut c = ctx(broker, &s, 12);
+        let Response::Fetch(r) = reply(dispatch(&mut c, Request::Fetch(req))) else {
+            panic!("wrong response type");
+        };
+        r
+    }
+
+    #[test]
+    fn returns_records_in_order_from_the_offset() {
+        let broker = broker_with(10, 10);
+        let r = fetch_now(&broker, request(&[(0, 4)], 1 << 20, 1 << 20, 1));
+        let p = &r.responses[0].partitions[0];
+        assert_eq!(p.high_watermark, 10);
+        assert_eq!(offsets(p), (4..10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn respects_partition_and_response_byte_limits() {
+        let broker = broker_with(10, 100);
+        let r = fetch_now(&broker, request(&[(0, 0)], 1 << 20, 250, 1));
+        assert_eq!(offsets(&r.responses[0].partitions[0]), vec![0, 1]);
+        let r = fetch_now(&broker, request(&[(0, 0)], 350, 1 << 20, 1));
+        assert_eq!(offsets(&r.responses[0].partitions[0]), vec![0, 1, 2]);
+        // Both partitions asked; the response limit is spent on the first.
+        let r = fetch_now(&broker, request(&[(0, 0), (1, 0)], 100, 1 << 20, 1));
+        assert_eq!(offsets(&r.responses[0].partitions[0]), vec![0]);
+        assert!(offsets(&r.responses[0].partitions[1]).is_empty());
+        // A record larger than every limit still comes back alone, so consumers progress.
+        let r = fetch_now(&broker, request(&[(0, 5)], 10, 10, 1));
+        assert_eq!(offsets(&r.responses[0].partitions[0]), vec![5]);
+    }
+
+    #[test]
+    fn out_of_range_and_unknown_partitions_answer_at_once() {
+        let broker = broker_with(3, 1);
+        let r = fetch_now(&broker, request(&[(0, 99), (5, 0)], 1 << 20, 1 << 20, 1000));
+        let p = &r.responses[0].partitions;
+        assert_eq!(p[0].error_code, 1);
+        assert_eq!(p[0].high_watermark, 3);
+        assert_eq!(p[1].error_code, 3);
+    }
+
+    #[test]
+    fn waits_for_min_bytes_then_completes_after_an_append() {
+        let broker = broker_with(0, 0);
+        let s = settings();
+        let mut c = ctx(&broker, &s, 12);
+        let Outcome::Wait(mut w) = dispatch(
+            &mut c,
+            Request::Fetch(request(&[(0, 0)], 1 << 20, 1 << 20, 1)),
+        ) else {
+            panic!("an empty log must make the fetch wait");
+        };
+        assert_eq!(w.wakes_on(), Wake::Appends);
+        assert_eq!(w.deadline_ms(), 1_500);
+        assert!(w.poll(&mut c).is_none());
+        broker
+            .write()
+            .append("t", 0, NewRecord::new(0, None, "hi"))
+            .unwrap();
+        let Some(Response::Fetch(r)) = w.poll(&mut c) else {
+            panic!("the append must complete the fetch");
+        };
+        assert_eq!(offsets(&r.responses[0].partitions[0]), vec![0]);
+        assert_eq!(c.effects.fetched_records, 1);
+    }
+
+    #[test]
+    fn at_the_deadline_answers_with_whatever_is_there() {
+        let broker = broker_with(0, 0);
+        let s = settings();
+        let mut c = ctx(&broker, &s, 12);
+        let Outcome::Wait(w) = dispatch(
+            &mut c,
+            Request::Fetch(request(&[(0, 0)], 1 << 20, 1 << 20, 1)),
+        ) else {
+            panic!("must wait");
+        };
+        let Response::Fetch(r) = w.expire(&mut c) else {
+            panic!("wrong response type");
+        };
+        assert_eq!(r.responses[0].partitions[0].error_code, 0);
+        assert!(offsets(&r.responses[0].partitions[0]).is_empty());
+    }
+}

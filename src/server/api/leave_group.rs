@@ -1,0 +1,93 @@
+//! LeaveGroup: a graceful exit, so the group rebalances without waiting for a session timeout.
+
+use kafka_protocol::messages::leave_group_request::LeaveGroupRequest;
+use kafka_protocol::messages::leave_group_response::{LeaveGroupResponse, MemberResponse};
+
+use super::Ctx;
+use crate::server::codec::Response;
+
+pub(super) fn handle(ctx: &mut Ctx<'_>, req: LeaveGroupRequest) -> Response {
+    let mut broker = ctx.broker.write();
+    ctx.effects.groups_changed = true;
+    let mut leave = |member: &str| {
+        broker
+            .leave_group(&req.group_id, member, ctx.now_ms)
+            .map_or_else(|e| e.kafka_code(), |_| 0)
+    };
+    // v3 batches members, each with its own result; earlier versions name one member.
+    let response = if ctx.version >= 3 {
+        let members = req
+            .members
+            .into_iter()
+            .map(|m| {
+                let code = leave(&m.member_id);
+                MemberResponse::default()
+                    .with_member_id(m.member_id)
+                    .with_group_instance_id(m.group_instance_id)
+                    .with_error_code(code)
+            })
+            .collect();
+        LeaveGroupResponse::default().with_members(members)
+    } else {
+        LeaveGroupResponse::default().with_error_code(leave(&req.member_id))
+    };
+    Response::LeaveGroup(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::broker::{JoinGroupRequest, JoinOutcome, SharedBroker};
+    use crate::server::api::dispatch;
+    use crate::server::api::testing::*;
+    use crate::server::codec::Request;
+    use kafka_protocol::messages::GroupId;
+    use kafka_protocol::messages::leave_group_request::MemberIdentity;
+    use kafka_protocol::protocol::StrBytes;
+
+    #[test]
+    fn members_leave_one_by_one_or_in_a_batch() {
+        let broker = SharedBroker::default();
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            match broker
+                .write()
+                .join_group(JoinGroupRequest::consumer("g", "c", &[], "range"), 0)
+                .unwrap()
+            {
+                JoinOutcome::Joined(j) => ids.push(j.member_id),
+                JoinOutcome::Pending { member_id } => ids.push(member_id),
+            }
+        }
+        let s = settings();
+        let group = GroupId(StrBytes::from_static_str("g"));
+        let mut c = ctx(&broker, &s, 1);
+        let old = LeaveGroupRequest::default()
+            .with_group_id(group.clone())
+            .with_member_id(StrBytes::from_string(ids[0].clone()));
+        let Response::LeaveGroup(r) = reply(dispatch(&mut c, Request::LeaveGroup(old))) else {
+            panic!("wrong response type");
+        };
+        assert_eq!(r.error_code, 0);
+        assert!(c.effects.groups_changed);
+
+        let mut c = ctx(&broker, &s, 4);
+        let batch = LeaveGroupRequest::default()
+            .with_group_id(group)
+            .with_members(
+                [ids[1].as_str(), "ghost"]
+                    .iter()
+                    .map(|m| {
+                        MemberIdentity::default()
+                            .with_member_id(StrBytes::from_string(m.to_string()))
+                    })
+                    .collect(),
+            );
+        let Response::LeaveGroup(r) = reply(dispatch(&mut c, Request::LeaveGroup(batch))) else {
+            panic!("wrong response type");
+        };
+        let codes: Vec<i16> = r.members.iter().map(|m| m.error_code).collect();
+        assert_eq!(codes, [0, 25]);
+        assert!(broker.read().group("g").unwrap().is_empty());
+    }
+}

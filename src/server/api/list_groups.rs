@@ -1,0 +1,77 @@
+//! ListGroups: every group, optionally filtered by state (v4+).
+
+use kafka_protocol::messages::GroupId;
+use kafka_protocol::messages::list_groups_request::ListGroupsRequest;
+use kafka_protocol::messages::list_groups_response::{ListGroupsResponse, ListedGroup};
+use kafka_protocol::protocol::StrBytes;
+
+use super::{Ctx, str_bytes};
+use crate::server::codec::Response;
+
+pub(super) fn handle(ctx: &mut Ctx<'_>, req: &ListGroupsRequest) -> Response {
+    let broker = ctx.broker.read();
+    let groups = broker
+        .groups()
+        .filter(|g| {
+            req.states_filter.is_empty()
+                || req
+                    .states_filter
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(g.state().name()))
+        })
+        .map(|g| {
+            ListedGroup::default()
+                .with_group_id(GroupId(str_bytes(g.name())))
+                .with_protocol_type(str_bytes(g.protocol_type().unwrap_or("")))
+                .with_group_state(StrBytes::from_static_str(g.state().name()))
+        })
+        .collect();
+    Response::ListGroups(ListGroupsResponse::default().with_groups(groups))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::broker::{JoinGroupRequest, SharedBroker, TopicConfig, TopicPartition};
+    use crate::server::api::dispatch;
+    use crate::server::api::testing::*;
+    use crate::server::codec::Request;
+
+    #[test]
+    fn lists_groups_and_filters_by_state() {
+        let broker = SharedBroker::default();
+        {
+            let mut b = broker.write();
+            b.join_group(JoinGroupRequest::consumer("active", "c", &[], "range"), 0)
+                .unwrap();
+            b.create_topic("t", TopicConfig::new(1), 0).unwrap();
+            b.commit_offsets("idle", "", -1, &[(TopicPartition::new("t", 0), 0)], 0)
+                .unwrap();
+        }
+        let s = settings();
+        let mut c = ctx(&broker, &s, 4);
+        let list = |c: &mut Ctx<'_>, filter: Vec<&'static str>| {
+            let req = ListGroupsRequest::default()
+                .with_states_filter(filter.into_iter().map(StrBytes::from_static_str).collect());
+            match reply(dispatch(c, Request::ListGroups(req))) {
+                Response::ListGroups(r) => r
+                    .groups
+                    .iter()
+                    .map(|g| (g.group_id.to_string(), g.group_state.to_string()))
+                    .collect::<Vec<_>>(),
+                other => panic!("wrong response type {other:?}"),
+            }
+        };
+        assert_eq!(
+            list(&mut c, vec![]),
+            [
+                ("active".to_string(), "CompletingRebalance".to_string()),
+                ("idle".to_string(), "Empty".to_string())
+            ]
+        );
+        assert_eq!(
+            list(&mut c, vec!["empty"]),
+            [("idle".to_string(), "Empty".to_string())]
+        );
+    }
+}

@@ -1,0 +1,47 @@
+//! OffsetCommit: store a group's committed offsets, checked partition by partition.
+
+use kafka_protocol::messages::offset_commit_request::OffsetCommitRequest;
+use kafka_protocol::messages::offset_commit_response::{
+    OffsetCommitResponse, OffsetCommitResponsePartition, OffsetCommitResponseTopic,
+};
+
+use super::{Ctx, partition_index};
+use crate::broker::TopicPartition;
+use crate::server::codec::Response;
+
+pub(super) fn handle(ctx: &mut Ctx<'_>, req: OffsetCommitRequest) -> Response {
+    let mut broker = ctx.broker.write();
+    let topics = req
+        .topics
+        .into_iter()
+        .map(|t| {
+            let partitions = t
+                .partitions
+                .iter()
+                .map(|p| {
+                    // One commit per partition so each gets its own error code; the member
+                    // and generation check is repeated, which is cheap.
+                    let result = partition_index(&t.name, p.partition_index).and_then(|i| {
+                        broker.commit_offsets(
+                            &req.group_id,
+                            &req.member_id,
+                            req.generation_id_or_member_epoch,
+                            &[(
+                                TopicPartition::new(t.name.to_string(), i),
+                                p.committed_offset,
+                            )],
+                            ctx.now_ms,
+                        )
+                    });
+                    OffsetCommitResponsePartition::default()
+                        .with_partition_index(p.partition_index)
+                        .with_error_code(result.map_or_else(|e| e.kafka_code(), |_| 0))
+                })
+                .collect();
+            OffsetCommitResponseTopic::default()
+                .with_name(t.name)
+                .with_partitions(partitions)
+        })
+        .collect();
+    Response::OffsetCommit(OffsetCommitResponse::default().with_topics(topics))
+}

@@ -1,0 +1,152 @@
+//! OffsetFetch: a group's committed offsets, for the named partitions or all of them.
+
+use std::collections::BTreeMap;
+
+use kafka_protocol::messages::TopicName;
+use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequest;
+use kafka_protocol::messages::offset_fetch_response::{
+    OffsetFetchResponse, OffsetFetchResponsePartition, OffsetFetchResponseTopic,
+};
+use kafka_protocol::protocol::StrBytes;
+
+use super::{Ctx, str_bytes};
+use crate::broker::TopicPartition;
+use crate::server::codec::Response;
+
+fn partition(index: i32, offset: Option<i64>) -> OffsetFetchResponsePartition {
+    OffsetFetchResponsePartition::default()
+        .with_partition_index(index)
+        .with_committed_offset(offset.unwrap_or(-1))
+        .with_committed_leader_epoch(-1)
+        .with_metadata(Some(StrBytes::default()))
+}
+
+pub(super) fn handle(ctx: &mut Ctx<'_>, req: OffsetFetchRequest) -> Response {
+    let broker = ctx.broker.read();
+    let group = broker.group(&req.group_id);
+    let topics = match req.topics {
+        Some(topics) => topics
+            .into_iter()
+            .map(|t| {
+                let partitions = t
+                    .partition_indexes
+                    .iter()
+                    .map(|&p| {
+                        let committed = u32::try_from(p).ok().and_then(|i| {
+                            group?.committed(&TopicPartition::new(t.name.to_string(), i))
+                        });
+                        partition(p, committed)
+                    })
+                    .collect();
+                OffsetFetchResponseTopic::default()
+                    .with_name(t.name)
+                    .with_partitions(partitions)
+            })
+            .collect(),
+        // Null topics (v2+): everything the group has committed.
+        None => {
+            let mut by_topic: BTreeMap<&str, Vec<OffsetFetchResponsePartition>> = BTreeMap::new();
+            for (tp, c) in group.map(|g| g.offsets().iter()).into_iter().flatten() {
+                by_topic
+                    .entry(&tp.topic)
+                    .or_default()
+                    .push(partition(tp.partition as i32, Some(c.offset)));
+            }
+            by_topic
+                .into_iter()
+                .map(|(name, partitions)| {
+                    OffsetFetchResponseTopic::default()
+                        .with_name(TopicName(str_bytes(name)))
+                        .with_partitions(partitions)
+                })
+                .collect()
+        }
+    };
+    Response::OffsetFetch(OffsetFetchResponse::default().with_topics(topics))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::broker::{Broker, NewRecord, SharedBroker, TopicConfig};
+    use crate::server::api::dispatch;
+    use crate::server::api::testing::*;
+    use crate::server::codec::Request;
+    use kafka_protocol::messages::GroupId;
+    use kafka_protocol::messages::offset_commit_request::{
+        OffsetCommitRequest, OffsetCommitRequestPartition, OffsetCommitRequestTopic,
+    };
+    use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
+
+    fn topic() -> TopicName {
+        TopicName(StrBytes::from_static_str("t"))
+    }
+
+    #[test]
+    fn commits_read_back_by_partition_and_in_full() {
+        let mut b = Broker::new();
+        b.create_topic("t", TopicConfig::new(2), 0).unwrap();
+        for _ in 0..5 {
+            b.append("t", 0, NewRecord::new(0, None, "v")).unwrap();
+        }
+        let broker = SharedBroker::new(b);
+        let s = settings();
+        let mut c = ctx(&broker, &s, 8);
+        // A standalone consumer (no member, generation -1) commits 3 on p0, 9 (beyond the log) on p1.
+        let commit = OffsetCommitRequest::default()
+            .with_group_id(GroupId(StrBytes::from_static_str("g")))
+            .with_generation_id_or_member_epoch(-1)
+            .with_topics(vec![
+                OffsetCommitRequestTopic::default()
+                    .with_name(topic())
+                    .with_partitions(
+                        [(0, 3), (1, 9), (7, 0)]
+                            .iter()
+                            .map(|&(p, o)| {
+                                OffsetCommitRequestPartition::default()
+                                    .with_partition_index(p)
+                                    .with_committed_offset(o)
+                            })
+                            .collect(),
+                    ),
+            ]);
+        let Response::OffsetCommit(r) = reply(dispatch(&mut c, Request::OffsetCommit(commit)))
+        else {
+            panic!()
+        };
+        let codes: Vec<i16> = r.topics[0]
+            .partitions
+            .iter()
+            .map(|p| p.error_code)
+            .collect();
+        assert_eq!(codes, [0, 1, 3]);
+
+        let mut c = ctx(&broker, &s, 7);
+        let fetch = OffsetFetchRequest::default()
+            .with_group_id(GroupId(StrBytes::from_static_str("g")))
+            .with_topics(Some(vec![
+                OffsetFetchRequestTopic::default()
+                    .with_name(topic())
+                    .with_partition_indexes(vec![0, 1]),
+            ]));
+        let Response::OffsetFetch(r) = reply(dispatch(&mut c, Request::OffsetFetch(fetch))) else {
+            panic!()
+        };
+        let got: Vec<i64> = r.topics[0]
+            .partitions
+            .iter()
+            .map(|p| p.committed_offset)
+            .collect();
+        assert_eq!(got, [3, -1]);
+
+        let all = OffsetFetchRequest::default()
+            .with_group_id(GroupId(StrBytes::from_static_str("g")))
+            .with_topics(None);
+        let Response::OffsetFetch(r) = reply(dispatch(&mut c, Request::OffsetFetch(all))) else {
+            panic!()
+        };
+        assert_eq!(r.topics.len(), 1);
+        assert_eq!(r.topics[0].partitions.len(), 1);
+        assert_eq!(r.topics[0].partitions[0].committed_offset, 3);
+    }
+}

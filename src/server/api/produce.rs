@@ -1,0 +1,204 @@
+//! Produce: decode each partition's batches and append them.
+//!
+//! Batches are decoded before the write lock is taken, so the lock covers only the appends.
+//! With one replica, acks=1 and acks=-1 are the same; acks=0 gets no response at all.
+
+use kafka_protocol::messages::produce_request::ProduceRequest;
+use kafka_protocol::messages::produce_response::{
+    PartitionProduceResponse, ProduceResponse, TopicProduceResponse,
+};
+use kafka_protocol::protocol::StrBytes;
+
+use super::{Ctx, Outcome, codes, ensure_topic, partition_index};
+use crate::broker::{BrokerError, NewRecord};
+use crate::server::codec::Response;
+use crate::server::records::decode_batches;
+
+fn append(
+    ctx: &mut Ctx<'_>,
+    topic: &str,
+    index: i32,
+    data: Option<bytes::Bytes>,
+    scratch: &mut Vec<NewRecord>,
+) -> PartitionProduceResponse {
+    let resp = PartitionProduceResponse::default()
+        .with_index(index)
+        .with_base_offset(-1)
+        .with_log_append_time_ms(-1)
+        .with_log_start_offset(-1);
+    let fail = |e: BrokerError| {
+        resp.clone()
+            .with_error_code(e.kafka_code())
+            .with_error_message(Some(StrBytes::from_string(e.to_string())))
+    };
+    let partition = match ensure_topic(ctx, topic).and_then(|_| partition_index(topic, index)) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    scratch.clear();
+    if let Err(reason) = decode_batches(data.unwrap_or_default(), scratch) {
+        return resp
+            .with_error_code(codes::CORRUPT_MESSAGE)
+            .with_error_message(Some(StrBytes::from_string(format!(
+                "cannot decode the record batch: {reason}"
+            ))));
+    }
+    let count = scratch.len() as u64;
+    let bytes: u64 = scratch
+        .iter()
+        .map(|r| {
+            (r.key.as_ref().map_or(0, |k| k.len()) + r.value.as_ref().map_or(0, |v| v.len())) as u64
+        })
+        .sum();
+    let mut broker = ctx.broker.write();
+    match broker.append_batch(topic, partition, scratch.drain(..)) {
+        Ok(base) => {
+            let start = broker
+                .partition(topic, partition)
+                .map_or(0, |p| p.log_start_offset());
+            drop(broker);
+            ctx.effects.produced_records += count;
+            ctx.effects.produced_bytes += bytes;
+            resp.with_base_offset(base).with_log_start_offset(start)
+        }
+        Err(e) => fail(e),
+    }
+}
+
+pub(super) fn handle(ctx: &mut Ctx<'_>, req: ProduceRequest) -> Outcome {
+    let mut scratch = Vec::new();
+    let mut responses = Vec::with_capacity(req.topic_data.len());
+    for t in req.topic_data {
+        let partitions = t
+            .partition_data
+            .into_iter()
+            .map(|p| append(ctx, &t.name, p.index, p.records, &mut scratch))
+            .collect();
+        responses.push(
+            TopicProduceResponse::default()
+                .with_name(t.name)
+                .with_partition_responses(partitions),
+        );
+    }
+    if req.acks == 0 {
+        return Outcome::NoReply;
+    }
+    Outcome::Reply(Response::Produce(
+        ProduceResponse::default().with_responses(responses),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::broker::{Record, SharedBroker};
+    use crate::server::api::dispatch;
+    use crate::server::api::testing::*;
+    use crate::server::codec::Request;
+    use crate::server::records::encode_batch;
+    use bytes::{Bytes, BytesMut};
+    use kafka_protocol::messages::TopicName;
+    use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+
+    pub(crate) fn batch(values: &[&str]) -> Bytes {
+        let mut log = crate::broker::PartitionLog::new();
+        log.append_batch(
+            values
+                .iter()
+                .map(|v| NewRecord::new(5, Some(Bytes::from_static(b"k")), v.to_string())),
+        );
+        let mut recs: Vec<Record> = Vec::new();
+        log.fetch_into(0, usize::MAX, u64::MAX, &mut recs).unwrap();
+        let mut buf = BytesMut::new();
+        encode_batch(&recs, &mut buf, &mut Vec::new()).unwrap();
+        buf.freeze()
+    }
+
+    fn request(acks: i16, topic: &str, partition: i32, records: Bytes) -> ProduceRequest {
+        ProduceRequest::default()
+            .with_acks(acks)
+            .with_topic_data(vec![
+                TopicProduceData::default()
+                    .with_name(TopicName(StrBytes::from_string(topic.to_string())))
+                    .with_partition_data(vec![
+                        PartitionProduceData::default()
+                            .with_index(partition)
+                            .with_records(Some(records)),
+                    ]),
+            ])
+    }
+
+    #[test]
+    fn appends_and_reports_the_base_offset() {
+        let broker = SharedBroker::default();
+        let s = settings();
+        let mut c = ctx(&broker, &s, 9);
+        for expected_base in [0, 2] {
+            let Response::Produce(r) = reply(dispatch(
+                &mut c,
+                Request::Produce(request(1, "t", 1, batch(&["a", "b"]))),
+            )) else {
+                panic!("wrong response type");
+            };
+            let p = &r.responses[0].partition_responses[0];
+            assert_eq!((p.error_code, p.base_offset), (0, expected_base));
+        }
+        assert_eq!(c.effects.produced_records, 4);
+        let b = broker.read();
+        let log = b.partition("t", 1).unwrap();
+        assert_eq!(log.high_watermark(), 4);
+        assert_eq!(log.get(3).unwrap().value().unwrap().as_ref(), b"b");
+    }
+
+    #[test]
+    fn acks_zero_gets_no_response_but_still_appends() {
+        let broker = SharedBroker::default();
+        let s = settings();
+        let mut c = ctx(&broker, &s, 3);
+        let out = dispatch(&mut c, Request::Produce(request(0, "t", 0, batch(&["x"]))));
+        assert!(matches!(out, Outcome::NoReply));
+        assert_eq!(broker.read().partition("t", 0).unwrap().high_watermark(), 1);
+    }
+
+    #[test]
+    fn bad_partitions_and_corrupt_batches_lose_nothing_else() {
+        let broker = SharedBroker::default();
+        let s = settings();
+        let mut c = ctx(&broker, &s, 9);
+        let mut req = request(-1, "t", 0, batch(&["ok"]));
+        let mut bad_partition = req.topic_data[0].partition_data[0].clone();
+        bad_partition.index = 7;
+        let mut corrupt = req.topic_data[0].partition_data[0].clone();
+        corrupt.index = 1;
+        corrupt.records = Some(Bytes::from_static(b"not a batch at all, clearly"));
+        req.topic_data[0].partition_data.push(bad_partition);
+        req.topic_data[0].partition_data.push(corrupt);
+        let Response::Produce(r) = reply(dispatch(&mut c, Request::Produce(req))) else {
+            panic!("wrong response type");
+        };
+        let codes: Vec<i16> = r.responses[0]
+            .partition_responses
+            .iter()
+            .map(|p| p.error_code)
+            .collect();
+        assert_eq!(codes, [0, 3, 2]);
+        assert_eq!(broker.read().partition("t", 0).unwrap().high_watermark(), 1);
+        assert_eq!(broker.read().partition("t", 1).unwrap().high_watermark(), 0);
+    }
+
+    #[test]
+    fn without_auto_create_an_unknown_topic_is_refused() {
+        let broker = SharedBroker::default();
+        let mut s = settings();
+        s.auto_create_topics = false;
+        let mut c = ctx(&broker, &s, 9);
+        let Response::Produce(r) = reply(dispatch(
+            &mut c,
+            Request::Produce(request(1, "nope", 0, batch(&["x"]))),
+        )) else {
+            panic!("wrong response type");
+        };
+        assert_eq!(r.responses[0].partition_responses[0].error_code, 3);
+        assert!(broker.read().topic("nope").is_none());
+    }
+}

@@ -1,0 +1,479 @@
+//! The server over real TCP, in-process: ordering, waiting, limits and bad input.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use kafka_protocol::messages::*;
+use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
+use kafka_protocol::records::{
+    Compression, Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
+};
+use minikafka::broker::{NewRecord, SharedBroker, TopicConfig};
+use minikafka::server::{AppendNotifier, Server, ServerConfig, ServerStats};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+
+struct Running {
+    addr: SocketAddr,
+    broker: SharedBroker,
+    stats: ServerStats,
+    appended: AppendNotifier,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    async fn start(config: ServerConfig) -> Running {
+        let broker = SharedBroker::default();
+        let server = Server::bind(config, broker.clone()).await.expect("binds");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let (addr, stats, appended) = (
+            server.local_addr(),
+            server.stats(),
+            server.append_notifier(),
+        );
+        let task = tokio::spawn(async move {
+            server
+                .run(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("runs");
+        });
+        Running {
+            addr,
+            broker,
+            stats,
+            appended,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    async fn stop(mut self) {
+        let _ = self.stop.take().expect("once").send(());
+        self.task.await.expect("the server task ends cleanly");
+    }
+}
+
+fn config() -> ServerConfig {
+    ServerConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        default_partitions: 1,
+        ..ServerConfig::default()
+    }
+}
+
+struct Client {
+    stream: TcpStream,
+    next_id: i32,
+}
+
+impl Client {
+    async fn connect(addr: SocketAddr) -> Client {
+        Client {
+            stream: TcpStream::connect(addr).await.expect("connects"),
+            next_id: 1,
+        }
+    }
+
+    async fn send<T: Encodable>(&mut self, api: ApiKey, version: i16, body: &T) -> i32 {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut buf = BytesMut::new();
+        RequestHeader::default()
+            .with_request_api_key(api as i16)
+            .with_request_api_version(version)
+            .with_correlation_id(id)
+            .with_client_id(Some(StrBytes::from_static_str("protocol-test")))
+            .encode(&mut buf, api.request_header_version(version))
+            .unwrap();
+        body.encode(&mut buf, version).unwrap();
+        self.send_raw(&buf).await;
+        id
+    }
+
+    async fn send_raw(&mut self, frame: &[u8]) {
+        let mut out = (frame.len() as i32).to_be_bytes().to_vec();
+        out.extend_from_slice(frame);
+        self.stream.write_all(&out).await.expect("writes");
+    }
+
+    /// The next response's correlation id and the bytes after it (header v0).
+    async fn recv(&mut self) -> (i32, Bytes) {
+        let mut len = [0u8; 4];
+        self.stream.read_exact(&mut len).await.expect("a response");
+        let mut frame = vec![0u8; i32::from_be_bytes(len) as usize];
+        self.stream
+            .read_exact(&mut frame)
+            .await
+            .expect("a full response");
+        let frame = Bytes::from(frame);
+        (
+            i32::from_be_bytes(frame[0..4].try_into().unwrap()),
+            frame.slice(4..),
+        )
+    }
+
+    async fn call<T: Encodable, R: Decodable>(&mut self, api: ApiKey, version: i16, body: &T) -> R {
+        let id = self.send(api, version, body).await;
+        let (got, mut rest) = self.recv().await;
+        assert_eq!(got, id);
+        if api.response_header_version(version) >= 1 && api != ApiKey::ApiVersions {
+            // Flexible response header: an empty tagged-field section.
+            assert_eq!(rest[0], 0);
+            rest = rest.slice(1..);
+        }
+        R::decode(&mut rest, version).expect("a valid response")
+    }
+
+    /// Whether the server closed the connection (EOF) rather than answering.
+    async fn closed(&mut self) -> bool {
+        let mut b = [0u8; 1];
+        matches!(self.stream.read(&mut b).await, Ok(0) | Err(_))
+    }
+}
+
+fn records(values: &[&str]) -> Bytes {
+    let recs: Vec<Record> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Record {
+            transactional: false,
+            control: false,
+            delete_horizon: false,
+            partition_leader_epoch: -1,
+            producer_id: -1,
+            producer_epoch: -1,
+            timestamp_type: TimestampType::Creation,
+            offset: i as i64,
+            sequence: i as i32,
+            timestamp: 1,
+            key: None,
+            value: Some(Bytes::from(v.to_string())),
+            headers: Default::default(),
+        })
+        .collect();
+    let mut buf = BytesMut::new();
+    RecordBatchEncoder::encode(
+        &mut buf,
+        recs.iter(),
+        &RecordEncodeOptions {
+            version: 2,
+            compression: Compression::None,
+        },
+    )
+    .unwrap();
+    buf.freeze()
+}
+
+fn produce(topic: &str, acks: i16, values: &[&str]) -> ProduceRequest {
+    ProduceRequest::default()
+        .with_acks(acks)
+        .with_topic_data(vec![
+            TopicProduceData::default()
+                .with_name(TopicName(StrBytes::from_string(topic.to_string())))
+                .with_partition_data(vec![
+                    PartitionProduceData::default()
+                        .with_index(0)
+                        .with_records(Some(records(values))),
+                ]),
+        ])
+}
+
+fn fetch(topic: &str, offset: i64, max_wait_ms: i32) -> FetchRequest {
+    FetchRequest::default()
+        .with_max_wait_ms(max_wait_ms)
+        .with_min_bytes(1)
+        .with_max_bytes(1 << 20)
+        .with_topics(vec![
+            FetchTopic::default()
+                .with_topic(TopicName(StrBytes::from_string(topic.to_string())))
+                .with_partitions(vec![
+                    FetchPartition::default()
+                        .with_partition(0)
+                        .with_fetch_offset(offset)
+                        .with_partition_max_bytes(1 << 20),
+                ]),
+        ])
+}
+
+fn fetched_values(r: &FetchResponse) -> Vec<String> {
+    let mut bytes = r.responses[0].partitions[0]
+        .records
+        .clone()
+        .unwrap_or_default();
+    RecordBatchDecoder::decode_all(&mut bytes)
+        .unwrap()
+        .into_iter()
+        .flat_map(|s| s.records)
+        .map(|r| String::from_utf8(r.value.unwrap().to_vec()).unwrap())
+        .collect()
+}
+
+async fn api_versions_ok(addr: SocketAddr) {
+    let mut c = Client::connect(addr).await;
+    let r: ApiVersionsResponse = c
+        .call(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default())
+        .await;
+    assert_eq!(r.error_code, 0);
+}
+
+#[tokio::test]
+async fn a_waiting_fetch_is_woken_by_a_produce_on_another_connection() {
+    let s = Running::start(config()).await;
+    s.broker
+        .write()
+        .create_topic("t", TopicConfig::new(1), 0)
+        .unwrap();
+    let mut consumer = Client::connect(s.addr).await;
+    let mut producer = Client::connect(s.addr).await;
+    // A wait far longer than the test: only the append can end it with a record.
+    let id = consumer
+        .send(ApiKey::Fetch, 12, &fetch("t", 0, 60_000))
+        .await;
+    // The parked fetch blocks neither this connection's peer nor anyone else.
+    let p: ProduceResponse = producer
+        .call(ApiKey::Produce, 9, &produce("t", 1, &["hello"]))
+        .await;
+    assert_eq!(p.responses[0].partition_responses[0].error_code, 0);
+    let (got, mut rest) = consumer.recv().await;
+    assert_eq!(got, id);
+    rest = rest.slice(1..);
+    let r = FetchResponse::decode(&mut rest, 12).unwrap();
+    assert_eq!(fetched_values(&r), ["hello"]);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn the_embedding_app_wakes_fetches_after_its_own_appends() {
+    let s = Running::start(config()).await;
+    s.broker
+        .write()
+        .create_topic("sim", TopicConfig::new(1), 0)
+        .unwrap();
+    let mut consumer = Client::connect(s.addr).await;
+    let id = consumer
+        .send(ApiKey::Fetch, 11, &fetch("sim", 0, 60_000))
+        .await;
+    // Give the fetch time to park; if it has not yet, it sees the record on its first look.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    s.broker
+        .write()
+        .append("sim", 0, NewRecord::new(0, None, "from the simulation"))
+        .unwrap();
+    s.appended.notify();
+    let (got, mut rest) = consumer.recv().await;
+    assert_eq!(got, id);
+    // v11 is not flexible: header v0, no tagged fields to skip.
+    let r = FetchResponse::decode(&mut rest, 11).unwrap();
+    assert_eq!(fetched_values(&r), ["from the simulation"]);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn pipelined_requests_are_answered_in_order_and_acks_zero_gets_nothing() {
+    let s = Running::start(config()).await;
+    let mut c = Client::connect(s.addr).await;
+    let a = c.send(ApiKey::Produce, 9, &produce("t", 0, &["x"])).await;
+    let b = c
+        .send(
+            ApiKey::Metadata,
+            12,
+            &MetadataRequest::default().with_topics(None),
+        )
+        .await;
+    let d = c
+        .send(ApiKey::ApiVersions, 0, &ApiVersionsRequest::default())
+        .await;
+    let e = c.send(ApiKey::Produce, 9, &produce("t", 1, &["y"])).await;
+    let mut order = Vec::new();
+    for _ in 0..3 {
+        order.push(c.recv().await.0);
+    }
+    assert_eq!(order, [b, d, e], "no response for acks=0 (request {a})");
+    assert_eq!(
+        s.broker.read().partition("t", 0).unwrap().high_watermark(),
+        2
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_too_new_api_versions_gets_a_v0_error_listing_our_ranges() {
+    let s = Running::start(config()).await;
+    let mut c = Client::connect(s.addr).await;
+    let mut frame = BytesMut::new();
+    RequestHeader::default()
+        .with_request_api_key(ApiKey::ApiVersions as i16)
+        .with_request_api_version(3)
+        .with_correlation_id(5)
+        .with_client_id(Some(StrBytes::from_static_str("future")))
+        .encode(&mut frame, 2)
+        .unwrap();
+    ApiVersionsRequest::default().encode(&mut frame, 3).unwrap();
+    frame[2..4].copy_from_slice(&77i16.to_be_bytes());
+    c.send_raw(&frame).await;
+    let (id, mut rest) = c.recv().await;
+    assert_eq!(id, 5);
+    let r = ApiVersionsResponse::decode(&mut rest, 0).unwrap();
+    assert_eq!(r.error_code, 35);
+    assert!(r.api_keys.iter().any(|k| k.api_key == ApiKey::Fetch as i16));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn bad_input_closes_only_its_own_connection() {
+    let mut cfg = config();
+    cfg.max_request_bytes = 1024;
+    let s = Running::start(cfg).await;
+    let mut bystander = Client::connect(s.addr).await;
+    let _: ApiVersionsResponse = bystander
+        .call(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default())
+        .await;
+
+    // A length prefix over the limit: closed before the body is even sent.
+    let mut big = Client::connect(s.addr).await;
+    big.stream
+        .write_all(&(1_000_000i32).to_be_bytes())
+        .await
+        .unwrap();
+    assert!(big.closed().await);
+
+    // A negative length, an unknown API key, an unimplemented API, a garbage body.
+    let mut negative = Client::connect(s.addr).await;
+    negative
+        .stream
+        .write_all(&(-4i32).to_be_bytes())
+        .await
+        .unwrap();
+    assert!(negative.closed().await);
+    for frame in [
+        vec![0x7f, 0x7f, 0, 0, 0, 0, 0, 1, 0xff, 0xff],
+        vec![0, 17, 0, 1, 0, 0, 0, 1, 0xff, 0xff],
+        vec![0, 3, 0, 12, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff],
+    ] {
+        let mut bad = Client::connect(s.addr).await;
+        bad.send_raw(&frame).await;
+        assert!(
+            bad.closed().await,
+            "frame {frame:?} must close the connection"
+        );
+    }
+
+    // A frame cut short by the client closing.
+    let mut cut = Client::connect(s.addr).await;
+    cut.stream.write_all(&100i32.to_be_bytes()).await.unwrap();
+    cut.stream.write_all(&[0u8; 10]).await.unwrap();
+    drop(cut);
+
+    // Everyone else is still served, on old and new connections.
+    let r: MetadataResponse = bystander
+        .call(
+            ApiKey::Metadata,
+            12,
+            &MetadataRequest::default().with_topics(None),
+        )
+        .await;
+    assert_eq!(r.brokers.len(), 1);
+    api_versions_ok(s.addr).await;
+    let log = s.stats.snapshot().log;
+    assert!(
+        log.iter()
+            .any(|l| l.text.contains("exceeds the 1024-byte limit")),
+        "{log:?}"
+    );
+    assert!(log.iter().any(|l| l.text.contains("malformed")), "{log:?}");
+    while !s
+        .stats
+        .snapshot()
+        .log
+        .iter()
+        .any(|l| l.text.contains("closed mid-request"))
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn connections_beyond_the_maximum_are_refused() {
+    let mut cfg = config();
+    cfg.max_connections = 1;
+    let s = Running::start(cfg).await;
+    let mut first = Client::connect(s.addr).await;
+    let _: ApiVersionsResponse = first
+        .call(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default())
+        .await;
+    let mut second = Client::connect(s.addr).await;
+    assert!(second.closed().await);
+    let _: ApiVersionsResponse = first
+        .call(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default())
+        .await;
+    assert_eq!(s.stats.connections(), 1);
+    drop(first);
+    // Once the first leaves, a new one is welcome (the count drops when its task ends).
+    loop {
+        if s.stats.connections() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    api_versions_ok(s.addr).await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed() {
+    let mut cfg = config();
+    cfg.idle_timeout = Duration::from_millis(100);
+    let s = Running::start(cfg).await;
+    let mut c = Client::connect(s.addr).await;
+    let _: ApiVersionsResponse = c
+        .call(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default())
+        .await;
+    assert!(c.closed().await);
+    assert!(
+        s.stats
+            .snapshot()
+            .log
+            .iter()
+            .any(|l| l.text.contains("idle timeout"))
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn stats_track_clients_and_traffic() {
+    let s = Running::start(config()).await;
+    let mut c = Client::connect(s.addr).await;
+    let _: ProduceResponse = c
+        .call(ApiKey::Produce, 9, &produce("t", 1, &["a", "b"]))
+        .await;
+    let _: FetchResponse = c.call(ApiKey::Fetch, 12, &fetch("t", 0, 0)).await;
+    let snap = s.stats.snapshot();
+    assert_eq!(snap.listen, s.addr);
+    assert_eq!(snap.connections, 1);
+    let client = &snap.clients[0];
+    assert_eq!(client.client_id, "protocol-test");
+    assert_eq!((client.produced_records, client.fetched_records), (2, 2));
+    assert_eq!(client.requests, 2);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_closes_open_connections() {
+    let s = Running::start(config()).await;
+    let stats = s.stats.clone();
+    let mut c = Client::connect(s.addr).await;
+    let _: ApiVersionsResponse = c
+        .call(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default())
+        .await;
+    s.stop().await;
+    assert!(c.closed().await);
+    assert_eq!(stats.connections(), 0);
+}
