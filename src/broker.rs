@@ -511,6 +511,14 @@ impl Broker {
         }
     }
 
+    /// Advances one group's timers to `now`. Groups whose members live on different clocks
+    /// (simulated members on virtual time, network clients on real time) are ticked apart.
+    pub fn tick_group(&mut self, group: &str, now: i64) {
+        if let Some(g) = self.groups.get_mut(group) {
+            g.tick(now, &mut self.events);
+        }
+    }
+
     /// Commits offsets for a group member. All are checked before any is stored: the member
     /// and generation must be current, each partition must exist, and each offset must lie
     /// in `0..=high_watermark`.

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::server::ServerConfig;
 use crate::sim::{DEFAULT_SCENARIO, Scenario, SimError};
 use crate::tui::ThemeKind;
 
@@ -64,6 +65,11 @@ pub struct Cli {
     /// Write diagnostics to FILE while the terminal UI is up (it never writes to the terminal).
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
+
+    /// Also serve the Kafka wire protocol on ADDR (such as 127.0.0.1:9092), so real clients
+    /// share the simulation's broker and show up on screen. Port 0 picks a free port.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
 
     /// Testing aid: panic right after the first frame, so the end-to-end tests can check
     /// that a panic restores the terminal and then prints its message.
@@ -140,6 +146,10 @@ fn run_interactive(cli: &Cli) -> anyhow::Result<()> {
         theme: cli.theme.into(),
         log: cli.log.clone(),
         panic_after_first_frame: cli.panic_after_first_frame,
+        server: cli.listen.map(|listen| ServerConfig {
+            listen,
+            ..ServerConfig::default()
+        }),
     })
 }
 

@@ -86,7 +86,8 @@ impl Default for ServerConfig {
 /// Why the server could not start or keep listening.
 #[derive(Debug, Error)]
 pub enum ServerError {
-    #[error("cannot listen on {addr}: {source}")]
+    // The cause is the error's source, which anyhow's chain prints once.
+    #[error("cannot listen on {addr}")]
     Bind {
         addr: SocketAddr,
         source: std::io::Error,

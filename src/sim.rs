@@ -167,7 +167,11 @@ impl Simulation {
         for g in &mut self.groups {
             g.tick(&mut b, now, dt);
         }
-        b.tick(now);
+        // Only the groups this simulation drives run on its virtual clock; groups of
+        // network clients are ticked on real time through `tick_foreign_groups`.
+        for g in &self.groups {
+            b.tick_group(g.name(), now);
+        }
         if now % RETENTION_CHECK_MS == 0 && b.enforce_retention(now) > 0 {
             for g in &mut self.groups {
                 g.after_retention(&b);
@@ -220,6 +224,25 @@ impl Simulation {
     pub fn groups(&self) -> &[GroupSim] {
         &self.groups
     }
+    /// Advances the timers of groups this simulation does not drive (those of network
+    /// clients) to `now_ms` on their own clock.
+    ///
+    /// The simulation's groups live on virtual time, which pauses, steps and runs at up to
+    /// 64×; a real client heartbeats on real time, so its session timeout must too, or a
+    /// fast-forward would expel it. The embedding application passes a real-time clock here.
+    pub fn tick_foreign_groups(&self, now_ms: i64) {
+        let mut b = self.broker.write();
+        let foreign: Vec<String> = b
+            .groups()
+            .map(|g| g.name())
+            .filter(|name| self.group(name).is_none())
+            .map(str::to_string)
+            .collect();
+        for name in foreign {
+            b.tick_group(&name, now_ms);
+        }
+    }
+
     /// A simulated group by name.
     pub fn group(&self, name: &str) -> Option<&GroupSim> {
         self.groups.iter().find(|g| g.name() == name)

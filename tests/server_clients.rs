@@ -205,3 +205,40 @@ fn kcat_lists_metadata_and_round_trips_keyed_records_with_headers() {
     }
     assert_eq!(got, expected, "byte for byte, in order per partition");
 }
+
+/// `serve --scenario`: the simulation writes into the broker the clients read, at real speed.
+#[test]
+fn kcat_reads_what_a_served_scenario_produces() {
+    if !available("kcat", Command::new("kcat").arg("-V")) {
+        return;
+    }
+    let served = Served::start(&["--scenario", "quickstart", "--seed", "5"]);
+    let listing = kcat(served.addr)
+        .args(["-L", "-J"])
+        .output()
+        .expect("kcat -L");
+    assert!(listing.status.success());
+    let meta: serde_json::Value = serde_json::from_slice(&listing.stdout).expect("JSON metadata");
+    let orders = meta["topics"]
+        .as_array()
+        .expect("topics")
+        .iter()
+        .find(|t| t["topic"] == "orders")
+        .expect("the scenario's topic is listed");
+    assert_eq!(orders["partitions"].as_array().map(Vec::len), Some(4));
+    // The producers run at 40 records/s over four partitions: wait for five on partition 0.
+    let out = kcat(served.addr)
+        .args(["-C", "-t", "orders", "-p", "0", "-o", "beginning", "-c", "5", "-f", "%o %k\n"])
+        .output()
+        .expect("kcat -C");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    for (i, line) in lines.iter().enumerate() {
+        assert!(line.starts_with(&format!("{i} ")), "offsets 0..5 in order: {lines:?}");
+        assert!(line.contains("key-"), "simulated records carry their keys: {lines:?}");
+    }
+}

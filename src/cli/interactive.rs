@@ -10,6 +10,7 @@ mod diag;
 mod terminal;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -18,10 +19,11 @@ use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::{MissedTickBehavior, interval};
 
+use crate::server::{AppendNotifier, Server, ServerConfig, ServerStats};
 use crate::sim::{Scenario, Simulation};
 use crate::tui::control;
 use crate::tui::keymap;
-use crate::tui::view::{Limits, View, fill_from_sim};
+use crate::tui::view::{Limits, View, fill_from_server, fill_from_sim};
 use crate::tui::{App, Screen, Theme, ThemeKind, update};
 
 use diag::Diag;
@@ -41,6 +43,17 @@ pub struct Options {
     pub log: Option<PathBuf>,
     /// See the hidden `--panic-after-first-frame` flag.
     pub panic_after_first_frame: bool,
+    /// Also serve the Kafka wire protocol, on the simulation's broker.
+    pub server: Option<ServerConfig>,
+}
+
+/// The running network server, as the event loop sees it.
+struct Network {
+    stats: ServerStats,
+    appended: AppendNotifier,
+    groups: AppendNotifier,
+    /// The real-time clock network clients' groups run on (see `Simulation::tick_foreign_groups`).
+    clock: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
 
 /// Runs the UI until the user quits or a signal arrives. The terminal is restored on
@@ -62,10 +75,22 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             opts.presenter
         ),
     );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    // With a server, client connections get a worker thread of their own beside the UI's.
+    let runtime = match opts.server {
+        Some(_) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build(),
+        None => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+    }
+    .context("cannot start the async runtime")?;
+    let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
+    let network = match opts.server {
+        Some(config) => Some(runtime.block_on(start_server(config, &sim, &mut app, server_stopped))?),
+        None => None,
+    };
     let mut tui = terminal::enter().context("cannot set up the terminal")?;
     let result = runtime.block_on(event_loop(
         &mut tui,
@@ -74,14 +99,53 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         &mut diag,
         opts.fps,
         opts.panic_after_first_frame,
+        network.as_ref(),
     ));
     terminal::restore();
+    let _ = stop_server.send(());
     if let Err(e) = &result {
         diag.line(sim.now_ms(), format_args!("error: {e:#}"));
     }
     diag.line(sim.now_ms(), format_args!("exit"));
     diag.flush();
     result
+}
+
+/// Binds the server on the simulation's broker and starts serving in the background.
+async fn start_server(
+    mut config: ServerConfig,
+    sim: &Simulation,
+    app: &mut App,
+    stop: tokio::sync::oneshot::Receiver<()>,
+) -> anyhow::Result<Network> {
+    // The event loop ticks network clients' groups itself, on the clock below; the server's
+    // own timer would tick the simulated groups too, on the wrong clock.
+    config.tick_groups = false;
+    config.log_to_stderr = false;
+    let started = Instant::now();
+    let clock: Arc<dyn Fn() -> i64 + Send + Sync> =
+        Arc::new(move || started.elapsed().as_millis() as i64);
+    let server = Server::bind(config, sim.broker().clone())
+        .await?
+        .with_clock(clock.clone());
+    let addr = server.local_addr();
+    if !addr.ip().is_loopback() {
+        app.notify(
+            0,
+            format!("listening on {addr}, which is not loopback: there is no authentication"),
+            true,
+        );
+    }
+    let network = Network {
+        stats: server.stats(),
+        appended: server.append_notifier(),
+        groups: server.group_notifier(),
+        clock,
+    };
+    tokio::spawn(server.run(async {
+        let _ = stop.await;
+    }));
+    Ok(network)
 }
 
 async fn event_loop(
@@ -91,6 +155,7 @@ async fn event_loop(
     diag: &mut Diag,
     fps: u32,
     panic_after_first_frame: bool,
+    network: Option<&Network>,
 ) -> anyhow::Result<()> {
     let mut input = EventStream::new();
     let mut sim_tick = interval(SIM_TICK);
@@ -135,10 +200,21 @@ async fn event_loop(
                     sim.step(dt);
                     dirty |= sim.now_ms() != before;
                 }
+                if let Some(net) = network {
+                    // Clients waiting in a fetch or a join see what the simulation changed.
+                    net.appended.notify();
+                    net.groups.notify();
+                    sim.tick_foreign_groups((net.clock)());
+                    // Client traffic changes the screen even while the simulation is paused.
+                    dirty = true;
+                }
             },
             _ = render_tick.tick(), if dirty => {
                 let size = tui.size()?;
                 fill_from_sim(sim, app, Limits::for_screen(size.width, size.height), &mut view);
+                if let Some(net) = network {
+                    fill_from_server(&net.stats.snapshot(), &mut view);
+                }
                 tui.draw(|f| f.render_widget(&Screen::new(&view, app), f.area()))?;
                 dirty = false;
                 if panic_after_first_frame {

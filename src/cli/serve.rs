@@ -9,6 +9,10 @@ use clap::Args;
 
 use crate::broker::SharedBroker;
 use crate::server::{DEFAULT_MAX_REQUEST_BYTES, Server, ServerConfig};
+use crate::sim::{Scenario, Simulation};
+
+/// How often the simulation behind `serve --scenario` is advanced, in real time.
+const SIM_TICK: Duration = Duration::from_millis(10);
 
 /// Options of the `serve` subcommand.
 #[derive(Debug, Clone, Args)]
@@ -31,6 +35,13 @@ pub struct ServeArgs {
     /// Close a connection silent for this long, such as 30s or 10m.
     #[arg(long, default_value = "10m", value_parser = super::parse_duration)]
     pub idle_timeout: Duration,
+    /// Also run a simulation (a bundled scenario name or a TOML file) on the same broker,
+    /// at real speed, so clients find live topics and groups to read.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub scenario: Option<String>,
+    /// Seed for the simulation; overrides the scenario's own.
+    #[arg(long, value_name = "N", requires = "scenario")]
+    pub seed: Option<u64>,
 }
 
 impl ServeArgs {
@@ -73,16 +84,52 @@ fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     }
 }
 
+/// Advances `sim` at real speed forever, calling `changed` after each step so waiting
+/// clients see new records, and ticking the clients' own groups on the wall clock.
+async fn step_in_real_time(mut sim: Simulation, changed: impl Fn()) {
+    let mut tick = tokio::time::interval(SIM_TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let started = std::time::Instant::now();
+    loop {
+        tick.tick().await;
+        let target = started.elapsed().as_millis() as i64;
+        let behind = target - sim.now_ms();
+        if behind > 0 {
+            sim.step(behind as u64);
+            changed();
+        }
+        sim.tick_foreign_groups(crate::server::wall_clock_ms());
+    }
+}
+
 /// Runs the server until Ctrl-C or SIGTERM.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let sim = match &args.scenario {
+        Some(name) => Some(Simulation::new(Scenario::load(name)?, args.seed)?),
+        None => None,
+    };
     runtime.block_on(async {
-        let broker = SharedBroker::default();
-        let server = Server::bind(args.config(), broker).await?;
+        let broker = sim
+            .as_ref()
+            .map_or_else(SharedBroker::default, |s| s.broker().clone());
+        let mut config = args.config();
+        // With a simulation, its groups run on virtual time and only it may tick them; the
+        // clients' groups are ticked by the stepping task below, on real time.
+        config.tick_groups = sim.is_none();
+        let server = Server::bind(config, broker).await?;
         let stop = stop_signal().context("cannot install the signal handlers")?;
+        if let Some(sim) = sim {
+            eprintln!("simulating scenario {} (seed {})", sim.scenario().name, sim.seed());
+            let (appended, groups) = (server.append_notifier(), server.group_notifier());
+            tokio::spawn(step_in_real_time(sim, move || {
+                appended.notify();
+                groups.notify();
+            }));
+        }
         let addr = server.local_addr();
         if !addr.ip().is_loopback() {
             eprintln!(

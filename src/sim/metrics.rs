@@ -86,6 +86,43 @@ pub struct GroupMetrics {
     pub partition_lag: BTreeMap<TopicPartition, Ring<i64>>,
 }
 
+impl GroupMetrics {
+    fn sample_lag(&mut self, broker: &Broker, group: &str, topics: &[String], reset: AutoOffsetReset) {
+        let mut total = 0;
+        for tp in subscribed_partitions(broker, topics) {
+            let (_, lag) = partition_lag(broker, group, &tp, reset);
+            total += lag;
+            match self.partition_lag.get_mut(&tp) {
+                Some(ring) => ring.push(lag),
+                None => {
+                    let mut ring = Ring::new(HISTORY_CAPACITY);
+                    ring.push(lag);
+                    self.partition_lag.insert(tp, ring);
+                }
+            }
+        }
+        self.lag_history.push(total);
+    }
+}
+
+/// The group's metrics, created on first sight. Looks up before inserting so a steady
+/// state allocates no key strings.
+fn group_entry<'m>(groups: &'m mut BTreeMap<String, GroupMetrics>, name: &str) -> &'m mut GroupMetrics {
+    if !groups.contains_key(name) {
+        groups.insert(
+            name.to_string(),
+            GroupMetrics {
+                last_consumed: 0,
+                rate: 0.0,
+                rate_history: Ring::new(HISTORY_CAPACITY),
+                lag_history: Ring::new(HISTORY_CAPACITY),
+                partition_lag: BTreeMap::new(),
+            },
+        );
+    }
+    groups.get_mut(name).expect("just ensured")
+}
+
 /// Everything the charts draw.
 #[derive(Debug, Clone, Default)]
 pub struct Metrics {
@@ -164,39 +201,28 @@ impl Metrics {
             tm.history.push(total);
         }
         for g in groups.iter_mut() {
-            if !self.groups.contains_key(g.name()) {
-                self.groups.insert(
-                    g.name().to_string(),
-                    GroupMetrics {
-                        last_consumed: 0,
-                        rate: 0.0,
-                        rate_history: Ring::new(HISTORY_CAPACITY),
-                        lag_history: Ring::new(HISTORY_CAPACITY),
-                        partition_lag: BTreeMap::new(),
-                    },
-                );
-            }
-            let gm = self.groups.get_mut(g.name()).expect("just ensured");
+            let gm = group_entry(&mut self.groups, g.name());
             let consumed = g.consumed();
-            gm.rate = (consumed - gm.last_consumed) as f64 / secs;
+            gm.rate = consumed.saturating_sub(gm.last_consumed) as f64 / secs;
             gm.last_consumed = consumed;
             gm.rate_history.push(gm.rate);
             g.set_consume_rate(gm.rate);
-            let mut total = 0;
-            let reset = g.spec().auto_offset_reset;
-            for tp in subscribed_partitions(broker, &g.spec().topics) {
-                let (_, lag) = partition_lag(broker, g.name(), &tp, reset);
-                total += lag;
-                match gm.partition_lag.get_mut(&tp) {
-                    Some(ring) => ring.push(lag),
-                    None => {
-                        let mut ring = Ring::new(HISTORY_CAPACITY);
-                        ring.push(lag);
-                        gm.partition_lag.insert(tp, ring);
-                    }
-                }
+            gm.sample_lag(broker, g.name(), &g.spec().topics, g.spec().auto_offset_reset);
+        }
+        // Groups of network clients: nothing here knows what they processed, so their rate is
+        // how fast their committed offsets advance, and before a commit they show no lag
+        // (the Java and librdkafka clients start at the end by default).
+        for group in broker.groups() {
+            if groups.iter().any(|g| g.name() == group.name()) {
+                continue;
             }
-            gm.lag_history.push(total);
+            let topics: Vec<String> = group.topics().into_iter().map(str::to_string).collect();
+            let gm = group_entry(&mut self.groups, group.name());
+            let committed: u64 = group.offsets().values().map(|c| c.offset.max(0) as u64).sum();
+            gm.rate = committed.saturating_sub(gm.last_consumed) as f64 / secs;
+            gm.last_consumed = committed;
+            gm.rate_history.push(gm.rate);
+            gm.sample_lag(broker, group.name(), &topics, AutoOffsetReset::Latest);
         }
     }
 

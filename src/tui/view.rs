@@ -7,11 +7,13 @@
 //! as many lines as a pane can hold.
 
 mod broker;
+mod server;
 mod sim;
 
 use crate::broker::GroupState;
 
 pub use broker::{BrokerOptions, fill_from_broker};
+pub use server::fill_from_server;
 pub use sim::{CAPTION_FRESH_MS, Limits, fill_from_sim};
 
 /// Whether simulated time is moving.

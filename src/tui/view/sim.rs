@@ -56,13 +56,16 @@ pub fn fill_from_sim(sim: &Simulation, app: &App, limits: Limits, view: &mut Vie
     let now = sim.now_ms();
 
     for g in &mut view.groups {
-        let Some(gs) = sim.group(&g.name) else {
-            continue;
-        };
-        g.consume_rate = gs.consume_rate();
-        g.process_rate = Some(gs.process_rate());
-        g.duplicates = gs.duplicates();
-        g.lost = gs.lost();
+        // Network clients' groups are sampled too: their rate is how fast they commit.
+        match sim.group(&g.name) {
+            Some(gs) => {
+                g.consume_rate = gs.consume_rate();
+                g.process_rate = Some(gs.process_rate());
+                g.duplicates = gs.duplicates();
+                g.lost = gs.lost();
+            }
+            None => g.consume_rate = metrics.group_consume_rate(&g.name),
+        }
         g.lag_history.clear();
         if let Some(ring) = metrics.group_lag_history(&g.name) {
             // Samples are taken every SAMPLE_INTERVAL_MS; the newest at the last multiple.
@@ -165,7 +168,8 @@ pub fn fill_from_sim(sim: &Simulation, app: &App, limits: Limits, view: &mut Vie
         },
         seed: sim.seed(),
         produce_rate,
-        consume_rate: sim.groups().iter().map(|g| g.consume_rate()).sum(),
+        // Every group on the broker, network clients' included.
+        consume_rate: view.groups.iter().map(|g| g.consume_rate).sum(),
         server: view.header.server.take(),
     };
 }
