@@ -4,6 +4,11 @@
 //! nothing here reads a wall clock. Randomness comes from one seed, split into a stream per
 //! actor, so the same scenario and seed always produce the same run.
 //!
+//! One tick, always in this order so that runs replay exactly: producers append (in
+//! creation order), each group's members act (groups and members in creation order), the
+//! broker's timers run (session expiry), then, once per simulated second, retention and the
+//! metrics sample. Timeline beats fire between ticks, once their time has come.
+//!
 //! ```
 //! use minikafka::sim::{Scenario, Simulation};
 //!
@@ -128,7 +133,7 @@ impl Simulation {
         if self.timeline.held {
             return;
         }
-        self.carry_ms += dt_ms;
+        self.carry_ms = self.carry_ms.saturating_add(dt_ms);
         loop {
             while self.timeline.is_due(self.now) {
                 if self.timeline.hold {
@@ -199,6 +204,7 @@ impl Simulation {
     pub fn seed(&self) -> u64 {
         self.seed
     }
+    /// The scenario it runs: names, description, topics, timeline.
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
     }
@@ -214,9 +220,11 @@ impl Simulation {
     pub fn groups(&self) -> &[GroupSim] {
         &self.groups
     }
+    /// A simulated group by name.
     pub fn group(&self, name: &str) -> Option<&GroupSim> {
         self.groups.iter().find(|g| g.name() == name)
     }
+    /// Rates and lag history for the charts.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
     }
@@ -233,6 +241,7 @@ impl Simulation {
     pub fn captions(&self) -> impl DoubleEndedIterator<Item = &FiredBeat> {
         self.timeline.fired()
     }
+    /// The next timeline beat still to fire.
     pub fn next_beat(&self) -> Option<&Beat> {
         self.timeline.next_beat()
     }
@@ -243,6 +252,7 @@ impl Simulation {
             self.timeline.held = false;
         }
     }
+    /// Whether presenter mode is holding at a beat now.
     pub fn held_at_beat(&self) -> bool {
         self.timeline.held
     }
@@ -294,6 +304,7 @@ impl Simulation {
             rate: spec.rate,
             keys: spec.keys,
             key_count: spec.key_count,
+            zipf_s: spec.zipf_s,
             partitioner: spec.partitioner,
             produced: 0,
             active: true,

@@ -499,3 +499,26 @@ fn an_unchanged_follower_rejoining_a_stable_group_keeps_its_generation() {
         GroupState::PreparingRebalance
     );
 }
+
+#[test]
+fn completing_a_join_restarts_every_session() {
+    let mut b = broker_with("t", 2, 0);
+    let a = member_of(&join_new(&mut b, "g", "c", 0));
+    let c = member_of(&join_new(&mut b, "g", "c", 0));
+    settle(&mut b, "g", &[a.clone(), c.clone()], 0);
+    // A third member arrives; `a` rejoins at once, `c` has crashed and never does.
+    let newcomer = member_of(&join_new(&mut b, "g", "c", 100));
+    let _ = rejoin(&mut b, "g", &a, 100);
+    // The crashed member's session lapses at 1,001: the round completes without it.
+    b.tick(1_001);
+    let g = b.group("g").unwrap();
+    assert!(g.member(&c).is_none());
+    assert_eq!(g.state(), GroupState::CompletingRebalance);
+    // The two who waited since t=100 get fresh sessions from the completion, not from t=100.
+    b.tick(1_150);
+    let g = b.group("g").unwrap();
+    assert!(
+        g.member(&a).is_some() && g.member(&newcomer).is_some(),
+        "waiting in a join is not silence"
+    );
+}

@@ -439,7 +439,7 @@ impl Group {
             self.rebalance_deadline_ms
                 .map_or(deadline, |d| d.max(deadline)),
         );
-        self.try_complete_join();
+        self.try_complete_join(now);
         Ok(match self.poll_join(&member_id) {
             Some(result) => JoinOutcome::Joined(result),
             None => JoinOutcome::Pending { member_id },
@@ -478,7 +478,7 @@ impl Group {
         );
     }
 
-    fn try_complete_join(&mut self) {
+    fn try_complete_join(&mut self, now: i64) {
         if self.state != GroupState::PreparingRebalance {
             return;
         }
@@ -512,6 +512,9 @@ impl Group {
             .map(|p| p.name.clone());
         for m in self.members.values_mut() {
             m.join_ready = true;
+            // As Kafka does, a completed join restarts every session: a member that sat in a
+            // long join (waiting on a crashed peer) must not be expelled the moment it ends.
+            m.last_heartbeat_ms = now;
         }
     }
 
@@ -678,7 +681,7 @@ impl Group {
         if self.members.is_empty() {
             self.become_empty();
         } else if self.state == GroupState::PreparingRebalance {
-            self.try_complete_join();
+            self.try_complete_join(now);
         } else {
             let why = match reason {
                 LeaveReason::Left => "left",
@@ -725,7 +728,7 @@ impl Group {
                     },
                 );
             }
-            self.try_complete_join();
+            self.try_complete_join(now);
         }
     }
 

@@ -38,6 +38,7 @@ impl GroupSim {
         }
     }
 
+    /// The group id.
     pub fn name(&self) -> &str {
         &self.spec.name
     }
@@ -61,11 +62,14 @@ impl GroupSim {
     pub fn consumed(&self) -> u64 {
         self.tracks.iter().map(|t| t.consumed).sum()
     }
-    /// Records processed again after a crash or rebalance (see the tracking definitions).
+    /// Records processed at an offset the group had already processed since its last
+    /// offset reset: work done but not committed before a crash or a rebalance, which the
+    /// partition's next owner repeats from the committed offset.
     pub fn duplicates(&self) -> u64 {
         self.tracks.iter().map(|t| t.duplicates).sum()
     }
-    /// Records deleted by retention before the group fetched them.
+    /// Records deleted by retention before any member of the group fetched them, counted
+    /// from when the group first read each partition.
     pub fn lost(&self) -> u64 {
         self.tracks.iter().map(|t| t.lost).sum()
     }
@@ -83,6 +87,7 @@ impl GroupSim {
             .find(|t| &t.tp == tp)
             .map_or(0, |t| t.lost)
     }
+    /// Whether the members are paused (heartbeating, not polling).
     pub fn paused(&self) -> bool {
         self.paused
     }
@@ -217,6 +222,10 @@ impl GroupSim {
                     members: crashed,
                 },
             ));
+        }
+        if let Some(t) = self.spec.topics.iter().find(|t| broker.topic(t).is_none()) {
+            // Checked before anyone leaves, so a refused reset changes nothing.
+            return Err(SimError::UnknownTopic(t.clone()));
         }
         let n = self.members.len();
         let mut env = Self::env(&self.spec, &mut self.tracks, broker, now);

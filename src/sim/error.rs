@@ -33,15 +33,16 @@ impl std::error::Error for ScenarioError {}
 /// Everything that can go wrong building or driving a simulation.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
-    #[error("{0}")]
+    #[error(transparent)]
     Scenario(#[from] ScenarioError),
     #[error("unknown scenario `{name}`; bundled scenarios: {available}")]
     UnknownScenario { name: String, available: String },
-    #[error("cannot read scenario file {path}: {source}")]
+    // The cause is part of the message rather than a `source`, so that printing the
+    // error chain does not repeat it.
+    #[error("cannot read scenario file {path}: {reason}")]
     Io {
         path: String,
-        #[source]
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("no topic named `{0}`")]
     UnknownTopic(String),

@@ -88,3 +88,59 @@ fn check_group(broker: &Broker, sim: &GroupSim) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::broker::{
+        JoinGroupRequest, JoinOutcome, MemberAssignment, SyncAssignment, TopicConfig,
+    };
+    use crate::sim::scenario::GroupSpec;
+
+    /// A Stable group whose leader handed out only partition 0 of two.
+    fn half_assigned() -> (Broker, GroupSim) {
+        let mut b = Broker::new();
+        b.create_topic("t", TopicConfig::new(2), 0).unwrap();
+        let topics = vec!["t".to_string()];
+        let JoinOutcome::Joined(j) = b
+            .join_group(JoinGroupRequest::consumer("g", "c", &topics, "range"), 0)
+            .unwrap()
+        else {
+            panic!("a lone member joins at once")
+        };
+        let mut plan = BTreeMap::new();
+        plan.insert(
+            j.member_id.clone(),
+            MemberAssignment {
+                partitions: vec![TopicPartition::new("t", 0)],
+                raw: bytes::Bytes::new(),
+            },
+        );
+        b.sync_group(
+            "g",
+            &j.member_id,
+            j.generation,
+            SyncAssignment::Provided(plan),
+            0,
+        )
+        .unwrap();
+        let sim = GroupSim::new(GroupSpec::with_defaults("g", topics), 0);
+        (b, sim)
+    }
+
+    #[test]
+    fn an_unowned_partition_in_a_stable_group_is_reported() {
+        let (b, sim) = half_assigned();
+        let err = check(&b, std::slice::from_ref(&sim)).unwrap_err();
+        assert!(err.contains("t-1") || err.contains("partition: 1"), "{err}");
+    }
+
+    #[test]
+    fn a_healthy_broker_passes() {
+        let (b, _) = half_assigned();
+        // Not a simulated group: only the broker-wide invariants apply.
+        check(&b, &[]).unwrap();
+    }
+}

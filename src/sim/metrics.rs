@@ -21,24 +21,29 @@ pub struct Ring<T> {
 }
 
 impl<T: Copy> Ring<T> {
+    /// An empty ring keeping at most `capacity` samples (at least one).
     pub fn new(capacity: usize) -> Self {
         Ring {
             buf: VecDeque::with_capacity(capacity),
             capacity: capacity.max(1),
         }
     }
+    /// Appends a sample, dropping the oldest when full.
     pub fn push(&mut self, value: T) {
         if self.buf.len() == self.capacity {
             self.buf.pop_front();
         }
         self.buf.push_back(value);
     }
+    /// Samples held.
     pub fn len(&self) -> usize {
         self.buf.len()
     }
+    /// Whether no sample was taken yet.
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }
+    /// The most samples it keeps.
     pub fn capacity(&self) -> usize {
         self.capacity
     }
@@ -127,14 +132,18 @@ impl Metrics {
         let secs = SAMPLE_INTERVAL_MS as f64 / 1000.0;
         self.samples += 1;
         for topic in broker.topics() {
-            let tm = self
-                .topics
-                .entry(topic.name().to_string())
-                .or_insert_with(|| TopicMetrics {
-                    rate: 0.0,
-                    history: Ring::new(HISTORY_CAPACITY),
-                    partitions: Vec::new(),
-                });
+            // Look up before inserting so a steady state allocates no key strings.
+            if !self.topics.contains_key(topic.name()) {
+                self.topics.insert(
+                    topic.name().to_string(),
+                    TopicMetrics {
+                        rate: 0.0,
+                        history: Ring::new(HISTORY_CAPACITY),
+                        partitions: Vec::new(),
+                    },
+                );
+            }
+            let tm = self.topics.get_mut(topic.name()).expect("just ensured");
             let mut total = 0.0;
             for (p, log) in topic.partitions().iter().enumerate() {
                 if tm.partitions.len() <= p {
@@ -155,16 +164,19 @@ impl Metrics {
             tm.history.push(total);
         }
         for g in groups.iter_mut() {
-            let gm = self
-                .groups
-                .entry(g.name().to_string())
-                .or_insert_with(|| GroupMetrics {
-                    last_consumed: 0,
-                    rate: 0.0,
-                    rate_history: Ring::new(HISTORY_CAPACITY),
-                    lag_history: Ring::new(HISTORY_CAPACITY),
-                    partition_lag: BTreeMap::new(),
-                });
+            if !self.groups.contains_key(g.name()) {
+                self.groups.insert(
+                    g.name().to_string(),
+                    GroupMetrics {
+                        last_consumed: 0,
+                        rate: 0.0,
+                        rate_history: Ring::new(HISTORY_CAPACITY),
+                        lag_history: Ring::new(HISTORY_CAPACITY),
+                        partition_lag: BTreeMap::new(),
+                    },
+                );
+            }
+            let gm = self.groups.get_mut(g.name()).expect("just ensured");
             let consumed = g.consumed();
             gm.rate = (consumed - gm.last_consumed) as f64 / secs;
             gm.last_consumed = consumed;
@@ -192,9 +204,11 @@ impl Metrics {
     pub fn samples(&self) -> u64 {
         self.samples
     }
+    /// A topic's series, once sampled.
     pub fn topic(&self, name: &str) -> Option<&TopicMetrics> {
         self.topics.get(name)
     }
+    /// A group's series, once sampled.
     pub fn group(&self, name: &str) -> Option<&GroupMetrics> {
         self.groups.get(name)
     }
@@ -202,18 +216,22 @@ impl Metrics {
     pub fn topic_produce_rate(&self, topic: &str) -> f64 {
         self.topics.get(topic).map_or(0.0, |t| t.rate)
     }
+    /// Records per second appended to one partition, over the last sampled second.
     pub fn partition_produce_rate(&self, topic: &str, partition: u32) -> f64 {
         self.topics
             .get(topic)
             .and_then(|t| t.partitions.get(partition as usize))
             .map_or(0.0, |p| p.rate)
     }
+    /// Records per second the group processed, over the last sampled second.
     pub fn group_consume_rate(&self, group: &str) -> f64 {
         self.groups.get(group).map_or(0.0, |g| g.rate)
     }
+    /// The group's total lag, one sample per simulated second.
     pub fn group_lag_history(&self, group: &str) -> Option<&Ring<i64>> {
         self.groups.get(group).map(|g| &g.lag_history)
     }
+    /// The group's lag on one partition, one sample per simulated second.
     pub fn partition_lag_history(&self, group: &str, tp: &TopicPartition) -> Option<&Ring<i64>> {
         self.groups.get(group)?.partition_lag.get(tp)
     }

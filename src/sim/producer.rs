@@ -27,6 +27,8 @@ pub struct ProducerInfo {
     pub rate: f64,
     pub keys: KeyDistribution,
     pub key_count: u32,
+    /// The zipf exponent; only meaningful with [`KeyDistribution::Zipf`].
+    pub zipf_s: f64,
     pub partitioner: KeyHasher,
     /// Records appended so far.
     pub produced: u64,
@@ -39,7 +41,7 @@ impl ProducerInfo {
     pub fn keys_label(&self) -> String {
         match self.keys {
             KeyDistribution::None => "none".to_string(),
-            KeyDistribution::Zipf => format!("zipf({})", self.key_count),
+            KeyDistribution::Zipf => format!("zipf({}, s={})", self.key_count, self.zipf_s),
             k => format!("{}({})", k.label(), self.key_count),
         }
     }

@@ -22,12 +22,14 @@ pub struct Report {
     pub groups: Vec<GroupReport>,
 }
 
+/// A topic and its partitions' bounds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TopicReport {
     pub name: String,
     pub partitions: Vec<PartitionReport>,
 }
 
+/// One partition's log bounds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PartitionReport {
     pub partition: u32,
@@ -35,6 +37,7 @@ pub struct PartitionReport {
     pub high_watermark: i64,
 }
 
+/// A consumer group: membership, offsets and the at-least-once counters.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupReport {
     pub name: String,
@@ -51,18 +54,21 @@ pub struct GroupReport {
     pub consumed: u64,
 }
 
+/// A member and the partitions the broker assigned it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MemberReport {
     pub id: String,
     pub assignment: Vec<TopicPartitionReport>,
 }
 
+/// A topic and partition.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TopicPartitionReport {
     pub topic: String,
     pub partition: u32,
 }
 
+/// A group's committed offset and lag on one partition.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OffsetReport {
     pub topic: String,

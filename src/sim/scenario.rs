@@ -247,10 +247,11 @@ impl Scenario {
     }
 
     /// Reads a user's scenario file.
-    pub fn from_path(path: &std::path::Path) -> Result<Scenario, SimError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SimError::Io {
+    pub fn from_path(path: impl AsRef<std::path::Path>) -> Result<Scenario, SimError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|reason| SimError::Io {
             path: path.display().to_string(),
-            source,
+            reason,
         })?;
         Self::parse(&text, &path.display().to_string())
     }

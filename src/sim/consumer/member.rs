@@ -9,6 +9,7 @@ use crate::broker::{
     Broker, BrokerError, JoinGroupRequest, JoinOutcome, JoinResult, SyncAssignment, SyncOutcome,
     TopicPartition,
 };
+use bytes::Bytes;
 
 use super::super::scenario::{AutoOffsetReset, CommitPolicy, GroupSpec};
 use super::tracking::PartTrack;
@@ -32,6 +33,7 @@ pub enum MemberState {
 }
 
 impl MemberState {
+    /// A lowercase word for the state, for display.
     pub fn label(self) -> &'static str {
         match self {
             MemberState::Joining => "joining",
@@ -120,6 +122,7 @@ impl MemberSim {
     pub fn member_id(&self) -> Option<&str> {
         self.member_id.as_deref()
     }
+    /// Where the member stands in the group protocol.
     pub fn state(&self) -> MemberState {
         self.state
     }
@@ -226,6 +229,7 @@ impl MemberSim {
         self.batch.clear();
         self.batch_next = 0;
         self.credit = 0.0;
+        self.since_commit = 0;
     }
 
     fn join(&mut self, env: &mut Env<'_>) {
@@ -238,6 +242,16 @@ impl MemberSim {
             env.spec.assignor.protocol_name(),
         );
         req.member_id = self.member_id.clone();
+        // Like a real consumer's subscription, the metadata names what the member owns. A
+        // cooperative member that gave partitions up rejoins with a smaller list, and that
+        // change is what makes the broker start the follow-up rebalance rather than hand
+        // back the current generation.
+        let owned: Vec<String> = self
+            .owned
+            .iter()
+            .map(|o| env.tracks[o.part].tp.to_string())
+            .collect();
+        req.protocols[0].metadata = Bytes::from(owned.join(","));
         req.session_timeout_ms = env.spec.session_timeout_ms;
         req.rebalance_timeout_ms = req.rebalance_timeout_ms.max(env.spec.session_timeout_ms);
         match env.broker.join_group(req, env.now) {
@@ -345,7 +359,9 @@ impl MemberSim {
         }
         self.owned.sort_by_key(|o| o.part);
         self.state = MemberState::Active;
-        self.next_heartbeat_ms = env.now + Self::heartbeat_interval(env.spec);
+        // Heartbeat straight away: the session clock has run since the join request, and
+        // a join that waited for a crashed member to expire may have used most of it.
+        self.next_heartbeat_ms = env.now;
         if env.spec.assignor.is_cooperative() && !revoked.is_empty() {
             self.must_join = true;
         }

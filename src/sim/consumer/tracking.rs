@@ -46,9 +46,10 @@ impl PartTrack {
     /// Records that `[from, to)` was processed; returns how many of them were repeats.
     pub(crate) fn processed(&mut self, from: i64, to: i64) -> u64 {
         debug_assert!(from <= to);
-        let mark = self.processed_mark.unwrap_or(i64::MIN);
-        let dup = (mark.min(to) - from).max(0) as u64;
-        self.processed_mark = Some(mark.max(to));
+        let dup = self
+            .processed_mark
+            .map_or(0, |mark| (mark.min(to) - from).max(0) as u64);
+        self.processed_mark = Some(self.processed_mark.map_or(to, |m| m.max(to)));
         self.consumed += (to - from) as u64;
         self.duplicates += dup;
         dup

@@ -28,12 +28,12 @@ fn table_at(text: &str, offset: usize) -> String {
             .strip_prefix("[[")
             .and_then(|s| s.split("]]").next())
         {
-            let name = name.trim().to_string();
+            let name = name.trim().trim_end_matches(']').trim().to_string();
             let n = counts.entry(name.clone()).or_insert(0);
             current = format!("{name}[{n}]");
             *n += 1;
         } else if let Some(name) = trimmed.strip_prefix('[').and_then(|s| s.split(']').next()) {
-            current = name.trim().to_string();
+            current = name.trim().trim_end_matches(']').trim().to_string();
         }
         pos += line.len();
     }

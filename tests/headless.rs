@@ -1,0 +1,232 @@
+//! The binary end to end: headless runs, the JSON report, exit codes, listing and help.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn bin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_minikafka-tui"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn temp_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("minikafka-headless-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn json_report_has_the_contract_fields() {
+    let o = bin(&[
+        "--headless",
+        "--scenario",
+        "quickstart",
+        "--duration",
+        "20s",
+        "--seed",
+        "7",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("stdout is only the JSON report");
+    assert_eq!(v["scenario"], "quickstart");
+    assert_eq!(v["seed"], 7);
+    assert_eq!(v["sim_time_ms"], 20_000);
+    assert!(v["produced"].as_u64().unwrap() > 0);
+    assert!(v["consumed"].as_u64().unwrap() > 0);
+    let topic = &v["topics"][0];
+    assert_eq!(topic["name"], "orders");
+    let parts = topic["partitions"].as_array().unwrap();
+    assert_eq!(parts.len(), 4);
+    for (i, p) in parts.iter().enumerate() {
+        assert_eq!(p["partition"], i);
+        assert!(p["log_start_offset"].is_i64());
+        assert!(p["high_watermark"].is_i64());
+    }
+    let groups = v["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    for g in groups {
+        assert!(g["name"].is_string());
+        assert!(g["state"].is_string());
+        assert!(g["generation"].is_i64());
+        for m in g["members"].as_array().unwrap() {
+            assert!(m["id"].is_string());
+            for a in m["assignment"].as_array().unwrap() {
+                assert!(a["topic"].is_string() && a["partition"].is_u64());
+            }
+        }
+        let offsets = g["offsets"].as_array().unwrap();
+        assert_eq!(offsets.len(), 4, "one entry per partition");
+        let mut total = 0;
+        for o in offsets {
+            assert!(o["topic"].is_string() && o["partition"].is_u64());
+            assert!(o["committed"].is_i64() || o["committed"].is_null());
+            total += o["lag"].as_i64().unwrap();
+        }
+        assert_eq!(g["total_lag"].as_i64().unwrap(), total);
+        assert!(g["duplicates"].is_u64());
+        assert!(g["lost"].is_u64());
+    }
+}
+
+#[test]
+fn same_seed_gives_byte_identical_output() {
+    let args = [
+        "--headless",
+        "--scenario",
+        "rebalance",
+        "--duration",
+        "90s",
+        "--json",
+    ];
+    let a = bin(&args);
+    let b = bin(&args);
+    assert_eq!(a.stdout, b.stdout);
+    let c = bin(&[
+        "--headless",
+        "--scenario",
+        "quickstart",
+        "--duration",
+        "90s",
+        "--json",
+        "--seed",
+        "1",
+    ]);
+    let d = bin(&[
+        "--headless",
+        "--scenario",
+        "quickstart",
+        "--duration",
+        "90s",
+        "--json",
+        "--seed",
+        "2",
+    ]);
+    assert_ne!(c.stdout, d.stdout);
+}
+
+#[test]
+fn summary_table_without_json() {
+    let o = bin(&[
+        "--headless",
+        "--scenario",
+        "at-least-once",
+        "--duration",
+        "30s",
+    ]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("at-least-once"));
+    assert!(out.contains("DUPLICATES"));
+    assert!(out.contains("charger"));
+    assert!(out.contains("crash_consumer"), "fired beats are listed");
+}
+
+#[test]
+fn no_flags_runs_the_default_scenario() {
+    let o = bin(&[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("quickstart"));
+}
+
+#[test]
+fn a_scenario_file_by_path() {
+    let path = temp_file(
+        "mine.toml",
+        "name = \"Mine\"\n[[topics]]\nname = \"a\"\npartitions = 1\n[[producers]]\ntopic = \"a\"\nrate = 10.0\n",
+    );
+    let o = bin(&[
+        "--headless",
+        "--scenario",
+        path.to_str().unwrap(),
+        "--duration",
+        "10s",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["scenario"], "mine");
+    assert_eq!(v["produced"], 100);
+}
+
+#[test]
+fn malformed_file_exits_2_naming_file_line_and_field() {
+    let path = temp_file(
+        "bad.toml",
+        "name = \"Bad\"\n[[topics]]\nname = \"a\"\npartitions = 1\n[[producers]]\ntopic = \"a\"\nrat = 10.0\n",
+    );
+    let o = bin(&["--headless", "--scenario", path.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("{}:7:", path.display())), "{err}");
+    assert_eq!(
+        err.matches("producers[0].rat").count(),
+        1,
+        "said once: {err}"
+    );
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
+fn bad_input_exits_2() {
+    let o = bin(&["--headless", "--scenario", "no-such-scenario"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no-such-scenario"));
+    assert!(stderr(&o).contains("quickstart"), "lists what exists");
+    let o = bin(&["--headless", "--duration", "5x"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = bin(&["--headless", "--seed", "-1"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = bin(&["--frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = bin(&["--headless", "--scenario", "missing/file.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn list_scenarios_names_and_describes_each() {
+    let o = bin(&["--list-scenarios"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    for s in minikafka::sim::Scenario::bundled_all() {
+        assert!(out.contains(&s.name), "{}", s.name);
+        let first_words: String = s
+            .description
+            .split_whitespace()
+            .take(4)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(out.contains(&first_words), "{}", s.name);
+    }
+}
+
+#[test]
+fn help_documents_every_flag() {
+    let o = bin(&["--help"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    for flag in [
+        "--headless",
+        "--scenario",
+        "--duration",
+        "--seed",
+        "--json",
+        "--list-scenarios",
+        "--help",
+    ] {
+        assert!(out.contains(flag), "{flag}");
+    }
+}
