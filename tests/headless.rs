@@ -136,10 +136,13 @@ fn summary_table_without_json() {
 }
 
 #[test]
-fn no_flags_runs_the_default_scenario() {
+fn no_flags_opens_the_terminal_ui_which_needs_a_terminal() {
+    // Without flags the binary opens the terminal UI (tests/e2e_tui.rs drives it in tmux);
+    // with no terminal attached it says so and points at --headless.
     let o = bin(&[]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("quickstart"));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--headless"), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
 }
 
 #[test]
