@@ -79,6 +79,9 @@ fn frame(c: &mut Criterion) {
     group.bench_function("events", |b| {
         b.iter(|| events::Events(ctx).render(area, &mut buf))
     });
+    group.bench_function("whole_screen_widgets_only", |b| {
+        b.iter(|| (&Screen::new(&views[0], &app)).render(area, &mut buf))
+    });
     group.bench_function("empty_terminal_draw", |b| {
         b.iter(|| {
             term.draw(|_| {}).unwrap();
