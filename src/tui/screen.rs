@@ -1,4 +1,4 @@
-//! The whole screen: splits the area with [`layout`](super::layout) and draws every pane,
+//! The whole screen: splits the area with the [`super::layout`] module and draws every pane,
 //! the help overlay on top, or the too-small notice instead.
 
 use ratatui::buffer::Buffer;
