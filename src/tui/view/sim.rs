@@ -63,6 +63,13 @@ pub fn fill_from_sim(sim: &Simulation, app: &App, limits: Limits, view: &mut Vie
         g.process_rate = Some(gs.process_rate());
         g.duplicates = gs.duplicates();
         g.lost = gs.lost();
+        for m in &mut g.members {
+            m.state = gs
+                .members()
+                .iter()
+                .find(|ms| ms.member_id() == Some(m.id.as_str()))
+                .map(|ms| ms.state().label());
+        }
         g.lag_history.clear();
         if let Some(ring) = metrics.group_lag_history(&g.name) {
             // Samples are taken every SAMPLE_INTERVAL_MS; the newest at the last multiple.
