@@ -51,6 +51,14 @@ fn frame(c: &mut Criterion) {
         })
     });
 
+    // The same frame again: what a redraw costs when little on screen moved.
+    c.bench_function("draw_full_screen_200x50_unchanged", |b| {
+        b.iter(|| {
+            term.draw(|f| f.render_widget(&Screen::new(&views[0], &app), f.area()))
+                .unwrap();
+        })
+    });
+
     // Each pane alone, into a plain buffer, to see where a frame's time goes.
     let area = ratatui::layout::Rect::new(0, 0, W, H);
     let ctx = Ctx {
@@ -70,6 +78,9 @@ fn frame(c: &mut Criterion) {
     });
     group.bench_function("events", |b| {
         b.iter(|| events::Events(ctx).render(area, &mut buf))
+    });
+    group.bench_function("whole_screen_widgets_only", |b| {
+        b.iter(|| (&Screen::new(&views[0], &app)).render(area, &mut buf))
     });
     group.bench_function("empty_terminal_draw", |b| {
         b.iter(|| {

@@ -1,7 +1,7 @@
 //! The live terminal UI: state, actions, the key map and one widget per pane.
 //!
 //! The shape follows the usual ratatui template: a key becomes an [`Action`] through the
-//! [`keymap`] table, [`update`] turns the action into state changes and [`Effect`]s for the
+//! [`keymap`] table, [`update()`] turns the action into state changes and [`Effect`]s for the
 //! simulation, and the panes draw from a read-only [`View`] snapshot taken once per frame.
 //! Nothing here owns the terminal or a runtime; that is the `cli` layer's job.
 //!

@@ -277,6 +277,8 @@ fn x_crashes_a_member_and_its_partitions_move_after_the_timeout() {
     p.send(&["+", "+", "+"]);
     p.wait_text("8×");
     p.send(&["x"]);
+    // The member is marked at once; the broker notices only when its session expires.
+    p.wait_text("crashed");
     p.wait_text("expired (session timeout)");
     p.wait_for("a rebalance after the expiry", |s| {
         group_generation(s, "billing").filter(|g| *g > generation)

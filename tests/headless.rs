@@ -135,14 +135,14 @@ fn summary_table_without_json() {
     assert!(out.contains("crash_consumer"), "fired beats are listed");
 }
 
-/// With no flags the program opens the TUI (the end-to-end tests drive that in tmux);
-/// without a terminal it says so instead of drawing into a pipe.
 #[test]
-fn no_flags_without_a_terminal_explains_itself() {
+fn no_flags_opens_the_terminal_ui_which_needs_a_terminal() {
+    // Without flags the binary opens the terminal UI (tests/e2e_tui.rs drives it in tmux);
+    // with no terminal attached it says so and points at --headless.
     let o = bin(&[]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("terminal"), "{}", stderr(&o));
-    assert!(stdout(&o).is_empty());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--headless"), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
 }
 
 #[test]

@@ -137,6 +137,40 @@ fn events_pane() {
 }
 
 #[test]
+fn events_pane_scrolls_back() {
+    let view = fixture::view(80);
+    let mut app = app();
+    let newest = draw(70, 5, |a, b| {
+        events::Events(Ctx {
+            view: &view,
+            app: &app,
+        })
+        .render(a, b)
+    });
+    app.events_scroll = 3;
+    let older = draw(70, 5, |a, b| {
+        events::Events(Ctx {
+            view: &view,
+            app: &app,
+        })
+        .render(a, b)
+    });
+    let (newest, older) = (text(&newest), text(&older));
+    // Three rows of content; scrolled back by three, none of them are the same.
+    let rows = |s: &str| {
+        s.lines()
+            .skip(1)
+            .take(3)
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    for row in rows(&older) {
+        assert!(!rows(&newest).contains(&row), "{row}");
+    }
+    insta::assert_snapshot!(older);
+}
+
+#[test]
 fn footer_follows_focus() {
     let view = fixture::view(80);
     let mut app = app();

@@ -95,3 +95,22 @@ fn high_contrast_uses_bright_colours() {
     assert_eq!(dim_greys, 0, "high contrast avoids dark grey text");
     assert!(buf.content.iter().any(|c| c.fg == Color::LightCyan));
 }
+
+#[test]
+fn a_crashed_member_is_marked_until_its_session_expires() {
+    use minikafka::sim::Command;
+    let mut sim = sim(false);
+    sim.apply(Command::CrashConsumer {
+        group: "billing".into(),
+    })
+    .unwrap();
+    sim.step(100);
+    let app = App::new(Theme::default(), false);
+    let screen = text(&draw(&sim, &app, 160, 48));
+    assert!(screen.contains(" crashed "), "{screen}");
+    // Quickstart's session timeout is the default 10 s.
+    sim.step(15_000);
+    let screen = text(&draw(&sim, &app, 160, 48));
+    assert!(!screen.contains(" crashed "), "{screen}");
+    assert!(screen.contains("expired (session timeout)"), "{screen}");
+}

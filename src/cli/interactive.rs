@@ -9,6 +9,7 @@
 mod diag;
 mod terminal;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -59,6 +60,11 @@ struct Network {
 /// Runs the UI until the user quits or a signal arrives. The terminal is restored on
 /// every way out.
 pub fn run(opts: Options) -> anyhow::Result<()> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the terminal UI needs a terminal on stdin and stdout; use --headless to run without one"
+        );
+    }
     let mut diag = Diag::open(opts.log.as_deref())
         .with_context(|| format!("cannot open log file {:?}", opts.log))?;
     let mut sim = Simulation::new(opts.scenario, opts.seed)?;

@@ -111,7 +111,12 @@ impl Widget for Groups<'_> {
                     (true, true) => t.selected,
                     _ => t.group(g.slot),
                 };
-                let mut at = (put(lines.buf, x, y, max_x, &m.id, style), y);
+                let mut x = put(lines.buf, x, y, max_x, &m.id, style);
+                if let Some(state) = m.state.filter(|s| *s != "active") {
+                    let look = if state == "crashed" { t.bad } else { t.warn };
+                    x = put(lines.buf, x, y, max_x, &format!(" {state}"), look);
+                }
+                let mut at = (x, y);
                 for (topic, p) in &m.partitions {
                     let cell = PartitionCell::new(g, topic, *p, multi_topic);
                     match cell.draw(&mut lines, t, g.slot, at) {

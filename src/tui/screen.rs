@@ -1,4 +1,4 @@
-//! The whole screen: splits the area with [`layout`](super::layout) and draws every pane,
+//! The whole screen: splits the area with the [`super::layout`] module and draws every pane,
 //! the help overlay on top, or the too-small notice instead.
 
 use ratatui::buffer::Buffer;
@@ -113,19 +113,26 @@ pub fn fmt_count(n: i64) -> String {
     Count(n).to_string()
 }
 
-/// How many characters [`fmt_count`] prints for `n`, without allocating: layout code
-/// asks this for every partition on every frame.
+/// How many characters [`fmt_count`] prints for `n`, by arithmetic: layout code asks
+/// this for every partition and group on every frame.
 pub fn count_width(n: i64) -> usize {
-    struct Len(usize);
-    impl std::fmt::Write for Len {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.0 += s.len();
-            Ok(())
+    fn digits(mut v: u64) -> usize {
+        let mut d = 1;
+        while v >= 10 {
+            v /= 10;
+            d += 1;
         }
+        d
     }
-    let mut len = Len(0);
-    let _ = std::fmt::write(&mut len, format_args!("{}", Count(n)));
-    len.0
+    let sign = usize::from(n < 0);
+    let a = n.unsigned_abs();
+    sign + if a < 10_000 {
+        digits(a)
+    } else if a < 999_950 {
+        digits((a + 50) / 1000) + 3
+    } else {
+        digits((a + 50_000) / 1_000_000) + 3
+    }
 }
 
 /// A count in compact form; see [`fmt_count`].
@@ -202,7 +209,20 @@ mod tests {
         assert_eq!(fmt_count(9_999), "9999");
         assert_eq!(fmt_count(12_345), "12.3k");
         assert_eq!(fmt_count(-4_500_000), "-4.5M");
-        for n in [0, 7, -12, 9_999, 10_000, 999_949, 999_950, -4_500_000] {
+        for n in [
+            0,
+            7,
+            -12,
+            9_999,
+            10_000,
+            99_949,
+            99_950,
+            999_949,
+            999_950,
+            -4_500_000,
+            99_950_000,
+            i64::MIN,
+        ] {
             assert_eq!(count_width(n), fmt_count(n).len(), "{n}");
         }
         assert_eq!(fmt_rate(20.0), "20.0/s");

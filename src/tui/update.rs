@@ -153,6 +153,7 @@ mod tests {
                 .iter()
                 .map(|m| MemberView {
                     id: (*m).into(),
+                    state: None,
                     partitions: Vec::new(),
                 })
                 .collect(),

@@ -89,6 +89,9 @@ pub struct OffsetView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberView {
     pub id: String,
+    /// Where a simulated member stands ("joining", "syncing", "active", "crashed"), when
+    /// the simulation runs it. A crashed member stays listed until its session expires.
+    pub state: Option<&'static str>,
     /// `(topic, partition)` pairs, sorted.
     pub partitions: Vec<(String, u32)>,
 }

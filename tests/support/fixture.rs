@@ -164,6 +164,7 @@ pub fn view(tail_cells: usize) -> View {
             .collect();
     }
     view.groups[0].duplicates = 12;
+    view.groups[0].members[1].state = Some("crashed");
     view.producers = vec![
         ProducerView {
             name: "web-1".into(),

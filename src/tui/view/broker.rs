@@ -116,6 +116,7 @@ fn group_view(
             partitions.sort();
             MemberView {
                 id: m.id().to_string(),
+                state: None,
                 partitions,
             }
         })

@@ -13,22 +13,25 @@ use super::{
 /// How long, in simulated time, a fired caption stays in the banner.
 pub const CAPTION_FRESH_MS: i64 = 15_000;
 
+/// How many screens of events the pane can scroll back through.
+const EVENT_SCREENS: usize = 4;
+
 /// Screen-derived limits for one snapshot.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// At least the widest partition strip.
     pub tail_cells: usize,
-    /// At least the events pane's height.
+    /// At least the events pane's height; more lets the pane scroll back.
     pub event_lines: usize,
 }
 
 impl Limits {
-    /// Limits for a terminal of `width`×`height`: nothing on screen can be wider or
-    /// taller than the terminal itself.
+    /// Limits for a terminal of `width`×`height`: no strip is wider than the terminal,
+    /// and the events pane can scroll back a few screens.
     pub fn for_screen(width: u16, height: u16) -> Self {
         Limits {
             tail_cells: usize::from(width),
-            event_lines: usize::from(height),
+            event_lines: usize::from(height) * EVENT_SCREENS,
         }
     }
 }
@@ -63,6 +66,13 @@ pub fn fill_from_sim(sim: &Simulation, app: &App, limits: Limits, view: &mut Vie
                 g.process_rate = Some(gs.process_rate());
                 g.duplicates = gs.duplicates();
                 g.lost = gs.lost();
+                for m in &mut g.members {
+                    m.state = gs
+                        .members()
+                        .iter()
+                        .find(|ms| ms.member_id() == Some(m.id.as_str()))
+                        .map(|ms| ms.state().label());
+                }
             }
             None => g.consume_rate = metrics.group_consume_rate(&g.name),
         }
