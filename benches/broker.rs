@@ -30,7 +30,49 @@ fn append(c: &mut Criterion) {
             start.elapsed()
         })
     });
+    // A log that has run a while keeps its ring's capacity after retention removes a
+    // prefix, so appends neither reallocate nor touch fresh pages. This is the steady state
+    // of a broker whose memory is bounded by retention; the cold cases above include growth.
+    const WARM: usize = 1 << 20;
+    let mut warm = PartitionLog::new();
+    warm.append_batch((0..WARM as i64).map(record));
+    g.bench_function("single_100B_warm_log", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut left = iters;
+            while left > 0 {
+                let chunk = left.min(WARM as u64);
+                let hw = warm.high_watermark();
+                warm.delete_before(hw).unwrap();
+                let start = Instant::now();
+                for i in 0..chunk {
+                    black_box(warm.append(record(i as i64)));
+                }
+                total += start.elapsed();
+                left -= chunk;
+            }
+            total
+        })
+    });
     g.throughput(Throughput::Elements(100));
+    g.bench_function("batch_100x100B_warm_log", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut left = iters;
+            while left > 0 {
+                let chunk = left.min(WARM as u64 / 100);
+                let hw = warm.high_watermark();
+                warm.delete_before(hw).unwrap();
+                let start = Instant::now();
+                for i in 0..chunk {
+                    black_box(warm.append_batch((0..100).map(|j| record(i as i64 * 100 + j))));
+                }
+                total += start.elapsed();
+                left -= chunk;
+            }
+            total
+        })
+    });
     g.bench_function("batch_100x100B", |b| {
         b.iter_custom(|iters| {
             let mut log = PartitionLog::new();

@@ -228,17 +228,39 @@ fn kcat_reads_what_a_served_scenario_produces() {
     assert_eq!(orders["partitions"].as_array().map(Vec::len), Some(4));
     // The producers run at 40 records/s over four partitions: wait for five on partition 0.
     let out = kcat(served.addr)
-        .args(["-C", "-t", "orders", "-p", "0", "-o", "beginning", "-c", "5", "-f", "%o %k\n"])
+        .args([
+            "-C",
+            "-t",
+            "orders",
+            "-p",
+            "0",
+            "-o",
+            "beginning",
+            "-c",
+            "5",
+            "-f",
+            "%o %k\n",
+        ])
         .output()
         .expect("kcat -C");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_string)
         .collect();
     assert_eq!(lines.len(), 5, "{lines:?}");
     for (i, line) in lines.iter().enumerate() {
-        assert!(line.starts_with(&format!("{i} ")), "offsets 0..5 in order: {lines:?}");
-        assert!(line.contains("key-"), "simulated records carry their keys: {lines:?}");
+        assert!(
+            line.starts_with(&format!("{i} ")),
+            "offsets 0..5 in order: {lines:?}"
+        );
+        assert!(
+            line.contains("key-"),
+            "simulated records carry their keys: {lines:?}"
+        );
     }
 }

@@ -14,8 +14,14 @@ fn join_external(sim: &Simulation, now: i64) -> String {
     let JoinOutcome::Joined(r) = b.join_group(req, now).unwrap() else {
         panic!("a lone member joins at once")
     };
-    b.sync_group("ext", &r.member_id, r.generation, SyncAssignment::Compute(AssignorKind::Range), now)
-        .unwrap();
+    b.sync_group(
+        "ext",
+        &r.member_id,
+        r.generation,
+        SyncAssignment::Compute(AssignorKind::Range),
+        now,
+    )
+    .unwrap();
     r.member_id
 }
 
@@ -33,9 +39,23 @@ fn simulated_time_does_not_expire_network_members() {
     }
     // On its own (real-time) clock the session does lapse.
     sim.tick_foreign_groups(999);
-    assert!(sim.broker().read().group("ext").unwrap().member(&member).is_some());
+    assert!(
+        sim.broker()
+            .read()
+            .group("ext")
+            .unwrap()
+            .member(&member)
+            .is_some()
+    );
     sim.tick_foreign_groups(1_001);
-    assert!(sim.broker().read().group("ext").unwrap().member(&member).is_none());
+    assert!(
+        sim.broker()
+            .read()
+            .group("ext")
+            .unwrap()
+            .member(&member)
+            .is_none()
+    );
     // The simulated groups were not touched by the foreign tick.
     let b = sim.broker().read();
     assert_eq!(b.group("billing").unwrap().state(), GroupState::Stable);
@@ -50,12 +70,25 @@ fn network_groups_get_lag_history_and_a_rate_from_their_commits() {
     // Commit 10 records on partition 0 and let a sample pass.
     sim.broker()
         .write()
-        .commit_offsets("ext", &member, generation, &[(TopicPartition::new("orders", 0), 10)], 5_000)
+        .commit_offsets(
+            "ext",
+            &member,
+            generation,
+            &[(TopicPartition::new("orders", 0), 10)],
+            5_000,
+        )
         .unwrap();
     sim.step(1_000);
-    let hw0 = sim.broker().read().partition("orders", 0).unwrap().high_watermark();
+    let hw0 = sim
+        .broker()
+        .read()
+        .partition("orders", 0)
+        .unwrap()
+        .high_watermark();
     let metrics = sim.metrics();
-    let history = metrics.group_lag_history("ext").expect("sampled like a simulated group");
+    let history = metrics
+        .group_lag_history("ext")
+        .expect("sampled like a simulated group");
     assert_eq!(history.len(), 6);
     assert_eq!(
         history.last(),
@@ -63,5 +96,8 @@ fn network_groups_get_lag_history_and_a_rate_from_their_commits() {
         "lag counts only committed partitions: the others start at the end"
     );
     let rate = metrics.group_consume_rate("ext");
-    assert!((rate - 10.0).abs() < 1e-9, "10 records committed in one sampled second: {rate}");
+    assert!(
+        (rate - 10.0).abs() < 1e-9,
+        "10 records committed in one sampled second: {rate}"
+    );
 }

@@ -50,25 +50,26 @@ pub struct Record {
 
 impl Record {
     pub(crate) fn from_new(offset: i64, new: NewRecord) -> Self {
-        let headers_len: usize = new
-            .headers
-            .iter()
-            .map(|h| h.key.len() + h.value.as_ref().map_or(0, Bytes::len))
-            .sum();
-        let size = new.key.as_ref().map_or(0, Bytes::len)
-            + new.value.as_ref().map_or(0, Bytes::len)
-            + headers_len;
+        let payload =
+            new.key.as_ref().map_or(0, Bytes::len) + new.value.as_ref().map_or(0, Bytes::len);
+        // Most records carry no headers: skip the header walk and the shared slice for them.
+        let (headers, headers_len) = if new.headers.is_empty() {
+            (None, 0)
+        } else {
+            let len: usize = new
+                .headers
+                .iter()
+                .map(|h| h.key.len() + h.value.as_ref().map_or(0, Bytes::len))
+                .sum();
+            (Some(Arc::from(new.headers)), len)
+        };
         Record {
             offset,
             timestamp_ms: new.timestamp_ms,
             key: new.key,
             value: new.value,
-            headers: if new.headers.is_empty() {
-                None
-            } else {
-                Some(new.headers.into())
-            },
-            size_bytes: u32::try_from(size).unwrap_or(u32::MAX),
+            headers,
+            size_bytes: u32::try_from(payload + headers_len).unwrap_or(u32::MAX),
         }
     }
 

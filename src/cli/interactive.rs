@@ -94,7 +94,9 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
     .context("cannot start the async runtime")?;
     let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
     let network = match opts.server {
-        Some(config) => Some(runtime.block_on(start_server(config, &sim, &mut app, server_stopped))?),
+        Some(config) => {
+            Some(runtime.block_on(start_server(config, &sim, &mut app, server_stopped))?)
+        }
         None => None,
     };
     let mut tui = terminal::enter().context("cannot set up the terminal")?;

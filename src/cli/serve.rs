@@ -123,7 +123,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let server = Server::bind(config, broker).await?;
         let stop = stop_signal().context("cannot install the signal handlers")?;
         if let Some(sim) = sim {
-            eprintln!("simulating scenario {} (seed {})", sim.scenario().name, sim.seed());
+            eprintln!(
+                "simulating scenario {} (seed {})",
+                sim.scenario().name,
+                sim.seed()
+            );
             let (appended, groups) = (server.append_notifier(), server.group_notifier());
             tokio::spawn(step_in_real_time(sim, move || {
                 appended.notify();

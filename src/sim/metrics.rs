@@ -87,7 +87,13 @@ pub struct GroupMetrics {
 }
 
 impl GroupMetrics {
-    fn sample_lag(&mut self, broker: &Broker, group: &str, topics: &[String], reset: AutoOffsetReset) {
+    fn sample_lag(
+        &mut self,
+        broker: &Broker,
+        group: &str,
+        topics: &[String],
+        reset: AutoOffsetReset,
+    ) {
         let mut total = 0;
         for tp in subscribed_partitions(broker, topics) {
             let (_, lag) = partition_lag(broker, group, &tp, reset);
@@ -107,7 +113,10 @@ impl GroupMetrics {
 
 /// The group's metrics, created on first sight. Looks up before inserting so a steady
 /// state allocates no key strings.
-fn group_entry<'m>(groups: &'m mut BTreeMap<String, GroupMetrics>, name: &str) -> &'m mut GroupMetrics {
+fn group_entry<'m>(
+    groups: &'m mut BTreeMap<String, GroupMetrics>,
+    name: &str,
+) -> &'m mut GroupMetrics {
     if !groups.contains_key(name) {
         groups.insert(
             name.to_string(),
@@ -207,7 +216,12 @@ impl Metrics {
             gm.last_consumed = consumed;
             gm.rate_history.push(gm.rate);
             g.set_consume_rate(gm.rate);
-            gm.sample_lag(broker, g.name(), &g.spec().topics, g.spec().auto_offset_reset);
+            gm.sample_lag(
+                broker,
+                g.name(),
+                &g.spec().topics,
+                g.spec().auto_offset_reset,
+            );
         }
         // Groups of network clients: nothing here knows what they processed, so their rate is
         // how fast their committed offsets advance, and before a commit they show no lag
@@ -218,7 +232,11 @@ impl Metrics {
             }
             let topics: Vec<String> = group.topics().into_iter().map(str::to_string).collect();
             let gm = group_entry(&mut self.groups, group.name());
-            let committed: u64 = group.offsets().values().map(|c| c.offset.max(0) as u64).sum();
+            let committed: u64 = group
+                .offsets()
+                .values()
+                .map(|c| c.offset.max(0) as u64)
+                .sum();
             gm.rate = committed.saturating_sub(gm.last_consumed) as f64 / secs;
             gm.last_consumed = committed;
             gm.rate_history.push(gm.rate);

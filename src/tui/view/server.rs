@@ -65,7 +65,11 @@ mod tests {
         let stats = StatsSnapshot {
             listen: "127.0.0.1:9092".parse().unwrap(),
             connections: 2,
-            clients: vec![client("kcat", 100, 0), client("py", 5, 7), client("idle", 0, 0)],
+            clients: vec![
+                client("kcat", 100, 0),
+                client("py", 5, 7),
+                client("idle", 0, 0),
+            ],
             log: Vec::new(),
         };
         let mut view = View::default();
@@ -80,7 +84,11 @@ mod tests {
             .collect();
         assert_eq!(
             rows,
-            vec![("kcat", "client", 100), ("py", "client", 5), ("py", "fetching", 7)],
+            vec![
+                ("kcat", "client", 100),
+                ("py", "client", 5),
+                ("py", "fetching", 7)
+            ],
             "a client that did nothing yet has no row"
         );
     }
