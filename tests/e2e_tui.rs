@@ -297,6 +297,10 @@ fn x_crashes_a_member_and_its_partitions_move_after_the_timeout() {
 fn r_replays_so_the_lag_jumps() {
     let p = Pane::start("replay", 160, 48, "");
     p.wait_for("time to pass 6s", |s| sim_time(s).filter(|t| *t >= 6.0));
+    // Paused, the replayed lag cannot drain again before the screen is read, however
+    // slowly a loaded machine draws.
+    p.send(&["Space"]);
+    p.wait_text("paused");
     let before = p.wait_for("billing's lag", |s| group_lag(s, "billing"));
     p.send(&["r"]);
     p.wait_text("offsets reset to earliest");
@@ -461,4 +465,81 @@ fn no_color_is_honoured_and_colour_is_used_otherwise() {
     assert!(!colour_codes(&plain.screen_with_attributes()).is_empty());
     let codes = colour_codes(&mono.screen_with_attributes());
     assert!(codes.is_empty(), "colours under NO_COLOR: {codes:?}");
+}
+
+/// `--listen`: a real client produces and consumes, and appears on screen beside the
+/// simulated ones: by client.id in the producers pane, and its group in the groups pane.
+#[test]
+fn listen_shows_network_clients_and_their_group() {
+    let kcat_ok = Command::new("kcat")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !kcat_ok {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "kcat is not installed, and CI=true requires it (.ci/run installs it)"
+        );
+        eprintln!("SKIPPING: kcat is not installed");
+        return;
+    }
+    let p = Pane::start("listen", 160, 48, "--listen 127.0.0.1:0");
+    // Port 0 picks a free port; the header shows the real one.
+    let addr = p.wait_for("the listener in the header", |s| {
+        let after = s.split("kafka ").nth(1)?;
+        let addr = after.split_whitespace().next()?;
+        addr.parse::<std::net::SocketAddr>().ok()
+    });
+    let broker = addr.to_string();
+    let mut producer = Command::new("kcat")
+        .args([
+            "-b",
+            &broker,
+            "-P",
+            "-t",
+            "clicks",
+            "-X",
+            "client.id=e2e-producer",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("kcat runs");
+    {
+        use std::io::Write;
+        let mut stdin = producer.stdin.take().unwrap();
+        for i in 0..50 {
+            writeln!(stdin, "click-{i}").unwrap();
+        }
+    }
+    assert!(producer.wait().unwrap().success());
+    p.wait_text("e2e-producer");
+    p.wait_text("clicks");
+    let mut consumer = Command::new("kcat")
+        .args([
+            "-b",
+            &broker,
+            "-G",
+            "e2e-dashboard",
+            "-X",
+            "client.id=e2e-reader",
+            "clicks",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("kcat runs");
+    let seen = std::panic::catch_unwind(|| {
+        p.wait_text("e2e-dashboard");
+        // The consumer's connections are counted in the header while it runs.
+        p.wait_for("the consumer's connections", |s| {
+            let before = s.split(" conn").next()?;
+            let n: usize = before.rsplit(' ').next()?.parse().ok()?;
+            (n >= 1).then_some(())
+        });
+    });
+    let _ = consumer.kill();
+    let _ = consumer.wait();
+    if let Err(e) = seen {
+        std::panic::resume_unwind(e);
+    }
 }
