@@ -29,6 +29,7 @@ fn prints_its_address_and_stops_cleanly_on_sigterm() {
         .expect("an address");
     assert_ne!(addr.port(), 0, "the real port, not the requested 0");
     std::net::TcpStream::connect(addr).expect("it accepts connections");
+    // Connection logging is covered in server_protocol; here the connect may race the signal.
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -44,7 +45,6 @@ fn prints_its_address_and_stops_cleanly_on_sigterm() {
         .read_to_string(&mut stderr)
         .unwrap();
     assert!(stderr.contains("server stopped"), "{stderr}");
-    assert!(stderr.contains("connection from"), "{stderr}");
 }
 
 #[test]

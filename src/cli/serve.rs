@@ -74,27 +74,28 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_millis(ms))
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+/// Installs the Ctrl-C and SIGTERM handlers now, and returns a future that resolves on
+/// either. Installing before the address is printed means a signal sent by whoever read
+/// the address is never met by the default action (an abrupt exit).
+#[cfg(unix)]
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle Ctrl-C")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = interrupt.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
+    })
+}
+
+/// Ctrl-C only, where there is no SIGTERM.
+#[cfg(not(unix))]
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
         let _ = tokio::signal::ctrl_c().await;
-    }
+    })
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -106,6 +107,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     runtime.block_on(async {
         let broker = SharedBroker::default();
         let server = Server::bind(args.config(), broker).await?;
+        let stop = stop_signal()?;
         let addr = server.local_addr();
         if !addr.ip().is_loopback() {
             eprintln!(
@@ -117,7 +119,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         writeln!(stdout, "minikafka listening on {addr}")?;
         stdout.flush()?;
         drop(stdout);
-        server.run(stop_signal()).await?;
+        server.run(stop).await?;
         Ok(())
     })
 }
