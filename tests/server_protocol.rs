@@ -11,8 +11,11 @@ use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use kafka_protocol::records::{
     Compression, Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
 };
-use minikafka::broker::{NewRecord, SharedBroker, TopicConfig};
+use minikafka::broker::{
+    JoinGroupRequest as BrokerJoin, JoinOutcome, NewRecord, SharedBroker, TopicConfig,
+};
 use minikafka::server::{AppendNotifier, Server, ServerConfig, ServerStats};
+use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -22,19 +25,25 @@ struct Running {
     broker: SharedBroker,
     stats: ServerStats,
     appended: AppendNotifier,
+    groups: AppendNotifier,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
     async fn start(config: ServerConfig) -> Running {
+        Self::start_with(config, |s| s).await
+    }
+
+    async fn start_with(config: ServerConfig, adjust: impl FnOnce(Server) -> Server) -> Running {
         let broker = SharedBroker::default();
-        let server = Server::bind(config, broker.clone()).await.expect("binds");
+        let server = adjust(Server::bind(config, broker.clone()).await.expect("binds"));
         let (stop, stopped) = oneshot::channel::<()>();
-        let (addr, stats, appended) = (
+        let (addr, stats, appended, groups) = (
             server.local_addr(),
             server.stats(),
             server.append_notifier(),
+            server.group_notifier(),
         );
         let task = tokio::spawn(async move {
             server
@@ -49,6 +58,7 @@ impl Running {
             broker,
             stats,
             appended,
+            groups,
             stop: Some(stop),
             task,
         }
@@ -476,4 +486,91 @@ async fn shutdown_closes_open_connections() {
     s.stop().await;
     assert!(c.closed().await);
     assert_eq!(stats.connections(), 0);
+}
+
+#[tokio::test]
+async fn the_timer_expires_sessions_on_the_servers_clock() {
+    // A clock ten seconds past the member's last heartbeat: the timer's tick expels it.
+    let s = Running::start_with(config(), |server| server.with_clock(Arc::new(|| 10_000))).await;
+    let join = BrokerJoin {
+        session_timeout_ms: 1_000,
+        ..BrokerJoin::consumer("g", "sim", &[], "range")
+    };
+    s.broker.write().join_group(join, 0).unwrap();
+    while !s.broker.read().group("g").unwrap().is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn with_group_ticks_off_the_server_leaves_sessions_alone() {
+    let mut cfg = config();
+    cfg.tick_groups = false;
+    let s = Running::start_with(cfg, |server| server.with_clock(Arc::new(|| 10_000))).await;
+    let join = BrokerJoin {
+        session_timeout_ms: 1_000,
+        ..BrokerJoin::consumer("g", "sim", &[], "range")
+    };
+    s.broker.write().join_group(join, 0).unwrap();
+    // A request after several timer periods proves the timer ran; the member must remain.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    api_versions_ok(s.addr).await;
+    assert_eq!(s.broker.read().group("g").unwrap().members().len(), 1);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_waiting_join_is_woken_by_the_embedding_apps_group_change() {
+    let s = Running::start(config()).await;
+    s.broker
+        .write()
+        .create_topic("t", TopicConfig::new(2), 0)
+        .unwrap();
+    let topics = vec!["t".to_string()];
+    // On the server's clock (the wall clock), so its timer does not expire the member.
+    let now = minikafka::server::wall_clock_ms();
+    let JoinOutcome::Joined(sim) = s
+        .broker
+        .write()
+        .join_group(BrokerJoin::consumer("g", "sim", &topics, "range"), now)
+        .unwrap()
+    else {
+        panic!("a lone member joins at once");
+    };
+    // A network member joins with an hour-long rebalance timeout: only the simulated
+    // member's rejoin can complete it, and the server learns of that only if told.
+    let mut c = Client::connect(s.addr).await;
+    let join = JoinGroupRequest::default()
+        .with_group_id(GroupId(StrBytes::from_static_str("g")))
+        .with_session_timeout_ms(3_600_000)
+        .with_rebalance_timeout_ms(3_600_000)
+        .with_protocol_type(StrBytes::from_static_str("consumer"))
+        .with_protocols(vec![
+            join_group_request::JoinGroupRequestProtocol::default()
+                .with_name(StrBytes::from_static_str("range")),
+        ]);
+    let id = c.send(ApiKey::JoinGroup, 3, &join).await;
+    loop {
+        let waiting = s.broker.read().group("g").unwrap().members().len() == 2;
+        if waiting {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let rejoin = BrokerJoin {
+        member_id: Some(sim.member_id.clone()),
+        ..BrokerJoin::consumer("g", "sim", &topics, "range")
+    };
+    s.broker
+        .write()
+        .join_group(rejoin, minikafka::server::wall_clock_ms())
+        .unwrap();
+    s.groups.notify();
+    let (got, mut rest) = c.recv().await;
+    assert_eq!(got, id);
+    let r = JoinGroupResponse::decode(&mut rest, 3).unwrap();
+    assert_eq!(r.error_code, 0);
+    assert_eq!(r.generation_id, sim.generation + 1);
+    s.stop().await;
 }

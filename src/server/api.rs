@@ -126,7 +126,7 @@ impl Waiter {
     /// The response, if the request can complete now.
     pub fn poll(&mut self, ctx: &mut Ctx<'_>) -> Option<Response> {
         match &mut self.kind {
-            WaitKind::Fetch(w) => w.poll(ctx, false),
+            WaitKind::Fetch(w) => w.poll(ctx),
             WaitKind::Join(w) => w.poll(ctx),
             WaitKind::Sync(w) => w.poll(ctx),
         }
@@ -135,7 +135,7 @@ impl Waiter {
     /// The response once the deadline has passed.
     pub fn expire(mut self, ctx: &mut Ctx<'_>) -> Response {
         match &mut self.kind {
-            WaitKind::Fetch(w) => w.poll(ctx, true).unwrap_or_else(|| w.empty()),
+            WaitKind::Fetch(w) => w.complete(ctx),
             WaitKind::Join(w) => w.poll(ctx).unwrap_or_else(|| w.timed_out(ctx)),
             WaitKind::Sync(w) => w.poll(ctx).unwrap_or_else(|| w.timed_out()),
         }

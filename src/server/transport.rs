@@ -48,9 +48,14 @@ where
                         drop(stream);
                         continue;
                     }
-                    let open = shared.stats.connection_opened();
-                    shared.stats.log(now, format!("connection from {peer} ({open} open)"));
-                    tasks.spawn(connection(stream, peer, shared.clone()));
+                    let count = shared.stats.connection_opened();
+                    // Created here so the count drops even if the task is aborted unstarted.
+                    let open = Open {
+                        stats: shared.stats.clone(),
+                        client_id: None,
+                    };
+                    shared.stats.log(now, format!("connection from {peer} ({count} open)"));
+                    tasks.spawn(connection(stream, peer, shared.clone(), open));
                 }
                 // Out of file descriptors and the like: back off rather than spin.
                 Err(e) => {
@@ -152,11 +157,7 @@ enum Closed {
     Error(String),
 }
 
-async fn connection(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
-    let mut open = Open {
-        stats: shared.stats.clone(),
-        client_id: None,
-    };
+async fn connection(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, mut open: Open) {
     let closed = serve(stream, &shared, &mut open).await;
     let now = (shared.clock)();
     let who = open.client_id.as_deref().unwrap_or("?");

@@ -29,11 +29,17 @@ def check(cond, what):
     print(f"ok: {what}", flush=True)
 
 
+MEMBERS = []
+
+
 def wait_for(cond, what):
     end = time.time() + DEADLINE_S
     while time.time() < end:
         if cond():
             return
+        for m in MEMBERS:
+            if m.errors:
+                check(False, f"{what}: a consumer failed: {m.errors}")
         time.sleep(0.05)
     check(False, f"{what} (within {DEADLINE_S}s)")
 
@@ -66,9 +72,16 @@ class Member:
         self.errors = []
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
+        MEMBERS.append(self)
         self.thread.start()
 
     def run(self):
+        try:
+            self.loop()
+        except Exception as e:  # noqa: BLE001 - report any failure to the main thread
+            self.errors.append(repr(e))
+
+    def loop(self):
         while not self.stop.is_set():
             msgs = self.consumer.consume(num_messages=1000, timeout=0.2)
             batch = []

@@ -10,7 +10,7 @@ import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import CommitFailedError, TopicAlreadyExistsError
 
 BOOTSTRAP = sys.argv[1]
 TOPIC = "kp-orders"
@@ -54,11 +54,17 @@ def check(cond, what):
     print(f"ok: {what}", flush=True)
 
 
+MEMBERS = []
+
+
 def wait_for(cond, what):
     end = time.time() + DEADLINE_S
     while time.time() < end:
         if cond():
             return
+        for m in MEMBERS:
+            if m.error:
+                check(False, f"{what}: a consumer failed: {m.error}")
         time.sleep(0.05)
     check(False, f"{what} (within {DEADLINE_S}s)")
 
@@ -112,21 +118,32 @@ class Member:
         self.seen = []
         self.stop = threading.Event()
         self.closed = threading.Event()
+        self.error = None
         self.thread = threading.Thread(target=self.run, daemon=True)
+        MEMBERS.append(self)
         self.thread.start()
 
     def run(self):
-        while not self.stop.is_set():
-            batches = self.consumer.poll(timeout_ms=100)
-            with self.lock:
-                self.assigned = {tp.partition for tp in self.consumer.assignment()}
-                for tp, records in batches.items():
-                    for r in records:
-                        self.seen.append((tp.partition, r.offset, r.key))
-            if batches:
-                self.consumer.commit()
-        self.consumer.close()
-        self.closed.set()
+        try:
+            while not self.stop.is_set():
+                batches = self.consumer.poll(timeout_ms=100)
+                with self.lock:
+                    self.assigned = {tp.partition for tp in self.consumer.assignment()}
+                    for tp, records in batches.items():
+                        for r in records:
+                            self.seen.append((tp.partition, r.offset, r.key))
+                if batches:
+                    try:
+                        self.consumer.commit()
+                    except CommitFailedError:
+                        # A rebalance began after this poll, as Kafka allows: the records
+                        # are read again by their next owner, which the checks tolerate.
+                        pass
+            self.consumer.close()
+        except Exception as e:  # noqa: BLE001 - report any failure to the main thread
+            self.error = repr(e)
+        finally:
+            self.closed.set()
 
     def assignment(self):
         with self.lock:

@@ -26,7 +26,11 @@ pub(super) struct FetchWait {
 
 struct Built {
     response: FetchResponse,
+    /// Payload bytes, counted against the byte limits and in the client's stats.
     bytes: u64,
+    /// Bytes on the wire, compared with `min_bytes` as Kafka does (so even records with
+    /// empty payloads satisfy a waiting fetch).
+    encoded: u64,
     records: u64,
     errors: bool,
 }
@@ -35,6 +39,7 @@ impl FetchWait {
     fn build(&mut self, ctx: &Ctx<'_>) -> Built {
         let mut remaining = u64::try_from(self.req.max_bytes).unwrap_or(0);
         let (mut total_bytes, mut total_records, mut errors) = (0u64, 0u64, false);
+        let mut encoded = 0u64;
         let mut topics = Vec::with_capacity(self.req.topics.len());
         for t in &self.req.topics {
             let mut partitions = Vec::with_capacity(t.partitions.len());
@@ -92,6 +97,7 @@ impl FetchWait {
                     continue;
                 }
                 remaining = remaining.saturating_sub(bytes);
+                encoded += buf.len() as u64;
                 total_bytes += bytes;
                 total_records += self.records.len() as u64;
                 partitions.push(
@@ -111,27 +117,31 @@ impl FetchWait {
         Built {
             response: FetchResponse::default().with_responses(topics),
             bytes: total_bytes,
+            encoded,
             records: total_records,
             errors,
         }
     }
 
-    /// The response if `min_bytes` are available (or an error must be reported, or `force`).
-    pub(super) fn poll(&mut self, ctx: &mut Ctx<'_>, force: bool) -> Option<Response> {
+    /// The response if `min_bytes` are available or an error must be reported.
+    pub(super) fn poll(&mut self, ctx: &mut Ctx<'_>) -> Option<Response> {
         let built = self.build(ctx);
-        let enough = built.bytes >= u64::try_from(self.req.min_bytes.max(1)).unwrap_or(1);
-        if !(force || enough || built.errors) {
-            return None;
-        }
-        ctx.effects.fetched_records += built.records;
-        ctx.effects.fetched_bytes += built.bytes;
-        Some(Response::Fetch(built.response))
+        // min_bytes 0 (or less) answers at once, even with nothing to send.
+        let enough = built.encoded >= u64::try_from(self.req.min_bytes).unwrap_or(0);
+        (enough || built.errors).then(|| finish(ctx, built))
     }
 
-    /// An empty answer at the deadline (never reached: a forced poll always answers).
-    pub(super) fn empty(&self) -> Response {
-        Response::Fetch(FetchResponse::default())
+    /// The response at the deadline: whatever is there, possibly nothing.
+    pub(super) fn complete(&mut self, ctx: &mut Ctx<'_>) -> Response {
+        let built = self.build(ctx);
+        finish(ctx, built)
     }
+}
+
+fn finish(ctx: &mut Ctx<'_>, built: Built) -> Response {
+    ctx.effects.fetched_records += built.records;
+    ctx.effects.fetched_bytes += built.bytes;
+    Response::Fetch(built.response)
 }
 
 pub(super) fn handle(ctx: &mut Ctx<'_>, req: FetchRequest) -> Outcome {
@@ -141,7 +151,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: FetchRequest) -> Outcome {
         records: Vec::new(),
         wire: Vec::new(),
     };
-    if let Some(response) = wait.poll(ctx, false) {
+    if let Some(response) = wait.poll(ctx) {
         return Outcome::Reply(response);
     }
     Outcome::Wait(Waiter {
@@ -276,6 +286,17 @@ mod tests {
         };
         assert_eq!(offsets(&r.responses[0].partitions[0]), vec![0]);
         assert_eq!(c.effects.fetched_records, 1);
+    }
+
+    #[test]
+    fn min_bytes_zero_answers_at_once_and_empty_records_satisfy_min_bytes() {
+        let broker = broker_with(0, 0);
+        let r = fetch_now(&broker, request(&[(0, 0)], 1 << 20, 1 << 20, 0));
+        assert!(offsets(&r.responses[0].partitions[0]).is_empty());
+        // A record with neither key nor value still completes a fetch waiting for 1 byte.
+        let broker = broker_with(1, 0);
+        let r = fetch_now(&broker, request(&[(0, 0)], 1 << 20, 1 << 20, 1));
+        assert_eq!(offsets(&r.responses[0].partitions[0]), vec![0]);
     }
 
     #[test]
