@@ -4,6 +4,9 @@
 #[path = "support/fixture.rs"]
 mod fixture;
 
+#[path = "support/buffer_text.rs"]
+mod buffer_text;
+use buffer_text::text;
 use minikafka::tui::screen::Ctx;
 use minikafka::tui::{App, Focus, Screen, Theme, ThemeKind};
 use minikafka::tui::{
@@ -25,21 +28,6 @@ fn draw(w: u16, h: u16, f: impl FnOnce(Rect, &mut Buffer)) -> Buffer {
     let mut buf = Buffer::empty(area);
     f(area, &mut buf);
     buf
-}
-
-fn text(buf: &Buffer) -> String {
-    let w = usize::from(buf.area.width);
-    buf.content
-        .chunks(w)
-        .map(|row| {
-            row.iter()
-                .map(|c| c.symbol())
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn screen(w: u16, h: u16, app: &App) -> String {

@@ -1,6 +1,9 @@
 //! The whole screen drawn from a real simulation run (bundled `quickstart`, seed 42),
 //! at the two sizes the UI promises, in presenter mode, and without colour.
 
+#[path = "support/buffer_text.rs"]
+mod buffer_text;
+use buffer_text::text;
 use minikafka::sim::{Scenario, Simulation};
 use minikafka::tui::view::{Limits, fill_from_sim};
 use minikafka::tui::{App, Screen, Theme, ThemeKind, View};
@@ -23,21 +26,6 @@ fn draw(sim: &Simulation, app: &App, w: u16, h: u16) -> Buffer {
     term.draw(|f| f.render_widget(&Screen::new(&view, app), f.area()))
         .unwrap();
     term.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> String {
-    let w = usize::from(buf.area.width);
-    buf.content
-        .chunks(w)
-        .map(|row| {
-            row.iter()
-                .map(|c| c.symbol())
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]

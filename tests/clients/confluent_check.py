@@ -11,6 +11,9 @@ import sys
 import threading
 import time
 
+import checks
+from checks import check
+
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -22,26 +25,13 @@ RECORDS = 100_000
 DEADLINE_S = 90
 
 
-def check(cond, what):
-    if not cond:
-        print(f"FAIL: {what}", flush=True)
-        sys.exit(1)
-    print(f"ok: {what}", flush=True)
-
-
 MEMBERS = []
 
 
 def wait_for(cond, what):
-    end = time.time() + DEADLINE_S
-    while time.time() < end:
-        if cond():
-            return
-        for m in MEMBERS:
-            if m.errors:
-                check(False, f"{what}: a consumer failed: {m.errors}")
-        time.sleep(0.05)
-    check(False, f"{what} (within {DEADLINE_S}s)")
+    checks.wait_for(
+        cond, what, DEADLINE_S, lambda: next((m.errors for m in MEMBERS if m.errors), None)
+    )
 
 
 admin = AdminClient({"bootstrap.servers": BOOTSTRAP})

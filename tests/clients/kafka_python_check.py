@@ -8,6 +8,9 @@ import sys
 import threading
 import time
 
+import checks
+from checks import check
+
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import CommitFailedError, TopicAlreadyExistsError
@@ -47,26 +50,13 @@ def murmur2(data: bytes) -> int:
     return h
 
 
-def check(cond, what):
-    if not cond:
-        print(f"FAIL: {what}", flush=True)
-        sys.exit(1)
-    print(f"ok: {what}", flush=True)
-
-
 MEMBERS = []
 
 
 def wait_for(cond, what):
-    end = time.time() + DEADLINE_S
-    while time.time() < end:
-        if cond():
-            return
-        for m in MEMBERS:
-            if m.error:
-                check(False, f"{what}: a consumer failed: {m.error}")
-        time.sleep(0.05)
-    check(False, f"{what} (within {DEADLINE_S}s)")
+    checks.wait_for(
+        cond, what, DEADLINE_S, lambda: next((m.error for m in MEMBERS if m.error), None)
+    )
 
 
 # The test vectors from the design notes: our murmur2 is Kafka's.
