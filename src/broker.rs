@@ -511,11 +511,14 @@ impl Broker {
         }
     }
 
-    /// Advances one group's timers to `now`. Groups whose members live on different clocks
-    /// (simulated members on virtual time, network clients on real time) are ticked apart.
-    pub fn tick_group(&mut self, group: &str, now: i64) {
-        if let Some(g) = self.groups.get_mut(group) {
-            g.tick(now, &mut self.events);
+    /// Advances the timers of the groups `which` selects (by name) to `now`. Groups whose
+    /// members live on different clocks (simulated members on virtual time, network clients
+    /// on real time) are ticked apart.
+    pub fn tick_where(&mut self, now: i64, mut which: impl FnMut(&str) -> bool) {
+        for g in self.groups.values_mut() {
+            if which(g.name()) {
+                g.tick(now, &mut self.events);
+            }
         }
     }
 

@@ -169,9 +169,8 @@ impl Simulation {
         }
         // Only the groups this simulation drives run on its virtual clock; groups of
         // network clients are ticked on real time through `tick_foreign_groups`.
-        for g in &self.groups {
-            b.tick_group(g.name(), now);
-        }
+        let groups = &self.groups;
+        b.tick_where(now, |name| groups.iter().any(|g| g.name() == name));
         if now % RETENTION_CHECK_MS == 0 && b.enforce_retention(now) > 0 {
             for g in &mut self.groups {
                 g.after_retention(&b);
@@ -230,17 +229,14 @@ impl Simulation {
     /// The simulation's groups live on virtual time, which pauses, steps and runs at up to
     /// 64×; a real client heartbeats on real time, so its session timeout must too, or a
     /// fast-forward would expel it. The embedding application passes a real-time clock here.
-    pub fn tick_foreign_groups(&self, now_ms: i64) {
+    ///
+    /// Returns whether anything happened (a member expired, a rebalance completed), so the
+    /// caller knows to wake clients waiting on a group.
+    pub fn tick_foreign_groups(&self, now_ms: i64) -> bool {
         let mut b = self.broker.write();
-        let foreign: Vec<String> = b
-            .groups()
-            .map(|g| g.name())
-            .filter(|name| self.group(name).is_none())
-            .map(str::to_string)
-            .collect();
-        for name in foreign {
-            b.tick_group(&name, now_ms);
-        }
+        let before = b.events().next_seq();
+        b.tick_where(now_ms, |name| self.group(name).is_none());
+        b.events().next_seq() != before
     }
 
     /// A simulated group by name.

@@ -116,6 +116,23 @@ fn kcat(addr: SocketAddr) -> Command {
     c
 }
 
+/// The cluster as `kcat -L -J` lists it.
+fn kcat_metadata(addr: SocketAddr) -> serde_json::Value {
+    let listing = kcat(addr).args(["-L", "-J"]).output().expect("kcat -L");
+    assert!(listing.status.success());
+    serde_json::from_slice(&listing.stdout).expect("JSON metadata")
+}
+
+/// `topic` in kcat's listing; fails the test if it is not there.
+fn listed_topic<'m>(meta: &'m serde_json::Value, topic: &str) -> &'m serde_json::Value {
+    meta["topics"]
+        .as_array()
+        .expect("topics")
+        .iter()
+        .find(|t| t["topic"] == topic)
+        .unwrap_or_else(|| panic!("{topic} is listed: {meta}"))
+}
+
 /// The records kcat produces: keyed, with values covering multi-byte UTF-8 and punctuation.
 fn produced_records() -> Vec<(String, String)> {
     (0..1000)
@@ -149,18 +166,8 @@ fn kcat_lists_metadata_and_round_trips_keyed_records_with_headers() {
     }
     assert!(producer.wait().expect("kcat exits").success());
 
-    let listing = kcat(served.addr)
-        .args(["-L", "-J"])
-        .output()
-        .expect("kcat -L");
-    assert!(listing.status.success());
-    let meta: serde_json::Value = serde_json::from_slice(&listing.stdout).expect("JSON metadata");
-    let topic = meta["topics"]
-        .as_array()
-        .expect("topics")
-        .iter()
-        .find(|t| t["topic"] == "roundtrip")
-        .expect("the topic is listed");
+    let meta = kcat_metadata(served.addr);
+    let topic = listed_topic(&meta, "roundtrip");
     let partitions: Vec<i64> = topic["partitions"]
         .as_array()
         .expect("partitions")
@@ -213,18 +220,8 @@ fn kcat_reads_what_a_served_scenario_produces() {
         return;
     }
     let served = Served::start(&["--scenario", "quickstart", "--seed", "5"]);
-    let listing = kcat(served.addr)
-        .args(["-L", "-J"])
-        .output()
-        .expect("kcat -L");
-    assert!(listing.status.success());
-    let meta: serde_json::Value = serde_json::from_slice(&listing.stdout).expect("JSON metadata");
-    let orders = meta["topics"]
-        .as_array()
-        .expect("topics")
-        .iter()
-        .find(|t| t["topic"] == "orders")
-        .expect("the scenario's topic is listed");
+    let meta = kcat_metadata(served.addr);
+    let orders = listed_topic(&meta, "orders");
     assert_eq!(orders["partitions"].as_array().map(Vec::len), Some(4));
     // The producers run at 40 records/s over four partitions: wait for five on partition 0.
     let out = kcat(served.addr)

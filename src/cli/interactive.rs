@@ -178,6 +178,10 @@ async fn event_loop(
     let mut view = View::default();
     let mut dirty = true;
     let mut last = Instant::now();
+    // What the network part of the screen last changed on (see the sim tick below).
+    let mut stepped_to = sim.now_ms();
+    let mut last_activity = (0, 0);
+    let mut last_rates = last;
     while !app.should_quit {
         tokio::select! {
             event = input.next() => match event {
@@ -209,19 +213,35 @@ async fn event_loop(
                     dirty |= sim.now_ms() != before;
                 }
                 if let Some(net) = network {
+                    let stepped = sim.now_ms() != stepped_to;
+                    stepped_to = sim.now_ms();
+                    let groups_changed = sim.tick_foreign_groups((net.clock)());
                     // Clients waiting in a fetch or a join see what the simulation changed.
-                    net.appended.notify();
-                    net.groups.notify();
-                    sim.tick_foreign_groups((net.clock)());
-                    // Client traffic changes the screen even while the simulation is paused.
-                    dirty = true;
+                    if stepped {
+                        net.appended.notify();
+                    }
+                    if stepped || groups_changed {
+                        net.groups.notify();
+                    }
+                    // Client traffic changes the screen even while the simulation is paused;
+                    // rates roll once a second with no traffic at all.
+                    let activity = net.stats.activity();
+                    let rates_due = now.duration_since(last_rates).as_secs() >= 1;
+                    if groups_changed || activity != last_activity || rates_due {
+                        dirty = true;
+                        last_activity = activity;
+                        if rates_due {
+                            last_rates = now;
+                        }
+                    }
                 }
             },
             _ = render_tick.tick(), if dirty => {
                 let size = tui.size()?;
                 fill_from_sim(sim, app, Limits::for_screen(size.width, size.height), &mut view);
                 if let Some(net) = network {
-                    fill_from_server(&net.stats.snapshot(), &mut view);
+                    let stats = &net.stats;
+                    fill_from_server(stats.listen_addr(), stats.connections(), &stats.clients(), &mut view);
                 }
                 tui.draw(|f| f.render_widget(&Screen::new(&view, app), f.area()))?;
                 dirty = false;

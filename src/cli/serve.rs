@@ -94,11 +94,14 @@ async fn step_in_real_time(mut sim: Simulation, changed: impl Fn()) {
         tick.tick().await;
         let target = started.elapsed().as_millis() as i64;
         let behind = target - sim.now_ms();
-        if behind > 0 {
+        let stepped = behind > 0;
+        if stepped {
             sim.step(behind as u64);
+        }
+        let groups_changed = sim.tick_foreign_groups(crate::server::wall_clock_ms());
+        if stepped || groups_changed {
             changed();
         }
-        sim.tick_foreign_groups(crate::server::wall_clock_ms());
     }
 }
 

@@ -99,6 +99,18 @@ impl ServerStats {
         self.lock().connections
     }
 
+    /// The clients, sorted by `client.id`: what a UI draws each frame, without the log.
+    pub fn clients(&self) -> Vec<ClientStats> {
+        self.lock().clients.values().cloned().collect()
+    }
+
+    /// Open connections and requests served so far: it changes whenever a client does
+    /// anything, so a UI can redraw only then.
+    pub fn activity(&self) -> (usize, u64) {
+        let r = self.lock();
+        (r.connections, r.clients.values().map(|c| c.requests).sum())
+    }
+
     /// A consistent copy of everything, taken under one lock.
     pub fn snapshot(&self) -> StatsSnapshot {
         let r = self.lock();

@@ -2,18 +2,25 @@
 //! connections for the header, and each client, by `client.id`, beside the simulated
 //! producers.
 
-use crate::server::StatsSnapshot;
+use std::net::SocketAddr;
+
+use crate::server::ClientStats;
 
 use super::{ProducerView, ServerInfo, View};
 
 /// Adds the server's address, its connection count and its clients to `view`. Called after
 /// the simulation's part, which it extends rather than replaces.
-pub fn fill_from_server(stats: &StatsSnapshot, view: &mut View) {
+pub fn fill_from_server(
+    listen: SocketAddr,
+    connections: usize,
+    clients: &[ClientStats],
+    view: &mut View,
+) {
     view.header.server = Some(ServerInfo {
-        listen: stats.listen.to_string(),
-        connections: stats.connections,
+        listen: listen.to_string(),
+        connections,
     });
-    for c in &stats.clients {
+    for c in clients {
         let name = if c.client_id.is_empty() {
             "(no client.id)".to_string()
         } else {
@@ -47,7 +54,6 @@ pub fn fill_from_server(stats: &StatsSnapshot, view: &mut View) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::ClientStats;
 
     fn client(id: &str, produced: u64, fetched: u64) -> ClientStats {
         let mut c = ClientStats::default();
@@ -62,18 +68,13 @@ mod tests {
 
     #[test]
     fn header_and_client_rows() {
-        let stats = StatsSnapshot {
-            listen: "127.0.0.1:9092".parse().unwrap(),
-            connections: 2,
-            clients: vec![
-                client("kcat", 100, 0),
-                client("py", 5, 7),
-                client("idle", 0, 0),
-            ],
-            log: Vec::new(),
-        };
+        let clients = [
+            client("kcat", 100, 0),
+            client("py", 5, 7),
+            client("idle", 0, 0),
+        ];
         let mut view = View::default();
-        fill_from_server(&stats, &mut view);
+        fill_from_server("127.0.0.1:9092".parse().unwrap(), 2, &clients, &mut view);
         let server = view.header.server.as_ref().unwrap();
         assert_eq!(server.listen, "127.0.0.1:9092");
         assert_eq!(server.connections, 2);
