@@ -522,3 +522,39 @@ fn completing_a_join_restarts_every_session() {
         "waiting in a join is not silence"
     );
 }
+
+#[test]
+fn a_join_completed_but_not_yet_collected_stays_in_the_next_round() {
+    // A parked JoinGroup's result is collected by its connection some time after the round
+    // completes. If the leader starts another round in between, the parked member cannot
+    // rejoin (its request is still open), so it must count as joined in the new round.
+    let mut b = broker_with("t", 3, 0);
+    let a = member_of(&join_new(&mut b, "g", "a", 0));
+    settle(&mut b, "g", std::slice::from_ref(&a), 0);
+    let parked = member_of(&join_new(&mut b, "g", "b", 10));
+    let JoinOutcome::Joined(r) = rejoin(&mut b, "g", &a, 20) else {
+        panic!("the leader's rejoin completes the round")
+    };
+    b.sync_group(
+        "g",
+        &a,
+        r.generation,
+        SyncAssignment::Compute(AssignorKind::Range),
+        30,
+    )
+    .unwrap();
+    // The leader asks for a new assignment before `parked` has read its result.
+    let JoinOutcome::Joined(again) = rejoin(&mut b, "g", &a, 40) else {
+        panic!("the parked member is still in the round, so the leader's rejoin completes it")
+    };
+    assert_eq!(again.generation, r.generation + 1);
+    assert_eq!(again.members.len(), 2, "the leader sees the parked member");
+    let theirs = b
+        .poll_join("g", &parked)
+        .expect("the parked join completes with the new round");
+    assert_eq!(theirs.generation, again.generation);
+    assert_eq!(
+        b.group("g").unwrap().state(),
+        GroupState::CompletingRebalance
+    );
+}

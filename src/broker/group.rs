@@ -471,7 +471,9 @@ impl Group {
             .unwrap_or(0);
         self.rebalance_deadline_ms = Some(now + max_timeout);
         for m in self.members.values_mut() {
-            m.joined = false;
+            // A member whose completed join it has not collected yet is still parked in that
+            // JoinGroup and cannot send another, so it takes part in this round as it is.
+            m.joined = m.join_ready;
             m.join_ready = false;
         }
         events.push(
@@ -694,6 +696,8 @@ impl Group {
                 LeaveReason::RebalanceTimeout => "timed out",
             };
             self.start_rebalance(format!("{member} {why}"), now, events);
+            // Everyone left may already be parked in a join.
+            self.try_complete_join(now);
         }
     }
 
