@@ -8,11 +8,14 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 /// A `serve` process that is killed when the test ends.
 struct Served {
     child: Child,
     addr: SocketAddr,
+    /// Everything the server has written to stderr (connections, group events, errors).
+    log: Arc<Mutex<String>>,
 }
 
 impl Served {
@@ -21,9 +24,19 @@ impl Served {
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("the binary starts");
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().expect("piped stderr");
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut log = sink.lock().unwrap_or_else(|e| e.into_inner());
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
         let mut line = String::new();
         BufReader::new(child.stdout.take().expect("piped stdout"))
             .read_line(&mut line)
@@ -33,7 +46,7 @@ impl Served {
             .last()
             .and_then(|a| a.parse().ok())
             .unwrap_or_else(|| panic!("no address in {line:?}"));
-        Served { child, addr }
+        Served { child, addr, log }
     }
 }
 
@@ -70,7 +83,15 @@ fn python() -> String {
     std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string())
 }
 
-fn run_script(script: &str, addr: SocketAddr) {
+impl Served {
+    /// What the server logged so far, for a failure message.
+    fn log(&self) -> String {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+fn run_script(script: &str, served: &Served) {
+    let addr = served.addr;
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/clients")
         .join(script);
@@ -82,7 +103,11 @@ fn run_script(script: &str, addr: SocketAddr) {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}");
-    assert!(out.status.success(), "{script} failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{stdout}\n{stderr}\nthe server's log:\n{}",
+        served.log()
+    );
     assert!(stdout.contains("all checks passed"), "{stdout}");
 }
 
@@ -95,7 +120,7 @@ fn kafka_python_admin_partitioning_groups_and_offsets() {
         return;
     }
     let served = Served::start(&[]);
-    run_script("kafka_python_check.py", served.addr);
+    run_script("kafka_python_check.py", &served);
 }
 
 #[test]
@@ -107,7 +132,7 @@ fn confluent_kafka_group_reads_every_record_exactly_once() {
         return;
     }
     let served = Served::start(&[]);
-    run_script("confluent_check.py", served.addr);
+    run_script("confluent_check.py", &served);
 }
 
 fn kcat(addr: SocketAddr) -> Command {

@@ -7,12 +7,15 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 
-use crate::broker::SharedBroker;
+use crate::broker::{EventKind, SharedBroker};
 use crate::server::{DEFAULT_MAX_REQUEST_BYTES, Server, ServerConfig};
 use crate::sim::{Scenario, Simulation};
 
 /// How often the simulation behind `serve --scenario` is advanced, in real time.
 const SIM_TICK: Duration = Duration::from_millis(10);
+
+/// How often new topic and group events are copied to stderr.
+const EVENT_LOG_EVERY: Duration = Duration::from_millis(100);
 
 /// Options of the `serve` subcommand.
 #[derive(Debug, Clone, Args)]
@@ -105,6 +108,35 @@ async fn step_in_real_time(mut sim: Simulation, changed: impl Fn()) {
     }
 }
 
+/// The broker events after `seq` worth a line in the server log, and the sequence to ask
+/// from next time. Retention is left out: with a scenario it would fire every second.
+fn new_event_lines(broker: &SharedBroker, seq: u64) -> (Vec<String>, u64) {
+    let broker = broker.read();
+    let events = broker.events();
+    let lines = events
+        .since(seq)
+        .filter(|e| !matches!(e.kind, EventKind::RetentionDeleted { .. }))
+        .map(|e| e.kind.to_string())
+        .collect();
+    (lines, events.next_seq())
+}
+
+/// Copies topic and group events (joins, leaves, rebalances and their assignments) to
+/// stderr, so what clients do to their groups can be followed without the UI.
+async fn log_events(broker: SharedBroker) {
+    let mut every = tokio::time::interval(EVENT_LOG_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut seq = 0;
+    loop {
+        every.tick().await;
+        let (lines, next) = new_event_lines(&broker, seq);
+        seq = next;
+        for line in lines {
+            eprintln!("{line}");
+        }
+    }
+}
+
 /// Runs the server until Ctrl-C or SIGTERM.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -123,7 +155,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         // With a simulation, its groups run on virtual time and only it may tick them; the
         // clients' groups are ticked by the stepping task below, on real time.
         config.tick_groups = sim.is_none();
-        let server = Server::bind(config, broker).await?;
+        let server = Server::bind(config, broker.clone()).await?;
         let stop = stop_signal().context("cannot install the signal handlers")?;
         if let Some(sim) = sim {
             eprintln!(
@@ -148,6 +180,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         writeln!(stdout, "minikafka listening on {addr}")?;
         stdout.flush()?;
         drop(stdout);
+        tokio::spawn(log_events(broker));
         server.run(stop).await?;
         Ok(())
     })
@@ -158,6 +191,40 @@ mod tests {
     use super::*;
     use crate::cli::parse_duration;
     use clap::Parser;
+
+    #[test]
+    fn the_event_log_reports_each_event_once_and_skips_retention() {
+        use crate::broker::{NewRecord, RetentionPolicy, TopicConfig};
+        let broker = SharedBroker::default();
+        let retained = TopicConfig::new(1).with_retention(RetentionPolicy {
+            records: Some(1),
+            ..Default::default()
+        });
+        broker.write().create_topic("t", retained, 0).unwrap();
+        let (lines, seq) = new_event_lines(&broker, 0);
+        assert_eq!(lines, ["topic t created with 1 partitions"]);
+        for i in 0..3 {
+            broker
+                .write()
+                .append("t", 0, NewRecord::new(i, None, vec![1]))
+                .unwrap();
+        }
+        broker.write().enforce_retention(10);
+        assert!(
+            broker
+                .read()
+                .events()
+                .since(seq)
+                .any(|e| matches!(e.kind, EventKind::RetentionDeleted { .. })),
+            "retention did delete"
+        );
+        broker
+            .write()
+            .create_topic("u", TopicConfig::new(2), 10)
+            .unwrap();
+        let (lines, _) = new_event_lines(&broker, seq);
+        assert_eq!(lines, ["topic u created with 2 partitions"]);
+    }
 
     #[test]
     fn durations_parse_with_units() {
