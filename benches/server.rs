@@ -88,6 +88,7 @@ fn settings() -> Settings {
         default_partitions: 1,
         host: "127.0.0.1".to_string(),
         port: 9092,
+        initial_rebalance_delay_ms: 0,
     }
 }
 

@@ -504,22 +504,23 @@ impl Broker {
     }
 
     /// Advances group timers to `now`: expels members whose session lapsed and completes
-    /// rebalances whose timeout passed.
-    pub fn tick(&mut self, now: i64) {
-        for g in self.groups.values_mut() {
-            g.tick(now, &mut self.events);
-        }
+    /// rebalances whose timeout or initial delay passed. True if any group changed, so
+    /// requests waiting on groups should look again.
+    pub fn tick(&mut self, now: i64) -> bool {
+        self.tick_where(now, |_| true)
     }
 
     /// Advances the timers of the groups `which` selects (by name) to `now`. Groups whose
     /// members live on different clocks (simulated members on virtual time, network clients
-    /// on real time) are ticked apart.
-    pub fn tick_where(&mut self, now: i64, mut which: impl FnMut(&str) -> bool) {
+    /// on real time) are ticked apart. True if any of them changed.
+    pub fn tick_where(&mut self, now: i64, mut which: impl FnMut(&str) -> bool) -> bool {
+        let mut changed = false;
         for g in self.groups.values_mut() {
             if which(g.name()) {
-                g.tick(now, &mut self.events);
+                changed |= g.tick(now, &mut self.events);
             }
         }
+        changed
     }
 
     /// Commits offsets for a group member. All are checked before any is stored: the member

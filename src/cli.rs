@@ -71,6 +71,11 @@ pub struct Cli {
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<std::net::SocketAddr>,
 
+    /// With --listen: how long an empty consumer group waits for more members before its
+    /// first rebalance completes, as Kafka's group.initial.rebalance.delay.ms; 0s turns it off.
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration_or_zero, requires = "listen")]
+    pub initial_rebalance_delay: Duration,
+
     /// Testing aid: panic right after the first frame, so the end-to-end tests can check
     /// that a panic restores the terminal and then prints its message.
     #[arg(long, hide = true)]
@@ -101,12 +106,17 @@ impl From<ThemeArg> for ThemeKind {
 }
 
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s.trim())
-        .map_err(|e| format!("`{s}` is not a duration ({e}); write it like 60s, 10m or 1h"))?;
+    let d = parse_duration_or_zero(s)?;
     if d.is_zero() {
         return Err("the duration must be more than zero".to_string());
     }
     Ok(d)
+}
+
+/// A duration that may be zero, such as a delay that can be switched off with `0s`.
+pub(crate) fn parse_duration_or_zero(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim())
+        .map_err(|e| format!("`{s}` is not a duration ({e}); write it like 60s, 10m or 1h"))
 }
 
 /// Parses the process's arguments and runs; the binary's `main` is this.
@@ -148,6 +158,7 @@ fn run_interactive(cli: &Cli) -> anyhow::Result<()> {
         panic_after_first_frame: cli.panic_after_first_frame,
         server: cli.listen.map(|listen| ServerConfig {
             listen,
+            initial_rebalance_delay: cli.initial_rebalance_delay,
             ..ServerConfig::default()
         }),
     })

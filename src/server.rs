@@ -65,6 +65,9 @@ pub struct ServerConfig {
     /// Let the server's timer call [`crate::broker::Broker::tick`]. An embedding app that
     /// ticks the broker itself (on the same clock, see [`Server::with_clock`]) turns it off.
     pub tick_groups: bool,
+    /// How long a consumer group that was empty waits for more members before its first
+    /// rebalance completes (Kafka's `group.initial.rebalance.delay.ms`).
+    pub initial_rebalance_delay: Duration,
 }
 
 impl Default for ServerConfig {
@@ -79,6 +82,8 @@ impl Default for ServerConfig {
             idle_timeout: Duration::from_secs(600),
             log_to_stderr: false,
             tick_groups: true,
+            // Kafka's default: consumers started together share one first rebalance.
+            initial_rebalance_delay: Duration::from_secs(3),
         }
     }
 }

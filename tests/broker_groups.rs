@@ -558,3 +558,120 @@ fn a_join_completed_but_not_yet_collected_stays_in_the_next_round() {
         GroupState::CompletingRebalance
     );
 }
+
+fn join_delayed(b: &mut Broker, member: Option<&str>, delay_ms: i64, now: i64) -> JoinOutcome {
+    let mut req = JoinGroupRequest::consumer("g", "c", &topics(&["t"]), "range");
+    req.member_id = member.map(str::to_string);
+    req.session_timeout_ms = 10_000;
+    req.rebalance_timeout_ms = 10_000;
+    req.initial_rebalance_delay_ms = delay_ms;
+    b.join_group(req, now).unwrap()
+}
+
+#[test]
+fn an_empty_groups_first_rebalance_waits_for_more_members() {
+    let mut b = broker_with("t", 2, 0);
+    let a = member_of(&join_delayed(&mut b, None, 3_000, 0));
+    assert_eq!(
+        b.group("g").unwrap().state(),
+        GroupState::PreparingRebalance
+    );
+    assert!(!b.tick(2_999), "nothing happens before the delay");
+    assert_eq!(b.poll_join("g", &a), None);
+    // A newcomer restarts the wait.
+    let c = member_of(&join_delayed(&mut b, None, 3_000, 2_000));
+    assert!(!b.tick(4_999));
+    assert!(b.tick(5_000), "the delay ended and the round completed");
+    let (ra, rc) = (b.poll_join("g", &a).unwrap(), b.poll_join("g", &c).unwrap());
+    assert_eq!(
+        (ra.generation, rc.generation),
+        (1, 1),
+        "one rebalance for both"
+    );
+    assert_eq!(
+        b.group("g").unwrap().state(),
+        GroupState::CompletingRebalance
+    );
+}
+
+#[test]
+fn newcomers_extend_the_initial_delay_only_up_to_the_rebalance_timeout() {
+    let mut b = broker_with("t", 2, 0);
+    let first = member_of(&join_delayed(&mut b, None, 3_000, 0));
+    for now in [2_000, 4_000, 6_000, 8_000] {
+        join_delayed(&mut b, None, 3_000, now);
+    }
+    assert!(!b.tick(9_999));
+    assert!(
+        b.tick(10_000),
+        "the first member's rebalance timeout caps the wait"
+    );
+    assert_eq!(b.poll_join("g", &first).unwrap().members.len(), 5);
+}
+
+#[test]
+fn the_initial_delay_applies_only_to_a_group_that_was_empty() {
+    let mut b = broker_with("t", 2, 0);
+    let a = member_of(&join_delayed(&mut b, None, 0, 0));
+    settle(&mut b, "g", std::slice::from_ref(&a), 0);
+    let c = join_delayed(&mut b, None, 3_000, 10);
+    let JoinOutcome::Joined(r) = join_delayed(&mut b, Some(&a), 3_000, 20) else {
+        panic!("a running group rebalances as soon as everyone has rejoined")
+    };
+    assert_eq!(r.generation, 2);
+    assert!(b.poll_join("g", &member_of(&c)).is_some());
+    // Once the group has emptied, the next first member waits again.
+    for m in [a, member_of(&c)] {
+        b.leave_group("g", &m, 30).unwrap();
+    }
+    let d = member_of(&join_delayed(&mut b, None, 3_000, 40));
+    assert_eq!(b.poll_join("g", &d), None);
+    assert!(b.tick(3_040));
+    assert!(b.poll_join("g", &d).is_some());
+}
+
+#[test]
+fn a_member_parked_in_a_sync_stays_alive_until_the_leader_syncs() {
+    let mut b = broker_with("t", 2, 0);
+    let a = member_of(&join_new(&mut b, "g", "c", 0));
+    let c = member_of(&join_new(&mut b, "g", "c", 0));
+    let mut results: Vec<_> = [&a, &c]
+        .iter()
+        .filter_map(|m| match rejoin(&mut b, "g", m, 10) {
+            JoinOutcome::Joined(r) => Some(r),
+            JoinOutcome::Pending { .. } => None,
+        })
+        .collect();
+    results.extend([&a, &c].iter().filter_map(|m| b.poll_join("g", m)));
+    let leader = results[0].leader.clone();
+    let follower = if leader == a { &c } else { &a };
+    let generation = results[0].generation;
+    assert_eq!(
+        b.sync_group("g", follower, generation, SyncAssignment::Follower, 100)
+            .unwrap(),
+        SyncOutcome::Pending
+    );
+    // The leader takes its time (heartbeating meanwhile); sessions are 1 s.
+    for now in [900, 1_800, 2_700] {
+        b.heartbeat("g", &leader, generation, now).unwrap();
+        b.tick(now);
+    }
+    assert!(
+        b.group("g").unwrap().member(follower).is_some(),
+        "waiting on the leader is not silence"
+    );
+    b.sync_group(
+        "g",
+        &leader,
+        generation,
+        SyncAssignment::Compute(AssignorKind::Range),
+        2_800,
+    )
+    .unwrap();
+    assert!(b.poll_sync("g", follower, generation).unwrap().is_ok());
+    // Its session runs from the moment the assignment was ready.
+    b.tick(3_700);
+    assert!(b.group("g").unwrap().member(follower).is_some());
+    b.tick(3_801);
+    assert!(b.group("g").unwrap().member(follower).is_none());
+}

@@ -4,8 +4,8 @@
 //!
 //! Each member is modelled as a real consumer is: a request either answers at once or stays
 //! open (parked) until the member polls it, and a member with an open request sends nothing
-//! else. Clock time never moves here, so a member stuck until a session or rebalance timeout
-//! shows up as a group that does not converge.
+//! else. Time moves only in small steps (never near a rebalance timeout), so a member stuck
+//! until a rebalance timeout shows up as a group that does not converge.
 
 use minikafka::broker::{
     AssignorKind, Broker, BrokerError, GroupState, JoinGroupRequest, JoinOutcome, JoinResult,
@@ -51,6 +51,8 @@ enum Op {
     Leave(usize),
     /// Client `n`, if stable, rejoins as a leader does when topic metadata changed.
     Rejoin(usize),
+    /// Time passes and the broker's timers run (sessions, the initial rebalance delay).
+    Advance(u16),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -59,6 +61,7 @@ fn op() -> impl Strategy<Value = Op> {
         8 => (0..8usize).prop_map(Op::Step),
         1 => (0..8usize).prop_map(Op::Leave),
         2 => (0..8usize).prop_map(Op::Rejoin),
+        1 => (0..2_000u16).prop_map(Op::Advance),
     ]
 }
 
@@ -67,10 +70,12 @@ struct World {
     clients: Vec<Client>,
     kind: AssignorKind,
     require_known_member_id: bool,
+    initial_rebalance_delay_ms: i64,
+    now: i64,
 }
 
 impl World {
-    fn new(kind: AssignorKind, require_known_member_id: bool) -> Self {
+    fn new(kind: AssignorKind, require_known_member_id: bool, delay_ms: i64) -> Self {
         let mut broker = Broker::new();
         broker.create_topic("t", TopicConfig::new(4), 0).unwrap();
         World {
@@ -78,6 +83,8 @@ impl World {
             clients: Vec::new(),
             kind,
             require_known_member_id,
+            initial_rebalance_delay_ms: delay_ms,
+            now: 0,
         }
     }
 
@@ -86,6 +93,7 @@ impl World {
             JoinGroupRequest::consumer(GROUP, "c", &["t".to_string()], self.kind.protocol_name());
         req.member_id = id;
         req.require_known_member_id = self.require_known_member_id;
+        req.initial_rebalance_delay_ms = self.initial_rebalance_delay_ms;
         req
     }
 
@@ -96,12 +104,12 @@ impl World {
     }
 
     fn step(&mut self, n: usize) {
-        let kind = self.kind;
+        let (kind, now) = (self.kind, self.now);
         let req = self.join_request(self.clients[n].id.clone());
         let c = &mut self.clients[n];
         let b = &mut self.broker;
         match c.phase.clone() {
-            Phase::NeedJoin => match b.join_group(req, 0) {
+            Phase::NeedJoin => match b.join_group(req, now) {
                 Ok(JoinOutcome::Joined(r)) => {
                     c.id = Some(r.member_id.clone());
                     c.phase = Phase::NeedSync(r);
@@ -128,7 +136,7 @@ impl World {
                 } else {
                     SyncAssignment::Follower
                 };
-                match b.sync_group(GROUP, &r.member_id, r.generation, request, 0) {
+                match b.sync_group(GROUP, &r.member_id, r.generation, request, now) {
                     Ok(SyncOutcome::Assigned(_)) => c.phase = Phase::Stable(r.generation),
                     Ok(SyncOutcome::Pending) => c.phase = Phase::SyncParked(r.generation),
                     Err(BrokerError::UnknownMemberId { .. }) => Self::fenced(c),
@@ -146,7 +154,7 @@ impl World {
             }
             Phase::Stable(generation) => {
                 let id = c.id.clone().expect("a stable member has an id");
-                match b.heartbeat(GROUP, &id, generation, 0) {
+                match b.heartbeat(GROUP, &id, generation, now) {
                     Ok(()) => {}
                     Err(BrokerError::UnknownMemberId { .. }) => Self::fenced(c),
                     Err(_) => c.phase = Phase::NeedJoin,
@@ -166,7 +174,7 @@ impl World {
             Op::Leave(i) if n > 0 => {
                 let c = self.clients.remove(i % n);
                 if let Some(id) = c.id {
-                    let _ = self.broker.leave_group(GROUP, &id, 0);
+                    let _ = self.broker.leave_group(GROUP, &id, self.now);
                 }
             }
             Op::Rejoin(i) if n > 0 => {
@@ -175,16 +183,23 @@ impl World {
                     c.phase = Phase::NeedJoin;
                 }
             }
+            Op::Advance(ms) => {
+                self.now += i64::from(ms);
+                self.broker.tick(self.now);
+            }
             _ => {}
         }
     }
 
-    /// Steps every client in turn until nothing changes; true if the group settled.
+    /// Steps every client in turn, letting any initial rebalance delay run out between
+    /// rounds, until the group is stable; true if it settled.
     fn settles(&mut self) -> bool {
         for _ in 0..20 {
             for n in 0..self.clients.len() {
                 self.step(n);
             }
+            self.now += self.initial_rebalance_delay_ms;
+            self.broker.tick(self.now);
             let Some(g) = self.broker.group(GROUP) else {
                 return self.clients.is_empty();
             };
@@ -213,8 +228,9 @@ proptest! {
         ops in proptest::collection::vec(op(), 1..80),
         kind in 0..4usize,
         require_known_member_id in any::<bool>(),
+        delay_ms in prop_oneof![Just(0i64), Just(3_000i64)],
     ) {
-        let mut world = World::new(KINDS[kind], require_known_member_id);
+        let mut world = World::new(KINDS[kind], require_known_member_id, delay_ms);
         for op in &ops {
             world.apply(op);
         }

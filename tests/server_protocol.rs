@@ -574,3 +574,45 @@ async fn a_waiting_join_is_woken_by_the_embedding_apps_group_change() {
     assert_eq!(r.generation_id, sim.generation + 1);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn consumers_starting_together_share_the_first_rebalance() {
+    let s = Running::start(ServerConfig {
+        initial_rebalance_delay: Duration::from_millis(300),
+        ..config()
+    })
+    .await;
+    let join = JoinGroupRequest::default()
+        .with_group_id(GroupId(StrBytes::from_static_str("g")))
+        .with_session_timeout_ms(10_000)
+        .with_rebalance_timeout_ms(10_000)
+        .with_protocol_type(StrBytes::from_static_str("consumer"))
+        .with_protocols(vec![
+            join_group_request::JoinGroupRequestProtocol::default()
+                .with_name(StrBytes::from_static_str("range")),
+        ]);
+    let (mut a, mut b) = (Client::connect(s.addr).await, Client::connect(s.addr).await);
+    let started = std::time::Instant::now();
+    let (ra, rb) = tokio::join!(
+        a.call::<_, JoinGroupResponse>(ApiKey::JoinGroup, 3, &join),
+        async {
+            // The second consumer starts a little later, still within the delay.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            b.call::<_, JoinGroupResponse>(ApiKey::JoinGroup, 3, &join)
+                .await
+        }
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "the newcomer restarted the wait"
+    );
+    assert_eq!((ra.error_code, rb.error_code), (0, 0));
+    assert_eq!((ra.generation_id, rb.generation_id), (1, 1));
+    let leader = if ra.leader == ra.member_id { &ra } else { &rb };
+    assert_eq!(
+        leader.members.len(),
+        2,
+        "the leader assigns to both at once"
+    );
+    s.stop().await;
+}

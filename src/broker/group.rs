@@ -73,6 +73,11 @@ pub struct JoinGroupRequest {
     pub topics: Vec<String>,
     /// Answer a new member with [`BrokerError::MemberIdRequired`] first, as JoinGroup v4+ does.
     pub require_known_member_id: bool,
+    /// How long an empty group that this join wakes waits for more members before its
+    /// first rebalance completes; each newcomer meanwhile restarts the wait, up to the
+    /// rebalance timeout. Kafka's `group.initial.rebalance.delay.ms`: consumers started
+    /// together land in one rebalance, and the leader has the topics' metadata by then.
+    pub initial_rebalance_delay_ms: i64,
 }
 
 impl JoinGroupRequest {
@@ -91,6 +96,7 @@ impl JoinGroupRequest {
             }],
             topics: topics.to_vec(),
             require_known_member_id: false,
+            initial_rebalance_delay_ms: 0,
         }
     }
 }
@@ -149,6 +155,9 @@ pub struct Member {
     joined: bool,
     /// A completed join result not yet handed to the member.
     join_ready: bool,
+    /// Parked in a SyncGroup until the leader's assignment arrives: alive, like a member
+    /// parked in a join, so its session does not lapse however long the leader takes.
+    awaiting_sync: bool,
 }
 
 impl Member {
@@ -189,6 +198,15 @@ pub struct CommittedOffset {
     pub commit_time_ms: i64,
 }
 
+/// The wait of a group's first rebalance for more members to arrive.
+#[derive(Debug, Clone, Copy)]
+struct InitialDelay {
+    delay_ms: i64,
+    until_ms: i64,
+    /// Newcomers extend the wait, but never past this.
+    limit_ms: i64,
+}
+
 /// A consumer group.
 #[derive(Debug, Clone)]
 pub struct Group {
@@ -202,6 +220,8 @@ pub struct Group {
     /// Ids handed out with MEMBER_ID_REQUIRED, not yet used to join.
     pending_ids: BTreeSet<String>,
     rebalance_deadline_ms: Option<i64>,
+    /// The first rebalance after Empty completes no earlier than this.
+    initial_delay: Option<InitialDelay>,
     offsets: BTreeMap<TopicPartition, CommittedOffset>,
     next_member_seq: u64,
 }
@@ -218,6 +238,7 @@ impl Group {
             members: BTreeMap::new(),
             pending_ids: BTreeSet::new(),
             rebalance_deadline_ms: None,
+            initial_delay: None,
             offsets: BTreeMap::new(),
             next_member_seq: 1,
         }
@@ -365,6 +386,7 @@ impl Group {
             *self = Group::new(&self.name);
         }
         self.check_protocols(&req)?;
+        let was_empty = self.state == GroupState::Empty;
         let member_id = match req.member_id.as_deref().filter(|id| !id.is_empty()) {
             None => {
                 let id = self.new_member_id(&req.client_id);
@@ -413,6 +435,7 @@ impl Group {
                     assignment: MemberAssignment::default(),
                     joined: false,
                     join_ready: false,
+                    awaiting_sync: false,
                 },
             );
             events.push(
@@ -444,6 +467,16 @@ impl Group {
             self.rebalance_deadline_ms
                 .map_or(deadline, |d| d.max(deadline)),
         );
+        let delay_ms = req.initial_rebalance_delay_ms;
+        if was_empty && delay_ms > 0 {
+            self.initial_delay = Some(InitialDelay {
+                delay_ms,
+                until_ms: now + delay_ms,
+                limit_ms: deadline,
+            });
+        } else if let Some(wait) = self.initial_delay.as_mut().filter(|_| is_new) {
+            wait.until_ms = (now + wait.delay_ms).min(wait.limit_ms);
+        }
         self.try_complete_join(now);
         Ok(match self.poll_join(&member_id) {
             Some(result) => JoinOutcome::Joined(result),
@@ -475,6 +508,11 @@ impl Group {
             // JoinGroup and cannot send another, so it takes part in this round as it is.
             m.joined = m.join_ready;
             m.join_ready = false;
+            if m.awaiting_sync {
+                // It learns of the new round when it next looks; its session runs from now.
+                m.awaiting_sync = false;
+                m.last_heartbeat_ms = now;
+            }
         }
         events.push(
             now,
@@ -496,6 +534,10 @@ impl Group {
         if !self.members.values().all(|m| m.joined) {
             return;
         }
+        if self.initial_delay.is_some_and(|wait| now < wait.until_ms) {
+            return;
+        }
+        self.initial_delay = None;
         self.generation += 1;
         self.state = GroupState::CompletingRebalance;
         self.rebalance_deadline_ms = None;
@@ -533,6 +575,7 @@ impl Group {
         self.leader = None;
         self.protocol_name = None;
         self.rebalance_deadline_ms = None;
+        self.initial_delay = None;
     }
 
     /// A completed join result for `member`, handed out once.
@@ -583,7 +626,8 @@ impl Group {
         now: i64,
         events: &mut EventLog,
     ) -> Result<SyncOutcome> {
-        self.member_mut(member)?;
+        // As in Kafka, any request from a current member counts as a sign of life.
+        self.member_mut(member)?.last_heartbeat_ms = now;
         self.check_generation(generation)?;
         match self.state {
             GroupState::PreparingRebalance => {
@@ -603,6 +647,10 @@ impl Group {
                         for m in self.members.values_mut() {
                             m.assignment = assignments.remove(&m.id).unwrap_or_default();
                             m.assignment.partitions.sort();
+                            if m.awaiting_sync {
+                                m.awaiting_sync = false;
+                                m.last_heartbeat_ms = now;
+                            }
                         }
                         self.state = GroupState::Stable;
                         events.push(
@@ -617,7 +665,12 @@ impl Group {
                             self.members[member].assignment.clone(),
                         ))
                     }
-                    _ => Ok(SyncOutcome::Pending),
+                    _ => {
+                        if let Some(m) = self.members.get_mut(member) {
+                            m.awaiting_sync = true;
+                        }
+                        Ok(SyncOutcome::Pending)
+                    }
                 }
             }
         }
@@ -701,14 +754,16 @@ impl Group {
         }
     }
 
-    /// Expels members whose session lapsed, and completes a rebalance whose timeout passed.
-    pub(crate) fn tick(&mut self, now: i64, events: &mut EventLog) {
+    /// Expels members whose session lapsed, and completes a rebalance whose timeout or
+    /// initial delay passed. True if anything changed, so waiting requests should look again.
+    pub(crate) fn tick(&mut self, now: i64, events: &mut EventLog) -> bool {
+        let before = (self.state, self.generation, self.members.len());
         let preparing = self.state == GroupState::PreparingRebalance;
         let expired: Vec<String> = self
             .members
             .values()
-            // A member parked in a join is alive: it is waiting on us, not silent.
-            .filter(|m| !(preparing && m.joined))
+            // A member parked in a join or a sync is alive: it is waiting on us, not silent.
+            .filter(|m| !(m.awaiting_sync || preparing && m.joined))
             .filter(|m| now - m.last_heartbeat_ms > m.session_timeout_ms)
             .map(|m| m.id.clone())
             .collect();
@@ -737,8 +792,9 @@ impl Group {
                     },
                 );
             }
-            self.try_complete_join(now);
         }
+        self.try_complete_join(now);
+        before != (self.state, self.generation, self.members.len())
     }
 
     /// Checks that `member` at `generation` may commit. An empty member id with a negative

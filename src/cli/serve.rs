@@ -38,6 +38,10 @@ pub struct ServeArgs {
     /// Close a connection silent for this long, such as 30s or 10m.
     #[arg(long, default_value = "10m", value_parser = super::parse_duration)]
     pub idle_timeout: Duration,
+    /// How long an empty consumer group waits for more members before its first rebalance
+    /// completes, as Kafka's group.initial.rebalance.delay.ms; 0s turns it off.
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = super::parse_duration_or_zero)]
+    pub initial_rebalance_delay: Duration,
     /// Also run a simulation (a bundled scenario name or a TOML file) on the same broker,
     /// at real speed, so clients find live topics and groups to read.
     #[arg(long, value_name = "NAME|PATH")]
@@ -59,6 +63,7 @@ impl ServeArgs {
             idle_timeout: self.idle_timeout,
             log_to_stderr: true,
             tick_groups: true,
+            initial_rebalance_delay: self.initial_rebalance_delay,
         }
     }
 }
@@ -251,6 +256,8 @@ mod tests {
             "3",
             "--idle-timeout",
             "2s",
+            "--initial-rebalance-delay",
+            "0s",
         ])
         .unwrap();
         let Some(crate::cli::Command::Serve(args)) = cli.command else {
@@ -263,6 +270,7 @@ mod tests {
         assert_eq!(c.max_request_bytes, 1000);
         assert_eq!(c.max_connections, 3);
         assert_eq!(c.idle_timeout, Duration::from_secs(2));
+        assert_eq!(c.initial_rebalance_delay, Duration::ZERO);
 
         let defaults = crate::cli::Cli::try_parse_from(["minikafka-tui", "serve"]).unwrap();
         let Some(crate::cli::Command::Serve(args)) = defaults.command else {
@@ -270,6 +278,10 @@ mod tests {
         };
         assert_eq!(args.config().listen, "127.0.0.1:9092".parse().unwrap());
         assert_eq!(args.config().max_request_bytes, 100 * 1024 * 1024);
+        assert_eq!(
+            args.config().initial_rebalance_delay,
+            Duration::from_secs(3)
+        );
         assert!(
             crate::cli::Cli::try_parse_from([
                 "minikafka-tui",

@@ -53,6 +53,8 @@ pub struct Settings {
     /// The host and port clients are told to connect to (Metadata, FindCoordinator).
     pub host: String,
     pub port: i32,
+    /// See [`crate::broker::JoinGroupRequest::initial_rebalance_delay_ms`].
+    pub initial_rebalance_delay_ms: i64,
 }
 
 /// What a request changed, for the signals and the client registry.
@@ -218,6 +220,7 @@ pub(crate) mod testing {
             default_partitions: 3,
             host: "127.0.0.1".to_string(),
             port: 9092,
+            initial_rebalance_delay_ms: 0,
         }
     }
 

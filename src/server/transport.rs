@@ -81,12 +81,7 @@ async fn timer(shared: Arc<Shared>) {
         every.tick().await;
         let now = (shared.clock)();
         if shared.config.tick_groups {
-            let changed = {
-                let mut broker = shared.broker.write();
-                let before = broker.events().next_seq();
-                broker.tick(now);
-                broker.events().next_seq() != before
-            };
+            let changed = shared.broker.write().tick(now);
             if changed {
                 shared.groups.bump();
             }
@@ -179,6 +174,7 @@ async fn serve(stream: TcpStream, shared: &Shared, open: &mut Open) -> Closed {
             // Tell clients to come back the way they came in.
             host: local.ip().to_string(),
             port: i32::from(local.port()),
+            initial_rebalance_delay_ms: shared.config.initial_rebalance_delay.as_millis() as i64,
         },
         Err(e) => return Closed::Error(e.to_string()),
     };

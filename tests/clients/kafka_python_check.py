@@ -144,6 +144,11 @@ class Member:
         self.closed.wait(30)
 
 
+# Started together, the two share the group's first rebalance: the broker holds an empty
+# group's first rebalance for 3 s, as Kafka does. Without that wait the first member's
+# rebalance completes before its client has the topic's metadata, it assigns nothing, and its
+# leader rejoins for the metadata; kafka-python 3.0 can lose track of that rejoin when a
+# poll times out in the middle of it, and then never heartbeats again.
 a = Member("kp-consumer-a")
 b = Member("kp-consumer-b")
 wait_for(

@@ -118,6 +118,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: WireJoin) -> Outcome {
             .collect(),
         topics,
         require_known_member_id: ctx.version >= 4,
+        initial_rebalance_delay_ms: ctx.settings.initial_rebalance_delay_ms,
     };
     let deadline_ms = ctx.now_ms
         + join
