@@ -34,6 +34,7 @@ pub mod help;
 pub mod keymap;
 pub mod lag_chart;
 pub mod layout;
+pub mod pane;
 pub mod partitions;
 pub mod producers;
 pub mod screen;

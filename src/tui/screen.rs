@@ -5,10 +5,11 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Widget};
+use ratatui::widgets::Widget;
 
 use super::app::{App, Focus};
 use super::layout::{self, Wants};
+use super::pane::Pane;
 use super::theme::Theme;
 use super::view::View;
 use super::{
@@ -30,7 +31,7 @@ impl<'a> Ctx<'a> {
 
     /// A pane's box. The focused pane gets a bright border and a `▶` before its title, so
     /// focus is visible without colour.
-    pub fn block(&self, title: &'a str, pane: Focus) -> Block<'a> {
+    pub fn block(&self, title: &'a str, pane: Focus) -> Pane<'a> {
         let theme = self.theme();
         let focused = self.app.focus == pane;
         let (marker, border) = if focused {
@@ -38,12 +39,13 @@ impl<'a> Ctx<'a> {
         } else {
             ("", theme.border)
         };
-        Block::bordered()
-            .border_style(border)
-            .title(Line::from(vec![
+        Pane::new(
+            Line::from(vec![
                 Span::styled(marker, theme.border_focused),
                 Span::styled(title, theme.title),
-            ]))
+            ]),
+            border,
+        )
     }
 }
 
