@@ -8,7 +8,7 @@ use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
 use super::app::Focus;
-use super::screen::{Ctx, fmt_time, put};
+use super::screen::{Clock, Ctx, Scratch, put};
 use super::theme::Theme;
 use super::view::EventClass;
 
@@ -40,9 +40,17 @@ impl Widget for Events<'_> {
         let rows = usize::from(inner.height);
         let end = events.len().saturating_sub(ctx.app.events_scroll);
         let start = end.saturating_sub(rows);
+        let mut s = Scratch::default();
         for (e, y) in events[start..end].iter().zip(inner.y..inner.bottom()) {
             let max_x = inner.right();
-            let x = put(buf, inner.x, y, max_x, &fmt_time(e.time_ms), t.dim);
+            let x = put(
+                buf,
+                inner.x,
+                y,
+                max_x,
+                s.fmt(format_args!("{}", Clock(e.time_ms))),
+                t.dim,
+            );
             let (glyph, style) = look(t, e.class);
             let x = put(buf, x, y, max_x, " ", t.text);
             let x = put(buf, x, y, max_x, glyph, style);

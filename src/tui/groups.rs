@@ -17,7 +17,7 @@ use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
 use super::app::Focus;
-use super::screen::{Ctx, count_width, fmt_count, fmt_rate, put};
+use super::screen::{Count, Ctx, Rate, Scratch, count_width, put};
 use super::theme::{Theme, group_letter};
 use super::view::{GroupView, View};
 use crate::broker::GroupState;
@@ -94,6 +94,7 @@ impl Widget for Groups<'_> {
             buf,
             area: inner,
             y: inner.y,
+            text: Scratch::default(),
         };
         for (gi, g) in view.groups.iter().enumerate().skip(first) {
             let header_selected = selected.is_some_and(|r| r.group == gi && r.member.is_none());
@@ -114,7 +115,8 @@ impl Widget for Groups<'_> {
                 let mut x = put(lines.buf, x, y, max_x, &m.id, style);
                 if let Some(state) = m.state.filter(|s| *s != "active") {
                     let look = if state == "crashed" { t.bad } else { t.warn };
-                    x = put(lines.buf, x, y, max_x, &format!(" {state}"), look);
+                    x = put(lines.buf, x, y, max_x, " ", look);
+                    x = put(lines.buf, x, y, max_x, state, look);
                 }
                 let mut at = (x, y);
                 for (topic, p) in &m.partitions {
@@ -157,6 +159,8 @@ struct Lines<'b> {
     buf: &'b mut Buffer,
     area: Rect,
     y: u16,
+    /// Where the rows' numbers are formatted.
+    text: Scratch,
 }
 
 impl Lines<'_> {
@@ -181,8 +185,9 @@ fn group_header(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, selected: bool,
     let Some((x, y, max_x)) = lines.next() else {
         return;
     };
-    let letter = group_letter(g.slot).to_string();
-    let x = put(lines.buf, x, y, max_x, &letter, t.group_marker(g.slot));
+    let mut letter = [0u8; 4];
+    let letter = group_letter(g.slot).encode_utf8(&mut letter);
+    let x = put(lines.buf, x, y, max_x, letter, t.group_marker(g.slot));
     let x = put(lines.buf, x, y, max_x, " ", t.text);
     let name_style = if selected && focused {
         t.selected
@@ -204,7 +209,7 @@ fn group_header(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, selected: bool,
         x,
         y,
         max_x,
-        &format!(" gen {}", g.generation),
+        lines.text.fmt(format_args!(" gen {}", g.generation)),
         t.dim,
     );
 }
@@ -218,7 +223,7 @@ fn group_stats(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) {
         x,
         y,
         max_x,
-        &format!("  lag {}", fmt_count(g.total_lag)),
+        lines.text.fmt(format_args!("  lag {}", Count(g.total_lag))),
         t.title,
     );
     let x = put(
@@ -226,7 +231,7 @@ fn group_stats(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) {
         x,
         y,
         max_x,
-        &format!(" · {}", fmt_rate(g.consume_rate)),
+        lines.text.fmt(format_args!(" · {}", Rate(g.consume_rate))),
         t.text,
     );
     let dup_style = if g.duplicates > 0 { t.warn } else { t.dim };
@@ -235,7 +240,7 @@ fn group_stats(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) {
         x,
         y,
         max_x,
-        &format!(" · dup {}", g.duplicates),
+        lines.text.fmt(format_args!(" · dup {}", g.duplicates)),
         dup_style,
     );
     let lost_style = if g.lost > 0 { t.bad } else { t.dim };
@@ -244,7 +249,7 @@ fn group_stats(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) {
         x,
         y,
         max_x,
-        &format!(" · lost {}", g.lost),
+        lines.text.fmt(format_args!(" · lost {}", g.lost)),
         lost_style,
     );
     if let Some(r) = g.process_rate {
@@ -253,43 +258,47 @@ fn group_stats(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) {
             x,
             y,
             max_x,
-            &format!(" · max {} each", fmt_rate(r)),
+            lines.text.fmt(format_args!(" · max {} each", Rate(r))),
             t.dim,
         );
     }
 }
 
 /// One partition of a member: its name, committed offset and lag, e.g. `p0 1200+3`.
-struct PartitionCell {
-    name: String,
-    committed: String,
-    lag: String,
+struct PartitionCell<'v> {
+    topic: &'v str,
+    partition: u32,
+    multi_topic: bool,
+    committed: Option<i64>,
+    lag: Option<i64>,
 }
 
-impl PartitionCell {
-    fn new(g: &GroupView, topic: &str, partition: u32, multi_topic: bool) -> Self {
+impl<'v> PartitionCell<'v> {
+    fn new(g: &GroupView, topic: &'v str, partition: u32, multi_topic: bool) -> Self {
         let offset = g
             .offsets
             .iter()
             .find(|o| o.partition == partition && o.topic == topic);
-        let name = if multi_topic {
-            format!("{topic}/{partition} ")
-        } else {
-            format!("p{partition} ")
-        };
-        let (committed, lag) = match offset {
-            Some(o) => (
-                o.committed.map_or_else(|| "–".to_string(), fmt_count),
-                o.lag
-                    .map_or_else(String::new, |l| format!("+{}", fmt_count(l))),
-            ),
-            None => ("–".to_string(), String::new()),
-        };
         PartitionCell {
-            name,
-            committed,
-            lag,
+            topic,
+            partition,
+            multi_topic,
+            committed: offset.and_then(|o| o.committed),
+            lag: offset.and_then(|o| o.lag),
         }
+    }
+
+    /// Columns the cell takes, worked out without formatting it.
+    fn width(&self) -> u16 {
+        let digits = self.partition.checked_ilog10().unwrap_or(0) as usize + 1;
+        let name = if self.multi_topic {
+            self.topic.chars().count() + 1 + digits + 1
+        } else {
+            1 + digits + 1
+        };
+        let committed = self.committed.map_or(1, count_width);
+        let lag = self.lag.map_or(0, |l| 1 + count_width(l));
+        (1 + name + committed + lag) as u16
     }
 
     /// Draws after `at`, wrapping onto a new indented row when the cell does not fit.
@@ -301,7 +310,7 @@ impl PartitionCell {
         slot: usize,
         at: (u16, u16),
     ) -> Option<(u16, u16)> {
-        let width = (1 + self.name.len() + self.committed.chars().count() + self.lag.len()) as u16;
+        let width = self.width();
         let max_x = lines.area.right();
         let (mut x, mut y) = at;
         if x + width > max_x && x > lines.area.x + 6 {
@@ -309,9 +318,26 @@ impl PartitionCell {
             (x, y) = (nx + 3, ny);
         }
         let x = put(lines.buf, x, y, max_x, " ", t.text);
-        let x = put(lines.buf, x, y, max_x, &self.name, t.text);
-        let x = put(lines.buf, x, y, max_x, &self.committed, t.dim);
-        let x = put(lines.buf, x, y, max_x, &self.lag, t.group(slot));
+        let name = if self.multi_topic {
+            lines
+                .text
+                .fmt(format_args!("{}/{} ", self.topic, self.partition))
+        } else {
+            lines.text.fmt(format_args!("p{} ", self.partition))
+        };
+        let x = put(lines.buf, x, y, max_x, name, t.text);
+        let committed = match self.committed {
+            Some(c) => lines.text.fmt(format_args!("{}", Count(c))),
+            None => "–",
+        };
+        let x = put(lines.buf, x, y, max_x, committed, t.dim);
+        let x = match self.lag {
+            Some(l) => {
+                let lag = lines.text.fmt(format_args!("+{}", Count(l)));
+                put(lines.buf, x, y, max_x, lag, t.group(slot))
+            }
+            None => x,
+        };
         Some((x, y))
     }
 }

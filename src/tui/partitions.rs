@@ -17,7 +17,7 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
 use super::app::Focus;
-use super::screen::{Ctx, count_width, fmt_count, put};
+use super::screen::{Count, Ctx, Scratch, count_width, put};
 use super::theme::{KEY_SHADES, group_letter};
 use super::view::{PartitionView, TopicView, View};
 
@@ -111,7 +111,7 @@ fn draw_title(
         x,
         y,
         inner.right(),
-        &format!("  {n} partition{s}"),
+        Scratch::default().fmt(format_args!("  {n} partition{s}")),
         t.dim,
     );
 }
@@ -133,15 +133,16 @@ fn right_text_len(p: &PartitionView) -> u16 {
 fn draw_strip(ctx: Ctx<'_>, p: &PartitionView, right_w: u16, row: Rect, buf: &mut Buffer) {
     let t = ctx.theme();
     let (y, max_x) = (row.y, row.right());
-    let label = format!(" p{:<2}", p.partition);
-    let label_w = label.chars().count() as u16 + 1; // plus the gutter
+    let mut text = Scratch::default();
+    let label = text.fmt(format_args!(" p{:<2}", p.partition));
+    let label_w = label.len() as u16 + 1; // plus the gutter
     let show_right = row.width > label_w + right_w + 8;
     let strip_w = if show_right {
         row.width - label_w - right_w
     } else {
         row.width.saturating_sub(label_w)
     };
-    put(buf, row.x, y, max_x, &label, t.text);
+    put(buf, row.x, y, max_x, label, t.text);
     let gutter_x = row.x + label_w - 1;
     let strip_x = gutter_x + 1;
     let s = i64::from(strip_w);
@@ -209,18 +210,28 @@ fn draw_strip(ctx: Ctx<'_>, p: &PartitionView, right_w: u16, row: Rect, buf: &mu
 
     if show_right {
         let mut x = strip_x + strip_w;
-        let range = format!(
-            "{:>w$}",
-            format!("{}‥{}", fmt_count(p.log_start), fmt_count(p.high_watermark)),
-            w = usize::from(right_w) - marks_width(p)
-        );
-        x = put(buf, x, y, max_x, &range, t.dim);
+        // Right-aligned: pad by arithmetic, since `‥` is one column but three bytes.
+        let range_w = count_width(p.log_start) + 1 + count_width(p.high_watermark);
+        let pad = (usize::from(right_w) - marks_width(p)).saturating_sub(range_w);
+        for _ in 0..pad {
+            x = put(buf, x, y, max_x, " ", t.dim);
+        }
+        let range = text.fmt(format_args!(
+            "{}‥{}",
+            Count(p.log_start),
+            Count(p.high_watermark)
+        ));
+        x = put(buf, x, y, max_x, range, t.dim);
         for m in &p.marks {
             x = put(buf, x, y, max_x, " ", t.text);
-            let letter = group_letter(m.slot).to_string();
-            x = put(buf, x, y, max_x, &letter, t.group(m.slot));
-            let lag = m.lag.map_or_else(|| "–".to_string(), fmt_count);
-            x = put(buf, x, y, max_x, &lag, t.group(m.slot));
+            let mut letter = [0u8; 4];
+            let letter = group_letter(m.slot).encode_utf8(&mut letter);
+            x = put(buf, x, y, max_x, letter, t.group(m.slot));
+            let lag = match m.lag {
+                Some(l) => text.fmt(format_args!("{}", Count(l))),
+                None => "–",
+            };
+            x = put(buf, x, y, max_x, lag, t.group(m.slot));
         }
     }
 }

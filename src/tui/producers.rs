@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
 use super::app::Focus;
-use super::screen::{Ctx, fmt_count, fmt_rate, put};
+use super::screen::{Count, Ctx, Rate, Scratch, put};
 
 /// The producers pane.
 #[derive(Debug, Clone, Copy)]
@@ -38,18 +38,26 @@ impl Widget for Producers<'_> {
             .map(|p| p.topic.chars().count())
             .max()
             .unwrap_or(0);
+        let (mut s, mut rate) = (Scratch::default(), Scratch::default());
         for (p, y) in producers.iter().zip(inner.y..inner.bottom()) {
             let max_x = inner.right();
             let on_selected = selected_topic == Some(p.topic.as_str());
             let marker = if on_selected { "▸" } else { " " };
             let x = put(buf, inner.x, y, max_x, marker, t.accent);
-            let x = put(buf, x, y, max_x, &format!("{:<name_w$} ", p.name), t.text);
             let x = put(
                 buf,
                 x,
                 y,
                 max_x,
-                &format!("{:<topic_w$} ", p.topic),
+                s.fmt(format_args!("{:<name_w$} ", p.name)),
+                t.text,
+            );
+            let x = put(
+                buf,
+                x,
+                y,
+                max_x,
+                s.fmt(format_args!("{:<topic_w$} ", p.topic)),
                 t.title,
             );
             let x = put(
@@ -57,17 +65,27 @@ impl Widget for Producers<'_> {
                 x,
                 y,
                 max_x,
-                &format!("{:>9} ", fmt_rate(p.rate)),
+                s.fmt(format_args!(
+                    "{:>9} ",
+                    rate.fmt(format_args!("{}", Rate(p.rate)))
+                )),
                 t.accent,
             );
-            let x = put(buf, x, y, max_x, &format!("{} ", p.keys), t.text);
-            let x = put(buf, x, y, max_x, &format!("{} ", p.partitioner), t.dim);
+            let x = put(buf, x, y, max_x, s.fmt(format_args!("{} ", p.keys)), t.text);
+            let x = put(
+                buf,
+                x,
+                y,
+                max_x,
+                s.fmt(format_args!("{} ", p.partitioner)),
+                t.dim,
+            );
             put(
                 buf,
                 x,
                 y,
                 max_x,
-                &format!("sent {}", fmt_count(p.produced as i64)),
+                s.fmt(format_args!("sent {}", Count(p.produced as i64))),
                 t.dim,
             );
         }

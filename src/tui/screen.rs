@@ -101,12 +101,22 @@ impl Widget for &Screen<'_> {
 
 /// Simulated time as `mm:ss.t`, or `h:mm:ss` past an hour.
 pub fn fmt_time(ms: i64) -> String {
-    let ms = ms.max(0);
-    let secs = ms / 1000;
-    if secs >= 3600 {
-        format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
-    } else {
-        format!("{:02}:{:02}.{}", secs / 60, secs % 60, ms % 1000 / 100)
+    Clock(ms).to_string()
+}
+
+/// A time in the form [`fmt_time`] gives, for formatting without an allocation.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock(pub i64);
+
+impl std::fmt::Display for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = self.0.max(0);
+        let secs = ms / 1000;
+        if secs >= 3600 {
+            write!(f, "{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+        } else {
+            write!(f, "{:02}:{:02}.{}", secs / 60, secs % 60, ms % 1000 / 100)
+        }
     }
 }
 
@@ -162,11 +172,37 @@ impl std::fmt::Display for Count {
 
 /// A rate per second with one decimal, or a compact count when large.
 pub fn fmt_rate(r: f64) -> String {
-    let tenths = (r.max(0.0) * 10.0).round() as u64;
-    if tenths < 10_000 {
-        format!("{}.{}/s", tenths / 10, tenths % 10)
-    } else {
-        format!("{}/s", Count(r.round() as i64))
+    Rate(r).to_string()
+}
+
+/// A rate in the form [`fmt_rate`] gives, for formatting without an allocation.
+#[derive(Debug, Clone, Copy)]
+pub struct Rate(pub f64);
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tenths = (self.0.max(0.0) * 10.0).round() as u64;
+        if tenths < 10_000 {
+            write!(f, "{}.{}/s", tenths / 10, tenths % 10)
+        } else {
+            write!(f, "{}/s", Count(self.0.round() as i64))
+        }
+    }
+}
+
+/// A reusable text buffer: a pane formats each piece of a row into it rather than
+/// allocating a `String` per piece, per row, per frame.
+#[derive(Debug, Default)]
+pub struct Scratch(String);
+
+impl Scratch {
+    /// The formatted text, valid until the next call.
+    pub fn fmt(&mut self, args: std::fmt::Arguments<'_>) -> &str {
+        use std::fmt::Write;
+        self.0.clear();
+        // Writing into a String cannot fail.
+        let _ = self.0.write_fmt(args);
+        &self.0
     }
 }
 
