@@ -282,7 +282,7 @@ impl Simulation {
         }
     }
 
-    /// The §4.2 report of the run so far.
+    /// The report of the run so far (docs/design.md, "The headless report").
     pub fn report(&self) -> Report {
         Report::build(
             &self.broker.read(),
@@ -294,7 +294,7 @@ impl Simulation {
         )
     }
 
-    /// Checks DESIGN.md §3's invariants now; debug builds do this after every step.
+    /// Checks the invariants of docs/design.md now; debug builds do this after every step.
     pub fn check_invariants(&self) -> Result<(), String> {
         invariants::check(&self.broker.read(), &self.groups)
     }

@@ -1,4 +1,4 @@
-//! Property tests: the invariants of DESIGN.md §3 hold over random sequences of operations.
+//! Property tests: the invariants of docs/design.md hold over random sequences of operations.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,5 @@
 //! Random sequences of runtime commands, as an audience at the keyboard would send them,
-//! never break the DESIGN.md §3 invariants, and never make the run depend on anything but
+//! never break the invariants of docs/design.md, and never make the run depend on anything but
 //! the seed and the commands.
 
 use minikafka::broker::ResetSpec;

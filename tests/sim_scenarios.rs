@@ -1,5 +1,5 @@
-//! Every bundled scenario runs for ten simulated minutes. Debug builds check the DESIGN.md
-//! §3 invariants after every step, so this is also the broad invariant test.
+//! Every bundled scenario runs for ten simulated minutes. Debug builds check the docs/design.md
+//! invariants after every step, so this is also the broad invariant test.
 
 use minikafka::sim::{Scenario, Simulation};
 

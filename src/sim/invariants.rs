@@ -1,4 +1,4 @@
-//! DESIGN.md §3's invariants, checked against a running simulation. Debug builds check them
+//! The invariants of docs/design.md, checked against a running simulation. Debug builds check them
 //! after every step, so every test that steps a simulation is also an invariant test.
 
 use std::collections::BTreeMap;

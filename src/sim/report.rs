@@ -1,4 +1,4 @@
-//! The end-of-run report: DESIGN.md §4.2's JSON shape. Fields may be added, never renamed.
+//! The end-of-run report: the JSON shape of docs/design.md, "The headless report". Fields may be added, never renamed.
 
 use serde::Serialize;
 

@@ -1,6 +1,6 @@
 //! Scenarios: what a simulation starts with and what its timeline does, read from TOML.
 //!
-//! The schema is DESIGN.md §4.1. Parsing is strict (unknown keys are errors) and every
+//! The schema is in docs/design.md, "Scenario files". Parsing is strict (unknown keys are errors) and every
 //! error names the file, line, column and field, because a scenario is something people
 //! write by hand in front of an audience.
 

@@ -75,7 +75,7 @@ impl KeyRow {
     }
 }
 
-/// The default key map (DESIGN §4.3), plus `Esc` for closing the help.
+/// The default key map (docs/design.md, "The key map"), plus `Esc` for closing the help.
 pub const KEYMAP: &[KeyRow] = &[
     KeyRow {
         keys: "`q`, `Ctrl-C`",

@@ -84,7 +84,7 @@ pub fn fill_from_broker(broker: &Broker, opts: &BrokerOptions<'_>, view: &mut Vi
 }
 
 /// The lag on a partition: from the committed offset, or before the first commit from
-/// where the group will start (DESIGN §4.2), when that is known.
+/// where the group will start (docs/design.md, "The headless report"), when that is known.
 fn lag_of(
     committed: Option<i64>,
     log_start: i64,
