@@ -1,9 +1,12 @@
 //! The command line: flags, and the dispatch to a mode. The modes live in submodules; this
 //! file only decides which one runs and turns errors into exit codes.
 
+mod driver;
 mod headless;
 mod interactive;
+mod network;
 mod serve;
+mod stop;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -238,6 +238,39 @@ impl Simulation {
             .tick_where(now_ms, |name| self.group(name).is_none())
     }
 
+    /// Records the simulation expects to handle per simulated second at its current
+    /// settings: what the active producers append plus what the live members of its groups
+    /// can process. An upper bound, for callers that split a long step into pieces.
+    pub fn expected_records_per_sec(&self) -> f64 {
+        let produced: f64 = self
+            .producers
+            .iter()
+            .filter(|p| p.active)
+            .map(|p| p.rate)
+            .sum();
+        let processed: f64 = self
+            .groups
+            .iter()
+            .map(|g| g.process_rate() * g.consumers() as f64)
+            .sum();
+        produced + processed
+    }
+
+    /// The longest step, in whole ticks and at least one, expected to handle at most
+    /// `max_records` records (see [`Simulation::expected_records_per_sec`]). Every actor
+    /// also counts as one record per tick, for the fixed cost of ticking it. A caller that
+    /// must stop on time (the UI's frame budget) steps in pieces of this size and checks the
+    /// clock between them; the run is the same as one long step.
+    pub fn step_size_for(&self, max_records: u64) -> u64 {
+        let actors = self.producers.iter().filter(|p| p.active).count()
+            + self.groups.iter().map(|g| g.members().len()).sum::<usize>();
+        let per_tick = self.expected_records_per_sec() * TICK_MS as f64 / 1000.0 + actors as f64;
+        // A float-to-integer cast saturates: infinite work gives 0, which `max` makes one
+        // tick; no work at all gives as many ticks as fit.
+        let ticks = (max_records as f64 / per_tick).floor() as u64;
+        ticks.max(1).saturating_mul(TICK_MS)
+    }
+
     /// A simulated group by name.
     pub fn group(&self, name: &str) -> Option<&GroupSim> {
         self.groups.iter().find(|g| g.name() == name)

@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_minikafka-tui");
@@ -542,4 +544,161 @@ fn listen_shows_network_clients_and_their_group() {
     if let Err(e) = seen {
         std::panic::resume_unwind(e);
     }
+}
+
+/// Simulated seconds from the header's clock, `mm:ss.t` or, past an hour, `h:mm:ss`.
+fn header_clock(screen: &str) -> Option<f64> {
+    let field = screen.lines().next()?.split('│').nth(1)?.trim();
+    field.split(':').try_fold(0.0, |acc, part| {
+        Some(acc * 60.0 + part.parse::<f64>().ok()?)
+    })
+}
+
+/// Resident memory of process `pid` in MB, from /proc.
+fn rss_mb(pid: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Most memory the burst test lets the binary hold.
+const MAX_RSS_MB: f64 = 500.0;
+
+/// How long the burst test watches the binary work after the burst.
+const OBSERVE: Duration = Duration::from_secs(8);
+
+/// Samples the binary's resident memory every few milliseconds in the background, keeping
+/// the highest. Past [`MAX_RSS_MB`] it kills the binary at once: the test fails either way,
+/// and a runaway process must not take the machine down with it.
+struct RssWatch {
+    peak_kb: Arc<AtomicU64>,
+    killed: Arc<AtomicBool>,
+    done: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RssWatch {
+    fn start(pid: String) -> RssWatch {
+        let peak_kb = Arc::new(AtomicU64::new(0));
+        let killed = Arc::new(AtomicBool::new(false));
+        let done = Arc::new(AtomicBool::new(false));
+        let (peak, kill, stop) = (peak_kb.clone(), killed.clone(), done.clone());
+        let thread = std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let Some(mb) = rss_mb(&pid) else { break };
+                peak.fetch_max((mb * 1024.0) as u64, Ordering::Relaxed);
+                if mb > MAX_RSS_MB {
+                    let _ = Command::new("kill").args(["-KILL", &pid]).status();
+                    kill.store(true, Ordering::Relaxed);
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        RssWatch {
+            peak_kb,
+            killed,
+            done,
+            thread: Some(thread),
+        }
+    }
+
+    fn peak_mb(&self) -> f64 {
+        self.peak_kb.load(Ordering::Relaxed) as f64 / 1024.0
+    }
+
+    fn killed(&self) -> bool {
+        self.killed.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for RssWatch {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Polls the screen until `pred` holds, for at most `limit`; `None` if it never did.
+fn within<T>(p: &Pane, limit: Duration, mut pred: impl FnMut(&str) -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    loop {
+        if let Some(found) = pred(&p.screen()) {
+            return Some(found);
+        }
+        if start.elapsed() > limit {
+            return None;
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+/// At full speed, a burst of keys asking for ever more work (rates doubled 200 times, a
+/// hundred producers and consumers, thirty groups) must not freeze the screen: the
+/// simulated clock keeps moving, the header admits the speed it really reaches, memory
+/// stays bounded and `q` still quits at once.
+#[test]
+fn a_burst_of_work_at_full_speed_slows_the_simulation_but_never_freezes_the_screen() {
+    let p = Pane::start("burst", 160, 48, "");
+    p.wait_text("orders");
+    let pid = p.binary_pid();
+    let watch = RssWatch::start(pid);
+    // Six presses take 1× to 64×, the top speed; more change nothing.
+    p.send(&["+"; 8]);
+    p.wait_for("64× in the header", |s| {
+        s.lines().next()?.contains(" 64× ").then_some(())
+    });
+    for (key, times) in [("}", 200), ("p", 100), ("c", 100), ("g", 30)] {
+        let keys = vec![key; times];
+        for chunk in keys.chunks(50) {
+            p.send(chunk);
+        }
+    }
+    let burst = Instant::now();
+    let first = within(&p, Duration::from_secs(5), header_clock);
+    let later = first.and_then(|t0| {
+        std::thread::sleep(Duration::from_secs(2));
+        within(&p, Duration::from_secs(5), |s| {
+            header_clock(s).filter(|t| *t > t0)
+        })
+    });
+    let reached = within(&p, Duration::from_secs(10), |s| {
+        let header = s.lines().next()?;
+        header.contains("reached").then(|| header.to_string())
+    });
+    // Memory is watched for a while under the load, not just through the burst.
+    if let Some(rest) = OBSERVE.checked_sub(burst.elapsed()) {
+        std::thread::sleep(rest);
+    }
+    let killed_before_quit = watch.killed();
+    let asked_to_quit = Instant::now();
+    p.send(&["q"]);
+    // A binary killed for its memory has nothing left to quit.
+    let quit = within(&p, Duration::from_secs(10), |_| {
+        std::fs::metadata(&p.status)
+            .is_ok()
+            .then(|| asked_to_quit.elapsed())
+    })
+    .filter(|_| !killed_before_quit);
+    let peak = watch.peak_mb();
+    eprintln!(
+        "burst: clock {first:?} then {later:?} s; header {reached:?}; peak RSS {peak:.0} MB \
+         (killed for it: {killed_before_quit}); quit after {quit:?}"
+    );
+    assert!(
+        !killed_before_quit && peak < MAX_RSS_MB,
+        "peak RSS {peak:.0} MB (killed past {MAX_RSS_MB} MB: {killed_before_quit})"
+    );
+    assert!(
+        first.is_some() && later.is_some(),
+        "the simulated clock stopped: {first:?} then {later:?}; screen:\n{}",
+        p.screen()
+    );
+    assert!(reached.is_some(), "no reached speed in the header");
+    let quit = quit.expect("q did not quit within 10 s");
+    assert!(quit < Duration::from_secs(2), "q took {quit:?} to quit");
+    assert_eq!(p.wait_exit(), 0);
 }

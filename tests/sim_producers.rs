@@ -447,3 +447,36 @@ fn a_simulation_can_move_to_another_thread() {
     fn assert_send<T: Send>() {}
     assert_send::<Simulation>();
 }
+
+#[test]
+fn step_pieces_are_sized_by_the_work_expected() {
+    // Quickstart: two producers at 20/s and three members processing 30 or 40/s each,
+    // 1.5 records a 10 ms tick, plus one for each of its five actors: 4 096 records is 630
+    // ticks.
+    let quick = Simulation::new(Scenario::bundled("quickstart").unwrap(), Some(1)).unwrap();
+    assert_eq!(quick.expected_records_per_sec(), 40.0 + 2.0 * 40.0 + 30.0);
+    assert_eq!(quick.step_size_for(4_096), 630 * TICK_MS);
+    // A million a second is 10 000 a tick: never less than one tick, however busy.
+    let busy = sim(&producer("rate = 1000000.0", 1));
+    assert_eq!(busy.step_size_for(4_096), TICK_MS);
+    assert_eq!(busy.step_size_for(100_000), 9 * TICK_MS);
+    // Nothing at all to do: as long a step as asked for.
+    let idle = sim("name = \"idle\"\n[[topics]]\nname = \"t\"\npartitions = 1\n");
+    assert!(idle.step_size_for(1) >= 1_000_000 * TICK_MS);
+}
+
+#[test]
+fn stepping_in_pieces_of_the_work_size_gives_the_run_of_one_long_step() {
+    let scenario = Scenario::bundled("at-least-once").unwrap();
+    let mut whole = Simulation::new(scenario.clone(), Some(7)).unwrap();
+    let mut pieces = Simulation::new(scenario, Some(7)).unwrap();
+    whole.step(90_000);
+    let mut done = 0;
+    while done < 90_000 {
+        let piece = pieces.step_size_for(64).min(90_000 - done);
+        pieces.step(piece);
+        done += piece;
+    }
+    assert_eq!(whole.report(), pieces.report());
+    assert_eq!(whole.produced(), pieces.produced());
+}

@@ -1,37 +1,35 @@
-//! The interactive UI's event loop: one `tokio::select!` over terminal input, a
-//! simulation tick, a render tick and termination signals.
+//! The interactive UI's event loop: one `tokio::select!` over termination signals,
+//! terminal input, a render tick and the driver's tick.
 //!
 //! The loop only routes: keys become actions through the key map, [`update`] decides,
-//! [`control::execute`] applies effects to the simulation. The simulation advances by
-//! `speed ×` the real time elapsed, and the screen redraws at most `fps` times a second
-//! and only when something changed.
+//! [`control::execute`] applies effects to the simulation, and the [`Driver`] moves
+//! everything that moves on its own (the simulation at `speed ×` real time, network
+//! clients' groups, waiting clients). The screen redraws at most `fps` times a second and
+//! only when something changed.
 
 mod diag;
 mod terminal;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::oneshot;
 use tokio::time::{MissedTickBehavior, interval};
 
-use crate::server::{AppendNotifier, Server, ServerConfig, ServerStats};
+use crate::server::{ServerConfig, ServerStats};
 use crate::sim::{Scenario, Simulation};
 use crate::tui::control;
 use crate::tui::keymap;
 use crate::tui::view::{Limits, View, fill_from_server, fill_from_sim};
 use crate::tui::{App, Screen, Theme, ThemeKind, update};
 
+use super::driver::{self, Driver, RealTime};
+use super::{network, stop};
 use diag::Diag;
-
-/// How often the simulation is advanced, in real time. Short enough that a key's effect
-/// shows in the next frame at any frame rate we allow.
-const SIM_TICK: Duration = Duration::from_millis(10);
 
 /// Everything the interactive UI needs to start.
 #[derive(Debug)]
@@ -48,13 +46,18 @@ pub struct Options {
     pub server: Option<ServerConfig>,
 }
 
-/// The running network server, as the event loop sees it.
-struct Network {
-    stats: ServerStats,
-    appended: AppendNotifier,
-    groups: AppendNotifier,
-    /// The real-time clock network clients' groups run on (see `Simulation::tick_foreign_groups`).
-    clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+/// What the event loop routes events to, and draws.
+struct Ui {
+    sim: Simulation,
+    app: App,
+    diag: Diag,
+    driver: Driver,
+    /// The listener's connections and clients, when there is one.
+    stats: Option<ServerStats>,
+    view: View,
+    /// Something changed since the last frame.
+    dirty: bool,
+    panic_after_first_frame: bool,
 }
 
 /// Runs the UI until the user quits or a signal arrives. The terminal is restored on
@@ -65,204 +68,174 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             "the terminal UI needs a terminal on stdin and stdout; use --headless to run without one"
         );
     }
-    let mut diag = Diag::open(opts.log.as_deref())
-        .with_context(|| format!("cannot open log file {:?}", opts.log))?;
-    let mut sim = Simulation::new(opts.scenario, opts.seed)?;
-    sim.set_hold_at_beats(opts.presenter);
-    let theme = Theme::resolve(opts.theme, Theme::no_color_env());
-    let mut app = App::new(theme, opts.presenter);
-    diag.line(
-        0,
-        format_args!(
-            "start: scenario {} seed {} fps {} presenter {}",
-            sim.scenario().name,
-            sim.seed(),
-            opts.fps,
-            opts.presenter
-        ),
-    );
-    // With a server, client connections get a worker thread of their own beside the UI's.
-    let runtime = match opts.server {
-        Some(_) => tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build(),
-        None => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build(),
-    }
-    .context("cannot start the async runtime")?;
-    let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
-    let network = match opts.server {
-        Some(config) => {
-            Some(runtime.block_on(start_server(config, &sim, &mut app, server_stopped))?)
-        }
-        None => None,
-    };
+    let fps = opts.fps;
+    let runtime = runtime(opts.server.is_some())?;
+    let (stop_server, server_stopped) = oneshot::channel::<()>();
+    let mut ui = runtime.block_on(Ui::start(opts, server_stopped))?;
     let mut tui = terminal::enter().context("cannot set up the terminal")?;
-    let result = runtime.block_on(event_loop(
-        &mut tui,
-        &mut sim,
-        &mut app,
-        &mut diag,
-        opts.fps,
-        opts.panic_after_first_frame,
-        network.as_ref(),
-    ));
+    let result = runtime.block_on(event_loop(&mut tui, &mut ui, fps));
     terminal::restore();
     let _ = stop_server.send(());
-    if let Err(e) = &result {
-        diag.line(sim.now_ms(), format_args!("error: {e:#}"));
-    }
-    diag.line(sim.now_ms(), format_args!("exit"));
-    diag.flush();
+    ui.finish(&result);
     result
 }
 
-/// Binds the server on the simulation's broker and starts serving in the background.
-async fn start_server(
-    mut config: ServerConfig,
-    sim: &Simulation,
-    app: &mut App,
-    stop: tokio::sync::oneshot::Receiver<()>,
-) -> anyhow::Result<Network> {
-    // The event loop ticks network clients' groups itself, on the clock below; the server's
-    // own timer would tick the simulated groups too, on the wrong clock.
-    config.tick_groups = false;
-    config.log_to_stderr = false;
-    let started = Instant::now();
-    let clock: Arc<dyn Fn() -> i64 + Send + Sync> =
-        Arc::new(move || started.elapsed().as_millis() as i64);
-    let server = Server::bind(config, sim.broker().clone())
-        .await?
-        .with_clock(clock.clone());
-    let addr = server.local_addr();
-    if !addr.ip().is_loopback() {
-        app.notify(
-            0,
-            format!("listening on {addr}, which is not loopback: there is no authentication"),
-            true,
-        );
-    }
-    let network = Network {
-        stats: server.stats(),
-        appended: server.append_notifier(),
-        groups: server.group_notifier(),
-        clock,
+/// With a listener, client connections get a worker thread of their own beside the UI's.
+fn runtime(listening: bool) -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut builder = if listening {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(2);
+        b
+    } else {
+        tokio::runtime::Builder::new_current_thread()
     };
-    tokio::spawn(server.run(async {
-        let _ = stop.await;
-    }));
-    Ok(network)
+    builder
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
-async fn event_loop(
-    tui: &mut terminal::Tui,
-    sim: &mut Simulation,
-    app: &mut App,
-    diag: &mut Diag,
-    fps: u32,
-    panic_after_first_frame: bool,
-    network: Option<&Network>,
-) -> anyhow::Result<()> {
+async fn event_loop(tui: &mut terminal::Tui, ui: &mut Ui, fps: u32) -> anyhow::Result<()> {
     let mut input = EventStream::new();
-    let mut sim_tick = interval(SIM_TICK);
-    sim_tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut driver_tick = driver::ticker();
     let frame = Duration::from_secs_f64(1.0 / f64::from(fps.max(1)));
     let mut render_tick = interval(frame);
     render_tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sighup = signal(SignalKind::hangup())?;
-
-    let mut view = View::default();
-    let mut dirty = true;
-    let mut last = Instant::now();
-    // What the network part of the screen last changed on (see the sim tick below).
-    let mut stepped_to = sim.now_ms();
-    let mut last_activity = (0, 0);
-    let mut last_rates = last;
-    while !app.should_quit {
+    let stop = stop::signal()?;
+    tokio::pin!(stop);
+    while !ui.app.should_quit {
+        // In this order when several are ready: a key never waits behind the driver.
         tokio::select! {
+            biased;
+            signal = &mut stop => {
+                ui.diag.line(ui.sim.now_ms(), format_args!("{signal}"));
+                break;
+            }
             event = input.next() => match event {
-                Some(Ok(Event::Key(key))) => {
-                    if let Some(action) = keymap::lookup(&key) {
-                        diag.line(sim.now_ms(), format_args!("key {:?} -> {action:?}", key.code));
-                        if let Some(effect) = update(app, &view, action) {
-                            control::execute(sim, app, effect);
-                        }
-                        dirty = true;
-                    }
-                }
-                Some(Ok(Event::Resize(w, h))) => {
-                    diag.line(sim.now_ms(), format_args!("resize {w}x{h}"));
-                    dirty = true;
-                }
-                Some(Ok(_)) => {}
+                Some(Ok(event)) => ui.on_event(event),
                 Some(Err(e)) => return Err(e).context("reading terminal input"),
                 None => break,
             },
-            _ = sim_tick.tick() => {
-                let now = Instant::now();
-                let real_ms = now.duration_since(last).as_secs_f64() * 1000.0;
-                last = now;
-                let dt = app.sim_advance(real_ms);
-                if dt > 0 {
-                    let before = sim.now_ms();
-                    sim.step(dt);
-                    dirty |= sim.now_ms() != before;
-                }
-                if let Some(net) = network {
-                    let stepped = sim.now_ms() != stepped_to;
-                    stepped_to = sim.now_ms();
-                    let groups_changed = sim.tick_foreign_groups((net.clock)());
-                    // Clients waiting in a fetch or a join see what the simulation changed.
-                    if stepped {
-                        net.appended.notify();
-                    }
-                    if stepped || groups_changed {
-                        net.groups.notify();
-                    }
-                    // Client traffic changes the screen even while the simulation is paused;
-                    // rates roll once a second with no traffic at all.
-                    let activity = net.stats.activity();
-                    let rates_due = now.duration_since(last_rates).as_secs() >= 1;
-                    if groups_changed || activity != last_activity || rates_due {
-                        dirty = true;
-                        last_activity = activity;
-                        if rates_due {
-                            last_rates = now;
-                        }
-                    }
-                }
-            },
-            _ = render_tick.tick(), if dirty => {
-                let size = tui.size()?;
-                fill_from_sim(sim, app, Limits::for_screen(size.width, size.height), &mut view);
-                if let Some(net) = network {
-                    let stats = &net.stats;
-                    fill_from_server(stats.listen_addr(), stats.connections(), &stats.clients(), &mut view);
-                }
-                tui.draw(|f| f.render_widget(&Screen::new(&view, app), f.area()))?;
-                dirty = false;
-                if panic_after_first_frame {
-                    diag.flush();
-                    panic!("panic requested by --panic-after-first-frame");
-                }
-            },
-            _ = sigterm.recv() => {
-                diag.line(sim.now_ms(), format_args!("SIGTERM"));
-                break;
-            },
-            _ = sigint.recv() => {
-                diag.line(sim.now_ms(), format_args!("SIGINT"));
-                break;
-            },
-            _ = sighup.recv() => {
-                diag.line(sim.now_ms(), format_args!("SIGHUP"));
-                break;
-            },
+            _ = render_tick.tick(), if ui.dirty => ui.draw(tui)?,
+            _ = driver_tick.tick() => ui.on_tick(),
         }
     }
     Ok(())
+}
+
+impl Ui {
+    /// Loads the simulation and starts the listener, if asked for, serving until
+    /// `server_stopped` fires.
+    async fn start(opts: Options, server_stopped: oneshot::Receiver<()>) -> anyhow::Result<Ui> {
+        let mut diag = Diag::open(opts.log.as_deref())
+            .with_context(|| format!("cannot open log file {:?}", opts.log))?;
+        let mut sim = Simulation::new(opts.scenario, opts.seed)?;
+        sim.set_hold_at_beats(opts.presenter);
+        let theme = Theme::resolve(opts.theme, Theme::no_color_env());
+        let mut app = App::new(theme, opts.presenter);
+        diag.line(
+            0,
+            format_args!(
+                "start: scenario {} seed {} fps {} presenter {}",
+                sim.scenario().name,
+                sim.seed(),
+                opts.fps,
+                opts.presenter
+            ),
+        );
+        let start = Instant::now();
+        let clock = RealTime::starting_at(start, 0);
+        let mut driver = Driver::new(sim.broker().clone(), clock, start);
+        let mut stats = None;
+        if let Some(mut config) = opts.server {
+            config.log_to_stderr = false;
+            let (server, net) = network::bind(config, sim.broker().clone(), clock).await?;
+            if let Some(warning) = network::exposure_warning(server.local_addr()) {
+                app.notify(0, warning, true);
+            }
+            stats = Some(net.stats.clone());
+            driver = driver.with_network(net);
+            tokio::spawn(server.run(async {
+                let _ = server_stopped.await;
+            }));
+        }
+        Ok(Ui {
+            sim,
+            app,
+            diag,
+            driver,
+            stats,
+            view: View::default(),
+            dirty: true,
+            panic_after_first_frame: opts.panic_after_first_frame,
+        })
+    }
+
+    fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Key(key) => {
+                if let Some(action) = keymap::lookup(&key) {
+                    let now = self.sim.now_ms();
+                    self.diag
+                        .line(now, format_args!("key {:?} -> {action:?}", key.code));
+                    if let Some(effect) = update(&mut self.app, &self.view, action) {
+                        control::execute(&mut self.sim, &mut self.app, effect);
+                    }
+                    self.dirty = true;
+                }
+            }
+            Event::Resize(w, h) => {
+                self.diag
+                    .line(self.sim.now_ms(), format_args!("resize {w}x{h}"));
+                self.dirty = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn on_tick(&mut self) {
+        let speed = if self.app.paused {
+            0.0
+        } else {
+            self.app.speed()
+        };
+        self.dirty |= self.driver.tick(Instant::now(), Some(&mut self.sim), speed);
+    }
+
+    fn draw(&mut self, tui: &mut terminal::Tui) -> anyhow::Result<()> {
+        let size = tui.size()?;
+        let limits = Limits::for_screen(size.width, size.height);
+        fill_from_sim(&self.sim, &self.app, limits, &mut self.view);
+        self.view.header.reached_speed = self.driver.reached_speed();
+        if let Some(stats) = &self.stats {
+            let clients = stats.clients();
+            fill_from_server(
+                stats.listen_addr(),
+                stats.connections(),
+                &clients,
+                &mut self.view,
+            );
+        }
+        tui.draw(|f| f.render_widget(&Screen::new(&self.view, &self.app), f.area()))?;
+        self.dirty = false;
+        if self.panic_after_first_frame {
+            self.diag.flush();
+            panic!("panic requested by --panic-after-first-frame");
+        }
+        Ok(())
+    }
+
+    /// Logs how the UI ended. Call it last: the state is not freed.
+    fn finish(mut self, result: &anyhow::Result<()>) {
+        let now = self.sim.now_ms();
+        if let Err(e) = result {
+            self.diag.line(now, format_args!("error: {e:#}"));
+        }
+        self.diag.line(now, format_args!("exit"));
+        self.diag.flush();
+        // The process exits next, and the system takes the memory back at once: freeing
+        // logs of millions of records one by one would only hold up the quit (seconds, in
+        // a debug build).
+        std::mem::forget(self);
+    }
 }

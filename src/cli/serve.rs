@@ -2,17 +2,17 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
 
 use crate::broker::{EventKind, SharedBroker};
-use crate::server::{DEFAULT_MAX_REQUEST_BYTES, Server, ServerConfig};
+use crate::server::{DEFAULT_MAX_REQUEST_BYTES, ServerConfig};
 use crate::sim::{Scenario, Simulation};
 
-/// How often the simulation behind `serve --scenario` is advanced, in real time.
-const SIM_TICK: Duration = Duration::from_millis(10);
+use super::driver::{self, Driver, RealTime};
+use super::{network, stop};
 
 /// How often new topic and group events are copied to stderr.
 const EVENT_LOG_EVERY: Duration = Duration::from_millis(100);
@@ -43,7 +43,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = super::parse_duration_or_zero)]
     pub initial_rebalance_delay: Duration,
     /// Also run a simulation (a bundled scenario name or a TOML file) on the same broker,
-    /// at real speed, so clients find live topics and groups to read.
+    /// at real speed (slower if the machine cannot keep up), so clients find live topics
+    /// and groups to read.
     #[arg(long, value_name = "NAME|PATH")]
     pub scenario: Option<String>,
     /// Seed for the simulation; overrides the scenario's own.
@@ -62,54 +63,20 @@ impl ServeArgs {
             max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
             idle_timeout: self.idle_timeout,
             log_to_stderr: true,
-            tick_groups: true,
+            // The driver ticks the groups (see `network::bind`).
+            tick_groups: false,
             initial_rebalance_delay: self.initial_rebalance_delay,
         }
     }
 }
 
-/// A future that resolves on Ctrl-C or SIGTERM. The handlers are installed when this is
-/// called, not when the future is first polled: a signal that arrives between printing the
-/// address and starting to serve must still stop the server cleanly.
-fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut interrupt = signal(SignalKind::interrupt())?;
-        let mut terminate = signal(SignalKind::terminate())?;
-        Ok(async move {
-            tokio::select! {
-                _ = interrupt.recv() => {}
-                _ = terminate.recv() => {}
-            }
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        Ok(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-    }
-}
-
-/// Advances `sim` at real speed forever, calling `changed` after each step so waiting
-/// clients see new records, and ticking the clients' own groups on the wall clock.
-async fn step_in_real_time(mut sim: Simulation, changed: impl Fn()) {
-    let mut tick = tokio::time::interval(SIM_TICK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let started = std::time::Instant::now();
+/// Ticks `driver` at real speed forever: the simulation (when there is one) steps, the
+/// clients' groups expire on real time, retention runs and waiting clients wake.
+async fn drive(mut driver: Driver, mut sim: Option<Simulation>) {
+    let mut tick = driver::ticker();
     loop {
         tick.tick().await;
-        let target = started.elapsed().as_millis() as i64;
-        let behind = target - sim.now_ms();
-        let stepped = behind > 0;
-        if stepped {
-            sim.step(behind as u64);
-        }
-        let groups_changed = sim.tick_foreign_groups(crate::server::wall_clock_ms());
-        if stepped || groups_changed {
-            changed();
-        }
+        driver.tick(Instant::now(), sim.as_mut(), 1.0);
     }
 }
 
@@ -142,7 +109,7 @@ async fn log_events(broker: SharedBroker) {
     }
 }
 
-/// Runs the server until Ctrl-C or SIGTERM.
+/// Runs the server until a termination signal.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -156,37 +123,35 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let broker = sim
             .as_ref()
             .map_or_else(SharedBroker::default, |s| s.broker().clone());
-        let mut config = args.config();
-        // With a simulation, its groups run on virtual time and only it may tick them; the
-        // clients' groups are ticked by the stepping task below, on real time.
-        config.tick_groups = sim.is_none();
-        let server = Server::bind(config, broker.clone()).await?;
-        let stop = stop_signal().context("cannot install the signal handlers")?;
-        if let Some(sim) = sim {
+        // Wall-clock milliseconds, as clients stamp their records, so that retention by
+        // time compares like with like.
+        let start = Instant::now();
+        let clock = RealTime::starting_at(start, crate::server::wall_clock_ms());
+        let (server, net) = network::bind(args.config(), broker.clone(), clock).await?;
+        let stop = stop::signal().context("cannot install the signal handlers")?;
+        if let Some(sim) = &sim {
             eprintln!(
                 "simulating scenario {} (seed {})",
                 sim.scenario().name,
                 sim.seed()
             );
-            let (appended, groups) = (server.append_notifier(), server.group_notifier());
-            tokio::spawn(step_in_real_time(sim, move || {
-                appended.notify();
-                groups.notify();
-            }));
         }
         let addr = server.local_addr();
-        if !addr.ip().is_loopback() {
-            eprintln!(
-                "warning: listening on {addr}, which is not a loopback address; \
-                 the server has no authentication, so anyone who can reach it can read and write"
-            );
+        if let Some(warning) = network::exposure_warning(addr) {
+            eprintln!("warning: {warning}");
         }
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "minikafka listening on {addr}")?;
         stdout.flush()?;
         drop(stdout);
+        let driver = Driver::new(broker.clone(), clock, start).with_network(net);
+        tokio::spawn(drive(driver, sim));
         tokio::spawn(log_events(broker));
-        server.run(stop).await?;
+        server
+            .run(async {
+                stop.await;
+            })
+            .await?;
         Ok(())
     })
 }

@@ -21,10 +21,17 @@ impl Widget for HeaderBar<'_> {
             RunState::Paused => ("⏸ paused", t.warn),
             RunState::HeldAtBeat => ("⏸ beat: press n", t.warn),
         };
+        let speed = match h.reached_speed {
+            Some(r) => (
+                format!(" {} asked, {} reached ", fmt_speed(h.speed), fmt_reached(r)),
+                t.warn,
+            ),
+            None => (format!(" {} ", fmt_speed(h.speed)), t.text),
+        };
         let parts = [
             (format!(" {} ", h.scenario), t.title),
             (format!(" {} ", fmt_time(h.sim_time_ms)), t.accent),
-            (format!(" {} ", fmt_speed(h.speed)), t.text),
+            speed,
             (format!(" {state} "), state_style),
             (format!(" seed {} ", h.seed), t.dim),
             (format!(" in {} ", fmt_rate(h.produce_rate)), t.text),
@@ -43,5 +50,59 @@ impl Widget for HeaderBar<'_> {
             x = put(buf, x, area.y, max_x, "│", t.dim);
             put(buf, x, area.y, max_x, &text, t.accent);
         }
+    }
+}
+
+/// A measured speed, to the precision a glance needs: whole multiples from 1× up,
+/// hundredths below.
+fn fmt_reached(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{:.0}×", s.round())
+    } else {
+        format!("{s:.2}×")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::view::{Header, View};
+    use crate::tui::{App, Theme};
+
+    fn line(header: Header) -> String {
+        let view = View {
+            header,
+            ..View::default()
+        };
+        let app = App::new(Theme::default(), false);
+        let area = Rect::new(0, 0, 120, 1);
+        let mut buf = Buffer::empty(area);
+        HeaderBar(Ctx {
+            view: &view,
+            app: &app,
+        })
+        .render(area, &mut buf);
+        buf.content.iter().map(|c| c.symbol()).collect()
+    }
+
+    #[test]
+    fn a_speed_not_reached_is_shown_beside_the_one_asked() {
+        let asked = Header {
+            speed: 64.0,
+            ..Header::default()
+        };
+        let plain = line(asked.clone());
+        assert!(plain.contains(" 64× "), "{plain}");
+        assert!(!plain.contains("reached"), "{plain}");
+        let slow = line(Header {
+            reached_speed: Some(9.3),
+            ..asked.clone()
+        });
+        assert!(slow.contains(" 64× asked, 9× reached "), "{slow}");
+        let crawl = line(Header {
+            reached_speed: Some(0.42),
+            ..asked
+        });
+        assert!(crawl.contains(" 64× asked, 0.42× reached "), "{crawl}");
     }
 }

@@ -39,6 +39,9 @@ pub struct Header {
     pub scenario: String,
     pub sim_time_ms: i64,
     pub speed: f64,
+    /// The speed the simulation actually reached, when clearly below `speed` (the machine
+    /// cannot keep up).
+    pub reached_speed: Option<f64>,
     pub run_state: RunState,
     pub seed: u64,
     /// Records produced per simulated second, all topics.

@@ -147,6 +147,7 @@ pub fn view(tail_cells: usize) -> View {
         scenario: "Quickstart".into(),
         sim_time_ms: 40_000,
         speed: 1.0,
+        reached_speed: None,
         run_state: RunState::Running,
         seed: 42,
         produce_rate: 40.0,

@@ -169,6 +169,8 @@ pub fn fill_from_sim(sim: &Simulation, app: &App, limits: Limits, view: &mut Vie
         scenario: sim.scenario().name.clone(),
         sim_time_ms: now,
         speed: app.speed(),
+        // Measured by whoever steps the simulation, which fills it in after this.
+        reached_speed: None,
         run_state: if held {
             RunState::HeldAtBeat
         } else if app.paused {
