@@ -27,6 +27,7 @@
 
 pub mod api;
 pub mod codec;
+mod error_code;
 mod records;
 mod signal;
 mod stats;

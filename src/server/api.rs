@@ -28,23 +28,6 @@ use kafka_protocol::protocol::StrBytes;
 use super::codec::{Frame, Request, Response};
 use crate::broker::{BrokerError, SharedBroker, TopicConfig};
 
-/// Kafka error codes the handlers use that the broker's vocabulary does not produce.
-pub mod codes {
-    pub const NONE: i16 = 0;
-    pub const CORRUPT_MESSAGE: i16 = 2;
-    pub const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
-    pub const INVALID_REPLICATION_FACTOR: i16 = 38;
-    pub const UNSUPPORTED_VERSION: i16 = 35;
-    pub const INVALID_REQUEST: i16 = 42;
-    pub const INVALID_CONFIG: i16 = 40;
-    pub const REBALANCE_IN_PROGRESS: i16 = 27;
-    pub const UNKNOWN_MEMBER_ID: i16 = 25;
-    pub const MEMBER_ID_REQUIRED: i16 = 79;
-    pub const UNKNOWN_TOPIC_ID: i16 = 100;
-    /// TRANSACTIONAL_ID_AUTHORIZATION_FAILED: the closest refusal a client reports clearly.
-    pub const TRANSACTIONS_UNSUPPORTED: i16 = 53;
-}
-
 /// What the handlers need to know about the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {

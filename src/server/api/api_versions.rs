@@ -1,10 +1,11 @@
 //! ApiVersions: the first request of every client, telling it which versions we speak.
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::ApiKey;
 use kafka_protocol::messages::api_versions_request::ApiVersionsRequest;
 use kafka_protocol::messages::api_versions_response::{ApiVersion, ApiVersionsResponse};
 
-use super::{Ctx, codes};
+use super::Ctx;
 use crate::server::codec::Response;
 
 /// Every API we implement and the versions we answer. Only what is implemented is listed.
@@ -41,9 +42,9 @@ pub fn supported_range(api: ApiKey) -> Option<(i16, i16)> {
         .map(|&(_, min, max)| (min, max))
 }
 
-fn listing(error_code: i16) -> ApiVersionsResponse {
+fn listing(error: Option<ResponseError>) -> ApiVersionsResponse {
     ApiVersionsResponse::default()
-        .with_error_code(error_code)
+        .with_error_code(error.map_or(0, |e| e.code()))
         .with_api_keys(
             SUPPORTED
                 .iter()
@@ -58,13 +59,13 @@ fn listing(error_code: i16) -> ApiVersionsResponse {
 }
 
 pub(super) fn handle(_ctx: &mut Ctx<'_>, _req: &ApiVersionsRequest) -> Response {
-    Response::ApiVersions(listing(codes::NONE))
+    Response::ApiVersions(listing(None))
 }
 
 /// The answer to an ApiVersions newer than ours: encoded at v0, UNSUPPORTED_VERSION, and
 /// still our ranges, so the client retries with a version we list.
 pub(super) fn too_new() -> Response {
-    Response::ApiVersions(listing(codes::UNSUPPORTED_VERSION))
+    Response::ApiVersions(listing(Some(ResponseError::UnsupportedVersion)))
 }
 
 #[cfg(test)]

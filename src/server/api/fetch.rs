@@ -5,13 +5,14 @@
 //! Fetch sessions are not kept: the response's session id 0 tells clients to send full fetches.
 
 use bytes::BytesMut;
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::fetch_request::FetchRequest;
 use kafka_protocol::messages::fetch_response::{
     FetchResponse, FetchableTopicResponse, PartitionData,
 };
 use kafka_protocol::records::Record as WireRecord;
 
-use super::{Ctx, Outcome, WaitKind, Waiter, codes, partition_index};
+use super::{Ctx, Outcome, WaitKind, Waiter, partition_index};
 use crate::broker::{BrokerError, Record};
 use crate::server::codec::Response;
 use crate::server::records::encode_batch;
@@ -90,7 +91,7 @@ impl FetchWait {
                     // Our own records always encode; if not, say so rather than send garbage.
                     errors = true;
                     partitions.push(
-                        out.with_error_code(codes::CORRUPT_MESSAGE)
+                        out.with_error_code(ResponseError::CorruptMessage.code())
                             .with_high_watermark(bounds.high_watermark),
                     );
                     debug_assert!(false, "encoding stored records failed: {reason}");

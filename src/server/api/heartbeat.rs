@@ -5,14 +5,14 @@ use kafka_protocol::messages::heartbeat_response::HeartbeatResponse;
 
 use super::Ctx;
 use crate::server::codec::Response;
+use crate::server::error_code::result_code;
 
 pub(super) fn handle(ctx: &mut Ctx<'_>, req: &HeartbeatRequest) -> Response {
     let result =
         ctx.broker
             .write()
             .heartbeat(&req.group_id, &req.member_id, req.generation_id, ctx.now_ms);
-    let code = result.map_or_else(|e| e.kafka_code(), |_| 0);
-    Response::Heartbeat(HeartbeatResponse::default().with_error_code(code))
+    Response::Heartbeat(HeartbeatResponse::default().with_error_code(result_code(&result)))
 }
 
 #[cfg(test)]

@@ -6,12 +6,16 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::ProducerId;
 use kafka_protocol::messages::init_producer_id_request::InitProducerIdRequest;
 use kafka_protocol::messages::init_producer_id_response::InitProducerIdResponse;
 
-use super::{Ctx, codes};
+use super::Ctx;
 use crate::server::codec::Response;
+
+/// Transactions are refused with the closest error a client reports clearly.
+const TRANSACTIONS_REFUSED: ResponseError = ResponseError::TransactionalIdAuthorizationFailed;
 
 /// Ids are unique within the process, which is the broker's lifetime.
 static NEXT_PRODUCER_ID: AtomicI64 = AtomicI64::new(1000);
@@ -20,7 +24,7 @@ pub(super) fn handle(_ctx: &mut Ctx<'_>, req: &InitProducerIdRequest) -> Respons
     if req.transactional_id.as_ref().is_some_and(|t| !t.is_empty()) {
         return Response::InitProducerId(
             InitProducerIdResponse::default()
-                .with_error_code(codes::TRANSACTIONS_UNSUPPORTED)
+                .with_error_code(TRANSACTIONS_REFUSED.code())
                 .with_producer_id(ProducerId(-1))
                 .with_producer_epoch(-1),
         );
@@ -64,6 +68,6 @@ mod tests {
             InitProducerIdRequest::default()
                 .with_transactional_id(Some(TransactionalId(StrBytes::from_static_str("tx")))),
         );
-        assert_eq!(t.error_code, codes::TRANSACTIONS_UNSUPPORTED);
+        assert_eq!(t.error_code, TRANSACTIONS_REFUSED.code());
     }
 }

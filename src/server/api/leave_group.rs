@@ -5,15 +5,13 @@ use kafka_protocol::messages::leave_group_response::{LeaveGroupResponse, MemberR
 
 use super::Ctx;
 use crate::server::codec::Response;
+use crate::server::error_code::result_code;
 
 pub(super) fn handle(ctx: &mut Ctx<'_>, req: LeaveGroupRequest) -> Response {
     let mut broker = ctx.broker.write();
     ctx.effects.groups_changed = true;
-    let mut leave = |member: &str| {
-        broker
-            .leave_group(&req.group_id, member, ctx.now_ms)
-            .map_or_else(|e| e.kafka_code(), |_| 0)
-    };
+    let mut leave =
+        |member: &str| result_code(&broker.leave_group(&req.group_id, member, ctx.now_ms));
     // v3 batches members, each with its own result; earlier versions name one member.
     let response = if ctx.version >= 3 {
         let members = req

@@ -1,11 +1,12 @@
 //! ListOffsets: earliest (-2), latest (-1), or the first offset at or after a timestamp.
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::list_offsets_request::ListOffsetsRequest;
 use kafka_protocol::messages::list_offsets_response::{
     ListOffsetsPartitionResponse, ListOffsetsResponse, ListOffsetsTopicResponse,
 };
 
-use super::{Ctx, codes, partition_index};
+use super::{Ctx, partition_index};
 use crate::broker::OffsetSpec;
 use crate::server::codec::Response;
 
@@ -29,7 +30,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: ListOffsetsRequest) -> Response {
                         EARLIEST => OffsetSpec::Earliest,
                         ts if ts >= 0 => OffsetSpec::Timestamp(ts),
                         // -3 (max timestamp) and other special values are not implemented.
-                        _ => return out.with_error_code(codes::INVALID_REQUEST),
+                        _ => return out.with_error_code(ResponseError::InvalidRequest.code()),
                     };
                     let found = partition_index(&t.name, p.partition_index)
                         .and_then(|i| broker.list_offset(&t.name, i, spec).map(|o| (i, o)));

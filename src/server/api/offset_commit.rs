@@ -8,6 +8,7 @@ use kafka_protocol::messages::offset_commit_response::{
 use super::{Ctx, partition_index};
 use crate::broker::TopicPartition;
 use crate::server::codec::Response;
+use crate::server::error_code::result_code;
 
 pub(super) fn handle(ctx: &mut Ctx<'_>, req: OffsetCommitRequest) -> Response {
     let mut broker = ctx.broker.write();
@@ -35,7 +36,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: OffsetCommitRequest) -> Response {
                     });
                     OffsetCommitResponsePartition::default()
                         .with_partition_index(p.partition_index)
-                        .with_error_code(result.map_or_else(|e| e.kafka_code(), |_| 0))
+                        .with_error_code(result_code(&result))
                 })
                 .collect();
             OffsetCommitResponseTopic::default()

@@ -3,13 +3,14 @@
 //! Batches are decoded before the write lock is taken, so the lock covers only the appends.
 //! With one replica, acks=1 and acks=-1 are the same; acks=0 gets no response at all.
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::produce_request::ProduceRequest;
 use kafka_protocol::messages::produce_response::{
     PartitionProduceResponse, ProduceResponse, TopicProduceResponse,
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::{Ctx, Outcome, codes, ensure_topic, partition_index};
+use super::{Ctx, Outcome, ensure_topic, partition_index};
 use crate::broker::{BrokerError, NewRecord};
 use crate::server::codec::Response;
 use crate::server::records::decode_batches;
@@ -38,7 +39,7 @@ fn append(
     scratch.clear();
     if let Err(reason) = decode_batches(data.unwrap_or_default(), scratch) {
         return resp
-            .with_error_code(codes::CORRUPT_MESSAGE)
+            .with_error_code(ResponseError::CorruptMessage.code())
             .with_error_message(Some(StrBytes::from_string(format!(
                 "cannot decode the record batch: {reason}"
             ))));

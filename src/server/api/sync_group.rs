@@ -6,12 +6,13 @@
 use std::collections::BTreeMap;
 
 use bytes::{Buf, Bytes};
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::ConsumerProtocolAssignment;
 use kafka_protocol::messages::sync_group_request::SyncGroupRequest;
 use kafka_protocol::messages::sync_group_response::SyncGroupResponse;
 use kafka_protocol::protocol::{Decodable, StrBytes};
 
-use super::{Ctx, Outcome, WaitKind, Waiter, codes};
+use super::{Ctx, Outcome, WaitKind, Waiter};
 use crate::broker::{MemberAssignment, SyncAssignment, SyncOutcome, TopicPartition};
 use crate::server::codec::Response;
 
@@ -54,17 +55,17 @@ impl SyncWait {
         let outcome = broker.poll_sync(&self.group, &self.member_id, self.generation)?;
         Some(match outcome {
             Ok(a) => assigned(ctx, &broker, &self.group, a),
-            Err(e) => failed(e.kafka_code()),
+            Err(e) => failed(ResponseError::from(&e)),
         })
     }
 
     pub(super) fn timed_out(&self) -> Response {
-        failed(codes::REBALANCE_IN_PROGRESS)
+        failed(ResponseError::RebalanceInProgress)
     }
 }
 
-fn failed(code: i16) -> Response {
-    Response::SyncGroup(SyncGroupResponse::default().with_error_code(code))
+fn failed(error: ResponseError) -> Response {
+    Response::SyncGroup(SyncGroupResponse::default().with_error_code(error.code()))
 }
 
 fn assigned(
@@ -131,7 +132,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: SyncGroupRequest) -> Outcome {
             }),
             deadline_ms: ctx.now_ms + SYNC_WAIT_MS,
         }),
-        Err(e) => Outcome::Reply(failed(e.kafka_code())),
+        Err(e) => Outcome::Reply(failed(ResponseError::from(&e))),
     }
 }
 

@@ -2,6 +2,7 @@
 //! advertised): every error field the response has at that version says UNSUPPORTED_VERSION,
 //! so a client that ignored our ranges gets a clear error instead of a hang or a disconnect.
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::create_topics_response::{
     CreatableTopicResult, CreateTopicsResponse,
 };
@@ -31,10 +32,10 @@ use kafka_protocol::messages::produce_response::{
 };
 use kafka_protocol::messages::sync_group_response::SyncGroupResponse;
 
-use super::{Outcome, codes};
+use super::Outcome;
 use crate::server::codec::{Request, Response};
 
-const E: i16 = codes::UNSUPPORTED_VERSION;
+const E: i16 = ResponseError::UnsupportedVersion.code();
 
 /// The UNSUPPORTED_VERSION answer to `request`.
 pub fn respond(request: Request) -> Outcome {
