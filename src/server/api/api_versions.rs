@@ -8,31 +8,7 @@ use kafka_protocol::messages::api_versions_response::{ApiVersion, ApiVersionsRes
 use super::Ctx;
 use crate::server::codec::Response;
 
-/// Every API we implement and the versions we answer. Only what is implemented is listed.
-///
-/// Upper bounds stop where a version changes semantics we do not implement: Produce 13 and
-/// Fetch 13 name topics by id only, OffsetFetch 8 batches groups, FindCoordinator 5 and
-/// DeleteTopics 6 move to ids and transactions. Metadata stays well above 4, which
-/// kafka-python needs to speak record batch v2.
-pub const SUPPORTED: &[(ApiKey, i16, i16)] = &[
-    (ApiKey::Produce, 3, 9),
-    (ApiKey::Fetch, 4, 12),
-    (ApiKey::ListOffsets, 1, 7),
-    (ApiKey::Metadata, 0, 12),
-    (ApiKey::OffsetCommit, 2, 8),
-    (ApiKey::OffsetFetch, 1, 7),
-    (ApiKey::FindCoordinator, 0, 4),
-    (ApiKey::JoinGroup, 0, 9),
-    (ApiKey::Heartbeat, 0, 4),
-    (ApiKey::LeaveGroup, 0, 5),
-    (ApiKey::SyncGroup, 0, 5),
-    (ApiKey::DescribeGroups, 0, 5),
-    (ApiKey::ListGroups, 0, 4),
-    (ApiKey::ApiVersions, 0, 3),
-    (ApiKey::CreateTopics, 2, 7),
-    (ApiKey::DeleteTopics, 1, 5),
-    (ApiKey::InitProducerId, 0, 4),
-];
+pub use super::SUPPORTED;
 
 /// The versions we answer for `api`, or `None` if we do not implement it.
 pub fn supported_range(api: ApiKey) -> Option<(i16, i16)> {
@@ -58,14 +34,22 @@ fn listing(error: Option<ResponseError>) -> ApiVersionsResponse {
         )
 }
 
-pub(super) fn handle(_ctx: &mut Ctx<'_>, _req: &ApiVersionsRequest) -> Response {
+pub(super) fn handle(_ctx: &mut Ctx<'_>, _req: ApiVersionsRequest) -> Response {
     Response::ApiVersions(listing(None))
+}
+
+/// A refusal still lists our ranges, so the client can retry with a version we list.
+pub(super) fn error_response(_req: ApiVersionsRequest, error: ResponseError) -> Response {
+    Response::ApiVersions(listing(Some(error)))
 }
 
 /// The answer to an ApiVersions newer than ours: encoded at v0, UNSUPPORTED_VERSION, and
 /// still our ranges, so the client retries with a version we list.
 pub(super) fn too_new() -> Response {
-    Response::ApiVersions(listing(Some(ResponseError::UnsupportedVersion)))
+    error_response(
+        ApiVersionsRequest::default(),
+        ResponseError::UnsupportedVersion,
+    )
 }
 
 #[cfg(test)]

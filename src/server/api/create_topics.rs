@@ -102,6 +102,20 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: CreateTopicsRequest) -> Response {
     Response::CreateTopics(CreateTopicsResponse::default().with_topics(topics))
 }
 
+/// Every topic carries `error`.
+pub(super) fn error_response(req: CreateTopicsRequest, error: ResponseError) -> Response {
+    let topics = req
+        .topics
+        .into_iter()
+        .map(|t| {
+            CreatableTopicResult::default()
+                .with_name(t.name)
+                .with_error_code(error.code())
+        })
+        .collect();
+    Response::CreateTopics(CreateTopicsResponse::default().with_topics(topics))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
 //! DescribeGroups: state, protocol and members (with their relayed metadata and assignment).
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::describe_groups_request::DescribeGroupsRequest;
 use kafka_protocol::messages::describe_groups_response::{
     DescribeGroupsResponse, DescribedGroup, DescribedGroupMember,
@@ -49,6 +50,20 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: DescribeGroupsRequest) -> Response 
                 describe,
             );
             described.with_group_id(id)
+        })
+        .collect();
+    Response::DescribeGroups(DescribeGroupsResponse::default().with_groups(groups))
+}
+
+/// Every group carries `error`.
+pub(super) fn error_response(req: DescribeGroupsRequest, error: ResponseError) -> Response {
+    let groups = req
+        .groups
+        .into_iter()
+        .map(|g| {
+            DescribedGroup::default()
+                .with_group_id(g)
+                .with_error_code(error.code())
         })
         .collect();
     Response::DescribeGroups(DescribeGroupsResponse::default().with_groups(groups))

@@ -161,6 +161,12 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: FetchRequest) -> Outcome {
     })
 }
 
+/// Only a top-level error: every Fetch version beyond ours has one, and per-partition errors
+/// would need the topic ids those versions name topics by.
+pub(super) fn error_response(_req: FetchRequest, error: ResponseError) -> Response {
+    Response::Fetch(FetchResponse::default().with_error_code(error.code()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
 //! FindCoordinator: this broker coordinates every group (and would every transaction).
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::BrokerId;
 use kafka_protocol::messages::find_coordinator_request::FindCoordinatorRequest;
 use kafka_protocol::messages::find_coordinator_response::{Coordinator, FindCoordinatorResponse};
@@ -32,6 +33,24 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: FindCoordinatorRequest) -> Response
             .with_port(port)
     };
     Response::FindCoordinator(response)
+}
+
+/// The top-level error and every key's (v4+ batches keys).
+pub(super) fn error_response(req: FindCoordinatorRequest, error: ResponseError) -> Response {
+    let coordinators = req
+        .coordinator_keys
+        .into_iter()
+        .map(|key| {
+            Coordinator::default()
+                .with_key(key)
+                .with_error_code(error.code())
+        })
+        .collect();
+    Response::FindCoordinator(
+        FindCoordinatorResponse::default()
+            .with_error_code(error.code())
+            .with_coordinators(coordinators),
+    )
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Heartbeat: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::heartbeat_request::HeartbeatRequest;
 use kafka_protocol::messages::heartbeat_response::HeartbeatResponse;
 
@@ -7,12 +8,16 @@ use super::Ctx;
 use crate::server::codec::Response;
 use crate::server::error_code::result_code;
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: &HeartbeatRequest) -> Response {
+pub(super) fn handle(ctx: &mut Ctx<'_>, req: HeartbeatRequest) -> Response {
     let result =
         ctx.broker
             .write()
             .heartbeat(&req.group_id, &req.member_id, req.generation_id, ctx.now_ms);
     Response::Heartbeat(HeartbeatResponse::default().with_error_code(result_code(&result)))
+}
+
+pub(super) fn error_response(_req: HeartbeatRequest, error: ResponseError) -> Response {
+    Response::Heartbeat(HeartbeatResponse::default().with_error_code(error.code()))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ const TRANSACTIONS_REFUSED: ResponseError = ResponseError::TransactionalIdAuthor
 /// Ids are unique within the process, which is the broker's lifetime.
 static NEXT_PRODUCER_ID: AtomicI64 = AtomicI64::new(1000);
 
-pub(super) fn handle(_ctx: &mut Ctx<'_>, req: &InitProducerIdRequest) -> Response {
+pub(super) fn handle(_ctx: &mut Ctx<'_>, req: InitProducerIdRequest) -> Response {
     if req.transactional_id.as_ref().is_some_and(|t| !t.is_empty()) {
         return Response::InitProducerId(
             InitProducerIdResponse::default()
@@ -35,6 +35,10 @@ pub(super) fn handle(_ctx: &mut Ctx<'_>, req: &InitProducerIdRequest) -> Respons
             .with_producer_id(ProducerId(id))
             .with_producer_epoch(0),
     )
+}
+
+pub(super) fn error_response(_req: InitProducerIdRequest, error: ResponseError) -> Response {
+    Response::InitProducerId(InitProducerIdResponse::default().with_error_code(error.code()))
 }
 
 #[cfg(test)]

@@ -148,6 +148,10 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: WireJoin) -> Outcome {
     }
 }
 
+pub(super) fn error_response(_req: WireJoin, error: ResponseError) -> Response {
+    Response::JoinGroup(JoinGroupResponse::default().with_error_code(error.code()))
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

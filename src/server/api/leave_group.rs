@@ -1,5 +1,6 @@
 //! LeaveGroup: a graceful exit, so the group rebalances without waiting for a session timeout.
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::leave_group_request::LeaveGroupRequest;
 use kafka_protocol::messages::leave_group_response::{LeaveGroupResponse, MemberResponse};
 
@@ -30,6 +31,10 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: LeaveGroupRequest) -> Response {
         LeaveGroupResponse::default().with_error_code(leave(&req.member_id))
     };
     Response::LeaveGroup(response)
+}
+
+pub(super) fn error_response(_req: LeaveGroupRequest, error: ResponseError) -> Response {
+    Response::LeaveGroup(LeaveGroupResponse::default().with_error_code(error.code()))
 }
 
 #[cfg(test)]

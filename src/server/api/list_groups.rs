@@ -1,5 +1,6 @@
 //! ListGroups: every group, optionally filtered by state (v4+).
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::GroupId;
 use kafka_protocol::messages::list_groups_request::ListGroupsRequest;
 use kafka_protocol::messages::list_groups_response::{ListGroupsResponse, ListedGroup};
@@ -8,7 +9,7 @@ use kafka_protocol::protocol::StrBytes;
 use super::{Ctx, str_bytes};
 use crate::server::codec::Response;
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: &ListGroupsRequest) -> Response {
+pub(super) fn handle(ctx: &mut Ctx<'_>, req: ListGroupsRequest) -> Response {
     let broker = ctx.broker.read();
     let groups = broker
         .groups()
@@ -27,6 +28,10 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: &ListGroupsRequest) -> Response {
         })
         .collect();
     Response::ListGroups(ListGroupsResponse::default().with_groups(groups))
+}
+
+pub(super) fn error_response(_req: ListGroupsRequest, error: ResponseError) -> Response {
+    Response::ListGroups(ListGroupsResponse::default().with_error_code(error.code()))
 }
 
 #[cfg(test)]

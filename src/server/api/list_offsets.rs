@@ -59,6 +59,29 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: ListOffsetsRequest) -> Response {
     Response::ListOffsets(ListOffsetsResponse::default().with_topics(topics))
 }
 
+/// Every asked partition carries `error`.
+pub(super) fn error_response(req: ListOffsetsRequest, error: ResponseError) -> Response {
+    let topics = req
+        .topics
+        .into_iter()
+        .map(|t| {
+            let partitions = t
+                .partitions
+                .iter()
+                .map(|p| {
+                    ListOffsetsPartitionResponse::default()
+                        .with_partition_index(p.partition_index)
+                        .with_error_code(error.code())
+                })
+                .collect();
+            ListOffsetsTopicResponse::default()
+                .with_name(t.name)
+                .with_partitions(partitions)
+        })
+        .collect();
+    Response::ListOffsets(ListOffsetsResponse::default().with_topics(topics))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

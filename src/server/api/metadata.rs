@@ -84,6 +84,17 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: MetadataRequest) -> Response {
     )
 }
 
+/// Every named topic carries `error`.
+pub(super) fn error_response(req: MetadataRequest, error: ResponseError) -> Response {
+    let topics = req
+        .topics
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| missing(t.name, error).with_topic_id(t.topic_id))
+        .collect();
+    Response::Metadata(MetadataResponse::default().with_topics(topics))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

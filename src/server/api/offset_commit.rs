@@ -1,5 +1,6 @@
 //! OffsetCommit: store a group's committed offsets, checked partition by partition.
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::offset_commit_request::OffsetCommitRequest;
 use kafka_protocol::messages::offset_commit_response::{
     OffsetCommitResponse, OffsetCommitResponsePartition, OffsetCommitResponseTopic,
@@ -41,6 +42,30 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: OffsetCommitRequest) -> Response {
                 .collect();
             OffsetCommitResponseTopic::default()
                 .with_name(t.name)
+                .with_partitions(partitions)
+        })
+        .collect();
+    Response::OffsetCommit(OffsetCommitResponse::default().with_topics(topics))
+}
+
+/// Every partition carries `error`.
+pub(super) fn error_response(req: OffsetCommitRequest, error: ResponseError) -> Response {
+    let topics = req
+        .topics
+        .into_iter()
+        .map(|t| {
+            let partitions = t
+                .partitions
+                .iter()
+                .map(|p| {
+                    OffsetCommitResponsePartition::default()
+                        .with_partition_index(p.partition_index)
+                        .with_error_code(error.code())
+                })
+                .collect();
+            OffsetCommitResponseTopic::default()
+                .with_name(t.name)
+                .with_topic_id(t.topic_id)
                 .with_partitions(partitions)
         })
         .collect();

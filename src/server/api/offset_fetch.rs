@@ -2,10 +2,12 @@
 
 use std::collections::BTreeMap;
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::TopicName;
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequest;
 use kafka_protocol::messages::offset_fetch_response::{
-    OffsetFetchResponse, OffsetFetchResponsePartition, OffsetFetchResponseTopic,
+    OffsetFetchResponse, OffsetFetchResponseGroup, OffsetFetchResponsePartition,
+    OffsetFetchResponseTopic,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -63,6 +65,24 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: OffsetFetchRequest) -> Response {
         }
     };
     Response::OffsetFetch(OffsetFetchResponse::default().with_topics(topics))
+}
+
+/// The top-level error and every group's (v8+ batches groups).
+pub(super) fn error_response(req: OffsetFetchRequest, error: ResponseError) -> Response {
+    let groups = req
+        .groups
+        .into_iter()
+        .map(|g| {
+            OffsetFetchResponseGroup::default()
+                .with_group_id(g.group_id)
+                .with_error_code(error.code())
+        })
+        .collect();
+    Response::OffsetFetch(
+        OffsetFetchResponse::default()
+            .with_error_code(error.code())
+            .with_groups(groups),
+    )
 }
 
 #[cfg(test)]

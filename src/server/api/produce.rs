@@ -89,6 +89,36 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: ProduceRequest) -> Outcome {
     ))
 }
 
+/// Every partition carries `error`, except that acks=0 still gets no response at all.
+pub(super) fn error_response(req: ProduceRequest, error: ResponseError) -> Outcome {
+    if req.acks == 0 {
+        return Outcome::NoReply;
+    }
+    let responses = req
+        .topic_data
+        .into_iter()
+        .map(|t| {
+            let partitions = t
+                .partition_data
+                .iter()
+                .map(|p| {
+                    PartitionProduceResponse::default()
+                        .with_index(p.index)
+                        .with_error_code(error.code())
+                        .with_base_offset(-1)
+                })
+                .collect();
+            TopicProduceResponse::default()
+                .with_name(t.name)
+                .with_topic_id(t.topic_id)
+                .with_partition_responses(partitions)
+        })
+        .collect();
+    Outcome::Reply(Response::Produce(
+        ProduceResponse::default().with_responses(responses),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

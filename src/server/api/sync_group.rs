@@ -136,6 +136,10 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: SyncGroupRequest) -> Outcome {
     }
 }
 
+pub(super) fn error_response(_req: SyncGroupRequest, error: ResponseError) -> Response {
+    failed(error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
