@@ -20,7 +20,7 @@ use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::{MissedTickBehavior, interval};
 
-use crate::server::{AppendNotifier, Server, ServerConfig, ServerStats};
+use crate::server::{Server, ServerConfig, ServerStats, WakeHandle};
 use crate::sim::{Scenario, Simulation};
 use crate::tui::control;
 use crate::tui::keymap;
@@ -51,8 +51,8 @@ pub struct Options {
 /// The running network server, as the event loop sees it.
 struct Network {
     stats: ServerStats,
-    appended: AppendNotifier,
-    groups: AppendNotifier,
+    appended: WakeHandle,
+    groups: WakeHandle,
     /// The real-time clock network clients' groups run on (see `Simulation::tick_foreign_groups`).
     clock: Arc<dyn Fn() -> i64 + Send + Sync>,
 }

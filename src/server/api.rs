@@ -93,9 +93,10 @@ pub struct Effects {
     pub groups_changed: bool,
 }
 
-/// One request's view of the world.
+/// One request's view of the world: the broker, the server's settings, the time, who asks
+/// and at which version, and what answering changed.
 #[derive(Debug)]
-pub struct Ctx<'a> {
+pub struct RequestContext<'a> {
     pub broker: &'a SharedBroker,
     pub settings: &'a Settings,
     /// Wall-clock milliseconds, the broker's time for network clients.
@@ -105,6 +106,9 @@ pub struct Ctx<'a> {
     pub version: i16,
     pub effects: Effects,
 }
+
+/// The name [`RequestContext`] had before; kept so existing callers build.
+pub type Ctx<'a> = RequestContext<'a>;
 
 /// Which change can complete a waiting request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,13 +155,14 @@ impl Waiter {
         }
     }
 
-    /// When to give up waiting, in the same wall-clock milliseconds as [`Ctx::now_ms`].
+    /// When to give up waiting, in the same wall-clock milliseconds as
+    /// [`RequestContext::now_ms`].
     pub fn deadline_ms(&self) -> i64 {
         self.deadline_ms
     }
 
     /// The response, if the request can complete now.
-    pub fn poll(&mut self, ctx: &mut Ctx<'_>) -> Option<Response> {
+    pub fn poll(&mut self, ctx: &mut RequestContext<'_>) -> Option<Response> {
         match &mut self.kind {
             WaitKind::Fetch(w) => w.poll(ctx),
             WaitKind::Join(w) => w.poll(ctx),
@@ -166,7 +171,7 @@ impl Waiter {
     }
 
     /// The response once the deadline has passed.
-    pub fn expire(mut self, ctx: &mut Ctx<'_>) -> Response {
+    pub fn expire(mut self, ctx: &mut RequestContext<'_>) -> Response {
         match &mut self.kind {
             WaitKind::Fetch(w) => w.complete(ctx),
             WaitKind::Join(w) => w.poll(ctx).unwrap_or_else(|| w.timed_out(ctx)),
@@ -178,7 +183,7 @@ impl Waiter {
 /// Answers a decoded frame: implemented versions are dispatched, and versions beyond what
 /// ApiVersions advertised get UNSUPPORTED_VERSION in that version's own layout, so a client
 /// that ignored our ranges gets a clear error instead of a hang or a disconnect.
-pub fn answer(ctx: &mut Ctx<'_>, frame: Frame) -> Outcome {
+pub fn answer(ctx: &mut RequestContext<'_>, frame: Frame) -> Outcome {
     if frame.supported {
         dispatch(ctx, frame.body)
     } else {
@@ -199,7 +204,7 @@ fn partition_index(topic: &str, index: i32) -> Result<u32, BrokerError> {
 }
 
 /// Creates `topic` on first use when allowed; otherwise a missing topic is `UnknownTopic`.
-fn ensure_topic(ctx: &Ctx<'_>, topic: &str) -> Result<(), BrokerError> {
+fn ensure_topic(ctx: &RequestContext<'_>, topic: &str) -> Result<(), BrokerError> {
     if ctx.broker.read().topic(topic).is_some() {
         return Ok(());
     }
@@ -231,8 +236,12 @@ pub(crate) mod testing {
         }
     }
 
-    pub fn ctx<'a>(broker: &'a SharedBroker, settings: &'a Settings, version: i16) -> Ctx<'a> {
-        Ctx {
+    pub fn ctx<'a>(
+        broker: &'a SharedBroker,
+        settings: &'a Settings,
+        version: i16,
+    ) -> RequestContext<'a> {
+        RequestContext {
             broker,
             settings,
             now_ms: 1_000,

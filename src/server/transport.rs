@@ -14,7 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio::time::{sleep, timeout};
 
-use super::api::{Ctx, Effects, Outcome, Settings, Waiter, Wake, answer};
+use super::api::{Effects, Outcome, RequestContext, Settings, Waiter, Wake, answer};
 use super::codec::{Frame, Response, decode_request, encode_response, frame_len};
 use super::stats::{ServerStats, Traffic};
 use super::{ServerError, Shared};
@@ -121,7 +121,7 @@ fn apply(shared: &Shared, client_id: &str, effects: &mut Effects) {
     *effects = Effects::default();
 }
 
-async fn wait(mut waiter: Waiter, ctx: &mut Ctx<'_>, shared: &Shared) -> Response {
+async fn wait(mut waiter: Waiter, ctx: &mut RequestContext<'_>, shared: &Shared) -> Response {
     let signal = match waiter.wakes_on() {
         Wake::Appends => &shared.appended,
         Wake::Groups => &shared.groups,
@@ -246,7 +246,7 @@ async fn respond(
     settings: &Settings,
     client_id: &str,
 ) -> Option<Response> {
-    let mut ctx = Ctx {
+    let mut ctx = RequestContext {
         broker: &shared.broker,
         settings,
         now_ms: (shared.clock)(),

@@ -5,7 +5,7 @@ use kafka_protocol::messages::ApiKey;
 use kafka_protocol::messages::api_versions_request::ApiVersionsRequest;
 use kafka_protocol::messages::api_versions_response::{ApiVersion, ApiVersionsResponse};
 
-use super::Ctx;
+use super::RequestContext;
 use crate::server::codec::Response;
 
 pub use super::SUPPORTED;
@@ -34,7 +34,7 @@ fn listing(error: Option<ResponseError>) -> ApiVersionsResponse {
         )
 }
 
-pub(super) fn handle(_ctx: &mut Ctx<'_>, _req: ApiVersionsRequest) -> Response {
+pub(super) fn handle(_ctx: &mut RequestContext<'_>, _req: ApiVersionsRequest) -> Response {
     Response::ApiVersions(listing(None))
 }
 

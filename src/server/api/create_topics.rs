@@ -8,14 +8,14 @@ use kafka_protocol::messages::create_topics_response::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::Ctx;
+use super::RequestContext;
 use crate::broker::{RetentionPolicy, TopicConfig, validate_topic_name};
 use crate::server::codec::Response;
 
 /// A refusal: a Kafka error code and a message for the client.
 type Refusal = (i16, String);
 
-fn config_for(ctx: &Ctx<'_>, t: &CreatableTopic) -> Result<TopicConfig, Refusal> {
+fn config_for(ctx: &RequestContext<'_>, t: &CreatableTopic) -> Result<TopicConfig, Refusal> {
     validate_topic_name(&t.name).map_err(|e| (e.kafka_code(), e.to_string()))?;
     if t.replication_factor > 1 {
         return Err((
@@ -61,7 +61,7 @@ fn config_for(ctx: &Ctx<'_>, t: &CreatableTopic) -> Result<TopicConfig, Refusal>
     Ok(TopicConfig::new(partitions).with_retention(retention))
 }
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: CreateTopicsRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: CreateTopicsRequest) -> Response {
     let topics = req
         .topics
         .into_iter()

@@ -7,10 +7,10 @@ use kafka_protocol::messages::delete_topics_response::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::Ctx;
+use super::RequestContext;
 use crate::server::codec::Response;
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: DeleteTopicsRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: DeleteTopicsRequest) -> Response {
     let mut broker = ctx.broker.write();
     let responses = req
         .topic_names

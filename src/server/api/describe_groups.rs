@@ -7,7 +7,7 @@ use kafka_protocol::messages::describe_groups_response::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::{Ctx, str_bytes};
+use super::{RequestContext, str_bytes};
 use crate::broker::Group;
 use crate::server::codec::Response;
 
@@ -38,7 +38,7 @@ fn describe(g: &Group) -> DescribedGroup {
         .with_members(members)
 }
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: DescribeGroupsRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: DescribeGroupsRequest) -> Response {
     let broker = ctx.broker.read();
     let groups = req
         .groups

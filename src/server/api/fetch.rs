@@ -12,7 +12,7 @@ use kafka_protocol::messages::fetch_response::{
 };
 use kafka_protocol::records::Record as WireRecord;
 
-use super::{Ctx, Outcome, WaitKind, Waiter, partition_index};
+use super::{Outcome, RequestContext, WaitKind, Waiter, partition_index};
 use crate::broker::{BrokerError, Record};
 use crate::server::codec::Response;
 use crate::server::records::encode_batch;
@@ -50,7 +50,7 @@ struct Built {
 }
 
 impl FetchWait {
-    fn build(&mut self, ctx: &Ctx<'_>) -> Built {
+    fn build(&mut self, ctx: &RequestContext<'_>) -> Built {
         let mut totals = Totals {
             remaining: u64::try_from(self.req.max_bytes).unwrap_or(0),
             bytes: 0,
@@ -79,7 +79,7 @@ impl FetchWait {
     }
 
     /// The response if `min_bytes` are available or an error must be reported.
-    pub(super) fn poll(&mut self, ctx: &mut Ctx<'_>) -> Option<Response> {
+    pub(super) fn poll(&mut self, ctx: &mut RequestContext<'_>) -> Option<Response> {
         let built = self.build(ctx);
         // min_bytes 0 (or less) answers at once, even with nothing to send.
         let enough = built.totals.encoded >= u64::try_from(self.req.min_bytes).unwrap_or(0);
@@ -87,7 +87,7 @@ impl FetchWait {
     }
 
     /// The response at the deadline: whatever is there, possibly nothing.
-    pub(super) fn complete(&mut self, ctx: &mut Ctx<'_>) -> Response {
+    pub(super) fn complete(&mut self, ctx: &mut RequestContext<'_>) -> Response {
         let built = self.build(ctx);
         finish(ctx, built)
     }
@@ -95,7 +95,7 @@ impl FetchWait {
 
 /// One partition's part of the response, within what the response may still take.
 fn read_partition(
-    ctx: &Ctx<'_>,
+    ctx: &RequestContext<'_>,
     topic: &str,
     p: &FetchPartition,
     scratch: &mut Scratch,
@@ -170,13 +170,13 @@ fn refused(out: PartitionData, e: BrokerError) -> PartitionData {
     }
 }
 
-fn finish(ctx: &mut Ctx<'_>, built: Built) -> Response {
+fn finish(ctx: &mut RequestContext<'_>, built: Built) -> Response {
     ctx.effects.fetched_records += built.totals.records;
     ctx.effects.fetched_bytes += built.totals.bytes;
     Response::Fetch(built.response)
 }
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: FetchRequest) -> Outcome {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: FetchRequest) -> Outcome {
     let deadline_ms = ctx.now_ms + i64::from(req.max_wait_ms.max(0));
     let mut wait = FetchWait {
         req,

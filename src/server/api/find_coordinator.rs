@@ -6,10 +6,10 @@ use kafka_protocol::messages::find_coordinator_request::FindCoordinatorRequest;
 use kafka_protocol::messages::find_coordinator_response::{Coordinator, FindCoordinatorResponse};
 
 use super::metadata::NODE_ID;
-use super::{Ctx, str_bytes};
+use super::{RequestContext, str_bytes};
 use crate::server::codec::Response;
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: FindCoordinatorRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: FindCoordinatorRequest) -> Response {
     let host = str_bytes(&ctx.settings.host);
     let port = ctx.settings.port;
     // v4 batches keys; earlier versions ask for one key and get the answer at the top level.

@@ -4,11 +4,11 @@ use kafka_protocol::ResponseError;
 use kafka_protocol::messages::heartbeat_request::HeartbeatRequest;
 use kafka_protocol::messages::heartbeat_response::HeartbeatResponse;
 
-use super::Ctx;
+use super::RequestContext;
 use crate::server::codec::Response;
 use crate::server::error_code::result_code;
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: HeartbeatRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: HeartbeatRequest) -> Response {
     let result =
         ctx.broker
             .write()

@@ -11,7 +11,7 @@ use kafka_protocol::messages::ProducerId;
 use kafka_protocol::messages::init_producer_id_request::InitProducerIdRequest;
 use kafka_protocol::messages::init_producer_id_response::InitProducerIdResponse;
 
-use super::Ctx;
+use super::RequestContext;
 use crate::server::codec::Response;
 
 /// Transactions are refused with the closest error a client reports clearly.
@@ -20,7 +20,7 @@ const TRANSACTIONS_REFUSED: ResponseError = ResponseError::TransactionalIdAuthor
 /// Ids are unique within the process, which is the broker's lifetime.
 static NEXT_PRODUCER_ID: AtomicI64 = AtomicI64::new(1000);
 
-pub(super) fn handle(_ctx: &mut Ctx<'_>, req: InitProducerIdRequest) -> Response {
+pub(super) fn handle(_ctx: &mut RequestContext<'_>, req: InitProducerIdRequest) -> Response {
     if req.transactional_id.as_ref().is_some_and(|t| !t.is_empty()) {
         return Response::InitProducerId(
             InitProducerIdResponse::default()

@@ -11,7 +11,7 @@ use kafka_protocol::messages::join_group_request::JoinGroupRequest as WireJoin;
 use kafka_protocol::messages::join_group_response::{JoinGroupResponse, JoinGroupResponseMember};
 use kafka_protocol::protocol::{Decodable, StrBytes};
 
-use super::{Ctx, Outcome, WaitKind, Waiter, str_bytes};
+use super::{Outcome, RequestContext, WaitKind, Waiter, str_bytes};
 use crate::broker::{BrokerError, GroupProtocol, JoinGroupRequest, JoinOutcome, JoinResult};
 use crate::server::codec::Response;
 
@@ -40,7 +40,7 @@ pub(super) struct JoinWait {
 }
 
 impl JoinWait {
-    pub(super) fn poll(&mut self, ctx: &mut Ctx<'_>) -> Option<Response> {
+    pub(super) fn poll(&mut self, ctx: &mut RequestContext<'_>) -> Option<Response> {
         let mut broker = ctx.broker.write();
         if let Some(result) = broker.poll_join(&self.group, &self.member_id) {
             return Some(joined(ctx.version, &self.protocol_type, result));
@@ -51,7 +51,7 @@ impl JoinWait {
         gone.then(|| self.error(ResponseError::UnknownMemberId))
     }
 
-    pub(super) fn timed_out(&self, _ctx: &mut Ctx<'_>) -> Response {
+    pub(super) fn timed_out(&self, _ctx: &mut RequestContext<'_>) -> Response {
         self.error(ResponseError::RebalanceInProgress)
     }
 
@@ -91,7 +91,7 @@ fn joined(version: i16, protocol_type: &str, r: JoinResult) -> Response {
     )
 }
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: WireJoin) -> Outcome {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: WireJoin) -> Outcome {
     let is_consumer = req.protocol_type.as_str() == "consumer";
     let topics = match req.protocols.first() {
         Some(p) if is_consumer => subscribed_topics(&p.metadata),

@@ -4,11 +4,11 @@ use kafka_protocol::ResponseError;
 use kafka_protocol::messages::leave_group_request::LeaveGroupRequest;
 use kafka_protocol::messages::leave_group_response::{LeaveGroupResponse, MemberResponse};
 
-use super::Ctx;
+use super::RequestContext;
 use crate::server::codec::Response;
 use crate::server::error_code::result_code;
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: LeaveGroupRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: LeaveGroupRequest) -> Response {
     let mut broker = ctx.broker.write();
     ctx.effects.groups_changed = true;
     let mut leave =

@@ -6,14 +6,14 @@ use kafka_protocol::messages::list_offsets_response::{
     ListOffsetsPartitionResponse, ListOffsetsResponse, ListOffsetsTopicResponse,
 };
 
-use super::{Ctx, partition_index};
+use super::{RequestContext, partition_index};
 use crate::broker::OffsetSpec;
 use crate::server::codec::Response;
 
 const LATEST: i64 = -1;
 const EARLIEST: i64 = -2;
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: ListOffsetsRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ListOffsetsRequest) -> Response {
     let broker = ctx.broker.read();
     let topics = req
         .topics

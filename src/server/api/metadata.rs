@@ -9,7 +9,7 @@ use kafka_protocol::messages::metadata_response::{
 use kafka_protocol::messages::{BrokerId, TopicName};
 use kafka_protocol::protocol::StrBytes;
 
-use super::{Ctx, ensure_topic, str_bytes};
+use super::{RequestContext, ensure_topic, str_bytes};
 use crate::broker::Topic;
 use crate::server::codec::Response;
 
@@ -41,7 +41,7 @@ fn missing(name: Option<TopicName>, error: ResponseError) -> MetadataResponseTop
         .with_error_code(error.code())
 }
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: MetadataRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: MetadataRequest) -> Response {
     // Before v4 there is no flag, and naming a topic always allowed creating it.
     let may_create = ctx.version < 4 || req.allow_auto_topic_creation;
     let mut topics = Vec::new();

@@ -6,12 +6,12 @@ use kafka_protocol::messages::offset_commit_response::{
     OffsetCommitResponse, OffsetCommitResponsePartition, OffsetCommitResponseTopic,
 };
 
-use super::{Ctx, partition_index};
+use super::{RequestContext, partition_index};
 use crate::broker::TopicPartition;
 use crate::server::codec::Response;
 use crate::server::error_code::result_code;
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: OffsetCommitRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: OffsetCommitRequest) -> Response {
     let mut broker = ctx.broker.write();
     let topics = req
         .topics

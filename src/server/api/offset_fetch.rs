@@ -11,7 +11,7 @@ use kafka_protocol::messages::offset_fetch_response::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::{Ctx, str_bytes};
+use super::{RequestContext, str_bytes};
 use crate::broker::TopicPartition;
 use crate::server::codec::Response;
 
@@ -23,7 +23,7 @@ fn partition(index: i32, offset: Option<i64>) -> OffsetFetchResponsePartition {
         .with_metadata(Some(StrBytes::default()))
 }
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: OffsetFetchRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: OffsetFetchRequest) -> Response {
     let broker = ctx.broker.read();
     let group = broker.group(&req.group_id);
     let topics = match req.topics {

@@ -10,13 +10,13 @@ use kafka_protocol::messages::produce_response::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::{Ctx, Outcome, ensure_topic, partition_index};
+use super::{Outcome, RequestContext, ensure_topic, partition_index};
 use crate::broker::{BrokerError, NewRecord};
 use crate::server::codec::Response;
 use crate::server::records::decode_batches;
 
 fn append(
-    ctx: &mut Ctx<'_>,
+    ctx: &mut RequestContext<'_>,
     topic: &str,
     index: i32,
     data: Option<bytes::Bytes>,
@@ -66,7 +66,7 @@ fn append(
     }
 }
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: ProduceRequest) -> Outcome {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ProduceRequest) -> Outcome {
     let mut scratch = Vec::new();
     let mut responses = Vec::with_capacity(req.topic_data.len());
     for t in req.topic_data {

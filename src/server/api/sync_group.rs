@@ -12,7 +12,7 @@ use kafka_protocol::messages::sync_group_request::SyncGroupRequest;
 use kafka_protocol::messages::sync_group_response::SyncGroupResponse;
 use kafka_protocol::protocol::{Decodable, StrBytes};
 
-use super::{Ctx, Outcome, WaitKind, Waiter};
+use super::{Outcome, RequestContext, WaitKind, Waiter};
 use crate::broker::{MemberAssignment, SyncAssignment, SyncOutcome, TopicPartition};
 use crate::server::codec::Response;
 
@@ -50,7 +50,7 @@ pub(super) struct SyncWait {
 }
 
 impl SyncWait {
-    pub(super) fn poll(&mut self, ctx: &mut Ctx<'_>) -> Option<Response> {
+    pub(super) fn poll(&mut self, ctx: &mut RequestContext<'_>) -> Option<Response> {
         let broker = ctx.broker.read();
         let outcome = broker.poll_sync(&self.group, &self.member_id, self.generation)?;
         Some(match outcome {
@@ -69,7 +69,7 @@ fn failed(error: ResponseError) -> Response {
 }
 
 fn assigned(
-    ctx: &Ctx<'_>,
+    ctx: &RequestContext<'_>,
     broker: &crate::broker::Broker,
     group: &str,
     a: MemberAssignment,
@@ -91,7 +91,7 @@ fn assigned(
     Response::SyncGroup(r)
 }
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: SyncGroupRequest) -> Outcome {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: SyncGroupRequest) -> Outcome {
     let group = req.group_id.to_string();
     let member_id = req.member_id.to_string();
     let assignment = if req.assignments.is_empty() {

@@ -69,7 +69,7 @@ macro_rules! apis {
         }
 
         /// Answers one decoded request of a version we implement.
-        pub fn dispatch(ctx: &mut Ctx<'_>, request: Request) -> Outcome {
+        pub fn dispatch(ctx: &mut RequestContext<'_>, request: Request) -> Outcome {
             match request {
                 $(Request::$name(body) => Outcome::from($handler::handle(ctx, body)),)*
                 Request::ApiVersionsTooNew => Outcome::Reply(api_versions::too_new()),
