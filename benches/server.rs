@@ -13,7 +13,7 @@ use kafka_protocol::records::{
     Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
 };
 use minikafka::broker::{Broker, NewRecord, SharedBroker, TopicConfig};
-use minikafka::server::api::{Ctx, Effects, Outcome, Settings, dispatch};
+use minikafka::server::api::{Effects, Outcome, RequestContext, Settings, dispatch};
 use minikafka::server::codec::{decode_request, encode_response};
 
 const RECORDS: usize = 1_000;
@@ -94,7 +94,7 @@ fn settings() -> Settings {
 
 fn answer(broker: &SharedBroker, settings: &Settings, raw: Bytes, out: &mut BytesMut) {
     let f = decode_request(raw).unwrap();
-    let mut ctx = Ctx {
+    let mut ctx = RequestContext {
         broker,
         settings,
         now_ms: 0,

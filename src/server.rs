@@ -27,6 +27,7 @@
 
 pub mod api;
 pub mod codec;
+mod error_code;
 mod records;
 mod signal;
 mod stats;
@@ -41,7 +42,7 @@ use tokio::net::TcpListener;
 
 use crate::broker::SharedBroker;
 
-pub use signal::{AppendNotifier, Signal};
+pub use signal::{AppendNotifier, Signal, WakeHandle};
 pub use stats::{ClientStats, LogLine, ServerStats, StatsSnapshot};
 
 /// The default maximum request size: 100 MiB, as Kafka's `socket.request.max.bytes`.
@@ -103,8 +104,9 @@ pub enum ServerError {
     Config(String),
 }
 
-/// The broker's time source, in milliseconds. Defaults to [`wall_clock_ms`].
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+/// Where the server reads the time it gives the broker, in milliseconds. Defaults to
+/// [`wall_clock_ms`].
+pub type TimeSource = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 /// What every connection shares.
 pub(crate) struct Shared {
@@ -113,7 +115,7 @@ pub(crate) struct Shared {
     pub appended: Signal,
     pub groups: Signal,
     pub stats: ServerStats,
-    pub clock: Clock,
+    pub clock: TimeSource,
 }
 
 /// A bound Kafka-protocol server. See the module docs for an example.
@@ -171,7 +173,7 @@ impl Server {
 
     /// Replaces the wall clock. Network clients' session timeouts and fetch waits are
     /// measured on this clock, so it should advance with real time while they are connected.
-    pub fn with_clock(mut self, clock: Clock) -> Self {
+    pub fn with_clock(mut self, clock: TimeSource) -> Self {
         self.shared.clock = clock;
         self
     }
@@ -187,13 +189,13 @@ impl Server {
     }
 
     /// A handle that wakes waiting fetches; call it after appending to the broker elsewhere.
-    pub fn append_notifier(&self) -> AppendNotifier {
-        AppendNotifier::new(self.shared.appended.clone())
+    pub fn append_notifier(&self) -> WakeHandle {
+        WakeHandle::new(self.shared.appended.clone())
     }
 
     /// A handle that wakes waiting joins and syncs; call it after changing groups elsewhere.
-    pub fn group_notifier(&self) -> AppendNotifier {
-        AppendNotifier::new(self.shared.groups.clone())
+    pub fn group_notifier(&self) -> WakeHandle {
+        WakeHandle::new(self.shared.groups.clone())
     }
 
     /// Serves until `shutdown` completes, then closes every connection.

@@ -1,11 +1,11 @@
-//! The broker's one error vocabulary, with the Kafka error code each maps to on the wire.
+//! The broker's one error vocabulary.
 
 use thiserror::Error;
 
 /// Everything the broker can refuse, phrased for the person reading it.
 ///
-/// Each variant maps to the Kafka error code a real broker would answer with
-/// (see [`BrokerError::kafka_code`]) so the network server never invents its own.
+/// The network server maps each variant, in one place, to the Kafka error code a real
+/// broker would answer with, so the broker itself carries no wire codes.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum BrokerError {
     #[error("topic '{0}' already exists")]
@@ -66,84 +66,12 @@ pub enum BrokerError {
     InvalidRequest(String),
 }
 
-impl BrokerError {
-    /// The Kafka protocol error code for this error, as listed in the protocol guide.
-    pub fn kafka_code(&self) -> i16 {
-        match self {
-            BrokerError::OffsetOutOfRange { .. } => 1,
-            BrokerError::UnknownTopic(_) | BrokerError::UnknownPartition { .. } => 3,
-            BrokerError::InvalidTopicName { .. } => 17,
-            BrokerError::IllegalGeneration { .. } => 22,
-            BrokerError::InconsistentGroupProtocol { .. } => 23,
-            BrokerError::InvalidGroupId(_) => 24,
-            BrokerError::UnknownMemberId { .. } => 25,
-            BrokerError::InvalidSessionTimeout { .. } => 26,
-            BrokerError::RebalanceInProgress(_) => 27,
-            BrokerError::TopicAlreadyExists(_) => 36,
-            BrokerError::InvalidPartitions { .. } => 37,
-            // A conflicting "create if not exists" is still, to a Kafka client, an existing topic.
-            BrokerError::TopicConfigConflict { .. } => 36,
-            BrokerError::InvalidRequest(_) => 42,
-            BrokerError::GroupNotEmpty { .. } => 68,
-            BrokerError::UnknownGroup(_) => 69,
-            BrokerError::MemberIdRequired { .. } => 79,
-        }
-    }
-
-    /// Kafka's upper-case name for the error code, for logs and the events pane.
-    pub fn kafka_name(&self) -> &'static str {
-        match self.kafka_code() {
-            1 => "OFFSET_OUT_OF_RANGE",
-            3 => "UNKNOWN_TOPIC_OR_PARTITION",
-            17 => "INVALID_TOPIC_EXCEPTION",
-            22 => "ILLEGAL_GENERATION",
-            23 => "INCONSISTENT_GROUP_PROTOCOL",
-            24 => "INVALID_GROUP_ID",
-            25 => "UNKNOWN_MEMBER_ID",
-            26 => "INVALID_SESSION_TIMEOUT",
-            27 => "REBALANCE_IN_PROGRESS",
-            36 => "TOPIC_ALREADY_EXISTS",
-            37 => "INVALID_PARTITIONS",
-            42 => "INVALID_REQUEST",
-            68 => "NON_EMPTY_GROUP",
-            69 => "GROUP_ID_NOT_FOUND",
-            79 => "MEMBER_ID_REQUIRED",
-            _ => "UNKNOWN_SERVER_ERROR",
-        }
-    }
-}
-
 /// Shorthand for results in the broker layer.
 pub type Result<T, E = BrokerError> = std::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn codes_match_kafka() {
-        assert_eq!(BrokerError::TopicAlreadyExists("t".into()).kafka_code(), 36);
-        assert_eq!(
-            BrokerError::GroupNotEmpty {
-                group: "g".into(),
-                members: 1
-            }
-            .kafka_name(),
-            "NON_EMPTY_GROUP"
-        );
-        assert_eq!(
-            BrokerError::RebalanceInProgress("g".into()).kafka_code(),
-            27
-        );
-        assert_eq!(
-            BrokerError::MemberIdRequired {
-                group: "g".into(),
-                member: "m".into()
-            }
-            .kafka_code(),
-            79
-        );
-    }
 
     #[test]
     fn messages_name_the_subject() {

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use crate::broker::SharedBroker;
-use crate::server::{AppendNotifier, Server, ServerConfig, ServerError, ServerStats};
+use crate::server::{Server, ServerConfig, ServerError, ServerStats, WakeHandle};
 
 use super::driver::RealTime;
 
@@ -13,9 +13,9 @@ use super::driver::RealTime;
 #[derive(Debug, Clone)]
 pub(crate) struct Network {
     /// Wakes fetches waiting for records.
-    pub appended: AppendNotifier,
+    pub appended: WakeHandle,
     /// Wakes joins and syncs waiting on a group.
-    pub groups: AppendNotifier,
+    pub groups: WakeHandle,
     /// Connections and client traffic, which change the screen.
     pub stats: ServerStats,
 }

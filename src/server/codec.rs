@@ -1,8 +1,9 @@
 //! The sans-IO codec: length prefixes, request headers and bodies in, responses out.
 //!
 //! Everything here works on byte buffers, so it is tested (and fuzzed) without sockets.
-//! Decoding and encoding themselves are kafka-protocol's; this module only chooses the
-//! header versions and maps our supported APIs onto its message types.
+//! Decoding and encoding themselves are kafka-protocol's; this module only frames, chooses
+//! the header versions and falls back for a too-new ApiVersions. Which APIs there are, and
+//! their message types, comes from the table in [`super::api`].
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::*;
@@ -54,51 +55,8 @@ pub fn frame_len(prefix: [u8; 4], max_request_bytes: usize) -> Result<usize, Cod
     Ok(len)
 }
 
-/// A request body of one of the APIs this broker implements.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Request {
-    ApiVersions(ApiVersionsRequest),
-    /// ApiVersions at a version newer than ours: answered at v0 with UNSUPPORTED_VERSION.
-    ApiVersionsTooNew,
-    Metadata(MetadataRequest),
-    Produce(ProduceRequest),
-    Fetch(FetchRequest),
-    ListOffsets(ListOffsetsRequest),
-    FindCoordinator(FindCoordinatorRequest),
-    JoinGroup(JoinGroupRequest),
-    SyncGroup(SyncGroupRequest),
-    Heartbeat(HeartbeatRequest),
-    LeaveGroup(LeaveGroupRequest),
-    OffsetCommit(OffsetCommitRequest),
-    OffsetFetch(OffsetFetchRequest),
-    CreateTopics(CreateTopicsRequest),
-    DeleteTopics(DeleteTopicsRequest),
-    DescribeGroups(DescribeGroupsRequest),
-    ListGroups(ListGroupsRequest),
-    InitProducerId(InitProducerIdRequest),
-}
-
-/// A response body, matching one [`Request`] variant.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Response {
-    ApiVersions(ApiVersionsResponse),
-    Metadata(MetadataResponse),
-    Produce(ProduceResponse),
-    Fetch(FetchResponse),
-    ListOffsets(ListOffsetsResponse),
-    FindCoordinator(FindCoordinatorResponse),
-    JoinGroup(JoinGroupResponse),
-    SyncGroup(SyncGroupResponse),
-    Heartbeat(HeartbeatResponse),
-    LeaveGroup(LeaveGroupResponse),
-    OffsetCommit(OffsetCommitResponse),
-    OffsetFetch(OffsetFetchResponse),
-    CreateTopics(CreateTopicsResponse),
-    DeleteTopics(DeleteTopicsResponse),
-    DescribeGroups(DescribeGroupsResponse),
-    ListGroups(ListGroupsResponse),
-    InitProducerId(InitProducerIdResponse),
-}
+// The request and response types are made from the table of APIs in `api`.
+pub use super::api::{Request, Response};
 
 /// A decoded request frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,7 +82,12 @@ impl Frame {
     }
 }
 
-fn decode_body<T: Decodable>(buf: &mut Bytes, api: ApiKey, version: i16) -> Result<T, CodecError> {
+/// Decodes a whole body: bytes left over mean the frame was not what its header said.
+pub(super) fn decode_body<T: Decodable>(
+    buf: &mut Bytes,
+    api: ApiKey,
+    version: i16,
+) -> Result<T, CodecError> {
     let body = T::decode(buf, version).map_err(|e| CodecError::Malformed {
         api,
         version,
@@ -173,27 +136,10 @@ pub fn decode_request(mut frame: Bytes) -> Result<Frame, CodecError> {
             reason: format!("header: {e}"),
         })?;
     let client_id = header.client_id.as_ref().map(|s| s.to_string());
-    let b = &mut frame;
-    let body = match api {
-        ApiKey::ApiVersions if !in_range && !readable => Request::ApiVersionsTooNew,
-        ApiKey::ApiVersions => Request::ApiVersions(decode_body(b, api, version)?),
-        ApiKey::Metadata => Request::Metadata(decode_body(b, api, version)?),
-        ApiKey::Produce => Request::Produce(decode_body(b, api, version)?),
-        ApiKey::Fetch => Request::Fetch(decode_body(b, api, version)?),
-        ApiKey::ListOffsets => Request::ListOffsets(decode_body(b, api, version)?),
-        ApiKey::FindCoordinator => Request::FindCoordinator(decode_body(b, api, version)?),
-        ApiKey::JoinGroup => Request::JoinGroup(decode_body(b, api, version)?),
-        ApiKey::SyncGroup => Request::SyncGroup(decode_body(b, api, version)?),
-        ApiKey::Heartbeat => Request::Heartbeat(decode_body(b, api, version)?),
-        ApiKey::LeaveGroup => Request::LeaveGroup(decode_body(b, api, version)?),
-        ApiKey::OffsetCommit => Request::OffsetCommit(decode_body(b, api, version)?),
-        ApiKey::OffsetFetch => Request::OffsetFetch(decode_body(b, api, version)?),
-        ApiKey::CreateTopics => Request::CreateTopics(decode_body(b, api, version)?),
-        ApiKey::DeleteTopics => Request::DeleteTopics(decode_body(b, api, version)?),
-        ApiKey::DescribeGroups => Request::DescribeGroups(decode_body(b, api, version)?),
-        ApiKey::ListGroups => Request::ListGroups(decode_body(b, api, version)?),
-        ApiKey::InitProducerId => Request::InitProducerId(decode_body(b, api, version)?),
-        _ => return Err(CodecError::Unsupported { api, version }),
+    let body = if api == ApiKey::ApiVersions && !in_range && !readable {
+        Request::ApiVersionsTooNew
+    } else {
+        Request::decode(api, version, &mut frame)?
     };
     Ok(Frame {
         api_key: api,
@@ -203,10 +149,6 @@ pub fn decode_request(mut frame: Bytes) -> Result<Frame, CodecError> {
         supported: in_range,
         body,
     })
-}
-
-fn put_body<T: Encodable>(body: &T, buf: &mut BytesMut, version: i16) -> anyhow::Result<()> {
-    body.encode(buf, version)
 }
 
 /// Encodes a response with its length prefix and header, ready to write to the socket.
@@ -235,27 +177,7 @@ pub fn encode_response(
         .with_correlation_id(correlation_id)
         .encode(out, header_version)
         .map_err(encode_err)?;
-    let b = &mut *out;
-    match response {
-        Response::ApiVersions(r) => put_body(r, b, version),
-        Response::Metadata(r) => put_body(r, b, version),
-        Response::Produce(r) => put_body(r, b, version),
-        Response::Fetch(r) => put_body(r, b, version),
-        Response::ListOffsets(r) => put_body(r, b, version),
-        Response::FindCoordinator(r) => put_body(r, b, version),
-        Response::JoinGroup(r) => put_body(r, b, version),
-        Response::SyncGroup(r) => put_body(r, b, version),
-        Response::Heartbeat(r) => put_body(r, b, version),
-        Response::LeaveGroup(r) => put_body(r, b, version),
-        Response::OffsetCommit(r) => put_body(r, b, version),
-        Response::OffsetFetch(r) => put_body(r, b, version),
-        Response::CreateTopics(r) => put_body(r, b, version),
-        Response::DeleteTopics(r) => put_body(r, b, version),
-        Response::DescribeGroups(r) => put_body(r, b, version),
-        Response::ListGroups(r) => put_body(r, b, version),
-        Response::InitProducerId(r) => put_body(r, b, version),
-    }
-    .map_err(encode_err)?;
+    response.encode(out, version).map_err(encode_err)?;
     let len = out.len() - start - 4;
     let len = i32::try_from(len).map_err(|_| CodecError::Encode {
         api,

@@ -35,14 +35,18 @@ impl Signal {
     }
 }
 
-/// The handle an embedding application pokes after it changes the broker itself (a
-/// simulation appending records), so that long-polling clients see the change at once.
+/// Wakes the requests waiting on one kind of change. An embedding application pokes it
+/// after changing the broker itself (a simulation appending records or ticking its groups),
+/// so that waiting fetches, joins and syncs look again at once.
 #[derive(Debug, Clone)]
-pub struct AppendNotifier(Signal);
+pub struct WakeHandle(Signal);
 
-impl AppendNotifier {
+/// The name [`WakeHandle`] had before; kept so existing callers build.
+pub type AppendNotifier = WakeHandle;
+
+impl WakeHandle {
     pub(crate) fn new(signal: Signal) -> Self {
-        AppendNotifier(signal)
+        WakeHandle(signal)
     }
 
     /// Wakes every request waiting on this kind of change.
@@ -59,7 +63,7 @@ mod tests {
     async fn a_bump_wakes_a_waiter_that_subscribed_before_it() {
         let s = Signal::new();
         let mut rx = s.subscribe();
-        AppendNotifier::new(s.clone()).notify();
+        WakeHandle::new(s.clone()).notify();
         // Already bumped: `changed` resolves without another bump.
         rx.changed().await.expect("sender alive");
         assert_eq!(*rx.borrow_and_update(), 1);

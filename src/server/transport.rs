@@ -14,8 +14,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio::time::{sleep, timeout};
 
-use super::api::{Ctx, Effects, Outcome, Settings, Waiter, Wake, answer};
-use super::codec::{Response, decode_request, encode_response, frame_len};
+use super::api::{Effects, Outcome, RequestContext, Settings, Waiter, Wake, answer};
+use super::codec::{Frame, Response, decode_request, encode_response, frame_len};
 use super::stats::{ServerStats, Traffic};
 use super::{ServerError, Shared};
 
@@ -121,7 +121,7 @@ fn apply(shared: &Shared, client_id: &str, effects: &mut Effects) {
     *effects = Effects::default();
 }
 
-async fn wait(mut waiter: Waiter, ctx: &mut Ctx<'_>, shared: &Shared) -> Response {
+async fn wait(mut waiter: Waiter, ctx: &mut RequestContext<'_>, shared: &Shared) -> Response {
     let signal = match waiter.wakes_on() {
         Wake::Appends => &shared.appended,
         Wake::Groups => &shared.groups,
@@ -226,24 +226,9 @@ async fn serve(stream: TcpStream, shared: &Shared, open: &mut Open) -> Closed {
             frame.response_version(),
             frame.correlation_id,
         );
-        let mut ctx = Ctx {
-            broker: &shared.broker,
-            settings: &settings,
-            now_ms: (shared.clock)(),
-            client_id,
-            version: frame.version,
-            effects: Effects::default(),
+        let Some(response) = respond(frame, shared, &settings, client_id).await else {
+            continue;
         };
-        let response = match answer(&mut ctx, frame) {
-            Outcome::Reply(r) => Some(r),
-            Outcome::NoReply => None,
-            Outcome::Wait(waiter) => {
-                apply(shared, client_id, &mut ctx.effects);
-                Some(wait(waiter, &mut ctx, shared).await)
-            }
-        };
-        apply(shared, client_id, &mut ctx.effects);
-        let Some(response) = response else { continue };
         out.clear();
         if let Err(e) = encode_response(api, version, correlation_id, &response, &mut out) {
             return Closed::Error(e.to_string());
@@ -252,4 +237,31 @@ async fn serve(stream: TcpStream, shared: &Shared, open: &mut Open) -> Closed {
             return Closed::Error(format!("write failed: {e}"));
         }
     }
+}
+
+/// Answers one frame, waiting first if the request must, and applies what it changed.
+async fn respond(
+    frame: Frame,
+    shared: &Shared,
+    settings: &Settings,
+    client_id: &str,
+) -> Option<Response> {
+    let mut ctx = RequestContext {
+        broker: &shared.broker,
+        settings,
+        now_ms: (shared.clock)(),
+        client_id,
+        version: frame.version,
+        effects: Effects::default(),
+    };
+    let response = match answer(&mut ctx, frame) {
+        Outcome::Reply(r) => Some(r),
+        Outcome::NoReply => None,
+        Outcome::Wait(waiter) => {
+            apply(shared, client_id, &mut ctx.effects);
+            Some(wait(waiter, &mut ctx, shared).await)
+        }
+    };
+    apply(shared, client_id, &mut ctx.effects);
+    response
 }

@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::server::TimeSource;
+
 /// Milliseconds of real time, read from the monotonic clock. The driver is given the
 /// `Instant` of each tick and the server reads its own; both convert through the same
 /// origin, so they agree to the millisecond and a session deadline set by a request is
@@ -29,7 +31,7 @@ impl RealTime {
     }
 
     /// The clock as the server takes it.
-    pub(crate) fn reader(self) -> Arc<dyn Fn() -> i64 + Send + Sync> {
+    pub(crate) fn reader(self) -> TimeSource {
         Arc::new(move || self.ms_at(Instant::now()))
     }
 }

@@ -8,7 +8,7 @@ use crate::broker::{
     AssignorKind, JoinGroupRequest, JoinOutcome, NewRecord, RetentionPolicy, SyncAssignment,
     TopicConfig,
 };
-use crate::server::{AppendNotifier, ServerStats, Signal};
+use crate::server::{ServerStats, Signal, WakeHandle};
 use crate::sim::Scenario;
 
 /// One topic, one producer at `rate` records per second, no groups.
@@ -114,8 +114,8 @@ fn network() -> (Network, watch::Receiver<u64>, watch::Receiver<u64>) {
     let (appended, groups) = (Signal::new(), Signal::new());
     let (a, g) = (appended.subscribe(), groups.subscribe());
     let net = Network {
-        appended: AppendNotifier::new(appended),
-        groups: AppendNotifier::new(groups),
+        appended: WakeHandle::new(appended),
+        groups: WakeHandle::new(groups),
         stats: ServerStats::new("127.0.0.1:9092".parse().unwrap(), false),
     };
     (net, a, g)

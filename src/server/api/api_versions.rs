@@ -1,37 +1,14 @@
 //! ApiVersions: the first request of every client, telling it which versions we speak.
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::ApiKey;
 use kafka_protocol::messages::api_versions_request::ApiVersionsRequest;
 use kafka_protocol::messages::api_versions_response::{ApiVersion, ApiVersionsResponse};
 
-use super::{Ctx, codes};
+use super::RequestContext;
 use crate::server::codec::Response;
 
-/// Every API we implement and the versions we answer. Only what is implemented is listed.
-///
-/// Upper bounds stop where a version changes semantics we do not implement: Produce 13 and
-/// Fetch 13 name topics by id only, OffsetFetch 8 batches groups, FindCoordinator 5 and
-/// DeleteTopics 6 move to ids and transactions. Metadata stays well above 4, which
-/// kafka-python needs to speak record batch v2.
-pub const SUPPORTED: &[(ApiKey, i16, i16)] = &[
-    (ApiKey::Produce, 3, 9),
-    (ApiKey::Fetch, 4, 12),
-    (ApiKey::ListOffsets, 1, 7),
-    (ApiKey::Metadata, 0, 12),
-    (ApiKey::OffsetCommit, 2, 8),
-    (ApiKey::OffsetFetch, 1, 7),
-    (ApiKey::FindCoordinator, 0, 4),
-    (ApiKey::JoinGroup, 0, 9),
-    (ApiKey::Heartbeat, 0, 4),
-    (ApiKey::LeaveGroup, 0, 5),
-    (ApiKey::SyncGroup, 0, 5),
-    (ApiKey::DescribeGroups, 0, 5),
-    (ApiKey::ListGroups, 0, 4),
-    (ApiKey::ApiVersions, 0, 3),
-    (ApiKey::CreateTopics, 2, 7),
-    (ApiKey::DeleteTopics, 1, 5),
-    (ApiKey::InitProducerId, 0, 4),
-];
+pub use super::SUPPORTED;
 
 /// The versions we answer for `api`, or `None` if we do not implement it.
 pub fn supported_range(api: ApiKey) -> Option<(i16, i16)> {
@@ -41,9 +18,9 @@ pub fn supported_range(api: ApiKey) -> Option<(i16, i16)> {
         .map(|&(_, min, max)| (min, max))
 }
 
-fn listing(error_code: i16) -> ApiVersionsResponse {
+fn listing(error: Option<ResponseError>) -> ApiVersionsResponse {
     ApiVersionsResponse::default()
-        .with_error_code(error_code)
+        .with_error_code(error.map_or(0, |e| e.code()))
         .with_api_keys(
             SUPPORTED
                 .iter()
@@ -57,14 +34,22 @@ fn listing(error_code: i16) -> ApiVersionsResponse {
         )
 }
 
-pub(super) fn handle(_ctx: &mut Ctx<'_>, _req: &ApiVersionsRequest) -> Response {
-    Response::ApiVersions(listing(codes::NONE))
+pub(super) fn handle(_ctx: &mut RequestContext<'_>, _req: ApiVersionsRequest) -> Response {
+    Response::ApiVersions(listing(None))
+}
+
+/// A refusal still lists our ranges, so the client can retry with a version we list.
+pub(super) fn error_response(_req: ApiVersionsRequest, error: ResponseError) -> Response {
+    Response::ApiVersions(listing(Some(error)))
 }
 
 /// The answer to an ApiVersions newer than ours: encoded at v0, UNSUPPORTED_VERSION, and
 /// still our ranges, so the client retries with a version we list.
 pub(super) fn too_new() -> Response {
-    Response::ApiVersions(listing(codes::UNSUPPORTED_VERSION))
+    error_response(
+        ApiVersionsRequest::default(),
+        ResponseError::UnsupportedVersion,
+    )
 }
 
 #[cfg(test)]

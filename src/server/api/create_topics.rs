@@ -1,24 +1,25 @@
 //! CreateTopics: TOPIC_ALREADY_EXISTS for a duplicate; `retention.ms` and `retention.bytes`
 //! are honoured, other configs are accepted and ignored.
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreateTopicsRequest};
 use kafka_protocol::messages::create_topics_response::{
     CreatableTopicResult, CreateTopicsResponse,
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::{Ctx, codes};
+use super::RequestContext;
 use crate::broker::{RetentionPolicy, TopicConfig, validate_topic_name};
 use crate::server::codec::Response;
 
 /// A refusal: a Kafka error code and a message for the client.
 type Refusal = (i16, String);
 
-fn config_for(ctx: &Ctx<'_>, t: &CreatableTopic) -> Result<TopicConfig, Refusal> {
+fn config_for(ctx: &RequestContext<'_>, t: &CreatableTopic) -> Result<TopicConfig, Refusal> {
     validate_topic_name(&t.name).map_err(|e| (e.kafka_code(), e.to_string()))?;
     if t.replication_factor > 1 {
         return Err((
-            codes::INVALID_REPLICATION_FACTOR,
+            ResponseError::InvalidReplicationFactor.code(),
             format!(
                 "replication factor {} is larger than the one available broker",
                 t.replication_factor
@@ -30,7 +31,10 @@ fn config_for(ctx: &Ctx<'_>, t: &CreatableTopic) -> Result<TopicConfig, Refusal>
         (-1, n) => n as u32,
         (n, _) if n > 0 => n as u32,
         (n, _) => {
-            return Err((37, format!("a topic needs at least one partition, not {n}")));
+            return Err((
+                ResponseError::InvalidPartitions.code(),
+                format!("a topic needs at least one partition, not {n}"),
+            ));
         }
     };
     let mut retention = RetentionPolicy::default();
@@ -38,7 +42,7 @@ fn config_for(ctx: &Ctx<'_>, t: &CreatableTopic) -> Result<TopicConfig, Refusal>
         let value = c.value.as_deref().unwrap_or("");
         let bad = || {
             (
-                codes::INVALID_CONFIG,
+                ResponseError::InvalidConfig.code(),
                 format!("invalid value '{value}' for {}", c.name.as_str()),
             )
         };
@@ -57,7 +61,7 @@ fn config_for(ctx: &Ctx<'_>, t: &CreatableTopic) -> Result<TopicConfig, Refusal>
     Ok(TopicConfig::new(partitions).with_retention(retention))
 }
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: CreateTopicsRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: CreateTopicsRequest) -> Response {
     let topics = req
         .topics
         .into_iter()
@@ -70,7 +74,10 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: CreateTopicsRequest) -> Response {
                 let mut broker = ctx.broker.write();
                 if req.validate_only {
                     return match broker.topic(&t.name) {
-                        Some(_) => Err((36, format!("topic '{}' already exists", t.name.as_str()))),
+                        Some(_) => Err((
+                            ResponseError::TopicAlreadyExists.code(),
+                            format!("topic '{}' already exists", t.name.as_str()),
+                        )),
                         None => Ok((config, [0; 16])),
                     };
                 }
@@ -90,6 +97,20 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: CreateTopicsRequest) -> Response {
                     .with_error_code(code)
                     .with_error_message(Some(StrBytes::from_string(message))),
             }
+        })
+        .collect();
+    Response::CreateTopics(CreateTopicsResponse::default().with_topics(topics))
+}
+
+/// Every topic carries `error`.
+pub(super) fn error_response(req: CreateTopicsRequest, error: ResponseError) -> Response {
+    let topics = req
+        .topics
+        .into_iter()
+        .map(|t| {
+            CreatableTopicResult::default()
+                .with_name(t.name)
+                .with_error_code(error.code())
         })
         .collect();
     Response::CreateTopics(CreateTopicsResponse::default().with_topics(topics))

@@ -1,15 +1,16 @@
 //! DeleteTopics: removes topics by name, with every group's offsets for them.
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::delete_topics_request::DeleteTopicsRequest;
 use kafka_protocol::messages::delete_topics_response::{
     DeletableTopicResult, DeleteTopicsResponse,
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::Ctx;
+use super::RequestContext;
 use crate::server::codec::Response;
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: DeleteTopicsRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: DeleteTopicsRequest) -> Response {
     let mut broker = ctx.broker.write();
     let responses = req
         .topic_names
@@ -22,6 +23,22 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: DeleteTopicsRequest) -> Response {
                     .with_error_code(e.kafka_code())
                     .with_error_message(Some(StrBytes::from_string(e.to_string()))),
             }
+        })
+        .collect();
+    Response::DeleteTopics(DeleteTopicsResponse::default().with_responses(responses))
+}
+
+/// Every topic carries `error`, whether named (up to v5) or given with its id (v6+).
+pub(super) fn error_response(req: DeleteTopicsRequest, error: ResponseError) -> Response {
+    let responses = req
+        .topic_names
+        .into_iter()
+        .map(Some)
+        .chain(req.topics.into_iter().map(|t| t.name))
+        .map(|name| {
+            DeletableTopicResult::default()
+                .with_name(name)
+                .with_error_code(error.code())
         })
         .collect();
     Response::DeleteTopics(DeleteTopicsResponse::default().with_responses(responses))

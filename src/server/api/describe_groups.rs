@@ -1,12 +1,13 @@
 //! DescribeGroups: state, protocol and members (with their relayed metadata and assignment).
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::describe_groups_request::DescribeGroupsRequest;
 use kafka_protocol::messages::describe_groups_response::{
     DescribeGroupsResponse, DescribedGroup, DescribedGroupMember,
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::{Ctx, str_bytes};
+use super::{RequestContext, str_bytes};
 use crate::broker::Group;
 use crate::server::codec::Response;
 
@@ -37,7 +38,7 @@ fn describe(g: &Group) -> DescribedGroup {
         .with_members(members)
 }
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: DescribeGroupsRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: DescribeGroupsRequest) -> Response {
     let broker = ctx.broker.read();
     let groups = req
         .groups
@@ -49,6 +50,20 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: DescribeGroupsRequest) -> Response 
                 describe,
             );
             described.with_group_id(id)
+        })
+        .collect();
+    Response::DescribeGroups(DescribeGroupsResponse::default().with_groups(groups))
+}
+
+/// Every group carries `error`.
+pub(super) fn error_response(req: DescribeGroupsRequest, error: ResponseError) -> Response {
+    let groups = req
+        .groups
+        .into_iter()
+        .map(|g| {
+            DescribedGroup::default()
+                .with_group_id(g)
+                .with_error_code(error.code())
         })
         .collect();
     Response::DescribeGroups(DescribeGroupsResponse::default().with_groups(groups))

@@ -5,13 +5,14 @@
 //! Fetch sessions are not kept: the response's session id 0 tells clients to send full fetches.
 
 use bytes::BytesMut;
-use kafka_protocol::messages::fetch_request::FetchRequest;
+use kafka_protocol::ResponseError;
+use kafka_protocol::messages::fetch_request::{FetchPartition, FetchRequest};
 use kafka_protocol::messages::fetch_response::{
     FetchResponse, FetchableTopicResponse, PartitionData,
 };
 use kafka_protocol::records::Record as WireRecord;
 
-use super::{Ctx, Outcome, WaitKind, Waiter, codes, partition_index};
+use super::{Outcome, RequestContext, WaitKind, Waiter, partition_index};
 use crate::broker::{BrokerError, Record};
 use crate::server::codec::Response;
 use crate::server::records::encode_batch;
@@ -20,12 +21,20 @@ use crate::server::records::encode_batch;
 #[derive(Debug)]
 pub(super) struct FetchWait {
     req: FetchRequest,
+    scratch: Scratch,
+}
+
+/// Buffers reused from one look at the log to the next.
+#[derive(Debug, Default)]
+struct Scratch {
     records: Vec<Record>,
     wire: Vec<WireRecord>,
 }
 
-struct Built {
-    response: FetchResponse,
+/// What a response holds so far.
+struct Totals {
+    /// Payload bytes the response may still take (`max_bytes` less what it holds).
+    remaining: u64,
     /// Payload bytes, counted against the byte limits and in the client's stats.
     bytes: u64,
     /// Bytes on the wire, compared with `min_bytes` as Kafka does (so even records with
@@ -35,121 +44,143 @@ struct Built {
     errors: bool,
 }
 
+struct Built {
+    response: FetchResponse,
+    totals: Totals,
+}
+
 impl FetchWait {
-    fn build(&mut self, ctx: &Ctx<'_>) -> Built {
-        let mut remaining = u64::try_from(self.req.max_bytes).unwrap_or(0);
-        let (mut total_bytes, mut total_records, mut errors) = (0u64, 0u64, false);
-        let mut encoded = 0u64;
+    fn build(&mut self, ctx: &RequestContext<'_>) -> Built {
+        let mut totals = Totals {
+            remaining: u64::try_from(self.req.max_bytes).unwrap_or(0),
+            bytes: 0,
+            encoded: 0,
+            records: 0,
+            errors: false,
+        };
         let mut topics = Vec::with_capacity(self.req.topics.len());
         for t in &self.req.topics {
-            let mut partitions = Vec::with_capacity(t.partitions.len());
-            for p in &t.partitions {
-                let out = PartitionData::default()
-                    .with_partition_index(p.partition)
-                    .with_aborted_transactions(None);
-                self.records.clear();
-                let limit = remaining.min(u64::try_from(p.partition_max_bytes).unwrap_or(0));
-                let fetched = partition_index(&t.topic, p.partition).and_then(|index| {
-                    let broker = ctx.broker.read();
-                    if limit == 0 && total_bytes > 0 {
-                        // The response is full: report the bounds, read nothing.
-                        return broker.partition(&t.topic, index).map(|l| l.bounds());
-                    }
-                    broker.fetch_into(
-                        &t.topic,
-                        index,
-                        p.fetch_offset,
-                        usize::MAX,
-                        limit.max(1),
-                        &mut self.records,
-                    )
-                });
-                let bounds = match fetched {
-                    Ok(b) => b,
-                    Err(e) => {
-                        errors = true;
-                        let out = out.with_error_code(e.kafka_code());
-                        let out = match e {
-                            BrokerError::OffsetOutOfRange {
-                                log_start_offset,
-                                high_watermark,
-                                ..
-                            } => out
-                                .with_high_watermark(high_watermark)
-                                .with_last_stable_offset(high_watermark)
-                                .with_log_start_offset(log_start_offset),
-                            _ => out.with_high_watermark(-1),
-                        };
-                        partitions.push(out);
-                        continue;
-                    }
-                };
-                let bytes: u64 = self.records.iter().map(|r| u64::from(r.size_bytes())).sum();
-                let mut buf = BytesMut::new();
-                if let Err(reason) = encode_batch(&self.records, &mut buf, &mut self.wire) {
-                    // Our own records always encode; if not, say so rather than send garbage.
-                    errors = true;
-                    partitions.push(
-                        out.with_error_code(codes::CORRUPT_MESSAGE)
-                            .with_high_watermark(bounds.high_watermark),
-                    );
-                    debug_assert!(false, "encoding stored records failed: {reason}");
-                    continue;
-                }
-                remaining = remaining.saturating_sub(bytes);
-                encoded += buf.len() as u64;
-                total_bytes += bytes;
-                total_records += self.records.len() as u64;
-                partitions.push(
-                    out.with_high_watermark(bounds.high_watermark)
-                        .with_last_stable_offset(bounds.high_watermark)
-                        .with_log_start_offset(bounds.log_start_offset)
-                        .with_records(Some(buf.freeze())),
-                );
-            }
+            let partitions = t
+                .partitions
+                .iter()
+                .map(|p| read_partition(ctx, &t.topic, p, &mut self.scratch, &mut totals))
+                .collect();
             topics.push(
                 FetchableTopicResponse::default()
                     .with_topic(t.topic.clone())
                     .with_partitions(partitions),
             );
         }
-        self.records.clear();
+        self.scratch.records.clear();
         Built {
             response: FetchResponse::default().with_responses(topics),
-            bytes: total_bytes,
-            encoded,
-            records: total_records,
-            errors,
+            totals,
         }
     }
 
     /// The response if `min_bytes` are available or an error must be reported.
-    pub(super) fn poll(&mut self, ctx: &mut Ctx<'_>) -> Option<Response> {
+    pub(super) fn poll(&mut self, ctx: &mut RequestContext<'_>) -> Option<Response> {
         let built = self.build(ctx);
         // min_bytes 0 (or less) answers at once, even with nothing to send.
-        let enough = built.encoded >= u64::try_from(self.req.min_bytes).unwrap_or(0);
-        (enough || built.errors).then(|| finish(ctx, built))
+        let enough = built.totals.encoded >= u64::try_from(self.req.min_bytes).unwrap_or(0);
+        (enough || built.totals.errors).then(|| finish(ctx, built))
     }
 
     /// The response at the deadline: whatever is there, possibly nothing.
-    pub(super) fn complete(&mut self, ctx: &mut Ctx<'_>) -> Response {
+    pub(super) fn complete(&mut self, ctx: &mut RequestContext<'_>) -> Response {
         let built = self.build(ctx);
         finish(ctx, built)
     }
 }
 
-fn finish(ctx: &mut Ctx<'_>, built: Built) -> Response {
-    ctx.effects.fetched_records += built.records;
-    ctx.effects.fetched_bytes += built.bytes;
+/// One partition's part of the response, within what the response may still take.
+fn read_partition(
+    ctx: &RequestContext<'_>,
+    topic: &str,
+    p: &FetchPartition,
+    scratch: &mut Scratch,
+    totals: &mut Totals,
+) -> PartitionData {
+    let out = PartitionData::default()
+        .with_partition_index(p.partition)
+        .with_aborted_transactions(None);
+    scratch.records.clear();
+    let limit = totals
+        .remaining
+        .min(u64::try_from(p.partition_max_bytes).unwrap_or(0));
+    let fetched = partition_index(topic, p.partition).and_then(|index| {
+        let broker = ctx.broker.read();
+        if limit == 0 && totals.bytes > 0 {
+            // The response is full: report the bounds, read nothing.
+            return broker.partition(topic, index).map(|l| l.bounds());
+        }
+        broker.fetch_into(
+            topic,
+            index,
+            p.fetch_offset,
+            usize::MAX,
+            limit.max(1),
+            &mut scratch.records,
+        )
+    });
+    let bounds = match fetched {
+        Ok(b) => b,
+        Err(e) => {
+            totals.errors = true;
+            return refused(out, e);
+        }
+    };
+    let bytes: u64 = scratch
+        .records
+        .iter()
+        .map(|r| u64::from(r.size_bytes()))
+        .sum();
+    let mut buf = BytesMut::new();
+    if let Err(reason) = encode_batch(&scratch.records, &mut buf, &mut scratch.wire) {
+        // Our own records always encode; if not, say so rather than send garbage.
+        totals.errors = true;
+        debug_assert!(false, "encoding stored records failed: {reason}");
+        return out
+            .with_error_code(ResponseError::CorruptMessage.code())
+            .with_high_watermark(bounds.high_watermark);
+    }
+    totals.remaining = totals.remaining.saturating_sub(bytes);
+    totals.encoded += buf.len() as u64;
+    totals.bytes += bytes;
+    totals.records += scratch.records.len() as u64;
+    out.with_high_watermark(bounds.high_watermark)
+        .with_last_stable_offset(bounds.high_watermark)
+        .with_log_start_offset(bounds.log_start_offset)
+        .with_records(Some(buf.freeze()))
+}
+
+/// A partition the broker refused to read, with the log's bounds when it knows them.
+fn refused(out: PartitionData, e: BrokerError) -> PartitionData {
+    let out = out.with_error_code(e.kafka_code());
+    match e {
+        BrokerError::OffsetOutOfRange {
+            log_start_offset,
+            high_watermark,
+            ..
+        } => out
+            .with_high_watermark(high_watermark)
+            .with_last_stable_offset(high_watermark)
+            .with_log_start_offset(log_start_offset),
+        _ => out.with_high_watermark(-1),
+    }
+}
+
+fn finish(ctx: &mut RequestContext<'_>, built: Built) -> Response {
+    ctx.effects.fetched_records += built.totals.records;
+    ctx.effects.fetched_bytes += built.totals.bytes;
     Response::Fetch(built.response)
 }
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: FetchRequest) -> Outcome {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: FetchRequest) -> Outcome {
     let deadline_ms = ctx.now_ms + i64::from(req.max_wait_ms.max(0));
     let mut wait = FetchWait {
         req,
-        records: Vec::new(),
-        wire: Vec::new(),
+        scratch: Scratch::default(),
     };
     if let Some(response) = wait.poll(ctx) {
         return Outcome::Reply(response);
@@ -158,6 +189,12 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: FetchRequest) -> Outcome {
         kind: WaitKind::Fetch(wait),
         deadline_ms,
     })
+}
+
+/// Only a top-level error: every Fetch version beyond ours has one, and per-partition errors
+/// would need the topic ids those versions name topics by.
+pub(super) fn error_response(_req: FetchRequest, error: ResponseError) -> Response {
+    Response::Fetch(FetchResponse::default().with_error_code(error.code()))
 }
 
 #[cfg(test)]

@@ -1,14 +1,15 @@
 //! FindCoordinator: this broker coordinates every group (and would every transaction).
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::BrokerId;
 use kafka_protocol::messages::find_coordinator_request::FindCoordinatorRequest;
 use kafka_protocol::messages::find_coordinator_response::{Coordinator, FindCoordinatorResponse};
 
 use super::metadata::NODE_ID;
-use super::{Ctx, str_bytes};
+use super::{RequestContext, str_bytes};
 use crate::server::codec::Response;
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: FindCoordinatorRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: FindCoordinatorRequest) -> Response {
     let host = str_bytes(&ctx.settings.host);
     let port = ctx.settings.port;
     // v4 batches keys; earlier versions ask for one key and get the answer at the top level.
@@ -32,6 +33,24 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: FindCoordinatorRequest) -> Response
             .with_port(port)
     };
     Response::FindCoordinator(response)
+}
+
+/// The top-level error and every key's (v4+ batches keys).
+pub(super) fn error_response(req: FindCoordinatorRequest, error: ResponseError) -> Response {
+    let coordinators = req
+        .coordinator_keys
+        .into_iter()
+        .map(|key| {
+            Coordinator::default()
+                .with_key(key)
+                .with_error_code(error.code())
+        })
+        .collect();
+    Response::FindCoordinator(
+        FindCoordinatorResponse::default()
+            .with_error_code(error.code())
+            .with_coordinators(coordinators),
+    )
 }
 
 #[cfg(test)]

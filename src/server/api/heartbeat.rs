@@ -1,18 +1,23 @@
 //! Heartbeat: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::heartbeat_request::HeartbeatRequest;
 use kafka_protocol::messages::heartbeat_response::HeartbeatResponse;
 
-use super::Ctx;
+use super::RequestContext;
 use crate::server::codec::Response;
+use crate::server::error_code::result_code;
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: &HeartbeatRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: HeartbeatRequest) -> Response {
     let result =
         ctx.broker
             .write()
             .heartbeat(&req.group_id, &req.member_id, req.generation_id, ctx.now_ms);
-    let code = result.map_or_else(|e| e.kafka_code(), |_| 0);
-    Response::Heartbeat(HeartbeatResponse::default().with_error_code(code))
+    Response::Heartbeat(HeartbeatResponse::default().with_error_code(result_code(&result)))
+}
+
+pub(super) fn error_response(_req: HeartbeatRequest, error: ResponseError) -> Response {
+    Response::Heartbeat(HeartbeatResponse::default().with_error_code(error.code()))
 }
 
 #[cfg(test)]

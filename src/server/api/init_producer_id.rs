@@ -6,21 +6,25 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::ProducerId;
 use kafka_protocol::messages::init_producer_id_request::InitProducerIdRequest;
 use kafka_protocol::messages::init_producer_id_response::InitProducerIdResponse;
 
-use super::{Ctx, codes};
+use super::RequestContext;
 use crate::server::codec::Response;
+
+/// Transactions are refused with the closest error a client reports clearly.
+const TRANSACTIONS_REFUSED: ResponseError = ResponseError::TransactionalIdAuthorizationFailed;
 
 /// Ids are unique within the process, which is the broker's lifetime.
 static NEXT_PRODUCER_ID: AtomicI64 = AtomicI64::new(1000);
 
-pub(super) fn handle(_ctx: &mut Ctx<'_>, req: &InitProducerIdRequest) -> Response {
+pub(super) fn handle(_ctx: &mut RequestContext<'_>, req: InitProducerIdRequest) -> Response {
     if req.transactional_id.as_ref().is_some_and(|t| !t.is_empty()) {
         return Response::InitProducerId(
             InitProducerIdResponse::default()
-                .with_error_code(codes::TRANSACTIONS_UNSUPPORTED)
+                .with_error_code(TRANSACTIONS_REFUSED.code())
                 .with_producer_id(ProducerId(-1))
                 .with_producer_epoch(-1),
         );
@@ -31,6 +35,10 @@ pub(super) fn handle(_ctx: &mut Ctx<'_>, req: &InitProducerIdRequest) -> Respons
             .with_producer_id(ProducerId(id))
             .with_producer_epoch(0),
     )
+}
+
+pub(super) fn error_response(_req: InitProducerIdRequest, error: ResponseError) -> Response {
+    Response::InitProducerId(InitProducerIdResponse::default().with_error_code(error.code()))
 }
 
 #[cfg(test)]
@@ -64,6 +72,6 @@ mod tests {
             InitProducerIdRequest::default()
                 .with_transactional_id(Some(TransactionalId(StrBytes::from_static_str("tx")))),
         );
-        assert_eq!(t.error_code, codes::TRANSACTIONS_UNSUPPORTED);
+        assert_eq!(t.error_code, TRANSACTIONS_REFUSED.code());
     }
 }

@@ -5,12 +5,13 @@
 //! topics, while the metadata bytes themselves are relayed to the leader untouched.
 
 use bytes::{Buf, Bytes};
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::ConsumerProtocolSubscription;
 use kafka_protocol::messages::join_group_request::JoinGroupRequest as WireJoin;
 use kafka_protocol::messages::join_group_response::{JoinGroupResponse, JoinGroupResponseMember};
 use kafka_protocol::protocol::{Decodable, StrBytes};
 
-use super::{Ctx, Outcome, WaitKind, Waiter, codes, str_bytes};
+use super::{Outcome, RequestContext, WaitKind, Waiter, str_bytes};
 use crate::broker::{BrokerError, GroupProtocol, JoinGroupRequest, JoinOutcome, JoinResult};
 use crate::server::codec::Response;
 
@@ -39,7 +40,7 @@ pub(super) struct JoinWait {
 }
 
 impl JoinWait {
-    pub(super) fn poll(&mut self, ctx: &mut Ctx<'_>) -> Option<Response> {
+    pub(super) fn poll(&mut self, ctx: &mut RequestContext<'_>) -> Option<Response> {
         let mut broker = ctx.broker.write();
         if let Some(result) = broker.poll_join(&self.group, &self.member_id) {
             return Some(joined(ctx.version, &self.protocol_type, result));
@@ -47,22 +48,22 @@ impl JoinWait {
         let gone = broker
             .group(&self.group)
             .is_none_or(|g| g.member(&self.member_id).is_none());
-        gone.then(|| self.error(codes::UNKNOWN_MEMBER_ID))
+        gone.then(|| self.error(ResponseError::UnknownMemberId))
     }
 
-    pub(super) fn timed_out(&self, _ctx: &mut Ctx<'_>) -> Response {
-        self.error(codes::REBALANCE_IN_PROGRESS)
+    pub(super) fn timed_out(&self, _ctx: &mut RequestContext<'_>) -> Response {
+        self.error(ResponseError::RebalanceInProgress)
     }
 
-    fn error(&self, code: i16) -> Response {
-        failed(code, &self.member_id)
+    fn error(&self, error: ResponseError) -> Response {
+        failed(error, &self.member_id)
     }
 }
 
-fn failed(code: i16, member_id: &str) -> Response {
+fn failed(error: ResponseError, member_id: &str) -> Response {
     Response::JoinGroup(
         JoinGroupResponse::default()
-            .with_error_code(code)
+            .with_error_code(error.code())
             .with_generation_id(-1)
             .with_member_id(str_bytes(member_id)),
     )
@@ -90,7 +91,7 @@ fn joined(version: i16, protocol_type: &str, r: JoinResult) -> Response {
     )
 }
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: WireJoin) -> Outcome {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: WireJoin) -> Outcome {
     let is_consumer = req.protocol_type.as_str() == "consumer";
     let topics = match req.protocols.first() {
         Some(p) if is_consumer => subscribed_topics(&p.metadata),
@@ -141,10 +142,14 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: WireJoin) -> Outcome {
             deadline_ms,
         }),
         Err(BrokerError::MemberIdRequired { member, .. }) => {
-            Outcome::Reply(failed(codes::MEMBER_ID_REQUIRED, &member))
+            Outcome::Reply(failed(ResponseError::MemberIdRequired, &member))
         }
-        Err(e) => Outcome::Reply(failed(e.kafka_code(), &req.member_id)),
+        Err(e) => Outcome::Reply(failed(ResponseError::from(&e), &req.member_id)),
     }
+}
+
+pub(super) fn error_response(_req: WireJoin, error: ResponseError) -> Response {
+    Response::JoinGroup(JoinGroupResponse::default().with_error_code(error.code()))
 }
 
 #[cfg(test)]

@@ -1,19 +1,18 @@
 //! LeaveGroup: a graceful exit, so the group rebalances without waiting for a session timeout.
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::leave_group_request::LeaveGroupRequest;
 use kafka_protocol::messages::leave_group_response::{LeaveGroupResponse, MemberResponse};
 
-use super::Ctx;
+use super::RequestContext;
 use crate::server::codec::Response;
+use crate::server::error_code::result_code;
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: LeaveGroupRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: LeaveGroupRequest) -> Response {
     let mut broker = ctx.broker.write();
     ctx.effects.groups_changed = true;
-    let mut leave = |member: &str| {
-        broker
-            .leave_group(&req.group_id, member, ctx.now_ms)
-            .map_or_else(|e| e.kafka_code(), |_| 0)
-    };
+    let mut leave =
+        |member: &str| result_code(&broker.leave_group(&req.group_id, member, ctx.now_ms));
     // v3 batches members, each with its own result; earlier versions name one member.
     let response = if ctx.version >= 3 {
         let members = req
@@ -32,6 +31,10 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: LeaveGroupRequest) -> Response {
         LeaveGroupResponse::default().with_error_code(leave(&req.member_id))
     };
     Response::LeaveGroup(response)
+}
+
+pub(super) fn error_response(_req: LeaveGroupRequest, error: ResponseError) -> Response {
+    Response::LeaveGroup(LeaveGroupResponse::default().with_error_code(error.code()))
 }
 
 #[cfg(test)]

@@ -1,14 +1,15 @@
 //! ListGroups: every group, optionally filtered by state (v4+).
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::GroupId;
 use kafka_protocol::messages::list_groups_request::ListGroupsRequest;
 use kafka_protocol::messages::list_groups_response::{ListGroupsResponse, ListedGroup};
 use kafka_protocol::protocol::StrBytes;
 
-use super::{Ctx, str_bytes};
+use super::{RequestContext, str_bytes};
 use crate::server::codec::Response;
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: &ListGroupsRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ListGroupsRequest) -> Response {
     let broker = ctx.broker.read();
     let groups = broker
         .groups()
@@ -27,6 +28,10 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: &ListGroupsRequest) -> Response {
         })
         .collect();
     Response::ListGroups(ListGroupsResponse::default().with_groups(groups))
+}
+
+pub(super) fn error_response(_req: ListGroupsRequest, error: ResponseError) -> Response {
+    Response::ListGroups(ListGroupsResponse::default().with_error_code(error.code()))
 }
 
 #[cfg(test)]
@@ -50,7 +55,7 @@ mod tests {
         }
         let s = settings();
         let mut c = ctx(&broker, &s, 4);
-        let list = |c: &mut Ctx<'_>, filter: Vec<&'static str>| {
+        let list = |c: &mut RequestContext<'_>, filter: Vec<&'static str>| {
             let req = ListGroupsRequest::default()
                 .with_states_filter(filter.into_iter().map(StrBytes::from_static_str).collect());
             match reply(dispatch(c, Request::ListGroups(req))) {

@@ -1,18 +1,19 @@
 //! ListOffsets: earliest (-2), latest (-1), or the first offset at or after a timestamp.
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::list_offsets_request::ListOffsetsRequest;
 use kafka_protocol::messages::list_offsets_response::{
     ListOffsetsPartitionResponse, ListOffsetsResponse, ListOffsetsTopicResponse,
 };
 
-use super::{Ctx, codes, partition_index};
+use super::{RequestContext, partition_index};
 use crate::broker::OffsetSpec;
 use crate::server::codec::Response;
 
 const LATEST: i64 = -1;
 const EARLIEST: i64 = -2;
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: ListOffsetsRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ListOffsetsRequest) -> Response {
     let broker = ctx.broker.read();
     let topics = req
         .topics
@@ -29,7 +30,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: ListOffsetsRequest) -> Response {
                         EARLIEST => OffsetSpec::Earliest,
                         ts if ts >= 0 => OffsetSpec::Timestamp(ts),
                         // -3 (max timestamp) and other special values are not implemented.
-                        _ => return out.with_error_code(codes::INVALID_REQUEST),
+                        _ => return out.with_error_code(ResponseError::InvalidRequest.code()),
                     };
                     let found = partition_index(&t.name, p.partition_index)
                         .and_then(|i| broker.list_offset(&t.name, i, spec).map(|o| (i, o)));
@@ -48,6 +49,29 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: ListOffsetsRequest) -> Response {
                             out.with_offset(offset).with_timestamp(timestamp)
                         }
                     }
+                })
+                .collect();
+            ListOffsetsTopicResponse::default()
+                .with_name(t.name)
+                .with_partitions(partitions)
+        })
+        .collect();
+    Response::ListOffsets(ListOffsetsResponse::default().with_topics(topics))
+}
+
+/// Every asked partition carries `error`.
+pub(super) fn error_response(req: ListOffsetsRequest, error: ResponseError) -> Response {
+    let topics = req
+        .topics
+        .into_iter()
+        .map(|t| {
+            let partitions = t
+                .partitions
+                .iter()
+                .map(|p| {
+                    ListOffsetsPartitionResponse::default()
+                        .with_partition_index(p.partition_index)
+                        .with_error_code(error.code())
                 })
                 .collect();
             ListOffsetsTopicResponse::default()

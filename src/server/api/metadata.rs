@@ -1,6 +1,7 @@
 //! Metadata: the one broker, and every (or each named) topic with its partitions.
 //! Naming a missing topic creates it when auto-creation is on, as Kafka's default does.
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::metadata_request::MetadataRequest;
 use kafka_protocol::messages::metadata_response::{
     MetadataResponse, MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
@@ -8,7 +9,7 @@ use kafka_protocol::messages::metadata_response::{
 use kafka_protocol::messages::{BrokerId, TopicName};
 use kafka_protocol::protocol::StrBytes;
 
-use super::{Ctx, codes, ensure_topic, str_bytes};
+use super::{RequestContext, ensure_topic, str_bytes};
 use crate::broker::Topic;
 use crate::server::codec::Response;
 
@@ -34,13 +35,13 @@ fn describe(topic: &Topic) -> MetadataResponseTopic {
         .with_partitions(partitions)
 }
 
-fn missing(name: Option<TopicName>, code: i16) -> MetadataResponseTopic {
+fn missing(name: Option<TopicName>, error: ResponseError) -> MetadataResponseTopic {
     MetadataResponseTopic::default()
         .with_name(name)
-        .with_error_code(code)
+        .with_error_code(error.code())
 }
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: MetadataRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: MetadataRequest) -> Response {
     // Before v4 there is no flag, and naming a topic always allowed creating it.
     let may_create = ctx.version < 4 || req.allow_auto_topic_creation;
     let mut topics = Vec::new();
@@ -49,7 +50,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: MetadataRequest) -> Response {
         Some(list) if !(list.is_empty() && ctx.version == 0) => {
             for t in list {
                 let Some(name) = t.name else {
-                    topics.push(missing(None, codes::UNKNOWN_TOPIC_ID));
+                    topics.push(missing(None, ResponseError::UnknownTopicId));
                     continue;
                 };
                 let created = if may_create {
@@ -59,10 +60,10 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: MetadataRequest) -> Response {
                 };
                 let broker = ctx.broker.read();
                 match (created, broker.topic(&name)) {
-                    (Err(e), _) => topics.push(missing(Some(name), e.kafka_code())),
+                    (Err(e), _) => topics.push(missing(Some(name), ResponseError::from(&e))),
                     (Ok(()), Some(topic)) => topics.push(describe(topic)),
                     (Ok(()), None) => {
-                        topics.push(missing(Some(name), codes::UNKNOWN_TOPIC_OR_PARTITION))
+                        topics.push(missing(Some(name), ResponseError::UnknownTopicOrPartition))
                     }
                 }
             }
@@ -81,6 +82,17 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: MetadataRequest) -> Response {
             .with_controller_id(BrokerId(NODE_ID))
             .with_topics(topics),
     )
+}
+
+/// Every named topic carries `error`.
+pub(super) fn error_response(req: MetadataRequest, error: ResponseError) -> Response {
+    let topics = req
+        .topics
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| missing(t.name, error).with_topic_id(t.topic_id))
+        .collect();
+    Response::Metadata(MetadataResponse::default().with_topics(topics))
 }
 
 #[cfg(test)]

@@ -1,15 +1,17 @@
 //! OffsetCommit: store a group's committed offsets, checked partition by partition.
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::offset_commit_request::OffsetCommitRequest;
 use kafka_protocol::messages::offset_commit_response::{
     OffsetCommitResponse, OffsetCommitResponsePartition, OffsetCommitResponseTopic,
 };
 
-use super::{Ctx, partition_index};
+use super::{RequestContext, partition_index};
 use crate::broker::TopicPartition;
 use crate::server::codec::Response;
+use crate::server::error_code::result_code;
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: OffsetCommitRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: OffsetCommitRequest) -> Response {
     let mut broker = ctx.broker.write();
     let topics = req
         .topics
@@ -35,11 +37,35 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: OffsetCommitRequest) -> Response {
                     });
                     OffsetCommitResponsePartition::default()
                         .with_partition_index(p.partition_index)
-                        .with_error_code(result.map_or_else(|e| e.kafka_code(), |_| 0))
+                        .with_error_code(result_code(&result))
                 })
                 .collect();
             OffsetCommitResponseTopic::default()
                 .with_name(t.name)
+                .with_partitions(partitions)
+        })
+        .collect();
+    Response::OffsetCommit(OffsetCommitResponse::default().with_topics(topics))
+}
+
+/// Every partition carries `error`.
+pub(super) fn error_response(req: OffsetCommitRequest, error: ResponseError) -> Response {
+    let topics = req
+        .topics
+        .into_iter()
+        .map(|t| {
+            let partitions = t
+                .partitions
+                .iter()
+                .map(|p| {
+                    OffsetCommitResponsePartition::default()
+                        .with_partition_index(p.partition_index)
+                        .with_error_code(error.code())
+                })
+                .collect();
+            OffsetCommitResponseTopic::default()
+                .with_name(t.name)
+                .with_topic_id(t.topic_id)
                 .with_partitions(partitions)
         })
         .collect();

@@ -2,14 +2,16 @@
 
 use std::collections::BTreeMap;
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::TopicName;
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequest;
 use kafka_protocol::messages::offset_fetch_response::{
-    OffsetFetchResponse, OffsetFetchResponsePartition, OffsetFetchResponseTopic,
+    OffsetFetchResponse, OffsetFetchResponseGroup, OffsetFetchResponsePartition,
+    OffsetFetchResponseTopic,
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::{Ctx, str_bytes};
+use super::{RequestContext, str_bytes};
 use crate::broker::TopicPartition;
 use crate::server::codec::Response;
 
@@ -21,7 +23,7 @@ fn partition(index: i32, offset: Option<i64>) -> OffsetFetchResponsePartition {
         .with_metadata(Some(StrBytes::default()))
 }
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: OffsetFetchRequest) -> Response {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: OffsetFetchRequest) -> Response {
     let broker = ctx.broker.read();
     let group = broker.group(&req.group_id);
     let topics = match req.topics {
@@ -63,6 +65,24 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: OffsetFetchRequest) -> Response {
         }
     };
     Response::OffsetFetch(OffsetFetchResponse::default().with_topics(topics))
+}
+
+/// The top-level error and every group's (v8+ batches groups).
+pub(super) fn error_response(req: OffsetFetchRequest, error: ResponseError) -> Response {
+    let groups = req
+        .groups
+        .into_iter()
+        .map(|g| {
+            OffsetFetchResponseGroup::default()
+                .with_group_id(g.group_id)
+                .with_error_code(error.code())
+        })
+        .collect();
+    Response::OffsetFetch(
+        OffsetFetchResponse::default()
+            .with_error_code(error.code())
+            .with_groups(groups),
+    )
 }
 
 #[cfg(test)]

@@ -3,19 +3,20 @@
 //! Batches are decoded before the write lock is taken, so the lock covers only the appends.
 //! With one replica, acks=1 and acks=-1 are the same; acks=0 gets no response at all.
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::produce_request::ProduceRequest;
 use kafka_protocol::messages::produce_response::{
     PartitionProduceResponse, ProduceResponse, TopicProduceResponse,
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::{Ctx, Outcome, codes, ensure_topic, partition_index};
+use super::{Outcome, RequestContext, ensure_topic, partition_index};
 use crate::broker::{BrokerError, NewRecord};
 use crate::server::codec::Response;
 use crate::server::records::decode_batches;
 
 fn append(
-    ctx: &mut Ctx<'_>,
+    ctx: &mut RequestContext<'_>,
     topic: &str,
     index: i32,
     data: Option<bytes::Bytes>,
@@ -38,7 +39,7 @@ fn append(
     scratch.clear();
     if let Err(reason) = decode_batches(data.unwrap_or_default(), scratch) {
         return resp
-            .with_error_code(codes::CORRUPT_MESSAGE)
+            .with_error_code(ResponseError::CorruptMessage.code())
             .with_error_message(Some(StrBytes::from_string(format!(
                 "cannot decode the record batch: {reason}"
             ))));
@@ -65,7 +66,7 @@ fn append(
     }
 }
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: ProduceRequest) -> Outcome {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ProduceRequest) -> Outcome {
     let mut scratch = Vec::new();
     let mut responses = Vec::with_capacity(req.topic_data.len());
     for t in req.topic_data {
@@ -83,6 +84,36 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: ProduceRequest) -> Outcome {
     if req.acks == 0 {
         return Outcome::NoReply;
     }
+    Outcome::Reply(Response::Produce(
+        ProduceResponse::default().with_responses(responses),
+    ))
+}
+
+/// Every partition carries `error`, except that acks=0 still gets no response at all.
+pub(super) fn error_response(req: ProduceRequest, error: ResponseError) -> Outcome {
+    if req.acks == 0 {
+        return Outcome::NoReply;
+    }
+    let responses = req
+        .topic_data
+        .into_iter()
+        .map(|t| {
+            let partitions = t
+                .partition_data
+                .iter()
+                .map(|p| {
+                    PartitionProduceResponse::default()
+                        .with_index(p.index)
+                        .with_error_code(error.code())
+                        .with_base_offset(-1)
+                })
+                .collect();
+            TopicProduceResponse::default()
+                .with_name(t.name)
+                .with_topic_id(t.topic_id)
+                .with_partition_responses(partitions)
+        })
+        .collect();
     Outcome::Reply(Response::Produce(
         ProduceResponse::default().with_responses(responses),
     ))

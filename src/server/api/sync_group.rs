@@ -6,12 +6,13 @@
 use std::collections::BTreeMap;
 
 use bytes::{Buf, Bytes};
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::ConsumerProtocolAssignment;
 use kafka_protocol::messages::sync_group_request::SyncGroupRequest;
 use kafka_protocol::messages::sync_group_response::SyncGroupResponse;
 use kafka_protocol::protocol::{Decodable, StrBytes};
 
-use super::{Ctx, Outcome, WaitKind, Waiter, codes};
+use super::{Outcome, RequestContext, WaitKind, Waiter};
 use crate::broker::{MemberAssignment, SyncAssignment, SyncOutcome, TopicPartition};
 use crate::server::codec::Response;
 
@@ -49,26 +50,26 @@ pub(super) struct SyncWait {
 }
 
 impl SyncWait {
-    pub(super) fn poll(&mut self, ctx: &mut Ctx<'_>) -> Option<Response> {
+    pub(super) fn poll(&mut self, ctx: &mut RequestContext<'_>) -> Option<Response> {
         let broker = ctx.broker.read();
         let outcome = broker.poll_sync(&self.group, &self.member_id, self.generation)?;
         Some(match outcome {
             Ok(a) => assigned(ctx, &broker, &self.group, a),
-            Err(e) => failed(e.kafka_code()),
+            Err(e) => failed(ResponseError::from(&e)),
         })
     }
 
     pub(super) fn timed_out(&self) -> Response {
-        failed(codes::REBALANCE_IN_PROGRESS)
+        failed(ResponseError::RebalanceInProgress)
     }
 }
 
-fn failed(code: i16) -> Response {
-    Response::SyncGroup(SyncGroupResponse::default().with_error_code(code))
+fn failed(error: ResponseError) -> Response {
+    Response::SyncGroup(SyncGroupResponse::default().with_error_code(error.code()))
 }
 
 fn assigned(
-    ctx: &Ctx<'_>,
+    ctx: &RequestContext<'_>,
     broker: &crate::broker::Broker,
     group: &str,
     a: MemberAssignment,
@@ -90,7 +91,7 @@ fn assigned(
     Response::SyncGroup(r)
 }
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, req: SyncGroupRequest) -> Outcome {
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: SyncGroupRequest) -> Outcome {
     let group = req.group_id.to_string();
     let member_id = req.member_id.to_string();
     let assignment = if req.assignments.is_empty() {
@@ -131,8 +132,12 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, req: SyncGroupRequest) -> Outcome {
             }),
             deadline_ms: ctx.now_ms + SYNC_WAIT_MS,
         }),
-        Err(e) => Outcome::Reply(failed(e.kafka_code())),
+        Err(e) => Outcome::Reply(failed(ResponseError::from(&e))),
     }
+}
+
+pub(super) fn error_response(_req: SyncGroupRequest, error: ResponseError) -> Response {
+    failed(error)
 }
 
 #[cfg(test)]
