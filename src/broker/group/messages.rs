@@ -26,7 +26,8 @@ pub struct JoinGroupRequest {
     /// The subscribed topics, when the caller knows them (decoded from the metadata, or
     /// given directly by a simulated member). Assignment computed by the broker uses them.
     pub topics: Vec<String>,
-    /// Answer a new member with [`BrokerError::MemberIdRequired`] first, as JoinGroup v4+ does.
+    /// Answer a new member with [`MemberIdRequired`](crate::broker::BrokerError::MemberIdRequired)
+    /// first, as JoinGroup v4+ does.
     pub require_known_member_id: bool,
     /// How long an empty group that this join wakes waits for more members before its
     /// first rebalance completes; each newcomer meanwhile restarts the wait, up to the
