@@ -5,12 +5,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-use super::screen::{Ctx, fmt_rate, fmt_speed, fmt_time, put};
+use super::context::DrawContext;
+use super::text::{fmt_rate, fmt_speed, fmt_time, put};
 use super::view::RunState;
 
 /// The header bar.
 #[derive(Debug, Clone, Copy)]
-pub struct HeaderBar<'a>(pub Ctx<'a>);
+pub struct HeaderBar<'a>(pub DrawContext<'a>);
 
 impl Widget for HeaderBar<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
