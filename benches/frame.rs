@@ -6,9 +6,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use minikafka::sim::{Command, Scenario, Simulation};
-use minikafka::tui::screen::Ctx;
 use minikafka::tui::view::{Limits, fill_from_sim};
-use minikafka::tui::{App, Screen, Theme, View};
+use minikafka::tui::{App, DrawContext, Screen, Theme, View};
 use minikafka::tui::{events, groups, lag_chart, partitions};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -31,12 +30,12 @@ fn mid_run() -> Simulation {
 
 fn frame(c: &mut Criterion) {
     let mut sim = mid_run();
-    let app = App::new(Theme::default(), false);
+    let mut app = App::new(Theme::default(), false);
     let limits = Limits::for_screen(W, H);
     let mut views = [View::default(), View::default()];
-    fill_from_sim(&sim, &app, limits, &mut views[0]);
+    fill_from_sim(&sim, &mut app, limits, &mut views[0]);
     sim.step(200);
-    fill_from_sim(&sim, &app, limits, &mut views[1]);
+    fill_from_sim(&sim, &mut app, limits, &mut views[1]);
     assert_eq!(views[0].topics[0].partitions.len(), 12);
     assert_eq!(views[0].groups.len(), 3);
 
@@ -61,10 +60,7 @@ fn frame(c: &mut Criterion) {
 
     // Each pane alone, into a plain buffer, to see where a frame's time goes.
     let area = ratatui::layout::Rect::new(0, 0, W, H);
-    let ctx = Ctx {
-        view: &views[0],
-        app: &app,
-    };
+    let ctx = DrawContext::new(&views[0], &app);
     let mut buf = Buffer::empty(area);
     let mut group = c.benchmark_group("pane_200x50");
     group.bench_function("partitions", |b| {
@@ -92,7 +88,7 @@ fn frame(c: &mut Criterion) {
     let mut view = View::default();
     c.bench_function("snapshot_from_sim_200x50", |b| {
         b.iter(|| {
-            fill_from_sim(black_box(&sim), &app, limits, &mut view);
+            fill_from_sim(black_box(&sim), &mut app, limits, &mut view);
         })
     });
 }

@@ -49,7 +49,7 @@ pub use error::{BrokerError, Result};
 pub use event::{Event, EventKind, EventLog, LeaveReason};
 pub use group::{
     CommittedOffset, Group, GroupProtocol, GroupState, JoinGroupRequest, JoinOutcome, JoinResult,
-    JoinedMember, Member, MemberAssignment, SESSION_TIMEOUT_RANGE_MS, SyncOutcome,
+    JoinedMember, Member, MemberAssignment, MemberPhase, SESSION_TIMEOUT_RANGE_MS, SyncOutcome,
 };
 pub use partition::{LogBounds, OffsetSpec, PartitionLog, RetentionPolicy};
 pub use partitioner::{KeyHasher, NullKeyStrategy, Partitioner, crc32, murmur2};

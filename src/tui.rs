@@ -3,7 +3,10 @@
 //! The shape follows the usual ratatui template: a key becomes an [`Action`] through the
 //! [`keymap`] table, [`update()`] turns the action into state changes and [`Effect`]s for the
 //! simulation, and the panes draw from a read-only [`View`] snapshot taken once per frame.
-//! Nothing here owns the terminal or a runtime; that is the `cli` layer's job.
+//! Building that snapshot fits the selection to it ([`App::clamp_selection`]), and the
+//! [`Screen`] works out where the scrolling panes start before any of them draws, so the
+//! panes only draw. Nothing here owns the terminal or a runtime; that is the `cli` layer's
+//! job.
 //!
 //! Root layout (see [`layout`]):
 //!
@@ -25,6 +28,7 @@
 pub mod action;
 pub mod app;
 pub mod caption;
+pub mod context;
 pub mod control;
 pub mod events;
 pub mod footer;
@@ -39,6 +43,7 @@ pub mod partitions;
 pub mod producers;
 pub mod screen;
 pub mod svg;
+pub mod text;
 pub mod theme;
 pub mod too_small;
 pub mod update;
@@ -46,6 +51,7 @@ pub mod view;
 
 pub use action::{Action, Effect};
 pub use app::{App, Focus};
+pub use context::DrawContext;
 pub use keymap::{KEYMAP, KeyRow};
 pub use screen::Screen;
 pub use theme::{Theme, ThemeKind};

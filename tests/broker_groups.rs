@@ -675,3 +675,78 @@ fn a_member_parked_in_a_sync_stays_alive_until_the_leader_syncs() {
     b.tick(3_801);
     assert!(b.group("g").unwrap().member(follower).is_none());
 }
+
+#[test]
+fn a_members_phase_follows_the_rebalance_round() {
+    use minikafka::broker::MemberPhase::{
+        AwaitingJoin, AwaitingSync, JoinReady, Joined, NotYetRejoined,
+    };
+    let mut b = broker_with("t", 2, 0);
+    let a = member_of(&join_new(&mut b, "g", "a", 0));
+    settle(&mut b, "g", std::slice::from_ref(&a), 0);
+    let phase = |b: &Broker, m: &str| b.group("g").unwrap().member(m).unwrap().phase();
+    assert_eq!(phase(&b, &a), Joined);
+    // A newcomer starts a round: it waits in its join, and `a` has not rejoined yet.
+    let c = member_of(&join_new(&mut b, "g", "c", 10));
+    assert_eq!(
+        (phase(&b, &a), phase(&b, &c)),
+        (NotYetRejoined, AwaitingJoin)
+    );
+    // `a` rejoins and completes the round: it has its answer, `c`'s waits to be collected.
+    let JoinOutcome::Joined(ra) = rejoin(&mut b, "g", &a, 20) else {
+        panic!("the last member to rejoin completes the round")
+    };
+    assert_eq!((phase(&b, &a), phase(&b, &c)), (Joined, JoinReady));
+    let rc = b.poll_join("g", &c).expect("c's answer");
+    assert_eq!(phase(&b, &c), Joined);
+    // `c` syncs before the leader has assigned: it is parked, and alive, however long.
+    b.sync_group("g", &c, rc.generation, SyncAssignment::Follower, 30)
+        .unwrap();
+    assert_eq!(phase(&b, &c), AwaitingSync);
+    // Rejoining unchanged mid-sync hands back the generation and leaves it parked.
+    let JoinOutcome::Joined(again) = rejoin(&mut b, "g", &c, 35) else {
+        panic!("an unchanged rejoin mid-sync answers at once")
+    };
+    assert_eq!(again.generation, rc.generation);
+    assert_eq!(phase(&b, &c), AwaitingSync);
+    // Long past c's 1 s session; the leader keeps its own alive.
+    b.heartbeat("g", &a, ra.generation, 9_000).unwrap();
+    b.tick(9_500);
+    assert_eq!(
+        phase(&b, &c),
+        AwaitingSync,
+        "a parked member does not expire"
+    );
+    b.sync_group(
+        "g",
+        &a,
+        ra.generation,
+        SyncAssignment::Compute(AssignorKind::Range),
+        9_500,
+    )
+    .unwrap();
+    assert_eq!(phase(&b, &c), Joined, "the leader's assignment releases it");
+}
+
+#[test]
+fn a_sync_before_collecting_the_join_answer_counts_as_collecting_it() {
+    use minikafka::broker::MemberPhase::{AwaitingSync, JoinReady};
+    let mut b = broker_with("t", 2, 0);
+    let a = member_of(&join_new(&mut b, "g", "a", 0));
+    settle(&mut b, "g", std::slice::from_ref(&a), 0);
+    let c = member_of(&join_new(&mut b, "g", "c", 10));
+    let JoinOutcome::Joined(ra) = rejoin(&mut b, "g", &a, 20) else {
+        panic!("the last member to rejoin completes the round")
+    };
+    let phase = |b: &Broker, m: &str| b.group("g").unwrap().member(m).unwrap().phase();
+    assert_eq!(phase(&b, &c), JoinReady);
+    // Only a member that has the answer knows the generation; one that syncs has it.
+    b.sync_group("g", &c, ra.generation, SyncAssignment::Follower, 30)
+        .unwrap();
+    assert_eq!(phase(&b, &c), AwaitingSync);
+    assert_eq!(
+        b.poll_join("g", &c),
+        None,
+        "the answer is not handed out again"
+    );
+}

@@ -7,8 +7,7 @@ mod fixture;
 #[path = "support/buffer_text.rs"]
 mod buffer_text;
 use buffer_text::text;
-use minikafka::tui::screen::Ctx;
-use minikafka::tui::{App, Focus, Screen, Theme, ThemeKind};
+use minikafka::tui::{App, DrawContext, Focus, Screen, Theme, ThemeKind};
 use minikafka::tui::{
     caption, events, footer, groups, header, help, lag_chart, partitions, producers,
 };
@@ -43,11 +42,7 @@ fn header_pane() {
     let view = fixture::view(80);
     let app = app();
     let buf = draw(100, 1, |a, b| {
-        header::HeaderBar(Ctx {
-            view: &view,
-            app: &app,
-        })
-        .render(a, b)
+        header::HeaderBar(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!(text(&buf));
 }
@@ -57,11 +52,7 @@ fn partitions_pane() {
     let view = fixture::view(80);
     let app = app();
     let buf = draw(60, 7, |a, b| {
-        partitions::Partitions(Ctx {
-            view: &view,
-            app: &app,
-        })
-        .render(a, b)
+        partitions::Partitions(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!(text(&buf));
 }
@@ -73,11 +64,7 @@ fn groups_pane() {
     app.focus = Focus::Groups;
     app.selected_row = 1;
     let buf = draw(50, 9, |a, b| {
-        groups::Groups(Ctx {
-            view: &view,
-            app: &app,
-        })
-        .render(a, b)
+        groups::Groups(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!(text(&buf));
 }
@@ -87,11 +74,7 @@ fn lag_chart_pane() {
     let view = fixture::view(80);
     let app = app();
     let buf = draw(50, 10, |a, b| {
-        lag_chart::LagChart(Ctx {
-            view: &view,
-            app: &app,
-        })
-        .render(a, b)
+        lag_chart::LagChart(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!(text(&buf));
 }
@@ -101,11 +84,7 @@ fn producers_pane() {
     let view = fixture::view(80);
     let app = app();
     let buf = draw(60, 4, |a, b| {
-        producers::Producers(Ctx {
-            view: &view,
-            app: &app,
-        })
-        .render(a, b)
+        producers::Producers(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!(text(&buf));
 }
@@ -115,11 +94,7 @@ fn events_pane() {
     let view = fixture::view(80);
     let app = app();
     let buf = draw(70, 8, |a, b| {
-        events::Events(Ctx {
-            view: &view,
-            app: &app,
-        })
-        .render(a, b)
+        events::Events(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!(text(&buf));
 }
@@ -129,19 +104,11 @@ fn events_pane_scrolls_back() {
     let view = fixture::view(80);
     let mut app = app();
     let newest = draw(70, 5, |a, b| {
-        events::Events(Ctx {
-            view: &view,
-            app: &app,
-        })
-        .render(a, b)
+        events::Events(DrawContext::new(&view, &app)).render(a, b)
     });
     app.events_scroll = 3;
     let older = draw(70, 5, |a, b| {
-        events::Events(Ctx {
-            view: &view,
-            app: &app,
-        })
-        .render(a, b)
+        events::Events(DrawContext::new(&view, &app)).render(a, b)
     });
     let (newest, older) = (text(&newest), text(&older));
     // Three rows of content; scrolled back by three, none of them are the same.
@@ -163,20 +130,12 @@ fn footer_follows_focus() {
     let view = fixture::view(80);
     let mut app = app();
     let buf = draw(100, 1, |a, b| {
-        footer::Footer(Ctx {
-            view: &view,
-            app: &app,
-        })
-        .render(a, b)
+        footer::Footer(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!("footer_partitions", text(&buf));
     app.focus = Focus::Groups;
     let buf = draw(100, 1, |a, b| {
-        footer::Footer(Ctx {
-            view: &view,
-            app: &app,
-        })
-        .render(a, b)
+        footer::Footer(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!("footer_groups", text(&buf));
 }
@@ -186,20 +145,12 @@ fn caption_banner() {
     let mut view = fixture::view(80);
     let app = app();
     let buf = draw(70, 1, |a, b| {
-        caption::Banner(Ctx {
-            view: &view,
-            app: &app,
-        })
-        .render(a, b)
+        caption::Banner(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!("caption_fired", text(&buf));
     view.caption.as_mut().unwrap().held = true;
     let buf = draw(70, 1, |a, b| {
-        caption::Banner(Ctx {
-            view: &view,
-            app: &app,
-        })
-        .render(a, b)
+        caption::Banner(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!("caption_held", text(&buf));
 }
@@ -209,11 +160,7 @@ fn help_overlay() {
     let view = fixture::view(80);
     let app = app();
     let buf = draw(80, 24, |a, b| {
-        help::Help(Ctx {
-            view: &view,
-            app: &app,
-        })
-        .render(a, b)
+        help::Help(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!(text(&buf));
 }

@@ -19,7 +19,7 @@ fn sim(presenter: bool) -> Simulation {
     sim
 }
 
-fn draw(sim: &Simulation, app: &App, w: u16, h: u16) -> Buffer {
+fn draw(sim: &Simulation, app: &mut App, w: u16, h: u16) -> Buffer {
     let mut view = View::default();
     fill_from_sim(sim, app, Limits::for_screen(w, h), &mut view);
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
@@ -30,22 +30,22 @@ fn draw(sim: &Simulation, app: &App, w: u16, h: u16) -> Buffer {
 
 #[test]
 fn quickstart_at_80x24() {
-    let app = App::new(Theme::default(), false);
-    insta::assert_snapshot!(text(&draw(&sim(false), &app, 80, 24)));
+    let mut app = App::new(Theme::default(), false);
+    insta::assert_snapshot!(text(&draw(&sim(false), &mut app, 80, 24)));
 }
 
 #[test]
 fn quickstart_at_160x48() {
-    let app = App::new(Theme::default(), false);
-    insta::assert_snapshot!(text(&draw(&sim(false), &app, 160, 48)));
+    let mut app = App::new(Theme::default(), false);
+    insta::assert_snapshot!(text(&draw(&sim(false), &mut app, 160, 48)));
 }
 
 #[test]
 fn presenter_mode_holds_at_the_beat_with_its_caption() {
     let sim = sim(true);
     assert!(sim.held_at_beat());
-    let app = App::new(Theme::default(), true);
-    let screen = text(&draw(&sim, &app, 100, 30));
+    let mut app = App::new(Theme::default(), true);
+    let screen = text(&draw(&sim, &mut app, 100, 30));
     assert!(screen.contains("press n"), "{screen}");
     assert!(
         screen.contains("00:30.0"),
@@ -56,8 +56,8 @@ fn presenter_mode_holds_at_the_beat_with_its_caption() {
 
 #[test]
 fn no_color_draws_without_any_colour() {
-    let app = App::new(Theme::resolve(ThemeKind::Default, true), false);
-    let buf = draw(&sim(false), &app, 100, 30);
+    let mut app = App::new(Theme::resolve(ThemeKind::Default, true), false);
+    let buf = draw(&sim(false), &mut app, 100, 30);
     for cell in &buf.content {
         assert!(
             matches!(cell.fg, Color::Reset) && matches!(cell.bg, Color::Reset),
@@ -73,8 +73,8 @@ fn no_color_draws_without_any_colour() {
 
 #[test]
 fn high_contrast_uses_bright_colours() {
-    let app = App::new(Theme::new(ThemeKind::HighContrast), false);
-    let buf = draw(&sim(false), &app, 100, 30);
+    let mut app = App::new(Theme::new(ThemeKind::HighContrast), false);
+    let buf = draw(&sim(false), &mut app, 100, 30);
     let dim_greys = buf
         .content
         .iter()
@@ -93,12 +93,12 @@ fn a_crashed_member_is_marked_until_its_session_expires() {
     })
     .unwrap();
     sim.step(100);
-    let app = App::new(Theme::default(), false);
-    let screen = text(&draw(&sim, &app, 160, 48));
+    let mut app = App::new(Theme::default(), false);
+    let screen = text(&draw(&sim, &mut app, 160, 48));
     assert!(screen.contains(" crashed "), "{screen}");
     // Quickstart's session timeout is the default 10 s.
     sim.step(15_000);
-    let screen = text(&draw(&sim, &app, 160, 48));
+    let screen = text(&draw(&sim, &mut app, 160, 48));
     assert!(!screen.contains(" crashed "), "{screen}");
     assert!(screen.contains("expired (session timeout)"), "{screen}");
 }

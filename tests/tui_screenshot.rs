@@ -15,9 +15,9 @@ fn render() -> String {
     let (w, h) = (120, 36);
     let mut sim = Simulation::new(Scenario::bundled("quickstart").unwrap(), Some(42)).unwrap();
     sim.step(45_000);
-    let app = App::new(Theme::default(), false);
+    let mut app = App::new(Theme::default(), false);
     let mut view = View::default();
-    fill_from_sim(&sim, &app, Limits::for_screen(w, h), &mut view);
+    fill_from_sim(&sim, &mut app, Limits::for_screen(w, h), &mut view);
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| f.render_widget(&Screen::new(&view, &app), f.area()))
         .unwrap();

@@ -396,24 +396,30 @@ mod tests {
         assert!(a["c"].is_empty() && a["d"].is_empty());
     }
 
+    fn member<'a>(
+        member_id: &'a str,
+        topics: &'a [String],
+        owned: &'a [TopicPartition],
+    ) -> MemberSubscription<'a> {
+        MemberSubscription {
+            member_id,
+            topics,
+            owned,
+        }
+    }
+
+    /// How many of `now`'s partitions `before` already had.
+    fn kept(before: &[TopicPartition], now: &[TopicPartition]) -> usize {
+        now.iter().filter(|tp| before.contains(tp)).count()
+    }
+
     #[test]
     fn sticky_moves_as_few_partitions_as_possible() {
         let subs = vec!["t".to_string()];
         let parts = topics(&[("t", 6)]);
         let first = assign(
             AssignorKind::Sticky,
-            &[
-                MemberSubscription {
-                    member_id: "a",
-                    topics: &subs,
-                    owned: &[],
-                },
-                MemberSubscription {
-                    member_id: "b",
-                    topics: &subs,
-                    owned: &[],
-                },
-            ],
+            &[member("a", &subs, &[]), member("b", &subs, &[])],
             &parts,
         );
         assert_eq!(first["a"].len(), 3);
@@ -421,64 +427,27 @@ mod tests {
         let second = assign(
             AssignorKind::Sticky,
             &[
-                MemberSubscription {
-                    member_id: "a",
-                    topics: &subs,
-                    owned: &first["a"],
-                },
-                MemberSubscription {
-                    member_id: "b",
-                    topics: &subs,
-                    owned: &first["b"],
-                },
-                MemberSubscription {
-                    member_id: "c",
-                    topics: &subs,
-                    owned: &[],
-                },
+                member("a", &subs, &first["a"]),
+                member("b", &subs, &first["b"]),
+                member("c", &subs, &[]),
             ],
             &parts,
         );
         assert_eq!(second["c"].len(), 2);
-        let kept_a = second["a"]
-            .iter()
-            .filter(|tp| first["a"].contains(tp))
-            .count();
-        let kept_b = second["b"]
-            .iter()
-            .filter(|tp| first["b"].contains(tp))
-            .count();
+        let kept_a = kept(&first["a"], &second["a"]);
+        let kept_b = kept(&first["b"], &second["b"]);
         assert_eq!((kept_a, kept_b), (2, 2));
         // Compare with range, which would move more.
         let ranged = assign(
             AssignorKind::Range,
             &[
-                MemberSubscription {
-                    member_id: "a",
-                    topics: &subs,
-                    owned: &[],
-                },
-                MemberSubscription {
-                    member_id: "b",
-                    topics: &subs,
-                    owned: &[],
-                },
-                MemberSubscription {
-                    member_id: "c",
-                    topics: &subs,
-                    owned: &[],
-                },
+                member("a", &subs, &[]),
+                member("b", &subs, &[]),
+                member("c", &subs, &[]),
             ],
             &parts,
         );
-        let range_kept = ranged["a"]
-            .iter()
-            .filter(|tp| first["a"].contains(tp))
-            .count()
-            + ranged["b"]
-                .iter()
-                .filter(|tp| first["b"].contains(tp))
-                .count();
+        let range_kept = kept(&first["a"], &ranged["a"]) + kept(&first["b"], &ranged["b"]);
         assert!(range_kept < 4);
     }
 

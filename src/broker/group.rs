@@ -4,18 +4,37 @@
 //! returns `Pending`, and the caller asks again later (`poll_join`, `poll_sync`). That keeps
 //! this layer synchronous, and lets the simulation and the network server share it.
 
+mod member;
+mod messages;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-
-use bytes::Bytes;
 
 use super::assignor::{Assignment, TopicPartition};
 use super::error::{BrokerError, Result};
 use super::event::{EventKind, EventLog, LeaveReason};
 
+pub use member::{Member, MemberPhase};
+pub use messages::{
+    GroupProtocol, JoinGroupRequest, JoinOutcome, JoinResult, JoinedMember, MemberAssignment,
+    SyncOutcome,
+};
+
 /// Session timeouts the coordinator accepts, in milliseconds. Wider than Kafka's defaults
 /// (6 s to 30 min) so short simulated scenarios can show expiry quickly.
 pub const SESSION_TIMEOUT_RANGE_MS: (i64, i64) = (1, 3_600_000);
+
+fn check_session_timeout(timeout_ms: i64) -> Result<()> {
+    let (min, max) = SESSION_TIMEOUT_RANGE_MS;
+    if !(min..=max).contains(&timeout_ms) {
+        return Err(BrokerError::InvalidSessionTimeout {
+            given: timeout_ms.max(0) as u64,
+            min: min as u64,
+            max: max as u64,
+        });
+    }
+    Ok(())
+}
 
 /// The states of a classic consumer group, as Kafka names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -47,146 +66,6 @@ impl GroupState {
 impl fmt::Display for GroupState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
-    }
-}
-
-/// A protocol a member can speak (an assignor name), with the client's opaque metadata.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupProtocol {
-    pub name: String,
-    pub metadata: Bytes,
-}
-
-/// A JoinGroup request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JoinGroupRequest {
-    pub group: String,
-    /// `None` (or empty) for a member joining for the first time.
-    pub member_id: Option<String>,
-    pub client_id: String,
-    pub session_timeout_ms: i64,
-    pub rebalance_timeout_ms: i64,
-    pub protocol_type: String,
-    pub protocols: Vec<GroupProtocol>,
-    /// The subscribed topics, when the caller knows them (decoded from the metadata, or
-    /// given directly by a simulated member). Assignment computed by the broker uses them.
-    pub topics: Vec<String>,
-    /// Answer a new member with [`BrokerError::MemberIdRequired`] first, as JoinGroup v4+ does.
-    pub require_known_member_id: bool,
-    /// How long an empty group that this join wakes waits for more members before its
-    /// first rebalance completes; each newcomer meanwhile restarts the wait, up to the
-    /// rebalance timeout. Kafka's `group.initial.rebalance.delay.ms`: consumers started
-    /// together land in one rebalance, and the leader has the topics' metadata by then.
-    pub initial_rebalance_delay_ms: i64,
-}
-
-impl JoinGroupRequest {
-    /// A consumer joining `group` for the first time, subscribed to `topics` with one assignor.
-    pub fn consumer(group: &str, client_id: &str, topics: &[String], assignor: &str) -> Self {
-        JoinGroupRequest {
-            group: group.to_string(),
-            member_id: None,
-            client_id: client_id.to_string(),
-            session_timeout_ms: 10_000,
-            rebalance_timeout_ms: 30_000,
-            protocol_type: "consumer".to_string(),
-            protocols: vec![GroupProtocol {
-                name: assignor.to_string(),
-                metadata: Bytes::new(),
-            }],
-            topics: topics.to_vec(),
-            require_known_member_id: false,
-            initial_rebalance_delay_ms: 0,
-        }
-    }
-}
-
-/// A member as the leader sees it in a JoinGroup response.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JoinedMember {
-    pub member_id: String,
-    pub metadata: Bytes,
-    pub topics: Vec<String>,
-}
-
-/// A completed join: the new generation and, for the leader only, every member.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JoinResult {
-    pub generation: i32,
-    pub protocol_name: String,
-    pub leader: String,
-    pub member_id: String,
-    pub members: Vec<JoinedMember>,
-}
-
-/// A join either completes the rebalance at once or waits for the others.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JoinOutcome {
-    Joined(JoinResult),
-    Pending { member_id: String },
-}
-
-/// A member's share of an assignment: decoded partitions, plus the client's opaque bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct MemberAssignment {
-    pub partitions: Vec<TopicPartition>,
-    pub raw: Bytes,
-}
-
-/// A SyncGroup either returns the member's assignment or waits for the leader's.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SyncOutcome {
-    Assigned(MemberAssignment),
-    Pending,
-}
-
-/// A group member.
-#[derive(Debug, Clone)]
-pub struct Member {
-    id: String,
-    client_id: String,
-    session_timeout_ms: i64,
-    rebalance_timeout_ms: i64,
-    last_heartbeat_ms: i64,
-    protocols: Vec<GroupProtocol>,
-    topics: Vec<String>,
-    assignment: MemberAssignment,
-    /// Joined in the current rebalance round.
-    joined: bool,
-    /// A completed join result not yet handed to the member.
-    join_ready: bool,
-    /// Parked in a SyncGroup until the leader's assignment arrives: alive, like a member
-    /// parked in a join, so its session does not lapse however long the leader takes.
-    awaiting_sync: bool,
-}
-
-impl Member {
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-    pub fn client_id(&self) -> &str {
-        &self.client_id
-    }
-    pub fn topics(&self) -> &[String] {
-        &self.topics
-    }
-    pub fn session_timeout_ms(&self) -> i64 {
-        self.session_timeout_ms
-    }
-    pub fn last_heartbeat_ms(&self) -> i64 {
-        self.last_heartbeat_ms
-    }
-    /// The partitions assigned in the last completed rebalance.
-    pub fn assignment(&self) -> &[TopicPartition] {
-        &self.assignment.partitions
-    }
-    pub fn protocols(&self) -> &[GroupProtocol] {
-        &self.protocols
-    }
-    /// The leader's assignment bytes for this member, relayed untouched (empty when the
-    /// broker computed the assignment itself).
-    pub fn assignment_bytes(&self) -> &Bytes {
-        &self.assignment.raw
     }
 }
 
@@ -374,77 +253,19 @@ impl Group {
         now: i64,
         events: &mut EventLog,
     ) -> Result<JoinOutcome> {
-        let (min, max) = SESSION_TIMEOUT_RANGE_MS;
-        if !(min..=max).contains(&req.session_timeout_ms) {
-            return Err(BrokerError::InvalidSessionTimeout {
-                given: req.session_timeout_ms.max(0) as u64,
-                min: min as u64,
-                max: max as u64,
-            });
-        }
+        check_session_timeout(req.session_timeout_ms)?;
         if self.state == GroupState::Dead {
             *self = Group::new(&self.name);
         }
         self.check_protocols(&req)?;
         let was_empty = self.state == GroupState::Empty;
-        let member_id = match req.member_id.as_deref().filter(|id| !id.is_empty()) {
-            None => {
-                let id = self.new_member_id(&req.client_id);
-                if req.require_known_member_id {
-                    self.pending_ids.insert(id.clone());
-                    return Err(BrokerError::MemberIdRequired {
-                        group: self.name.clone(),
-                        member: id,
-                    });
-                }
-                id
-            }
-            Some(id) => {
-                if !self.members.contains_key(id) && !self.pending_ids.remove(id) {
-                    return Err(BrokerError::UnknownMemberId {
-                        group: self.name.clone(),
-                        member: id.to_string(),
-                    });
-                }
-                id.to_string()
-            }
-        };
+        let member_id = self.joining_member_id(&req)?;
         let is_new = !self.members.contains_key(&member_id);
         if !is_new && self.rejoin_is_a_no_op(&member_id, &req) {
-            // As Kafka does: an unchanged member rejoining mid-sync, or a follower rejoining a
-            // stable group, gets the current generation back rather than forcing a new round.
-            let m = self.members.get_mut(&member_id).expect("existing member");
-            m.last_heartbeat_ms = now;
-            m.join_ready = true;
-            let result = self
-                .poll_join(&member_id)
-                .expect("join result for a current member");
-            return Ok(JoinOutcome::Joined(result));
+            return Ok(JoinOutcome::Joined(self.rejoin_unchanged(&member_id, now)));
         }
         if is_new {
-            self.members.insert(
-                member_id.clone(),
-                Member {
-                    id: member_id.clone(),
-                    client_id: req.client_id.clone(),
-                    session_timeout_ms: 0,
-                    rebalance_timeout_ms: 0,
-                    last_heartbeat_ms: now,
-                    protocols: Vec::new(),
-                    topics: Vec::new(),
-                    assignment: MemberAssignment::default(),
-                    joined: false,
-                    join_ready: false,
-                    awaiting_sync: false,
-                },
-            );
-            events.push(
-                now,
-                EventKind::MemberJoined {
-                    group: self.name.clone(),
-                    member: member_id.clone(),
-                },
-            );
+            self.add_member(&member_id, &req.client_id, now, events);
         }
         self.protocol_type = Some(req.protocol_type.clone());
         if self.state != GroupState::PreparingRebalance {
@@ -455,19 +276,12 @@ impl Group {
             };
             self.start_rebalance(reason, now, events);
         }
-        let m = self.members.get_mut(&member_id).expect("just inserted");
-        m.session_timeout_ms = req.session_timeout_ms;
-        m.rebalance_timeout_ms = req.rebalance_timeout_ms.max(req.session_timeout_ms);
-        m.last_heartbeat_ms = now;
-        m.protocols = req.protocols;
-        m.topics = req.topics;
-        m.joined = true;
-        let deadline = now + m.rebalance_timeout_ms;
+        let delay_ms = req.initial_rebalance_delay_ms;
+        let deadline = self.park_in_join(&member_id, req, now);
         self.rebalance_deadline_ms = Some(
             self.rebalance_deadline_ms
                 .map_or(deadline, |d| d.max(deadline)),
         );
-        let delay_ms = req.initial_rebalance_delay_ms;
         if was_empty && delay_ms > 0 {
             self.initial_delay = Some(InitialDelay {
                 delay_ms,
@@ -482,6 +296,83 @@ impl Group {
             Some(result) => JoinOutcome::Joined(result),
             None => JoinOutcome::Pending { member_id },
         })
+    }
+
+    /// The id a JoinGroup joins under: a new one for a first join (handed back with
+    /// MEMBER_ID_REQUIRED first when the client asks for that), or one the group knows.
+    fn joining_member_id(&mut self, req: &JoinGroupRequest) -> Result<String> {
+        match req.member_id.as_deref().filter(|id| !id.is_empty()) {
+            None => {
+                let id = self.new_member_id(&req.client_id);
+                if req.require_known_member_id {
+                    self.pending_ids.insert(id.clone());
+                    return Err(BrokerError::MemberIdRequired {
+                        group: self.name.clone(),
+                        member: id,
+                    });
+                }
+                Ok(id)
+            }
+            Some(id) => {
+                if !self.members.contains_key(id) && !self.pending_ids.remove(id) {
+                    return Err(BrokerError::UnknownMemberId {
+                        group: self.name.clone(),
+                        member: id.to_string(),
+                    });
+                }
+                Ok(id.to_string())
+            }
+        }
+    }
+
+    /// As Kafka does: an unchanged member rejoining mid-sync, or a follower rejoining a
+    /// stable group, gets the current generation back rather than forcing a new round. A
+    /// member parked in a sync stays parked there.
+    fn rejoin_unchanged(&mut self, member_id: &str, now: i64) -> JoinResult {
+        let m = self.members.get_mut(member_id).expect("existing member");
+        m.last_heartbeat_ms = now;
+        if m.phase == MemberPhase::JoinReady {
+            m.phase = MemberPhase::Joined;
+        }
+        self.join_result(member_id)
+            .expect("join result for a current member")
+    }
+
+    fn add_member(&mut self, member_id: &str, client_id: &str, now: i64, events: &mut EventLog) {
+        self.members.insert(
+            member_id.to_string(),
+            Member {
+                id: member_id.to_string(),
+                client_id: client_id.to_string(),
+                session_timeout_ms: 0,
+                rebalance_timeout_ms: 0,
+                last_heartbeat_ms: now,
+                protocols: Vec::new(),
+                topics: Vec::new(),
+                assignment: MemberAssignment::default(),
+                phase: MemberPhase::NotYetRejoined,
+            },
+        );
+        events.push(
+            now,
+            EventKind::MemberJoined {
+                group: self.name.clone(),
+                member: member_id.to_string(),
+            },
+        );
+    }
+
+    /// Takes the join's settings and parks the member in this round's join. Returns when
+    /// its rebalance timeout runs out.
+    fn park_in_join(&mut self, member_id: &str, req: JoinGroupRequest, now: i64) -> i64 {
+        let m = self.members.get_mut(member_id).expect("just inserted");
+        m.session_timeout_ms = req.session_timeout_ms;
+        m.rebalance_timeout_ms = req.rebalance_timeout_ms.max(req.session_timeout_ms);
+        m.last_heartbeat_ms = now;
+        m.protocols = req.protocols;
+        m.topics = req.topics;
+        m.phase = MemberPhase::AwaitingJoin;
+        now + m.rebalance_timeout_ms
     }
 
     fn rejoin_is_a_no_op(&self, member_id: &str, req: &JoinGroupRequest) -> bool {
@@ -504,15 +395,11 @@ impl Group {
             .unwrap_or(0);
         self.rebalance_deadline_ms = Some(now + max_timeout);
         for m in self.members.values_mut() {
-            // A member whose completed join it has not collected yet is still parked in that
-            // JoinGroup and cannot send another, so it takes part in this round as it is.
-            m.joined = m.join_ready;
-            m.join_ready = false;
-            if m.awaiting_sync {
+            if m.phase == MemberPhase::AwaitingSync {
                 // It learns of the new round when it next looks; its session runs from now.
-                m.awaiting_sync = false;
                 m.last_heartbeat_ms = now;
             }
+            m.phase = m.phase.on_rebalance();
         }
         events.push(
             now,
@@ -531,7 +418,11 @@ impl Group {
             self.become_empty();
             return;
         }
-        if !self.members.values().all(|m| m.joined) {
+        if !self
+            .members
+            .values()
+            .all(|m| m.phase == MemberPhase::AwaitingJoin)
+        {
             return;
         }
         if self.initial_delay.is_some_and(|wait| now < wait.until_ms) {
@@ -560,7 +451,7 @@ impl Group {
             })
             .map(|p| p.name.clone());
         for m in self.members.values_mut() {
-            m.join_ready = true;
+            m.phase = MemberPhase::JoinReady;
             // As Kafka does, a completed join restarts every session: a member that sat in a
             // long join (waiting on a crashed peer) must not be expelled the moment it ends.
             m.last_heartbeat_ms = now;
@@ -583,15 +474,22 @@ impl Group {
         if !matches!(
             self.state,
             GroupState::CompletingRebalance | GroupState::Stable
-        ) {
+        ) || self.leader.is_none()
+        {
             return None;
         }
-        let leader = self.leader.clone()?;
         let m = self.members.get_mut(member)?;
-        if !m.join_ready {
+        if m.phase != MemberPhase::JoinReady {
             return None;
         }
-        m.join_ready = false;
+        m.phase = MemberPhase::Joined;
+        self.join_result(member)
+    }
+
+    /// The answer to `member`'s JoinGroup in the current generation: every member for the
+    /// leader, only the generation and the leader's id for the others.
+    fn join_result(&self, member: &str) -> Option<JoinResult> {
+        let leader = self.leader.clone()?;
         let members = if member == leader {
             self.members
                 .values()
@@ -647,8 +545,8 @@ impl Group {
                         for m in self.members.values_mut() {
                             m.assignment = assignments.remove(&m.id).unwrap_or_default();
                             m.assignment.partitions.sort();
-                            if m.awaiting_sync {
-                                m.awaiting_sync = false;
+                            if m.phase == MemberPhase::AwaitingSync {
+                                m.phase = MemberPhase::Joined;
                                 m.last_heartbeat_ms = now;
                             }
                         }
@@ -666,8 +564,10 @@ impl Group {
                         ))
                     }
                     _ => {
+                        // Only a member that has its answer knows the generation it
+                        // syncs for, so one not yet collected is taken as collected.
                         if let Some(m) = self.members.get_mut(member) {
-                            m.awaiting_sync = true;
+                            m.phase = MemberPhase::AwaitingSync;
                         }
                         Ok(SyncOutcome::Pending)
                     }
@@ -758,12 +658,10 @@ impl Group {
     /// initial delay passed. True if anything changed, so waiting requests should look again.
     pub(crate) fn tick(&mut self, now: i64, events: &mut EventLog) -> bool {
         let before = (self.state, self.generation, self.members.len());
-        let preparing = self.state == GroupState::PreparingRebalance;
         let expired: Vec<String> = self
             .members
             .values()
-            // A member parked in a join or a sync is alive: it is waiting on us, not silent.
-            .filter(|m| !(m.awaiting_sync || preparing && m.joined))
+            .filter(|m| !m.phase.is_parked())
             .filter(|m| now - m.last_heartbeat_ms > m.session_timeout_ms)
             .map(|m| m.id.clone())
             .collect();
@@ -778,7 +676,7 @@ impl Group {
             let laggards: Vec<String> = self
                 .members
                 .values()
-                .filter(|m| !m.joined)
+                .filter(|m| m.phase != MemberPhase::AwaitingJoin)
                 .map(|m| m.id.clone())
                 .collect();
             for id in laggards {

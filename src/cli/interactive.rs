@@ -205,7 +205,7 @@ impl Ui {
     fn draw(&mut self, tui: &mut terminal::Tui) -> anyhow::Result<()> {
         let size = tui.size()?;
         let limits = Limits::for_screen(size.width, size.height);
-        fill_from_sim(&self.sim, &self.app, limits, &mut self.view);
+        fill_from_sim(&self.sim, &mut self.app, limits, &mut self.view);
         self.view.header.reached_speed = self.driver.reached_speed();
         if let Some(stats) = &self.stats {
             let clients = stats.clients();

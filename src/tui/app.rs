@@ -56,6 +56,15 @@ pub struct Notice {
     pub is_error: bool,
 }
 
+/// How many things a frame's view has that the selection can point at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Selectable {
+    pub topics: usize,
+    /// Rows of the groups pane: each group, then each of its members.
+    pub group_rows: usize,
+    pub events: usize,
+}
+
 /// UI state that survives between frames.
 #[derive(Debug)]
 pub struct App {
@@ -65,16 +74,14 @@ pub struct App {
     pub presenter: bool,
     pub should_quit: bool,
     pub theme: Theme,
-    /// Index into the view's topics.
+    /// Index into the view's topics. This and the next two are fitted to each frame's view
+    /// by [`App::clamp_selection`].
     pub selected_topic: usize,
     /// Index into the groups pane's rows (each group, then its members).
     pub selected_row: usize,
     /// How many events back from the newest the events pane is scrolled.
     pub events_scroll: usize,
     speed_index: usize,
-    /// Fractions of a simulated millisecond not yet handed to the simulation, so slow
-    /// speeds with short ticks still add up exactly.
-    carry: f64,
     notices: VecDeque<Notice>,
 }
 
@@ -92,9 +99,19 @@ impl App {
             selected_row: 0,
             events_scroll: 0,
             speed_index: NORMAL_SPEED,
-            carry: 0.0,
             notices: VecDeque::with_capacity(NOTICE_CAPACITY),
         }
+    }
+
+    /// Fits the selection and the events pane's scroll to a frame's view: topics, groups,
+    /// members and events can go away between frames. Called once per frame, right after
+    /// the view is built, so the panes and [`update`](super::update()) use the selection
+    /// as it is.
+    pub fn clamp_selection(&mut self, bounds: Selectable) {
+        let last = |len: usize| len.saturating_sub(1);
+        self.selected_topic = self.selected_topic.min(last(bounds.topics));
+        self.selected_row = self.selected_row.min(last(bounds.group_rows));
+        self.events_scroll = self.events_scroll.min(last(bounds.events));
     }
 
     /// The current speed as a multiple of real time.
@@ -111,18 +128,6 @@ impl App {
             self.speed_index.saturating_sub(1)
         };
         before != self.speed_index
-    }
-
-    /// How many simulated milliseconds `real_ms` of wall time is worth now; zero while
-    /// paused. Fractions carry over to the next call.
-    pub fn sim_advance(&mut self, real_ms: f64) -> u64 {
-        if self.paused {
-            return 0;
-        }
-        let total = self.carry + real_ms * self.speed();
-        let whole = total.floor();
-        self.carry = total - whole;
-        whole as u64
     }
 
     /// Remembers what a command did, dropping the oldest beyond a fixed number.
@@ -163,18 +168,6 @@ mod tests {
     }
 
     #[test]
-    fn advance_carries_fractions_and_stops_when_paused() {
-        let mut a = app();
-        a.change_speed(false);
-        a.change_speed(false);
-        // 0.25× of 3 ms ticks: 0.75, 1.5, 2.25, 3.0 simulated ms in total.
-        let steps: Vec<u64> = (0..4).map(|_| a.sim_advance(3.0)).collect();
-        assert_eq!(steps, vec![0, 1, 1, 1]);
-        a.paused = true;
-        assert_eq!(a.sim_advance(1000.0), 0);
-    }
-
-    #[test]
     fn focus_cycles_both_ways() {
         let mut f = Focus::Partitions;
         for _ in 0..Focus::ORDER.len() {
@@ -182,6 +175,35 @@ mod tests {
         }
         assert_eq!(f, Focus::Partitions);
         assert_eq!(Focus::Partitions.prev(), Focus::Events);
+    }
+
+    #[test]
+    fn the_selection_is_fitted_to_a_smaller_view() {
+        let mut a = app();
+        (a.selected_topic, a.selected_row, a.events_scroll) = (5, 9, 7);
+        a.clamp_selection(Selectable::default());
+        assert_eq!(
+            (a.selected_topic, a.selected_row, a.events_scroll),
+            (0, 0, 0)
+        );
+        (a.selected_topic, a.selected_row, a.events_scroll) = (5, 9, 7);
+        let bounds = Selectable {
+            topics: 2,
+            group_rows: 4,
+            events: 3,
+        };
+        a.clamp_selection(bounds);
+        assert_eq!(
+            (a.selected_topic, a.selected_row, a.events_scroll),
+            (1, 3, 2)
+        );
+        (a.selected_topic, a.selected_row, a.events_scroll) = (0, 2, 1);
+        a.clamp_selection(bounds);
+        assert_eq!(
+            (a.selected_topic, a.selected_row, a.events_scroll),
+            (0, 2, 1),
+            "a selection that fits stays"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::screen::Ctx;
+use super::context::DrawContext;
 use super::view::Caption;
 
 fn banner_text(caption: &Caption) -> String {
@@ -24,7 +24,7 @@ pub fn rows(caption: &Caption, width: u16) -> u16 {
 
 /// The banner under the header.
 #[derive(Debug, Clone, Copy)]
-pub struct Banner<'a>(pub Ctx<'a>);
+pub struct Banner<'a>(pub DrawContext<'a>);
 
 impl Widget for Banner<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {

@@ -8,13 +8,14 @@ use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
 use super::app::Focus;
-use super::screen::{Clock, Ctx, Scratch, put};
+use super::context::DrawContext;
+use super::text::{Elapsed, Scratch, put};
 use super::theme::Theme;
 use super::view::EventClass;
 
 /// The events pane.
 #[derive(Debug, Clone, Copy)]
-pub struct Events<'a>(pub Ctx<'a>);
+pub struct Events<'a>(pub DrawContext<'a>);
 
 fn look(t: &Theme, class: EventClass) -> (&'static str, Style) {
     match class {
@@ -48,7 +49,7 @@ impl Widget for Events<'_> {
                 inner.x,
                 y,
                 max_x,
-                s.fmt(format_args!("{}", Clock(e.time_ms))),
+                s.fmt(format_args!("{}", Elapsed(e.time_ms))),
                 t.dim,
             );
             let (glyph, style) = look(t, e.class);

@@ -9,11 +9,12 @@ use super::action::Action;
 use super::keymap::{KEYMAP, KeyRow, Scope};
 
 const ESSENTIAL: [Action; 2] = [Action::ToggleHelp, Action::Quit];
-use super::screen::{Ctx, put};
+use super::context::DrawContext;
+use super::text::put;
 
 /// The key hint bar.
 #[derive(Debug, Clone, Copy)]
-pub struct Footer<'a>(pub Ctx<'a>);
+pub struct Footer<'a>(pub DrawContext<'a>);
 
 impl Widget for Footer<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {

@@ -17,10 +17,12 @@ use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
 use super::app::Focus;
-use super::screen::{Count, Ctx, Rate, Scratch, count_width, put};
+use super::context::DrawContext;
+use super::text::{Count, Rate, Scratch, count_width, put};
 use super::theme::{Theme, group_letter};
-use super::view::{GroupView, View};
+use super::view::{GroupView, MemberView, View};
 use crate::broker::GroupState;
+use crate::sim::MemberState;
 
 /// Content rows the pane would like at `width` columns (the pane's outer width),
 /// counting member rows that wrap.
@@ -68,7 +70,7 @@ fn is_assigned(g: &GroupView, topic: &str, partition: u32) -> bool {
 
 /// The consumer groups pane.
 #[derive(Debug, Clone, Copy)]
-pub struct Groups<'a>(pub Ctx<'a>);
+pub struct Groups<'a>(pub DrawContext<'a>);
 
 impl Widget for Groups<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
@@ -84,12 +86,7 @@ impl Widget for Groups<'_> {
         }
         let selected = view.group_row(ctx.app.selected_row);
         let focused = matches!(ctx.app.focus, Focus::Groups | Focus::Lag);
-        let sel_group = selected.map_or(0, |r| r.group);
-        let first = if rows_wanted(view, area.width) > inner.height {
-            sel_group
-        } else {
-            0
-        };
+        let first = ctx.viewport.first_group;
         let mut lines = Lines {
             buf,
             area: inner,
@@ -103,55 +100,98 @@ impl Widget for Groups<'_> {
             let multi_topic = g.offsets.iter().any(|o| o.topic != g.offsets[0].topic);
             for (mi, m) in g.members.iter().enumerate() {
                 let sel = selected.is_some_and(|r| r.group == gi && r.member == Some(mi));
-                let Some((x, y, max_x)) = lines.next() else {
-                    return;
-                };
-                let marker = if sel { "▸" } else { " " };
-                let x = put(lines.buf, x, y, max_x, marker, t.accent);
                 let style = match (sel, focused) {
                     (true, true) => t.selected,
                     _ => t.group(g.slot),
                 };
-                let mut x = put(lines.buf, x, y, max_x, &m.id, style);
-                if let Some(state) = m.state.filter(|s| *s != "active") {
-                    let look = if state == "crashed" { t.bad } else { t.warn };
-                    x = put(lines.buf, x, y, max_x, " ", look);
-                    x = put(lines.buf, x, y, max_x, state, look);
-                }
-                let mut at = (x, y);
-                for (topic, p) in &m.partitions {
-                    let cell = PartitionCell::new(g, topic, *p, multi_topic);
-                    match cell.draw(&mut lines, t, g.slot, at) {
-                        Some(next) => at = next,
-                        None => return,
-                    }
-                }
-                if m.partitions.is_empty() {
-                    put(lines.buf, at.0, at.1, max_x, " (no partitions)", t.dim);
+                let row = MemberRow {
+                    member: m,
+                    selected: sel,
+                    style,
+                };
+                if row.draw(&mut lines, t, g, multi_topic).is_none() {
+                    return;
                 }
             }
-            if has_unassigned(g) {
-                let Some((x, y, _)) = lines.next() else {
-                    return;
-                };
-                let mut at = (
-                    put(lines.buf, x, y, inner.right(), "  unassigned", t.warn),
-                    y,
-                );
-                for o in g
-                    .offsets
-                    .iter()
-                    .filter(|o| !is_assigned(g, &o.topic, o.partition))
-                {
-                    let cell = PartitionCell::new(g, &o.topic, o.partition, multi_topic);
-                    match cell.draw(&mut lines, t, g.slot, at) {
-                        Some(next) => at = next,
-                        None => return,
-                    }
-                }
+            if has_unassigned(g) && unassigned_row(&mut lines, t, g, multi_topic).is_none() {
+                return;
             }
         }
     }
+}
+
+/// A member's row: the selection marker, its id, its state unless active, then its
+/// partitions, wrapping onto more rows as needed.
+struct MemberRow<'v> {
+    member: &'v MemberView,
+    selected: bool,
+    /// How the id is drawn.
+    style: Style,
+}
+
+impl MemberRow<'_> {
+    /// `None` when the pane is full.
+    fn draw(
+        &self,
+        lines: &mut Lines<'_>,
+        t: &Theme,
+        g: &GroupView,
+        multi_topic: bool,
+    ) -> Option<()> {
+        let m = self.member;
+        let (x, y, max_x) = lines.next()?;
+        let marker = if self.selected { "▸" } else { " " };
+        let x = put(lines.buf, x, y, max_x, marker, t.accent);
+        let mut x = put(lines.buf, x, y, max_x, &m.id, self.style);
+        if let Some(state) = m.state.filter(|s| *s != MemberState::Active) {
+            let look = if state == MemberState::Crashed {
+                t.bad
+            } else {
+                t.warn
+            };
+            x = put(lines.buf, x, y, max_x, " ", look);
+            x = put(lines.buf, x, y, max_x, state.label(), look);
+        }
+        let parts = m.partitions.iter().map(|(topic, p)| (topic.as_str(), *p));
+        let at = partition_cells(lines, t, g, parts, multi_topic, (x, y))?;
+        if m.partitions.is_empty() {
+            put(lines.buf, at.0, at.1, max_x, " (no partitions)", t.dim);
+        }
+        Some(())
+    }
+}
+
+/// The partitions of the group's topics no member owns. `None` when the pane is full.
+fn unassigned_row(
+    lines: &mut Lines<'_>,
+    t: &Theme,
+    g: &GroupView,
+    multi_topic: bool,
+) -> Option<()> {
+    let (x, y, max_x) = lines.next()?;
+    let x = put(lines.buf, x, y, max_x, "  unassigned", t.warn);
+    let parts = g
+        .offsets
+        .iter()
+        .filter(|o| !is_assigned(g, &o.topic, o.partition))
+        .map(|o| (o.topic.as_str(), o.partition));
+    partition_cells(lines, t, g, parts, multi_topic, (x, y)).map(|_| ())
+}
+
+/// Draws a cell per partition from `at`, wrapping as needed. Returns where the next one
+/// would go, or `None` when the pane is full.
+fn partition_cells<'v>(
+    lines: &mut Lines<'_>,
+    t: &Theme,
+    g: &GroupView,
+    parts: impl Iterator<Item = (&'v str, u32)>,
+    multi_topic: bool,
+    mut at: (u16, u16),
+) -> Option<(u16, u16)> {
+    for (topic, p) in parts {
+        at = PartitionCell::new(g, topic, p, multi_topic).draw(lines, t, g.slot, at)?;
+    }
+    Some(at)
 }
 
 /// Hands out one row at a time until the pane is full.

@@ -5,12 +5,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-use super::screen::{Ctx, fmt_rate, fmt_speed, fmt_time, put};
+use super::context::DrawContext;
+use super::text::{fmt_rate, fmt_speed, fmt_time, put};
 use super::view::RunState;
 
 /// The header bar.
 #[derive(Debug, Clone, Copy)]
-pub struct HeaderBar<'a>(pub Ctx<'a>);
+pub struct HeaderBar<'a>(pub DrawContext<'a>);
 
 impl Widget for HeaderBar<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
@@ -77,11 +78,7 @@ mod tests {
         let app = App::new(Theme::default(), false);
         let area = Rect::new(0, 0, 120, 1);
         let mut buf = Buffer::empty(area);
-        HeaderBar(Ctx {
-            view: &view,
-            app: &app,
-        })
-        .render(area, &mut buf);
+        HeaderBar(DrawContext::new(&view, &app)).render(area, &mut buf);
         buf.content.iter().map(|c| c.symbol()).collect()
     }
 

@@ -5,12 +5,12 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
+use super::context::DrawContext;
 use super::keymap::KEYMAP;
-use super::screen::Ctx;
 
 /// The help overlay.
 #[derive(Debug, Clone, Copy)]
-pub struct Help<'a>(pub Ctx<'a>);
+pub struct Help<'a>(pub DrawContext<'a>);
 
 impl Widget for Help<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {

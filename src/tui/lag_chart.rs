@@ -11,28 +11,21 @@ use ratatui::widgets::Widget;
 use ratatui::widgets::canvas::{Canvas, Line as CanvasLine, Points};
 
 use super::app::Focus;
-use super::screen::{Ctx, fmt_count, fmt_time, put};
-use super::theme::{ThemeKind, group_letter};
+use super::context::DrawContext;
+use super::pane::Pane;
+use super::text::{fmt_count, fmt_time, put};
+use super::theme::{Theme, ThemeKind, group_letter};
+use super::view::GroupView;
 
 /// The lag chart pane.
 #[derive(Debug, Clone, Copy)]
-pub struct LagChart<'a>(pub Ctx<'a>);
+pub struct LagChart<'a>(pub DrawContext<'a>);
 
 impl Widget for LagChart<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let ctx = self.0;
         let t = ctx.theme();
-        // The legend lives in the title, where it never covers the lines.
-        let mut block = ctx.block("Lag", Focus::Lag);
-        for g in &ctx.view.groups {
-            block = block.title(Line::from(vec![
-                Span::styled(
-                    format!(" {} ", group_letter(g.slot)),
-                    t.group_marker(g.slot),
-                ),
-                Span::styled(format!(" {} ", g.name), t.group(g.slot)),
-            ]));
-        }
+        let block = legend(ctx);
         let inner = block.inner(area);
         block.render(area, buf);
         let groups = &ctx.view.groups;
@@ -47,6 +40,40 @@ impl Widget for LagChart<'_> {
             );
             return;
         }
+        let bounds = Bounds::of(groups);
+        if let Some(graph) = draw_axes(t, bounds, inner, buf) {
+            draw_lines(t, groups, bounds, graph, buf);
+        }
+    }
+}
+
+/// The pane's box. The legend lives in the title, where it never covers the lines.
+fn legend<'a>(ctx: DrawContext<'a>) -> Pane<'a> {
+    let t = ctx.theme();
+    let mut block = ctx.block("Lag", Focus::Lag);
+    for g in &ctx.view.groups {
+        block = block.title(Line::from(vec![
+            Span::styled(
+                format!(" {} ", group_letter(g.slot)),
+                t.group_marker(g.slot),
+            ),
+            Span::styled(format!(" {} ", g.name), t.group(g.slot)),
+        ]));
+    }
+    block
+}
+
+/// The time span and the top of the lag axis, over every group's history.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    /// First and last sample, in simulated seconds.
+    t0: f64,
+    t1: f64,
+    top: f64,
+}
+
+impl Bounds {
+    fn of(groups: &[GroupView]) -> Self {
         let (mut t0, mut t1, mut top) = (f64::MAX, f64::MIN, 0.0f64);
         for (x, y) in groups.iter().flat_map(|g| g.lag_history.iter()) {
             t0 = t0.min(*x);
@@ -57,69 +84,77 @@ impl Widget for LagChart<'_> {
             t1 = t0 + 1.0;
         }
         let top = if top <= 0.0 { 1.0 } else { top * 1.1 };
-
-        // Axes by hand around a canvas: the y labels on the left, the time labels below.
-        let top_label = fmt_count(top as i64);
-        let label_w = top_label.len() as u16 + 1;
-        if inner.width <= label_w + 4 || inner.height < 3 {
-            return;
-        }
-        let graph = Rect {
-            x: inner.x + label_w,
-            y: inner.y,
-            width: inner.width - label_w,
-            height: inner.height - 1,
-        };
-        let axis_y = graph.bottom();
-        put(buf, inner.x, graph.y, graph.x, &top_label, t.dim);
-        put(buf, inner.x, axis_y - 1, graph.x, "0", t.dim);
-        let start = fmt_time((t0 * 1000.0) as i64);
-        let end = fmt_time((t1 * 1000.0) as i64);
-        put(buf, graph.x, axis_y, inner.right(), &start, t.dim);
-        let end_x = inner.right().saturating_sub(end.len() as u16);
-        if end_x > graph.x + start.len() as u16 {
-            put(buf, end_x, axis_y, inner.right(), &end, t.dim);
-        }
-
-        // Braille has two dots per column: more points than that only cost drawing time.
-        let max_points = usize::from(graph.width) * 2;
-        let series: Vec<Vec<(f64, f64)>> = groups
-            .iter()
-            .map(|g| downsample(&g.lag_history, max_points))
-            .collect();
-        let mono = t.kind == ThemeKind::Mono;
-        // Without colour, differently drawn points keep the lines apart; with colour, one
-        // Braille layer for every group is much cheaper to draw than a layer per group.
-        let markers = [Marker::Braille, Marker::Dot, Marker::Block, Marker::Bar];
-        Canvas::default()
-            .x_bounds([t0, t1])
-            .y_bounds([0.0, top])
-            .marker(Marker::Braille)
-            .paint(|c| {
-                for (g, data) in groups.iter().zip(&series) {
-                    if mono {
-                        c.marker(markers[g.slot % markers.len()]);
-                    }
-                    let color = t.group(g.slot).fg.unwrap_or(Color::Reset);
-                    for w in data.windows(2) {
-                        c.draw(&CanvasLine {
-                            x1: w[0].0,
-                            y1: w[0].1,
-                            x2: w[1].0,
-                            y2: w[1].1,
-                            color,
-                        });
-                    }
-                    if let [(x, y)] = data.as_slice() {
-                        c.draw(&Points {
-                            coords: &[(*x, *y)],
-                            color,
-                        });
-                    }
-                }
-            })
-            .render(graph, buf);
+        Bounds { t0, t1, top }
     }
+}
+
+/// Axes by hand around a canvas: the y labels on the left, the time labels below.
+/// Returns the area left for the lines, or `None` when there is no room for them.
+fn draw_axes(t: &Theme, b: Bounds, inner: Rect, buf: &mut Buffer) -> Option<Rect> {
+    let top_label = fmt_count(b.top as i64);
+    let label_w = top_label.len() as u16 + 1;
+    if inner.width <= label_w + 4 || inner.height < 3 {
+        return None;
+    }
+    let graph = Rect {
+        x: inner.x + label_w,
+        y: inner.y,
+        width: inner.width - label_w,
+        height: inner.height - 1,
+    };
+    let axis_y = graph.bottom();
+    put(buf, inner.x, graph.y, graph.x, &top_label, t.dim);
+    put(buf, inner.x, axis_y - 1, graph.x, "0", t.dim);
+    let start = fmt_time((b.t0 * 1000.0) as i64);
+    let end = fmt_time((b.t1 * 1000.0) as i64);
+    put(buf, graph.x, axis_y, inner.right(), &start, t.dim);
+    let end_x = inner.right().saturating_sub(end.len() as u16);
+    if end_x > graph.x + start.len() as u16 {
+        put(buf, end_x, axis_y, inner.right(), &end, t.dim);
+    }
+    Some(graph)
+}
+
+/// A line per group in its colour on a Braille canvas.
+fn draw_lines(t: &Theme, groups: &[GroupView], b: Bounds, graph: Rect, buf: &mut Buffer) {
+    // Braille has two dots per column: more points than that only cost drawing time.
+    let max_points = usize::from(graph.width) * 2;
+    let series: Vec<Vec<(f64, f64)>> = groups
+        .iter()
+        .map(|g| downsample(&g.lag_history, max_points))
+        .collect();
+    let mono = t.kind == ThemeKind::Mono;
+    // Without colour, differently drawn points keep the lines apart; with colour, one
+    // Braille layer for every group is much cheaper to draw than a layer per group.
+    let markers = [Marker::Braille, Marker::Dot, Marker::Block, Marker::Bar];
+    Canvas::default()
+        .x_bounds([b.t0, b.t1])
+        .y_bounds([0.0, b.top])
+        .marker(Marker::Braille)
+        .paint(|c| {
+            for (g, data) in groups.iter().zip(&series) {
+                if mono {
+                    c.marker(markers[g.slot % markers.len()]);
+                }
+                let color = t.group(g.slot).fg.unwrap_or(Color::Reset);
+                for w in data.windows(2) {
+                    c.draw(&CanvasLine {
+                        x1: w[0].0,
+                        y1: w[0].1,
+                        x2: w[1].0,
+                        y2: w[1].1,
+                        color,
+                    });
+                }
+                if let [(x, y)] = data.as_slice() {
+                    c.draw(&Points {
+                        coords: &[(*x, *y)],
+                        color,
+                    });
+                }
+            }
+        })
+        .render(graph, buf);
 }
 
 /// At most `max` points: each run of consecutive samples becomes its highest one, so

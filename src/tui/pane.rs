@@ -39,6 +39,12 @@ impl<'a> Pane<'a> {
         self.top.inner(area)
     }
 
+    /// The area inside the border of a pane at `area`: titles sit on the border, so it is
+    /// the same for every pane.
+    pub fn content_area(area: Rect) -> Rect {
+        Block::bordered().inner(area)
+    }
+
     fn edge(&self, borders: Borders) -> Block<'a> {
         Block::new().borders(borders).border_style(self.border)
     }
@@ -112,6 +118,7 @@ mod tests {
             let [_, rest @ ..] = titles();
             let pane = rest.into_iter().fold(Pane::new(first, border), Pane::title);
             assert_eq!(pane.inner(area), Block::bordered().inner(area));
+            assert_eq!(Pane::content_area(area), pane.inner(area));
             pane.render(area, &mut got);
             assert_eq!(got, expected, "{w}×{h}");
         }

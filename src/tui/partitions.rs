@@ -17,8 +17,9 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
 use super::app::Focus;
-use super::screen::{Count, Ctx, Scratch, count_width, put};
-use super::theme::{KEY_SHADES, group_letter};
+use super::context::DrawContext;
+use super::text::{Count, Scratch, count_width, put};
+use super::theme::{KEY_SHADES, Theme, group_letter};
 use super::view::{PartitionView, TopicView, View};
 
 /// Content rows the pane would like: a title line per topic and a line per partition.
@@ -31,7 +32,7 @@ pub fn rows_wanted(view: &View) -> u16 {
 
 /// The partition logs pane.
 #[derive(Debug, Clone, Copy)]
-pub struct Partitions<'a>(pub Ctx<'a>);
+pub struct Partitions<'a>(pub DrawContext<'a>);
 
 impl Widget for Partitions<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
@@ -51,15 +52,14 @@ impl Widget for Partitions<'_> {
             );
             return;
         }
-        // When everything does not fit, start at the selected topic so it stays visible.
-        let selected = ctx.app.selected_topic.min(view.topics.len() - 1);
-        let first = if rows_wanted(view) > inner.height {
-            selected
-        } else {
-            0
-        };
+        let selected = ctx.app.selected_topic;
         let mut y = inner.y;
-        for (i, topic) in view.topics.iter().enumerate().skip(first) {
+        for (i, topic) in view
+            .topics
+            .iter()
+            .enumerate()
+            .skip(ctx.viewport.first_topic)
+        {
             if y >= inner.bottom() {
                 break;
             }
@@ -88,7 +88,7 @@ impl Widget for Partitions<'_> {
 }
 
 fn draw_title(
-    ctx: Ctx<'_>,
+    ctx: DrawContext<'_>,
     topic: &TopicView,
     selected: bool,
     inner: Rect,
@@ -130,7 +130,7 @@ fn right_text_len(p: &PartitionView) -> u16 {
     (2 + count_width(p.log_start) + 1 + count_width(p.high_watermark) + marks_width(p)) as u16
 }
 
-fn draw_strip(ctx: Ctx<'_>, p: &PartitionView, right_w: u16, row: Rect, buf: &mut Buffer) {
+fn draw_strip(ctx: DrawContext<'_>, p: &PartitionView, right_w: u16, row: Rect, buf: &mut Buffer) {
     let t = ctx.theme();
     let (y, max_x) = (row.y, row.right());
     let mut text = Scratch::default();
@@ -144,95 +144,144 @@ fn draw_strip(ctx: Ctx<'_>, p: &PartitionView, right_w: u16, row: Rect, buf: &mu
     };
     put(buf, row.x, y, max_x, label, t.text);
     let gutter_x = row.x + label_w - 1;
-    let strip_x = gutter_x + 1;
-    let s = i64::from(strip_w);
-    if s == 0 {
+    if strip_w == 0 {
         return;
     }
-    let first = p.high_watermark - s + 1;
-
-    // One look per key shade, worked out once per strip rather than once per cell.
-    let mut looks = [t.record_cell(None); KEY_SHADES + 1];
-    for (shade, look) in looks.iter_mut().skip(1).enumerate() {
-        *look = t.record_cell(Some(shade as u8));
-    }
-    let tail_len = p.tail.len() as i64;
-    let row = buf.index_of(strip_x, y);
-    let cells = &mut buf.content[row..row + usize::from(strip_w)];
-    for (col, cell) in cells.iter_mut().enumerate() {
-        let offset = first + col as i64;
-        let (ch, style) = if offset >= p.high_watermark || offset < 0 {
-            (' ', t.text)
-        } else if offset < p.log_start {
-            ('░', t.removed)
-        } else {
-            let back = p.high_watermark - offset;
-            match usize::try_from(tail_len - back)
-                .ok()
-                .and_then(|i| p.tail.get(i))
-            {
-                Some(None) => looks[0],
-                Some(Some(shade)) => looks[1 + usize::from(*shade) % KEY_SHADES],
-                None => ('·', t.dim),
-            }
-        };
-        cell.set_char(ch).set_style(style);
-    }
-
-    // Markers: a fixed set of placed columns avoids allocating per strip.
-    let mut placed = [u16::MAX; 8];
-    let mut clamped = 0u16;
-    for (i, m) in p.marks.iter().enumerate() {
-        let Some(c) = m.committed else { continue };
-        let col = if c < first {
-            clamped += 1;
-            clamped - 1
-        } else {
-            (c - first) as u16
-        };
-        if col >= strip_w {
-            continue;
-        }
-        let collides = placed.contains(&col);
-        if let Some(slot) = placed.get_mut(i) {
-            *slot = col;
-        }
-        let (ch, style) = if collides {
-            ('+', t.accent)
-        } else {
-            (group_letter(m.slot), t.group_marker(m.slot))
-        };
-        buf[(strip_x + col, y)].set_char(ch).set_style(style);
-    }
-    if clamped > 0 {
+    let strip = Strip {
+        x: gutter_x + 1,
+        y,
+        width: strip_w,
+        first: p.high_watermark - i64::from(strip_w) + 1,
+    };
+    strip.draw_records(t, p, buf);
+    if strip.draw_marks(t, p, buf) {
         buf[(gutter_x, y)].set_char('◀').set_style(t.warn);
     }
-
     if show_right {
-        let mut x = strip_x + strip_w;
-        // Right-aligned: pad by arithmetic, since `‥` is one column but three bytes.
-        let range_w = count_width(p.log_start) + 1 + count_width(p.high_watermark);
-        let pad = (usize::from(right_w) - marks_width(p)).saturating_sub(range_w);
-        for _ in 0..pad {
-            x = put(buf, x, y, max_x, " ", t.dim);
+        let x = draw_range(t, p, right_w, (strip.x + strip_w, y), max_x, &mut text, buf);
+        draw_lags(t, p, (x, y), max_x, &mut text, buf);
+    }
+}
+
+/// The cells of one partition's strip: offsets `first..first + width` from `x`.
+#[derive(Debug, Clone, Copy)]
+struct Strip {
+    x: u16,
+    y: u16,
+    width: u16,
+    /// The offset in the leftmost cell.
+    first: i64,
+}
+
+impl Strip {
+    /// A cell per offset: a record in its key's shade, `░` where retention removed it, `·`
+    /// for a record older than the view's tail, blank past the high watermark.
+    fn draw_records(self, t: &Theme, p: &PartitionView, buf: &mut Buffer) {
+        // One look per key shade, worked out once per strip rather than once per cell.
+        let mut looks = [t.record_cell(None); KEY_SHADES + 1];
+        for (shade, look) in looks.iter_mut().skip(1).enumerate() {
+            *look = t.record_cell(Some(shade as u8));
         }
-        let range = text.fmt(format_args!(
-            "{}‥{}",
-            Count(p.log_start),
-            Count(p.high_watermark)
-        ));
-        x = put(buf, x, y, max_x, range, t.dim);
-        for m in &p.marks {
-            x = put(buf, x, y, max_x, " ", t.text);
-            let mut letter = [0u8; 4];
-            let letter = group_letter(m.slot).encode_utf8(&mut letter);
-            x = put(buf, x, y, max_x, letter, t.group(m.slot));
-            let lag = match m.lag {
-                Some(l) => text.fmt(format_args!("{}", Count(l))),
-                None => "–",
+        let tail_len = p.tail.len() as i64;
+        let row = buf.index_of(self.x, self.y);
+        let cells = &mut buf.content[row..row + usize::from(self.width)];
+        for (col, cell) in cells.iter_mut().enumerate() {
+            let offset = self.first + col as i64;
+            let (ch, style) = if offset >= p.high_watermark || offset < 0 {
+                (' ', t.text)
+            } else if offset < p.log_start {
+                ('░', t.removed)
+            } else {
+                let back = p.high_watermark - offset;
+                match usize::try_from(tail_len - back)
+                    .ok()
+                    .and_then(|i| p.tail.get(i))
+                {
+                    Some(None) => looks[0],
+                    Some(Some(shade)) => looks[1 + usize::from(*shade) % KEY_SHADES],
+                    None => ('·', t.dim),
+                }
             };
-            x = put(buf, x, y, max_x, lag, t.group(m.slot));
+            cell.set_char(ch).set_style(style);
         }
+    }
+
+    /// Each group's letter at its committed offset, `+` where two meet, pinned to the left
+    /// edge when further back than the strip. Returns whether any was pinned.
+    fn draw_marks(self, t: &Theme, p: &PartitionView, buf: &mut Buffer) -> bool {
+        // A fixed set of placed columns avoids allocating per strip.
+        let mut placed = [u16::MAX; 8];
+        let mut clamped = 0u16;
+        for (i, m) in p.marks.iter().enumerate() {
+            let Some(c) = m.committed else { continue };
+            let col = if c < self.first {
+                clamped += 1;
+                clamped - 1
+            } else {
+                (c - self.first) as u16
+            };
+            if col >= self.width {
+                continue;
+            }
+            let collides = placed.contains(&col);
+            if let Some(slot) = placed.get_mut(i) {
+                *slot = col;
+            }
+            let (ch, style) = if collides {
+                ('+', t.accent)
+            } else {
+                (group_letter(m.slot), t.group_marker(m.slot))
+            };
+            buf[(self.x + col, self.y)].set_char(ch).set_style(style);
+        }
+        clamped > 0
+    }
+}
+
+/// The partition's offset range, right-aligned in the `right_w` columns that leave room
+/// for the lags. Returns the next x.
+fn draw_range(
+    t: &Theme,
+    p: &PartitionView,
+    right_w: u16,
+    (mut x, y): (u16, u16),
+    max_x: u16,
+    text: &mut Scratch,
+    buf: &mut Buffer,
+) -> u16 {
+    // Right-aligned: pad by arithmetic, since `‥` is one column but three bytes.
+    let range_w = count_width(p.log_start) + 1 + count_width(p.high_watermark);
+    let pad = (usize::from(right_w) - marks_width(p)).saturating_sub(range_w);
+    for _ in 0..pad {
+        x = put(buf, x, y, max_x, " ", t.dim);
+    }
+    let range = text.fmt(format_args!(
+        "{}‥{}",
+        Count(p.log_start),
+        Count(p.high_watermark)
+    ));
+    put(buf, x, y, max_x, range, t.dim)
+}
+
+/// Each group's letter and its lag on the partition.
+fn draw_lags(
+    t: &Theme,
+    p: &PartitionView,
+    (mut x, y): (u16, u16),
+    max_x: u16,
+    text: &mut Scratch,
+    buf: &mut Buffer,
+) {
+    for m in &p.marks {
+        x = put(buf, x, y, max_x, " ", t.text);
+        let mut letter = [0u8; 4];
+        let letter = group_letter(m.slot).encode_utf8(&mut letter);
+        x = put(buf, x, y, max_x, letter, t.group(m.slot));
+        let lag = match m.lag {
+            Some(l) => text.fmt(format_args!("{}", Count(l))),
+            None => "–",
+        };
+        x = put(buf, x, y, max_x, lag, t.group(m.slot));
     }
 }
 

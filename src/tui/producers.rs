@@ -5,11 +5,12 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
 use super::app::Focus;
-use super::screen::{Count, Ctx, Rate, Scratch, put};
+use super::context::DrawContext;
+use super::text::{Count, Rate, Scratch, put};
 
 /// The producers pane.
 #[derive(Debug, Clone, Copy)]
-pub struct Producers<'a>(pub Ctx<'a>);
+pub struct Producers<'a>(pub DrawContext<'a>);
 
 impl Widget for Producers<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {

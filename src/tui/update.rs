@@ -48,14 +48,14 @@ pub fn update(app: &mut App, view: &View, action: Action) -> Option<Effect> {
     None
 }
 
+/// Moves the selection one step, stopping at either end. The selection already fits
+/// `view` (see [`App::clamp_selection`]).
 fn select(app: &mut App, view: &View, down: bool) {
     let step = |i: usize, len: usize| -> usize {
-        if len == 0 {
-            0
-        } else if down {
-            (i + 1).min(len - 1)
+        if down {
+            (i + 1).min(len.saturating_sub(1))
         } else {
-            i.min(len - 1).saturating_sub(1)
+            i.saturating_sub(1)
         }
     };
     match app.focus {
@@ -79,10 +79,7 @@ fn select(app: &mut App, view: &View, down: bool) {
 
 fn on_kafka(app: &mut App, view: &View, action: Action) -> Option<Command> {
     let now = view.header.sim_time_ms;
-    let topic = view
-        .topics
-        .get(app.selected_topic.min(view.topics.len().saturating_sub(1)))
-        .map(|t| t.name.clone());
+    let topic = view.topics.get(app.selected_topic).map(|t| t.name.clone());
     let group = view
         .group_row(app.selected_row)
         .map(|r| view.groups[r.group].name.clone());

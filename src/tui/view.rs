@@ -11,6 +11,9 @@ mod server;
 mod sim;
 
 use crate::broker::GroupState;
+use crate::sim::MemberState;
+
+use super::app::Selectable;
 
 pub use broker::{BrokerOptions, fill_from_broker};
 pub use server::fill_from_server;
@@ -92,9 +95,9 @@ pub struct OffsetView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberView {
     pub id: String,
-    /// Where a simulated member stands ("joining", "syncing", "active", "crashed"), when
-    /// the simulation runs it. A crashed member stays listed until its session expires.
-    pub state: Option<&'static str>,
+    /// Where a simulated member stands, as its client sees it, when the simulation runs
+    /// it. A crashed member stays listed until its session expires.
+    pub state: Option<MemberState>,
     /// `(topic, partition)` pairs, sorted.
     pub partitions: Vec<(String, u32)>,
 }
@@ -184,6 +187,15 @@ impl View {
         self.events.sort_by_key(|e| e.time_ms);
     }
 
+    /// How many topics, group rows and events the selection can point at.
+    pub fn selectable(&self) -> Selectable {
+        Selectable {
+            topics: self.topics.len(),
+            group_rows: self.group_rows().count(),
+            events: self.events.len(),
+        }
+    }
+
     /// The rows of the groups pane: each group, then each of its members.
     pub fn group_rows(&self) -> impl Iterator<Item = GroupRow> + '_ {
         self.groups.iter().enumerate().flat_map(|(g, group)| {
@@ -198,10 +210,9 @@ impl View {
         })
     }
 
-    /// The group (and member) on groups-pane row `row`, clamped to the last row.
+    /// The group (and member) on groups-pane row `row`.
     pub fn group_row(&self, row: usize) -> Option<GroupRow> {
-        let count = self.group_rows().count();
-        self.group_rows().nth(row.min(count.saturating_sub(1)))
+        self.group_rows().nth(row)
     }
 }
 

@@ -6,7 +6,7 @@ use minikafka::broker::{
     AssignorKind, Broker, JoinGroupRequest, JoinOutcome, NewRecord, RetentionPolicy,
     SyncAssignment, TopicConfig, TopicPartition,
 };
-use minikafka::sim::AutoOffsetReset;
+use minikafka::sim::{AutoOffsetReset, MemberState};
 use minikafka::tui::view::{
     BrokerOptions, Caption, EventClass, EventLine, Header, ProducerView, RunState, View,
     fill_from_broker,
@@ -165,7 +165,7 @@ pub fn view(tail_cells: usize) -> View {
             .collect();
     }
     view.groups[0].duplicates = 12;
-    view.groups[0].members[1].state = Some("crashed");
+    view.groups[0].members[1].state = Some(MemberState::Crashed);
     view.producers = vec![
         ProducerView {
             name: "web-1".into(),

@@ -1,12 +1,13 @@
 //! The whole frame snapshot from a running [`Simulation`]: the broker part through
 //! [`fill_from_broker`], then what only the simulation knows (rates, producers,
-//! duplicates, lost records, lag history, captions) and the UI's own state.
+//! duplicates, lost records, lag history, captions) and the UI's own state. The broker's
+//! lock is held once, for the broker part only.
 
 use crate::sim::{SAMPLE_INTERVAL_MS, Simulation};
 
 use super::super::app::App;
 use super::{
-    BrokerOptions, Caption, EventClass, EventLine, Header, ProducerView, RunState, View,
+    BrokerOptions, Caption, EventClass, EventLine, GroupView, Header, ProducerView, RunState, View,
     fill_from_broker,
 };
 
@@ -36,59 +37,70 @@ impl Limits {
     }
 }
 
-/// Rebuilds `view` from the simulation and the UI state.
-pub fn fill_from_sim(sim: &Simulation, app: &App, limits: Limits, view: &mut View) {
+/// Rebuilds `view` from the simulation and the UI state, then fits the UI's selection to
+/// it: this is where each frame's view is built, so it is the one place the selection is
+/// clamped.
+pub fn fill_from_sim(sim: &Simulation, app: &mut App, limits: Limits, view: &mut View) {
     let order: Vec<(&str, _)> = sim
         .groups()
         .iter()
         .map(|g| (g.name(), g.spec().auto_offset_reset))
         .collect();
-    {
-        let broker = sim.broker().read();
-        fill_from_broker(
-            &broker,
-            &BrokerOptions {
-                tail_cells: limits.tail_cells,
-                event_lines: limits.event_lines,
-                group_order: &order,
-            },
-            view,
-        );
-    }
-    let metrics = sim.metrics();
-    let now = sim.now_ms();
-
+    fill_from_broker(
+        &sim.broker().read(),
+        &BrokerOptions {
+            tail_cells: limits.tail_cells,
+            event_lines: limits.event_lines,
+            group_order: &order,
+        },
+        view,
+    );
     for g in &mut view.groups {
-        // Network clients' groups are sampled too: their rate is how fast they commit.
-        match sim.group(&g.name) {
-            Some(gs) => {
-                g.consume_rate = gs.consume_rate();
-                g.process_rate = Some(gs.process_rate());
-                g.duplicates = gs.duplicates();
-                g.lost = gs.lost();
-                for m in &mut g.members {
-                    m.state = gs
-                        .members()
-                        .iter()
-                        .find(|ms| ms.member_id() == Some(m.id.as_str()))
-                        .map(|ms| ms.state().label());
-                }
-            }
-            None => g.consume_rate = metrics.group_consume_rate(&g.name),
-        }
-        g.lag_history.clear();
-        if let Some(ring) = metrics.group_lag_history(&g.name) {
-            // Samples are taken every SAMPLE_INTERVAL_MS; the newest at the last multiple.
-            let newest = now - now % SAMPLE_INTERVAL_MS;
-            let n = ring.len() as i64;
-            g.lag_history
-                .extend(ring.iter().enumerate().map(|(i, lag)| {
-                    let t = newest - (n - 1 - i as i64) * SAMPLE_INTERVAL_MS;
-                    (t as f64 / 1000.0, lag as f64)
-                }));
-        }
+        add_group_stats(sim, g);
     }
+    fill_producers(sim, view);
+    add_captions_and_notices(sim, app, limits.event_lines, view);
+    view.caption = banner(sim);
+    fill_header(sim, app, view);
+    app.clamp_selection(view.selectable());
+}
 
+/// What the simulation knows about a group beyond the broker: rates, duplicates, lost
+/// records, its members' states and its lag over time.
+fn add_group_stats(sim: &Simulation, g: &mut GroupView) {
+    let metrics = sim.metrics();
+    // Network clients' groups are sampled too: their rate is how fast they commit.
+    match sim.group(&g.name) {
+        Some(gs) => {
+            g.consume_rate = gs.consume_rate();
+            g.process_rate = Some(gs.process_rate());
+            g.duplicates = gs.duplicates();
+            g.lost = gs.lost();
+            for m in &mut g.members {
+                m.state = gs
+                    .members()
+                    .iter()
+                    .find(|ms| ms.member_id() == Some(m.id.as_str()))
+                    .map(|ms| ms.state());
+            }
+        }
+        None => g.consume_rate = metrics.group_consume_rate(&g.name),
+    }
+    g.lag_history.clear();
+    if let Some(ring) = metrics.group_lag_history(&g.name) {
+        // Samples are taken every SAMPLE_INTERVAL_MS; the newest at the last multiple.
+        let now = sim.now_ms();
+        let newest = now - now % SAMPLE_INTERVAL_MS;
+        let n = ring.len() as i64;
+        g.lag_history
+            .extend(ring.iter().enumerate().map(|(i, lag)| {
+                let t = newest - (n - 1 - i as i64) * SAMPLE_INTERVAL_MS;
+                (t as f64 / 1000.0, lag as f64)
+            }));
+    }
+}
+
+fn fill_producers(sim: &Simulation, view: &mut View) {
     view.producers.clear();
     view.producers.extend(
         sim.producers()
@@ -103,8 +115,11 @@ pub fn fill_from_sim(sim: &Simulation, app: &App, limits: Limits, view: &mut Vie
                 produced: p.produced,
             }),
     );
+}
 
-    let take = limits.event_lines;
+/// Adds fired timeline beats and the user's command results to the broker's events, in
+/// time order, keeping the newest `take`.
+fn add_captions_and_notices(sim: &Simulation, app: &App, take: usize, view: &mut View) {
     for beat in sim.captions().rev().take(take) {
         if !beat.caption.is_empty() {
             view.events.push(EventLine {
@@ -137,41 +152,41 @@ pub fn fill_from_sim(sim: &Simulation, app: &App, limits: Limits, view: &mut Vie
     view.sort_events();
     let excess = view.events.len().saturating_sub(take);
     view.events.drain(..excess);
+}
 
-    let held = sim.held_at_beat();
-    view.caption = if held {
-        sim.next_beat().map(|b| Caption {
+/// The beat presenter mode holds at, or else the newest caption while it is fresh.
+fn banner(sim: &Simulation) -> Option<Caption> {
+    if sim.held_at_beat() {
+        return sim.next_beat().map(|b| Caption {
             text: if b.caption.is_empty() {
                 b.command.action_name().to_string()
             } else {
                 b.caption.clone()
             },
             held: true,
+        });
+    }
+    sim.captions()
+        .rev()
+        .find(|b| !b.caption.is_empty())
+        .filter(|b| sim.now_ms() - b.at_ms < CAPTION_FRESH_MS)
+        .map(|b| Caption {
+            text: b.caption.clone(),
+            held: false,
         })
-    } else {
-        sim.captions()
-            .rev()
-            .find(|b| !b.caption.is_empty())
-            .filter(|b| now - b.at_ms < CAPTION_FRESH_MS)
-            .map(|b| Caption {
-                text: b.caption.clone(),
-                held: false,
-            })
-    };
+}
 
-    let produce_rate = sim
-        .broker()
-        .read()
-        .topics()
-        .map(|t| metrics.topic_produce_rate(t.name()))
-        .sum();
+/// The header, from the topics and groups already in `view`. The server part, if any,
+/// is left for [`super::fill_from_server`].
+fn fill_header(sim: &Simulation, app: &App, view: &mut View) {
+    let metrics = sim.metrics();
     view.header = Header {
         scenario: sim.scenario().name.clone(),
-        sim_time_ms: now,
+        sim_time_ms: sim.now_ms(),
         speed: app.speed(),
         // Measured by whoever steps the simulation, which fills it in after this.
         reached_speed: None,
-        run_state: if held {
+        run_state: if sim.held_at_beat() {
             RunState::HeldAtBeat
         } else if app.paused {
             RunState::Paused
@@ -179,9 +194,34 @@ pub fn fill_from_sim(sim: &Simulation, app: &App, limits: Limits, view: &mut Vie
             RunState::Running
         },
         seed: sim.seed(),
-        produce_rate,
+        produce_rate: view
+            .topics
+            .iter()
+            .map(|t| metrics.topic_produce_rate(&t.name))
+            .sum(),
         // Every group on the broker, network clients' included.
         consume_rate: view.groups.iter().map(|g| g.consume_rate).sum(),
         server: view.header.server.take(),
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Scenario;
+    use crate::tui::theme::Theme;
+
+    #[test]
+    fn building_the_view_fits_the_selection_to_it() {
+        let mut sim = Simulation::new(Scenario::bundled("quickstart").unwrap(), Some(1)).unwrap();
+        sim.step(5_000);
+        let mut app = App::new(Theme::default(), false);
+        (app.selected_topic, app.selected_row, app.events_scroll) = (99, 99, 9_999);
+        let mut view = View::default();
+        fill_from_sim(&sim, &mut app, Limits::for_screen(80, 24), &mut view);
+        assert!(!view.topics.is_empty() && !view.events.is_empty());
+        assert_eq!(app.selected_topic, view.topics.len() - 1);
+        assert_eq!(app.selected_row, view.group_rows().count() - 1);
+        assert_eq!(app.events_scroll, view.events.len() - 1);
+    }
 }

@@ -1,0 +1,204 @@
+//! Text for the panes: numbers, rates, times and speeds in a few columns, formatted
+//! without allocating, and written straight into the buffer's cells.
+
+use ratatui::buffer::Buffer;
+use ratatui::style::Style;
+
+/// Simulated time as `mm:ss.t`, or `h:mm:ss` past an hour.
+pub fn fmt_time(ms: i64) -> String {
+    Elapsed(ms).to_string()
+}
+
+/// Simulated time in the form [`fmt_time`] gives, for formatting without an allocation.
+#[derive(Debug, Clone, Copy)]
+pub struct Elapsed(pub i64);
+
+impl std::fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = self.0.max(0);
+        let secs = ms / 1000;
+        if secs >= 3600 {
+            write!(f, "{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+        } else {
+            write!(f, "{:02}:{:02}.{}", secs / 60, secs % 60, ms % 1000 / 100)
+        }
+    }
+}
+
+/// A count in at most five characters: 999, 12.3k, 4.5M.
+pub fn fmt_count(n: i64) -> String {
+    Count(n).to_string()
+}
+
+/// How many characters [`fmt_count`] prints for `n`, by arithmetic: layout code asks
+/// this for every partition and group on every frame.
+pub fn count_width(n: i64) -> usize {
+    fn digits(mut v: u64) -> usize {
+        let mut d = 1;
+        while v >= 10 {
+            v /= 10;
+            d += 1;
+        }
+        d
+    }
+    let sign = usize::from(n < 0);
+    let a = n.unsigned_abs();
+    sign + if a < 10_000 {
+        digits(a)
+    } else if a < 999_950 {
+        digits((a + 50) / 1000) + 3
+    } else {
+        digits((a + 50_000) / 1_000_000) + 3
+    }
+}
+
+/// A count in compact form; see [`fmt_count`].
+#[derive(Debug, Clone, Copy)]
+pub struct Count(pub i64);
+
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0;
+        let sign = if n < 0 { "-" } else { "" };
+        // Integer arithmetic: float formatting is slow, and this runs per partition per
+        // frame. Tenths are rounded half up.
+        let a = n.unsigned_abs();
+        if a < 10_000 {
+            write!(f, "{n}")
+        } else if a < 999_950 {
+            let tenths = (a + 50) / 100;
+            write!(f, "{sign}{}.{}k", tenths / 10, tenths % 10)
+        } else {
+            let tenths = (a + 50_000) / 100_000;
+            write!(f, "{sign}{}.{}M", tenths / 10, tenths % 10)
+        }
+    }
+}
+
+/// A rate per second with one decimal, or a compact count when large.
+pub fn fmt_rate(r: f64) -> String {
+    Rate(r).to_string()
+}
+
+/// A rate in the form [`fmt_rate`] gives, for formatting without an allocation.
+#[derive(Debug, Clone, Copy)]
+pub struct Rate(pub f64);
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tenths = (self.0.max(0.0) * 10.0).round() as u64;
+        if tenths < 10_000 {
+            write!(f, "{}.{}/s", tenths / 10, tenths % 10)
+        } else {
+            write!(f, "{}/s", Count(self.0.round() as i64))
+        }
+    }
+}
+
+/// A reusable text buffer: a pane formats each piece of a row into it rather than
+/// allocating a `String` per piece, per row, per frame.
+#[derive(Debug, Default)]
+pub struct Scratch(String);
+
+impl Scratch {
+    /// The formatted text, valid until the next call.
+    pub fn fmt(&mut self, args: std::fmt::Arguments<'_>) -> &str {
+        use std::fmt::Write;
+        self.0.clear();
+        // Writing into a String cannot fail.
+        let _ = self.0.write_fmt(args);
+        &self.0
+    }
+}
+
+/// A speed multiplier: 0.25×, 1×, 64×.
+pub fn fmt_speed(s: f64) -> String {
+    if s.fract() == 0.0 {
+        format!("{s}×")
+    } else {
+        format!("{s:.2}×").replace(".50×", ".5×")
+    }
+}
+
+/// Writes `text` from `(x, y)`, clipped at `max_x` and the buffer's edge; returns the
+/// next x. Plain printable ASCII, which is nearly everything the panes print, skips
+/// grapheme segmentation and goes straight into the cells: this is the frame's hot path.
+pub fn put(buf: &mut Buffer, x: u16, y: u16, max_x: u16, text: &str, style: Style) -> u16 {
+    let right = max_x.min(buf.area.right());
+    if x >= right || y >= buf.area.bottom() || x < buf.area.x || y < buf.area.y {
+        return x;
+    }
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        let n = usize::from(right - x).min(text.len());
+        let start = buf.index_of(x, y);
+        for (cell, b) in buf.content[start..start + n].iter_mut().zip(text.bytes()) {
+            cell.set_char(char::from(b)).set_style(style);
+        }
+        return x + n as u16;
+    }
+    let (next, _) = buf.set_stringn(x, y, text, usize::from(right - x), style);
+    next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(fmt_time(0), "00:00.0");
+        assert_eq!(fmt_time(83_456), "01:23.4");
+        assert_eq!(fmt_time(3_723_000), "1:02:03");
+        assert_eq!(fmt_count(9_999), "9999");
+        assert_eq!(fmt_count(12_345), "12.3k");
+        assert_eq!(fmt_count(-4_500_000), "-4.5M");
+        for n in [
+            0,
+            7,
+            -12,
+            9_999,
+            10_000,
+            99_949,
+            99_950,
+            999_949,
+            999_950,
+            -4_500_000,
+            99_950_000,
+            i64::MIN,
+        ] {
+            assert_eq!(count_width(n), fmt_count(n).len(), "{n}");
+        }
+        assert_eq!(fmt_rate(20.0), "20.0/s");
+        assert_eq!(fmt_rate(250_000.0), "250.0k/s");
+        assert_eq!(fmt_rate(12.34), "12.3/s");
+        assert_eq!(fmt_rate(999.96), "1000/s");
+        assert_eq!(fmt_count(999_949), "999.9k");
+        assert_eq!(fmt_count(999_950), "1.0M");
+        assert_eq!(fmt_speed(0.25), "0.25×");
+        assert_eq!(fmt_speed(0.5), "0.5×");
+        assert_eq!(fmt_speed(64.0), "64×");
+    }
+
+    #[test]
+    fn put_clips_and_matches_the_general_path() {
+        use ratatui::layout::Rect;
+        use ratatui::style::Color;
+        let area = Rect::new(0, 0, 10, 2);
+        let style = Style::new().fg(Color::Red);
+        for text in ["hello world", "héllo wörld"] {
+            let mut fast = Buffer::empty(area);
+            let end = put(&mut fast, 2, 1, 8, text, style);
+            let mut slow = Buffer::empty(area);
+            let (slow_end, _) = slow.set_stringn(2, 1, text, 6, style);
+            assert_eq!(fast, slow, "{text}");
+            assert_eq!(end, slow_end);
+        }
+        let mut buf = Buffer::empty(area);
+        assert_eq!(put(&mut buf, 9, 5, 10, "x", style), 9, "outside the buffer");
+        assert_eq!(
+            put(&mut buf, 10, 0, 20, "x", style),
+            10,
+            "past the right edge"
+        );
+    }
+}
