@@ -11,7 +11,7 @@ use crate::broker::{Broker, KeyHasher, NewRecord, NullKeyStrategy, Partitioner};
 use super::scenario::{KeyDistribution, ProducerSpec};
 
 /// One zero buffer shared by every record value, so producing allocates no payload.
-static ZEROS: [u8; super::scenario::MAX_VALUE_BYTES] = [0; super::scenario::MAX_VALUE_BYTES];
+static ZEROS: [u8; super::limits::MAX_VALUE_BYTES] = [0; super::limits::MAX_VALUE_BYTES];
 
 /// Roughly one 16 KiB producer batch: how many keyless records stay on one partition.
 const STICKY_BATCH_BYTES: usize = 16 * 1024;
@@ -126,6 +126,15 @@ impl ProducerActor {
 
     pub(crate) fn rebase(&mut self, old_rate: f64) {
         self.clock.rebase(old_rate);
+    }
+
+    /// Frees what only a running producer needs: a stopped one stays listed, but its keys
+    /// and buffers no longer count against the limits.
+    pub(crate) fn retire(&mut self) {
+        self.keys = Vec::new();
+        self.key_partitions = Vec::new();
+        self.batches = Vec::new();
+        self.cached_partitions = 0;
     }
 
     fn next_key(&mut self) -> Option<usize> {
