@@ -248,3 +248,36 @@ fn a_fifo_fails_at_once() {
         run.stderr
     );
 }
+
+#[test]
+fn beats_past_a_limit_are_refused_and_the_run_goes_on() {
+    // Each factor is a valid number; the rates they ask for are past the limit.
+    let text = format!(
+        "{HEAD}[[producers]]\ntopic = \"t\"\nrate = 20.0\n\
+         [[timeline]]\nat = \"1s\"\naction = \"scale_producer_rate\"\ntopic = \"t\"\nfactor = 1e7\n\
+         [[timeline]]\nat = \"2s\"\naction = \"scale_producer_rate\"\ntopic = \"t\"\nfactor = 1e7\n"
+    );
+    let path = file("beats.toml", &text);
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_minikafka-tui"))
+        .args(["--headless", "--duration", "10s", "--scenario"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        stdout.contains("produced 200,"),
+        "the rate stayed at 20/s: {stdout}"
+    );
+    assert_eq!(
+        stdout.matches("must be between 0 and 1000000").count(),
+        2,
+        "both beats refused: {stdout}"
+    );
+}
