@@ -295,6 +295,24 @@ impl Broker {
             .append_batch(records))
     }
 
+    /// Appends records to one topic, each to the partition paired with it, in order: a
+    /// producer's records for many partitions with one topic lookup and no buffer per
+    /// partition. Returns how many were appended; a partition the topic lacks stops the
+    /// append there with [`BrokerError::UnknownPartition`].
+    pub fn append_routed<I: IntoIterator<Item = (u32, NewRecord)>>(
+        &mut self,
+        topic: &str,
+        records: I,
+    ) -> Result<u64> {
+        let topic = self.topic_mut(topic)?;
+        let mut appended = 0;
+        for (partition, record) in records {
+            topic.partition_mut(partition)?.append(record);
+            appended += 1;
+        }
+        Ok(appended)
+    }
+
     /// Reads up to `max_records` records (and about `max_bytes`) from `offset`.
     pub fn fetch(
         &self,

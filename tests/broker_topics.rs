@@ -295,3 +295,45 @@ fn log_memory_is_capped_oldest_records_first() {
         .sum();
     assert_eq!(reported, 150, "reported as retention");
 }
+
+#[test]
+fn routed_appends_go_to_their_partitions_in_order() {
+    let mut b = Broker::new();
+    b.create_topic("t", TopicConfig::new(3), 0).unwrap();
+    let records = [2u32, 0, 2, 1, 2]
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| (p, NewRecord::new(i as i64, None, vec![i as u8])));
+    assert_eq!(b.append_routed("t", records), Ok(5));
+    let values = |p| -> Vec<u8> {
+        b.fetch("t", p, 0, 10, 1 << 20)
+            .unwrap()
+            .records
+            .iter()
+            .map(|r| r.value().unwrap()[0])
+            .collect()
+    };
+    assert_eq!(
+        (values(0), values(1), values(2)),
+        (vec![1], vec![3], vec![0, 2, 4])
+    );
+    let err = b
+        .append_routed(
+            "t",
+            [
+                (0, NewRecord::new(9, None, "x")),
+                (3, NewRecord::new(9, None, "y")),
+            ],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, BrokerError::UnknownPartition { partition: 3, .. }),
+        "{err}"
+    );
+    assert_eq!(
+        b.partition("t", 0).unwrap().high_watermark(),
+        2,
+        "stopped at the bad one"
+    );
+    assert!(b.append_routed("nope", []).is_err());
+}
