@@ -84,7 +84,7 @@ impl Simulation {
     }
 
     /// What the simulation holds now: the totals a command is checked against.
-    pub(super) fn load(&self) -> Load {
+    fn load(&self) -> Load {
         let running = || {
             (self.producers.iter())
                 .zip(&self.producer_actors)

@@ -16,7 +16,9 @@ use crate::broker::{MAX_PARTITIONS_PER_TOPIC, SESSION_TIMEOUT_RANGE_MS};
 pub struct Bound<T> {
     /// What the value is, as a person would name it.
     pub what: &'static str,
+    /// The smallest value allowed.
     pub min: T,
+    /// The largest value allowed.
     pub max: T,
 }
 
@@ -202,9 +204,13 @@ pub struct Load {
     pub produce_rate: f64,
     /// Keys over the running producers.
     pub keys: u64,
+    /// Simulated groups.
     pub groups: usize,
+    /// Members over the simulated groups.
     pub members: usize,
+    /// Partitions over the topics.
     pub partitions: u64,
+    /// Partitions subscribed to, summed over the simulated groups.
     pub subscribed_partitions: u64,
 }
 
