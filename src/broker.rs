@@ -36,12 +36,14 @@ mod assignor;
 mod error;
 mod event;
 mod group;
+mod limits;
 mod partition;
 mod partitioner;
 mod record;
 mod topic;
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use assignor::{Assignment, AssignorKind, MemberSubscription, TopicPartition, assign};
@@ -50,6 +52,10 @@ pub use event::{Event, EventKind, EventLog, LeaveReason};
 pub use group::{
     CommittedOffset, Group, GroupProtocol, GroupState, JoinGroupRequest, JoinOutcome, JoinResult,
     JoinedMember, Member, MemberAssignment, MemberPhase, SESSION_TIMEOUT_RANGE_MS, SyncOutcome,
+};
+pub use limits::{
+    DEFAULT_MAX_LOG_BYTES, MAX_PARTITIONS_PER_BROKER, MAX_PARTITIONS_PER_TOPIC,
+    RECORD_OVERHEAD_BYTES,
 };
 pub use partition::{LogBounds, OffsetSpec, PartitionLog, RetentionPolicy};
 pub use partitioner::{KeyHasher, NullKeyStrategy, Partitioner, crc32, murmur2};
@@ -119,6 +125,7 @@ pub struct Broker {
     groups: BTreeMap<String, Group>,
     events: EventLog,
     next_topic_id: u64,
+    max_log_bytes: u64,
 }
 
 impl Default for Broker {
@@ -138,6 +145,7 @@ impl Broker {
             groups: BTreeMap::new(),
             events: EventLog::new(capacity),
             next_topic_id: 1,
+            max_log_bytes: DEFAULT_MAX_LOG_BYTES,
         }
     }
 
@@ -149,12 +157,7 @@ impl Broker {
         if self.topics.contains_key(name) {
             return Err(BrokerError::TopicAlreadyExists(name.to_string()));
         }
-        if config.partitions == 0 {
-            return Err(BrokerError::InvalidPartitions {
-                topic: name.to_string(),
-                reason: "a topic needs at least one partition".to_string(),
-            });
-        }
+        limits::check_partitions(name, config.partitions, self.partition_total())?;
         let mut id = [0u8; 16];
         id[..8].copy_from_slice(&self.next_topic_id.to_be_bytes());
         id[8..].copy_from_slice(&u64::from(murmur2(name.as_bytes())).to_be_bytes());
@@ -211,7 +214,13 @@ impl Broker {
 
     /// Grows a topic to `total` partitions. Partitions can never be removed.
     pub fn add_partitions(&mut self, name: &str, total: u32, now: i64) -> Result<()> {
-        self.topic_mut(name)?.grow_to(total)?;
+        let held = self.partition_total();
+        let topic = self.topic_mut(name)?;
+        let current = topic.partition_count();
+        if total > current {
+            limits::check_partitions(name, total, held - u64::from(current))?;
+        }
+        topic.grow_to(total)?;
         self.events.push(
             now,
             EventKind::PartitionsAdded {
@@ -229,6 +238,14 @@ impl Broker {
 
     pub fn topic(&self, name: &str) -> Option<&Topic> {
         self.topics.get(name)
+    }
+
+    /// Partitions over all topics.
+    pub fn partition_total(&self) -> u64 {
+        self.topics
+            .values()
+            .map(|t| u64::from(t.partition_count()))
+            .sum()
     }
 
     /// Topics sorted by name.
@@ -276,6 +293,24 @@ impl Broker {
             .topic_mut(topic)?
             .partition_mut(partition)?
             .append_batch(records))
+    }
+
+    /// Appends records to one topic, each to the partition paired with it, in order: a
+    /// producer's records for many partitions with one topic lookup and no buffer per
+    /// partition. Returns how many were appended; a partition the topic lacks stops the
+    /// append there with [`BrokerError::UnknownPartition`].
+    pub fn append_routed<I: IntoIterator<Item = (u32, NewRecord)>>(
+        &mut self,
+        topic: &str,
+        records: I,
+    ) -> Result<u64> {
+        let topic = self.topic_mut(topic)?;
+        let mut appended = 0;
+        for (partition, record) in records {
+            topic.partition_mut(partition)?.append(record);
+            appended += 1;
+        }
+        Ok(appended)
     }
 
     /// Reads up to `max_records` records (and about `max_bytes`) from `offset`.
@@ -345,7 +380,8 @@ impl Broker {
         Ok(self.partition(topic, partition)?.list_offset(spec))
     }
 
-    /// Applies every topic's retention at `now`; returns the number of records deleted.
+    /// Applies every topic's retention at `now`, then the broker-wide cap on log memory;
+    /// returns the number of records deleted.
     pub fn enforce_retention(&mut self, now: i64) -> u64 {
         let mut total = 0;
         for topic in self.topics.values_mut() {
@@ -368,6 +404,82 @@ impl Broker {
                         },
                     );
                 }
+            }
+        }
+        total + self.enforce_log_memory(now)
+    }
+
+    /// The most record memory the logs may hold; see [`DEFAULT_MAX_LOG_BYTES`].
+    pub fn max_log_bytes(&self) -> u64 {
+        self.max_log_bytes
+    }
+
+    /// Sets the cap on record memory that [`Broker::enforce_retention`] holds the logs to.
+    pub fn set_max_log_bytes(&mut self, bytes: u64) {
+        self.max_log_bytes = bytes;
+    }
+
+    /// Record memory held by every log, as the cap counts it.
+    pub fn log_bytes(&self) -> u64 {
+        self.topics
+            .values()
+            .flat_map(|t| t.partitions())
+            .map(PartitionLog::memory_bytes)
+            .sum()
+    }
+
+    /// Deletes the oldest records across all partitions until the logs are back under
+    /// the memory cap, reporting each partition's loss as retention: it is one, a size
+    /// limit over the whole broker. Oldest by timestamp, so a busy partition does not
+    /// empty a quiet one. Returns how many records went.
+    fn enforce_log_memory(&mut self, now: i64) -> u64 {
+        let held = self.log_bytes();
+        if held <= self.max_log_bytes {
+            return 0;
+        }
+        let mut excess = held - self.max_log_bytes;
+        let mut logs: Vec<(&str, u32, &mut PartitionLog)> = self
+            .topics
+            .values_mut()
+            .flat_map(|t| {
+                let (name, logs) = t.name_and_partitions_mut();
+                logs.iter_mut()
+                    .enumerate()
+                    .map(move |(p, log)| (name, p as u32, log))
+            })
+            .collect();
+        let mut oldest: BinaryHeap<Reverse<(i64, usize)>> = logs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, _, log))| log.first_timestamp().map(|ts| Reverse((ts, i))))
+            .collect();
+        let mut removed = vec![0u64; logs.len()];
+        while excess > 0 {
+            let Some(Reverse((_, i))) = oldest.pop() else {
+                break;
+            };
+            // Take this partition's records up to the next partition's oldest one.
+            let until = oldest.peek().map(|Reverse((ts, _))| *ts);
+            let (n, freed) = logs[i].2.evict_oldest(until, excess);
+            removed[i] += n;
+            excess = excess.saturating_sub(freed);
+            if let Some(ts) = logs[i].2.first_timestamp() {
+                oldest.push(Reverse((ts, i)));
+            }
+        }
+        let mut total = 0;
+        for ((topic, partition, log), records) in logs.into_iter().zip(removed) {
+            if records > 0 {
+                total += records;
+                self.events.push(
+                    now,
+                    EventKind::RetentionDeleted {
+                        topic: topic.to_string(),
+                        partition,
+                        records,
+                        log_start_offset: log.log_start_offset(),
+                    },
+                );
             }
         }
         total

@@ -2,6 +2,7 @@
 //! file only decides which one runs and turns errors into exit codes.
 
 mod driver;
+mod flag_bounds;
 mod headless;
 mod interactive;
 mod network;
@@ -37,8 +38,8 @@ pub struct Cli {
     #[arg(long, value_name = "NAME|PATH", default_value = DEFAULT_SCENARIO)]
     pub scenario: String,
 
-    /// Simulated time to run, such as 60s, 10m or 1h30m.
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    /// Simulated time to run, such as 60s, 10m or 1h30m; at most 1000h.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = flag_bounds::run_duration)]
     pub duration: Duration,
 
     /// Seed for the run's randomness; overrides the scenario's own seed.
@@ -76,7 +77,7 @@ pub struct Cli {
 
     /// With --listen: how long an empty consumer group waits for more members before its
     /// first rebalance completes, as Kafka's group.initial.rebalance.delay.ms; 0s turns it off.
-    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration_or_zero, requires = "listen")]
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = flag_bounds::initial_rebalance_delay, requires = "listen")]
     pub initial_rebalance_delay: Duration,
 
     /// Testing aid: panic right after the first frame, so the end-to-end tests can check

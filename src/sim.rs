@@ -25,6 +25,7 @@ mod command;
 mod consumer;
 mod error;
 mod invariants;
+pub mod limits;
 mod metrics;
 mod producer;
 mod report;
@@ -119,11 +120,11 @@ impl Simulation {
         };
         for spec in sim.scenario.producers.clone() {
             for _ in 0..spec.count {
-                sim.start_producer(spec.clone());
+                sim.start_producer(spec.clone())?;
             }
         }
         for spec in sim.scenario.groups.clone() {
-            sim.start_group(spec);
+            sim.start_group(spec)?;
         }
         Ok(sim)
     }
@@ -332,7 +333,8 @@ impl Simulation {
         invariants::check(&self.broker.read(), &self.groups)
     }
 
-    fn start_producer(&mut self, spec: ProducerSpec) -> String {
+    /// Starts a producer, unchecked: [`Simulation::start_producer`] checks the limits.
+    fn spawn_producer(&mut self, spec: ProducerSpec) -> String {
         let id = self.producers.len();
         let prefix = spec.name.clone().unwrap_or_else(|| spec.topic.clone());
         let n = self
@@ -361,16 +363,5 @@ impl Simulation {
             active: true,
         });
         name
-    }
-
-    fn start_group(&mut self, spec: GroupSpec) {
-        let consumers = spec.consumers;
-        let mut g = GroupSim::new(spec, self.groups.len());
-        let mut b = self.broker.write();
-        for _ in 0..consumers {
-            g.add_member(&mut b, self.now);
-        }
-        drop(b);
-        self.groups.push(g);
     }
 }

@@ -1,7 +1,8 @@
 //! Topic administration, produce/fetch and retention through the public API.
 
 use minikafka::broker::{
-    Broker, BrokerError, CreateOutcome, EventKind, NewRecord, OffsetSpec, RetentionPolicy,
+    Broker, BrokerError, CreateOutcome, EventKind, MAX_PARTITIONS_PER_BROKER,
+    MAX_PARTITIONS_PER_TOPIC, NewRecord, OffsetSpec, RECORD_OVERHEAD_BYTES, RetentionPolicy,
     SharedBroker, TopicConfig,
 };
 
@@ -217,4 +218,122 @@ fn shared_broker_serves_many_threads() {
     for p in 0..4 {
         assert_eq!(b.partition("t", p).unwrap().high_watermark(), 1_000);
     }
+}
+
+#[test]
+fn partition_counts_are_bounded_per_topic_and_per_broker() {
+    let mut b = Broker::new();
+    for wanted in [MAX_PARTITIONS_PER_TOPIC + 1, i32::MAX as u32, u32::MAX] {
+        let err = b
+            .create_topic("huge", TopicConfig::new(wanted), 0)
+            .unwrap_err();
+        assert!(
+            matches!(err, BrokerError::InvalidPartitions { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("10000"), "{err}");
+    }
+    assert!(b.topic("huge").is_none());
+    b.create_topic("t", TopicConfig::new(2), 0).unwrap();
+    let err = b
+        .add_partitions("t", MAX_PARTITIONS_PER_TOPIC + 1, 0)
+        .unwrap_err();
+    assert_eq!(err.kafka_code(), 37);
+    assert_eq!(b.topic("t").unwrap().partition_count(), 2);
+
+    let full = MAX_PARTITIONS_PER_BROKER / u64::from(MAX_PARTITIONS_PER_TOPIC);
+    b.add_partitions("t", MAX_PARTITIONS_PER_TOPIC, 0).unwrap();
+    for i in 1..full {
+        b.create_topic(
+            &format!("t{i}"),
+            TopicConfig::new(MAX_PARTITIONS_PER_TOPIC),
+            0,
+        )
+        .unwrap();
+    }
+    assert_eq!(b.partition_total(), MAX_PARTITIONS_PER_BROKER);
+    let err = b.create_topic("more", TopicConfig::new(1), 0).unwrap_err();
+    assert_eq!(err.kafka_code(), 37, "{err}");
+    assert!(err.to_string().contains("100000"), "{err}");
+    // Deleting a topic makes room again.
+    b.delete_topic("t1", 0).unwrap();
+    b.create_topic("more", TopicConfig::new(1), 0).unwrap();
+    b.add_partitions("more", 2, 0).unwrap();
+}
+
+#[test]
+fn log_memory_is_capped_oldest_records_first() {
+    let mut b = Broker::new();
+    b.create_topic("a", TopicConfig::new(2), 0).unwrap();
+    b.create_topic("b", TopicConfig::new(1), 0).unwrap();
+    // Timestamps interleave across the three partitions: 0, 1, 2, 3, ...
+    for i in 0..300i64 {
+        let (topic, p) = [("a", 0), ("a", 1), ("b", 0)][i as usize % 3];
+        b.append(topic, p, NewRecord::new(i, None, vec![0u8; 100]))
+            .unwrap();
+    }
+    let per_record = RECORD_OVERHEAD_BYTES + 100;
+    assert_eq!(b.log_bytes(), 300 * per_record);
+    assert_eq!(b.enforce_retention(1_000), 0, "under the default cap");
+
+    b.set_max_log_bytes(150 * per_record);
+    assert_eq!(b.enforce_retention(1_000), 150);
+    assert_eq!(b.log_bytes(), 150 * per_record);
+    // The 150 oldest went: every partition now starts at timestamp 150 or later.
+    for (topic, p) in [("a", 0), ("a", 1), ("b", 0)] {
+        let log = b.partition(topic, p).unwrap();
+        assert_eq!(log.log_start_offset(), 50, "{topic}-{p}");
+        assert!(log.iter_from(0).all(|r| r.timestamp_ms() >= 150));
+    }
+    let reported: u64 = b
+        .events()
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::RetentionDeleted { records, .. } => Some(records),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(reported, 150, "reported as retention");
+}
+
+#[test]
+fn routed_appends_go_to_their_partitions_in_order() {
+    let mut b = Broker::new();
+    b.create_topic("t", TopicConfig::new(3), 0).unwrap();
+    let records = [2u32, 0, 2, 1, 2]
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| (p, NewRecord::new(i as i64, None, vec![i as u8])));
+    assert_eq!(b.append_routed("t", records), Ok(5));
+    let values = |p| -> Vec<u8> {
+        b.fetch("t", p, 0, 10, 1 << 20)
+            .unwrap()
+            .records
+            .iter()
+            .map(|r| r.value().unwrap()[0])
+            .collect()
+    };
+    assert_eq!(
+        (values(0), values(1), values(2)),
+        (vec![1], vec![3], vec![0, 2, 4])
+    );
+    let err = b
+        .append_routed(
+            "t",
+            [
+                (0, NewRecord::new(9, None, "x")),
+                (3, NewRecord::new(9, None, "y")),
+            ],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, BrokerError::UnknownPartition { partition: 3, .. }),
+        "{err}"
+    );
+    assert_eq!(
+        b.partition("t", 0).unwrap().high_watermark(),
+        2,
+        "stopped at the bad one"
+    );
+    assert!(b.append_routed("nope", []).is_err());
 }

@@ -616,3 +616,68 @@ async fn consumers_starting_together_share_the_first_rebalance() {
     );
     s.stop().await;
 }
+
+fn creatable(name: &str, partitions: i32) -> create_topics_request::CreatableTopic {
+    create_topics_request::CreatableTopic::default()
+        .with_name(TopicName(StrBytes::from_string(name.to_string())))
+        .with_num_partitions(partitions)
+        .with_replication_factor(1)
+}
+
+async fn create_topics(
+    c: &mut Client,
+    topics: Vec<create_topics_request::CreatableTopic>,
+) -> Vec<i16> {
+    let req = CreateTopicsRequest::default()
+        .with_topics(topics)
+        .with_timeout_ms(1_000);
+    let r: CreateTopicsResponse = c.call(ApiKey::CreateTopics, 4, &req).await;
+    r.topics.iter().map(|t| t.error_code).collect()
+}
+
+#[tokio::test]
+async fn partition_counts_past_the_limits_are_invalid_partitions_and_the_server_goes_on() {
+    const INVALID_PARTITIONS: i16 = 37;
+    let s = Running::start(config()).await;
+    let mut c = Client::connect(s.addr).await;
+    let codes = create_topics(
+        &mut c,
+        vec![
+            creatable("huge", i32::MAX),
+            creatable("wide", 10_001),
+            creatable("fine", 10_000),
+        ],
+    )
+    .await;
+    assert_eq!(codes, [INVALID_PARTITIONS, INVALID_PARTITIONS, 0]);
+    // Up to the per-broker total, then no further.
+    let more: Vec<_> = (0..9)
+        .map(|i| creatable(&format!("more-{i}"), 10_000))
+        .collect();
+    assert_eq!(create_topics(&mut c, more).await, [0; 9]);
+    assert_eq!(
+        create_topics(&mut c, vec![creatable("one-too-many", 1)]).await,
+        [INVALID_PARTITIONS]
+    );
+    assert!(s.broker.read().topic("huge").is_none());
+    api_versions_ok(s.addr).await;
+    s.stop().await;
+
+    // A default past the limit refuses the auto-created topic, not the process.
+    let s = Running::start(ServerConfig {
+        default_partitions: u32::MAX,
+        ..config()
+    })
+    .await;
+    let mut c = Client::connect(s.addr).await;
+    let req = MetadataRequest::default()
+        .with_topics(Some(vec![
+            metadata_request::MetadataRequestTopic::default()
+                .with_name(Some(TopicName(StrBytes::from_static_str("auto")))),
+        ]))
+        .with_allow_auto_topic_creation(true);
+    let r: MetadataResponse = c.call(ApiKey::Metadata, 9, &req).await;
+    assert_eq!(r.topics[0].error_code, INVALID_PARTITIONS);
+    api_versions_ok(s.addr).await;
+    s.stop().await;
+}

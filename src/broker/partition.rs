@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 
 use super::error::{BrokerError, Result};
+use super::limits::RECORD_OVERHEAD_BYTES;
 use super::record::{NewRecord, Record};
 
 /// Limits that decide when records leave a partition. Every limit is per partition,
@@ -80,6 +81,16 @@ impl PartitionLog {
     /// Payload bytes currently held.
     pub fn size_bytes(&self) -> u64 {
         self.size_bytes
+    }
+    /// Memory the records hold as the broker's log cap counts it: payload plus
+    /// [`RECORD_OVERHEAD_BYTES`] per record. Payloads shared between records are counted
+    /// once per record, so the figure errs high.
+    pub fn memory_bytes(&self) -> u64 {
+        self.records.len() as u64 * RECORD_OVERHEAD_BYTES + self.size_bytes
+    }
+    /// The oldest record's timestamp.
+    pub(crate) fn first_timestamp(&self) -> Option<i64> {
+        self.records.front().map(Record::timestamp_ms)
     }
     /// Records ever appended.
     pub fn appended_total(&self) -> u64 {
@@ -230,16 +241,38 @@ impl PartitionLog {
             if !(too_old || too_many || too_big) {
                 break;
             }
-            let front = self.records.pop_front().expect("front exists");
-            self.size_bytes -= u64::from(front.size_bytes());
-            self.log_start_offset += 1;
+            self.pop_oldest();
             removed += 1;
         }
+        removed
+    }
+
+    /// Deletes the oldest records, at least one if any, while their timestamps are at most
+    /// `until` (any, if `None`) and fewer than `bytes` of [`PartitionLog::memory_bytes`]
+    /// have been freed. Returns the records deleted and the memory freed.
+    pub(crate) fn evict_oldest(&mut self, until: Option<i64>, bytes: u64) -> (u64, u64) {
+        let (mut removed, mut freed) = (0u64, 0u64);
+        while let Some(front) = self.records.front() {
+            let newer = until.is_some_and(|ts| front.timestamp_ms() > ts);
+            if removed > 0 && (freed >= bytes || newer) {
+                break;
+            }
+            freed += RECORD_OVERHEAD_BYTES + u64::from(self.pop_oldest());
+            removed += 1;
+        }
+        (removed, freed)
+    }
+
+    /// Removes the first record, which must exist; returns its payload size.
+    fn pop_oldest(&mut self) -> u32 {
+        let front = self.records.pop_front().expect("the log is not empty");
+        self.size_bytes -= u64::from(front.size_bytes());
+        self.log_start_offset += 1;
+        self.deleted_total += 1;
         if self.records.is_empty() {
             self.timestamps_monotonic = true;
         }
-        self.deleted_total += removed;
-        removed
+        front.size_bytes()
     }
 
     /// Deletes every record before `offset` (Kafka's DeleteRecords); returns how many.

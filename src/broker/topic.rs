@@ -123,6 +123,10 @@ impl Topic {
     pub(crate) fn partitions_mut(&mut self) -> &mut [PartitionLog] {
         &mut self.partitions
     }
+    /// The name alongside the logs, for a caller that changes logs and reports by name.
+    pub(crate) fn name_and_partitions_mut(&mut self) -> (&str, &mut [PartitionLog]) {
+        (&self.name, &mut self.partitions)
+    }
 
     pub(crate) fn grow_to(&mut self, total: u32) -> Result<()> {
         let current = self.partition_count();

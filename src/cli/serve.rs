@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 
-use crate::broker::{EventKind, SharedBroker};
+use crate::broker::{EventKind, MAX_PARTITIONS_PER_TOPIC, SharedBroker};
 use crate::server::{DEFAULT_MAX_REQUEST_BYTES, ServerConfig};
 use crate::sim::{Scenario, Simulation};
 
 use super::driver::{self, Driver, RealTime};
-use super::{network, stop};
+use super::{flag_bounds, network, stop};
 
 /// How often new topic and group events are copied to stderr.
 const EVENT_LOG_EVERY: Duration = Duration::from_millis(100);
@@ -23,24 +23,25 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port. The bound address is printed on stdout.
     #[arg(long, default_value = "127.0.0.1:9092")]
     pub listen: SocketAddr,
-    /// Partitions of a topic created on first use.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Partitions of a topic created on first use (at most 10000, a topic's limit).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_PARTITIONS_PER_TOPIC)))]
     pub default_partitions: u32,
     /// Refuse produce and metadata requests for unknown topics instead of creating them.
     #[arg(long)]
     pub no_auto_create_topics: bool,
-    /// Largest request accepted; a bigger length prefix closes the connection.
-    #[arg(long, default_value_t = DEFAULT_MAX_REQUEST_BYTES)]
+    /// Largest request accepted, 512 to 1073741824 bytes; a bigger length prefix closes
+    /// the connection.
+    #[arg(long, default_value_t = DEFAULT_MAX_REQUEST_BYTES, value_parser = flag_bounds::max_request_bytes)]
     pub max_request_bytes: usize,
-    /// Connections beyond this many are closed at once.
-    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Connections beyond this many (at most 65536) are closed at once.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(flag_bounds::MAX_CONNECTIONS))]
     pub max_connections: u64,
-    /// Close a connection silent for this long, such as 30s or 10m.
-    #[arg(long, default_value = "10m", value_parser = super::parse_duration)]
+    /// Close a connection silent for this long, such as 30s or 10m (100ms to 7days).
+    #[arg(long, default_value = "10m", value_parser = flag_bounds::idle_timeout)]
     pub idle_timeout: Duration,
     /// How long an empty consumer group waits for more members before its first rebalance
-    /// completes, as Kafka's group.initial.rebalance.delay.ms; 0s turns it off.
-    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = super::parse_duration_or_zero)]
+    /// completes, as Kafka's group.initial.rebalance.delay.ms; 0s turns it off, 5m at most.
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = flag_bounds::initial_rebalance_delay)]
     pub initial_rebalance_delay: Duration,
     /// Also run a simulation (a bundled scenario name or a TOML file) on the same broker,
     /// at real speed (slower if the machine cannot keep up), so clients find live topics

@@ -1,24 +1,21 @@
-//! Carrying out [`Command`]s against a running simulation.
+//! Carrying out [`Command`]s against a running simulation. Every value and total is
+//! checked through [`super::limits`], the same rules a scenario file meets, and a refused
+//! command changes nothing.
+
+use crate::broker::Broker;
 
 use super::command::Command;
 use super::error::SimError;
+use super::limits::{self, Load};
 use super::scenario::{GroupSpec, ProducerSpec};
 use super::{GroupSim, Simulation};
 
-fn check_rate(what: &'static str, v: f64, zero_ok: bool) -> Result<f64, SimError> {
-    if v.is_finite() && (v > 0.0 || (zero_ok && v == 0.0)) {
-        Ok(v)
-    } else {
-        Err(SimError::InvalidValue {
-            what,
-            value: v.to_string(),
-            reason: if zero_ok {
-                "must be a finite number, 0 or more"
-            } else {
-                "must be a finite number above 0"
-            },
-        })
-    }
+/// Partitions over the named topics that exist.
+fn partitions_of(broker: &Broker, topics: &[String]) -> u64 {
+    (topics.iter())
+        .filter_map(|t| broker.topic(t))
+        .map(|t| u64::from(t.partition_count()))
+        .sum()
 }
 
 impl Simulation {
@@ -26,46 +23,21 @@ impl Simulation {
     /// pane; an error changes nothing.
     pub fn apply(&mut self, cmd: Command) -> Result<String, SimError> {
         match cmd {
-            Command::AddProducer { topic } => {
-                self.require_topic(&topic)?;
-                let spec = self
-                    .producer_actors
-                    .iter()
-                    .rev()
-                    .find(|(s, _)| s.topic == topic)
-                    .map_or_else(|| ProducerSpec::with_defaults(&topic), |(s, _)| s.clone());
-                let name = self.start_producer(spec);
-                Ok(format!("producer {name} started on {topic}"))
-            }
-            Command::RemoveProducer { topic } => {
-                let p = self
-                    .producers
-                    .iter_mut()
-                    .rev()
-                    .find(|p| p.active && p.topic == topic)
-                    .ok_or_else(|| SimError::NoProducer(topic.clone()))?;
-                p.active = false;
-                Ok(format!("producer {} stopped on {topic}", p.name))
-            }
+            Command::AddProducer { topic } => self.add_producer(&topic),
+            Command::RemoveProducer { topic } => self.remove_producer(&topic),
             Command::SetProducerRate { topic, rate } => {
-                let rate = check_rate("producer rate", rate, true)?;
+                let rate = limits::PRODUCER_RATE.check(rate)?;
                 self.change_producer_rate(&topic, |_| rate)?;
                 Ok(format!("producers on {topic} now at {rate}/s each"))
             }
             Command::ScaleProducerRate { topic, factor } => {
-                let factor = check_rate("rate factor", factor, false)?;
+                let factor = limits::RATE_FACTOR.check(factor)?;
                 let total = self.change_producer_rate(&topic, |r| r * factor)?;
                 Ok(format!(
                     "producers on {topic} ×{factor}: {total:.1}/s in total"
                 ))
             }
-            Command::AddConsumer { group } => {
-                let now = self.now;
-                let g = self.group_index(&group)?;
-                let mut b = self.broker.write();
-                let client = self.groups[g].add_member(&mut b, now);
-                Ok(format!("{client} joins {group}"))
-            }
+            Command::AddConsumer { group } => self.add_consumer(&group),
             Command::RemoveConsumer { group } => {
                 let now = self.now;
                 let g = self.group_index(&group)?;
@@ -89,16 +61,13 @@ impl Simulation {
                 self.groups[g].reset_offsets(&mut b, to, now)
             }
             Command::SetProcessRate { group, rate } => {
-                let rate = check_rate("process rate", rate, true)?;
-                let g = self.group_index(&group)?;
-                self.groups[g].set_process_rate(rate);
+                let rate = limits::PROCESS_RATE.check(rate)?;
+                self.change_process_rate(&group, |_| rate)?;
                 Ok(format!("{group} members now process {rate}/s each"))
             }
             Command::ScaleProcessRate { group, factor } => {
-                let factor = check_rate("rate factor", factor, false)?;
-                let g = self.group_index(&group)?;
-                let rate = self.groups[g].process_rate() * factor;
-                self.groups[g].set_process_rate(rate);
+                let factor = limits::RATE_FACTOR.check(factor)?;
+                let rate = self.change_process_rate(&group, |r| r * factor)?;
                 Ok(format!("{group} members now process {rate:.1}/s each"))
             }
             Command::PauseGroup { group } => {
@@ -112,6 +81,58 @@ impl Simulation {
                 Ok(format!("{group} resumed"))
             }
         }
+    }
+
+    /// What the simulation holds now: the totals a command is checked against.
+    fn load(&self) -> Load {
+        let running = || {
+            (self.producers.iter())
+                .zip(&self.producer_actors)
+                .filter(|(p, _)| p.active)
+        };
+        let broker = self.broker.read();
+        Load {
+            producers: running().count(),
+            producers_started: self.producers.len(),
+            produce_rate: running().map(|(p, _)| p.rate).sum(),
+            keys: running().map(|(_, (spec, _))| spec.keys_held()).sum(),
+            groups: self.groups.len(),
+            members: self.groups.iter().map(|g| g.members().len()).sum(),
+            partitions: broker.partition_total(),
+            subscribed_partitions: (self.groups.iter())
+                .map(|g| partitions_of(&broker, &g.spec().topics))
+                .sum(),
+        }
+    }
+
+    fn add_producer(&mut self, topic: &str) -> Result<String, SimError> {
+        self.require_topic(topic)?;
+        let spec = (self.producer_actors.iter().rev())
+            .find(|(s, _)| s.topic == topic)
+            .map_or_else(|| ProducerSpec::with_defaults(topic), |(s, _)| s.clone());
+        let name = self.start_producer(spec)?;
+        Ok(format!("producer {name} started on {topic}"))
+    }
+
+    fn remove_producer(&mut self, topic: &str) -> Result<String, SimError> {
+        let i = (self.producers.iter())
+            .rposition(|p| p.active && p.topic == topic)
+            .ok_or_else(|| SimError::NoProducer(topic.to_string()))?;
+        self.producers[i].active = false;
+        self.producer_actors[i].1.retire();
+        Ok(format!(
+            "producer {} stopped on {topic}",
+            self.producers[i].name
+        ))
+    }
+
+    fn add_consumer(&mut self, group: &str) -> Result<String, SimError> {
+        let now = self.now;
+        let g = self.group_index(group)?;
+        self.load().add_members(self.groups[g].members().len(), 1)?;
+        let mut b = self.broker.write();
+        let client = self.groups[g].add_member(&mut b, now);
+        Ok(format!("{client} joins {group}"))
     }
 
     fn require_topic(&self, topic: &str) -> Result<(), SimError> {
@@ -130,28 +151,42 @@ impl Simulation {
     }
 
     /// Applies `f` to the rate of every active producer on `topic`; returns the new total.
+    /// Every new rate and the new total are checked before any changes.
     fn change_producer_rate(
         &mut self,
         topic: &str,
         f: impl Fn(f64) -> f64,
     ) -> Result<f64, SimError> {
-        let mut total = 0.0;
-        let mut any = false;
-        for (info, (_, actor)) in self.producers.iter_mut().zip(&mut self.producer_actors) {
-            if info.active && info.topic == topic {
-                let rate = f(info.rate);
-                check_rate("producer rate", rate, true)?;
-                actor.rebase(info.rate);
-                info.rate = rate;
-                total += rate;
-                any = true;
-            }
+        let on_topic: Vec<usize> = (0..self.producers.len())
+            .filter(|&i| self.producers[i].active && self.producers[i].topic == topic)
+            .collect();
+        if on_topic.is_empty() {
+            return Err(SimError::NoProducer(topic.to_string()));
         }
-        if any {
-            Ok(total)
-        } else {
-            Err(SimError::NoProducer(topic.to_string()))
+        let mut rates = Vec::with_capacity(on_topic.len());
+        for &i in &on_topic {
+            rates.push(limits::PRODUCER_RATE.check(f(self.producers[i].rate))?);
         }
+        let old: f64 = on_topic.iter().map(|&i| self.producers[i].rate).sum();
+        let new: f64 = rates.iter().sum();
+        self.load().add_produce_rate(new - old)?;
+        for (&i, rate) in on_topic.iter().zip(rates) {
+            self.producer_actors[i].1.rebase(self.producers[i].rate);
+            self.producers[i].rate = rate;
+        }
+        Ok(new)
+    }
+
+    /// Applies `f` to the group's per-member processing rate; returns the new rate.
+    fn change_process_rate(
+        &mut self,
+        group: &str,
+        f: impl Fn(f64) -> f64,
+    ) -> Result<f64, SimError> {
+        let g = self.group_index(group)?;
+        let rate = limits::PROCESS_RATE.check(f(self.groups[g].process_rate()))?;
+        self.groups[g].set_process_rate(rate);
+        Ok(rate)
     }
 
     fn add_group(&mut self, name: Option<String>, topics: Vec<String>) -> Result<String, SimError> {
@@ -176,15 +211,41 @@ impl Simulation {
                 .find(|n| !taken(n))
                 .expect("some name is free"),
         };
-        let spec = GroupSpec::with_defaults(&name, topics.clone());
-        let mut g = GroupSim::new(spec, self.groups.len());
-        let mut b = self.broker.write();
-        let client = g.add_member(&mut b, self.now);
-        drop(b);
-        self.groups.push(g);
+        let g = self.start_group(GroupSpec::with_defaults(&name, topics.clone()))?;
+        let client = self.groups[g].members()[0].client_id();
         Ok(format!(
             "group {name} created on {} with {client}",
             topics.join(", ")
         ))
+    }
+
+    /// Starts a producer, within the limits; returns its name.
+    pub(super) fn start_producer(&mut self, spec: ProducerSpec) -> Result<String, SimError> {
+        limits::PRODUCER_RATE.check(spec.rate)?;
+        limits::KEY_COUNT.check(spec.key_count)?;
+        limits::VALUE_BYTES.check(spec.value_bytes)?;
+        let mut load = self.load();
+        load.add_producers(1)?;
+        load.add_produce_rate(spec.rate)?;
+        load.add_keys(spec.keys_held())?;
+        Ok(self.spawn_producer(spec))
+    }
+
+    /// Starts a group with its `consumers` members, within the limits; returns its index.
+    pub(super) fn start_group(&mut self, spec: GroupSpec) -> Result<usize, SimError> {
+        let consumers = limits::CONSUMERS_PER_GROUP.check(spec.consumers)? as usize;
+        let mut load = self.load();
+        load.add_group()?;
+        load.add_subscribed_partitions(partitions_of(&self.broker.read(), &spec.topics))?;
+        load.add_members(0, consumers)?;
+        let index = self.groups.len();
+        let mut g = GroupSim::new(spec, index);
+        let mut b = self.broker.write();
+        for _ in 0..consumers {
+            g.add_member(&mut b, self.now);
+        }
+        drop(b);
+        self.groups.push(g);
+        Ok(index)
     }
 }

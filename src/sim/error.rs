@@ -4,6 +4,8 @@ use std::fmt;
 
 use crate::broker::BrokerError;
 
+use super::limits::LimitError;
+
 /// A problem in a scenario file, located precisely enough to fix by hand.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {
@@ -60,6 +62,8 @@ pub enum SimError {
         value: String,
         reason: &'static str,
     },
+    #[error(transparent)]
+    Limit(#[from] LimitError),
     #[error(transparent)]
     Broker(#[from] BrokerError),
 }

@@ -11,7 +11,7 @@ use crate::broker::{Broker, KeyHasher, NewRecord, NullKeyStrategy, Partitioner};
 use super::scenario::{KeyDistribution, ProducerSpec};
 
 /// One zero buffer shared by every record value, so producing allocates no payload.
-static ZEROS: [u8; super::scenario::MAX_VALUE_BYTES] = [0; super::scenario::MAX_VALUE_BYTES];
+static ZEROS: [u8; super::limits::MAX_VALUE_BYTES] = [0; super::limits::MAX_VALUE_BYTES];
 
 /// Roughly one 16 KiB producer batch: how many keyless records stay on one partition.
 const STICKY_BATCH_BYTES: usize = 16 * 1024;
@@ -93,8 +93,6 @@ pub(crate) struct ProducerActor {
     kind: KeyDistribution,
     next_sequential: usize,
     clock: RateClock,
-    /// One reusable buffer per partition; drained into the log every tick.
-    batches: Vec<Vec<NewRecord>>,
 }
 
 impl ProducerActor {
@@ -120,12 +118,19 @@ impl ProducerActor {
             kind: spec.keys,
             next_sequential: 0,
             clock: RateClock::default(),
-            batches: Vec::new(),
         }
     }
 
     pub(crate) fn rebase(&mut self, old_rate: f64) {
         self.clock.rebase(old_rate);
+    }
+
+    /// Frees what only a running producer needs: a stopped one stays listed, but its keys
+    /// no longer count against the limits.
+    pub(crate) fn retire(&mut self) {
+        self.keys = Vec::new();
+        self.key_partitions = Vec::new();
+        self.cached_partitions = 0;
     }
 
     fn next_key(&mut self) -> Option<usize> {
@@ -144,7 +149,27 @@ impl ProducerActor {
         })
     }
 
-    /// Appends the records due in the next `dt_ms`, stamped `now`. Returns how many.
+    /// The next record, stamped `now`, and the partition of `partitions` it goes to.
+    fn next_record(&mut self, partitions: u32, now: i64) -> (u32, NewRecord) {
+        let (key, p) = match self.next_key() {
+            Some(k) => (Some(self.keys[k].clone()), self.key_partitions[k]),
+            None => (
+                None,
+                self.partitioner.partition(None, partitions, &mut self.rng),
+            ),
+        };
+        let record = NewRecord {
+            timestamp_ms: now,
+            key,
+            value: Some(self.value.clone()),
+            headers: Vec::new(),
+        };
+        (p, record)
+    }
+
+    /// Appends the records due in the next `dt_ms`, stamped `now`, straight into their
+    /// partitions: no buffer per partition, so a producer on a wide topic costs no more
+    /// than one on a narrow one. Returns how many.
     pub(crate) fn tick(
         &mut self,
         info: &mut ProducerInfo,
@@ -170,29 +195,10 @@ impl ProducerActor {
                 .iter()
                 .map(|k| info.partitioner.partition(k, partitions))
                 .collect();
-            self.batches.resize_with(partitions as usize, Vec::new);
         }
-        for _ in 0..due {
-            let (key, p) = match self.next_key() {
-                Some(k) => (Some(self.keys[k].clone()), self.key_partitions[k]),
-                None => (
-                    None,
-                    self.partitioner.partition(None, partitions, &mut self.rng),
-                ),
-            };
-            self.batches[p as usize].push(NewRecord {
-                timestamp_ms: now,
-                key,
-                value: Some(self.value.clone()),
-                headers: Vec::new(),
-            });
-        }
-        for (p, batch) in self.batches.iter_mut().enumerate() {
-            if !batch.is_empty() {
-                // The topic exists (checked above) and `p` is below its partition count.
-                let _ = broker.append_batch(&info.topic, p as u32, batch.drain(..));
-            }
-        }
+        let records = (0..due).map(|_| self.next_record(partitions, now));
+        // The topic exists (checked above) and every partition is below its count.
+        let _ = broker.append_routed(&info.topic, records);
         info.produced += due;
         due
     }

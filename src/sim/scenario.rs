@@ -4,15 +4,19 @@
 //! error names the file, line, column and field, because a scenario is something people
 //! write by hand in front of an audience.
 
+mod beats;
 mod location;
 mod raw;
+mod validate;
 
-pub(crate) use raw::MAX_VALUE_BYTES;
+use std::io::Read;
+use std::path::Path;
 
 use crate::broker::{AssignorKind, KeyHasher, RetentionPolicy};
 
 use super::command::Command;
 use super::error::SimError;
+use super::limits::MAX_SCENARIO_FILE_BYTES;
 
 /// The scenario used when none is named.
 pub const DEFAULT_SCENARIO: &str = "quickstart";
@@ -134,6 +138,14 @@ impl ProducerSpec {
             name: None,
         }
     }
+
+    /// Keys one such producer builds and holds.
+    pub fn keys_held(&self) -> u64 {
+        match self.keys {
+            KeyDistribution::None => 0,
+            _ => u64::from(self.key_count),
+        }
+    }
 }
 
 /// When a member commits the offsets it has processed.
@@ -218,7 +230,7 @@ impl Scenario {
                     .file_stem()
                     .map_or_else(|| origin.to_string(), |s| s.to_string_lossy().into_owned())
             });
-        raw::parse(text, origin, short)
+        validate::parse(text, origin, short)
     }
 
     /// A scenario embedded in the binary.
@@ -246,10 +258,12 @@ impl Scenario {
             .collect()
     }
 
-    /// Reads a user's scenario file.
-    pub fn from_path(path: impl AsRef<std::path::Path>) -> Result<Scenario, SimError> {
+    /// Reads a user's scenario file: a regular file of at most
+    /// [`MAX_SCENARIO_FILE_BYTES`], so a device or a pipe given by mistake fails at once
+    /// instead of being read forever.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Scenario, SimError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|reason| SimError::Io {
+        let text = read_scenario_file(path).map_err(|reason| SimError::Io {
             path: path.display().to_string(),
             reason,
         })?;
@@ -267,4 +281,56 @@ impl Scenario {
         }
         Self::bundled(name_or_path)
     }
+}
+
+/// The text of a scenario file, refusing anything but a regular file of bounded size. The
+/// type is checked before opening: opening a FIFO for reading blocks until a writer comes.
+fn read_scenario_file(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind};
+    let kind = file_kind(&std::fs::metadata(path)?);
+    if kind != "a regular file" {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("it is {kind}, not a regular file"),
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_SCENARIO_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SCENARIO_FILE_BYTES {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!(
+                "it is larger than {} MiB, the most a scenario file may hold",
+                MAX_SCENARIO_FILE_BYTES >> 20
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::InvalidData, "it is not UTF-8 text"))
+}
+
+/// What kind of file `meta` describes, as a phrase.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_file() {
+        return "a regular file";
+    }
+    if t.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    "something other than a file"
 }

@@ -435,7 +435,8 @@ impl MemberSim {
             let seg = &mut self.batch[self.batch_next];
             let mut n = can.min(seg.to - seg.from);
             if let CommitPolicy::EveryN(every) = env.spec.commit {
-                n = n.min(every.saturating_sub(self.since_commit).max(1) as i64);
+                let until_commit = every.saturating_sub(self.since_commit).max(1);
+                n = n.min(i64::try_from(until_commit).unwrap_or(i64::MAX));
             }
             let (part, from) = (seg.part, seg.from);
             seg.from += n;
@@ -448,7 +449,7 @@ impl MemberSim {
             }
             self.credit -= n as f64 * MILLI;
             self.processed += n as u64;
-            self.since_commit += n as u64;
+            self.since_commit = self.since_commit.saturating_add(n as u64);
             if let CommitPolicy::EveryN(every) = env.spec.commit
                 && self.since_commit >= every
             {
@@ -547,6 +548,32 @@ pub(crate) fn track_index(tracks: &mut Vec<PartTrack>, tp: TopicPartition) -> us
         None => {
             tracks.push(PartTrack::new(tp));
             tracks.len() - 1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::broker::{Broker, NewRecord, TopicConfig};
+    use crate::sim::consumer::GroupSim;
+    use crate::sim::scenario::{CommitPolicy, GroupSpec};
+
+    #[test]
+    fn commit_every_past_i64_max_neither_wraps_nor_loops() {
+        let mut broker = Broker::new();
+        broker.create_topic("t", TopicConfig::new(1), 0).unwrap();
+        for i in 0..100 {
+            broker.append("t", 0, NewRecord::new(i, None, "v")).unwrap();
+        }
+        for every in [u64::MAX, i64::MAX as u64 + 1] {
+            let mut spec = GroupSpec::with_defaults("g", vec!["t".into()]);
+            spec.commit = CommitPolicy::EveryN(every);
+            spec.process_rate = 1_000.0;
+            let mut group = GroupSim::new(spec, 0);
+            let mut b = broker.clone();
+            group.add_member(&mut b, 0);
+            let processed: u64 = (1..=50).map(|t| group.tick(&mut b, t * 10, 10)).sum();
+            assert_eq!(processed, 100, "commit_every = {every}");
         }
     }
 }

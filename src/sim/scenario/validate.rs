@@ -1,0 +1,354 @@
+//! Checking a scenario file as written ([`super::raw`]) into a [`Scenario`]: each value
+//! against its bound and each total against its limit in [`crate::sim::limits`], each name
+//! against what the file defines, every error located at the file, line and field.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Display;
+use std::ops::Range;
+
+use toml::Spanned;
+
+use crate::broker::{RetentionPolicy, validate_topic_name};
+use crate::sim::error::SimError;
+use crate::sim::limits::{self, Bound, LimitError, Load};
+
+use super::beats;
+use super::location::{error_at, from_toml, join_path};
+use super::raw::{RawCommit, RawGroup, RawProducer, RawScenario, RawTopic};
+use super::{CommitPolicy, GroupSpec, ProducerSpec, Scenario, TopicSpec};
+
+/// A scenario file's text and where it came from: what an error needs to name the file,
+/// line and column.
+pub(super) struct SourceText<'a> {
+    origin: &'a str,
+    text: &'a str,
+}
+
+/// The span of an optional value, or of `fallback` when the file leaves it out (a total
+/// that its default pushes over the limit is reported where the entry starts).
+fn span_or<T>(v: &Option<Spanned<T>>, fallback: Range<usize>) -> Range<usize> {
+    v.as_ref().map_or(fallback, Spanned::span)
+}
+
+impl SourceText<'_> {
+    /// An error about `field` at byte `span` of the file.
+    pub(super) fn err(
+        &self,
+        span: Range<usize>,
+        field: String,
+        message: impl Into<String>,
+    ) -> SimError {
+        error_at(self.origin, self.text, span.start, field, message).into()
+    }
+
+    /// `v`, if it lies within `bound`.
+    pub(super) fn bounded<T: Copy + PartialOrd + Display>(
+        &self,
+        v: &Spanned<T>,
+        field: String,
+        bound: &Bound<T>,
+    ) -> Result<T, SimError> {
+        bound
+            .check(*v.get_ref())
+            .map_err(|e| self.err(v.span(), field, e.to_string()))
+    }
+
+    /// A total's verdict, located at `span`.
+    pub(super) fn within(
+        &self,
+        total: Result<(), LimitError>,
+        span: Range<usize>,
+        field: String,
+    ) -> Result<(), SimError> {
+        total.map_err(|e| self.err(span, field, e.to_string()))
+    }
+
+    /// A duration such as `"1m30s"`, in milliseconds, within `bound`.
+    pub(super) fn duration_ms(
+        &self,
+        v: &Spanned<String>,
+        field: String,
+        bound: &Bound<i64>,
+    ) -> Result<i64, SimError> {
+        let d = humantime::parse_duration(v.get_ref().trim()).map_err(|e| {
+            self.err(
+                v.span(),
+                field.clone(),
+                format!(
+                    "`{}` is not a duration ({e}); write it like \"20s\", \"1m30s\" or \"500ms\"",
+                    v.get_ref()
+                ),
+            )
+        })?;
+        let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        self.bounded(&Spanned::new(v.span(), ms), field, bound)
+    }
+}
+
+/// The topics a scenario defines, with their partition counts.
+pub(super) struct Topics(BTreeMap<String, u32>);
+
+impl Topics {
+    /// The topic's name, if the scenario defines it.
+    pub(super) fn check(
+        &self,
+        doc: &SourceText<'_>,
+        v: &Spanned<String>,
+        field: String,
+    ) -> Result<String, SimError> {
+        if self.0.contains_key(v.get_ref()) {
+            Ok(v.get_ref().clone())
+        } else {
+            Err(doc.err(
+                v.span(),
+                field,
+                format!("no topic named `{}` in this scenario", v.get_ref()),
+            ))
+        }
+    }
+
+    /// Every topic of `names` exists; an error names the first one missing.
+    pub(super) fn check_all(
+        &self,
+        doc: &SourceText<'_>,
+        names: &Spanned<Vec<String>>,
+        field: String,
+    ) -> Result<(), SimError> {
+        if names.get_ref().is_empty() {
+            return Err(doc.err(
+                names.span(),
+                field,
+                "a group must subscribe to at least one topic",
+            ));
+        }
+        for t in names.get_ref() {
+            self.check(doc, &Spanned::new(names.span(), t.clone()), field.clone())?;
+        }
+        Ok(())
+    }
+
+    /// Partitions over the named topics.
+    fn partitions(&self, names: &[String]) -> u64 {
+        names
+            .iter()
+            .map(|n| self.0.get(n).copied().map_or(0, u64::from))
+            .sum()
+    }
+}
+
+/// Parses and validates `text`; `origin` names it in errors.
+pub(super) fn parse(text: &str, origin: &str, short: String) -> Result<Scenario, SimError> {
+    let raw: RawScenario = toml::from_str(text).map_err(|e| from_toml(origin, text, &e))?;
+    let doc = SourceText { origin, text };
+    let mut load = Load::default();
+    let (topics, known) = all_topics(&doc, &raw.topics, &mut load)?;
+    let producers = (raw.producers.iter().enumerate())
+        .map(|(i, p)| producer(&doc, i, p, &known, &mut load))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut group_names = BTreeSet::new();
+    let groups = (raw.groups.iter().enumerate())
+        .map(|(i, g)| group(&doc, i, g, &known, &mut group_names, &mut load))
+        .collect::<Result<Vec<_>, _>>()?;
+    let timeline = beats::timeline(&doc, &raw.timeline, &known, &mut group_names)?;
+    Ok(Scenario {
+        name: short,
+        title: raw.name,
+        description: raw.description.trim().to_string(),
+        seed: raw.seed,
+        topics,
+        producers,
+        groups,
+        timeline,
+    })
+}
+
+fn all_topics(
+    doc: &SourceText<'_>,
+    raw: &[RawTopic],
+    load: &mut Load,
+) -> Result<(Vec<TopicSpec>, Topics), SimError> {
+    let mut known = Topics(BTreeMap::new());
+    let mut specs = Vec::new();
+    for (i, t) in raw.iter().enumerate() {
+        let spec = topic(doc, i, t, load)?;
+        if known.0.insert(spec.name.clone(), spec.partitions).is_some() {
+            return Err(doc.err(
+                t.name.span(),
+                join_path(&format!("topics[{i}]"), "name"),
+                format!("topic `{}` is defined twice", spec.name),
+            ));
+        }
+        specs.push(spec);
+    }
+    Ok((specs, known))
+}
+
+fn topic(
+    doc: &SourceText<'_>,
+    i: usize,
+    t: &RawTopic,
+    load: &mut Load,
+) -> Result<TopicSpec, SimError> {
+    let path = |k: &str| join_path(&format!("topics[{i}]"), k);
+    let name = t.name.get_ref().clone();
+    validate_topic_name(&name).map_err(|e| doc.err(t.name.span(), path("name"), e.to_string()))?;
+    let partitions = doc.bounded(&t.partitions, path("partitions"), &limits::TOPIC_PARTITIONS)?;
+    doc.within(
+        load.add_partitions(u64::from(partitions)),
+        t.partitions.span(),
+        path("partitions"),
+    )?;
+    let retention = RetentionPolicy {
+        ms: (t.retention_ms.as_ref())
+            .map(|v| doc.bounded(v, path("retention_ms"), &limits::RETENTION_MS))
+            .transpose()?,
+        records: (t.retention_records.as_ref())
+            .map(|v| doc.bounded(v, path("retention_records"), &limits::RETENTION_RECORDS))
+            .transpose()?,
+        bytes: (t.retention_bytes.as_ref())
+            .map(|v| doc.bounded(v, path("retention_bytes"), &limits::RETENTION_BYTES))
+            .transpose()?,
+    };
+    Ok(TopicSpec {
+        name,
+        partitions,
+        retention,
+    })
+}
+
+fn producer(
+    doc: &SourceText<'_>,
+    i: usize,
+    p: &RawProducer,
+    topics: &Topics,
+    load: &mut Load,
+) -> Result<ProducerSpec, SimError> {
+    let path = |k: &str| join_path(&format!("producers[{i}]"), k);
+    let mut spec = ProducerSpec::with_defaults(&topics.check(doc, &p.topic, path("topic"))?);
+    if let Some(v) = &p.rate {
+        spec.rate = doc.bounded(v, path("rate"), &limits::PRODUCER_RATE)?;
+    }
+    if let Some(k) = p.keys {
+        spec.keys = k.into();
+    }
+    if let Some(v) = &p.key_count {
+        spec.key_count = doc.bounded(v, path("key_count"), &limits::KEY_COUNT)?;
+    }
+    if let Some(v) = &p.zipf_s {
+        spec.zipf_s = doc.bounded(v, path("zipf_s"), &limits::ZIPF_EXPONENT)?;
+    }
+    if let Some(v) = &p.value_bytes {
+        spec.value_bytes = doc.bounded(v, path("value_bytes"), &limits::VALUE_BYTES)?;
+    }
+    if let Some(h) = p.partitioner {
+        spec.partitioner = h.into();
+    }
+    if let Some(v) = &p.count {
+        spec.count = doc.bounded(v, path("count"), &limits::PRODUCERS_PER_ENTRY)?;
+    }
+    spec.name = p.name.clone();
+    let n = spec.count as usize;
+    let entry = p.topic.span();
+    doc.within(
+        load.add_producers(n),
+        span_or(&p.count, entry.clone()),
+        path("count"),
+    )?;
+    doc.within(
+        load.add_produce_rate(spec.rate * n as f64),
+        span_or(&p.rate, entry.clone()),
+        path("rate"),
+    )?;
+    doc.within(
+        load.add_keys(spec.keys_held() * n as u64),
+        span_or(&p.key_count, entry),
+        path("key_count"),
+    )?;
+    Ok(spec)
+}
+
+fn group(
+    doc: &SourceText<'_>,
+    i: usize,
+    g: &RawGroup,
+    topics: &Topics,
+    names: &mut BTreeSet<String>,
+    load: &mut Load,
+) -> Result<GroupSpec, SimError> {
+    let path = |k: &str| join_path(&format!("groups[{i}]"), k);
+    let name = g.name.get_ref().clone();
+    if name.is_empty() || !names.insert(name.clone()) {
+        return Err(doc.err(
+            g.name.span(),
+            path("name"),
+            format!("group name `{name}` is empty or defined twice"),
+        ));
+    }
+    doc.within(load.add_group(), g.name.span(), path("name"))?;
+    topics.check_all(doc, &g.topics, path("topics"))?;
+    let mut spec = GroupSpec::with_defaults(&name, g.topics.get_ref().clone());
+    group_settings(doc, g, &path, &mut spec)?;
+    doc.within(
+        load.add_subscribed_partitions(topics.partitions(&spec.topics)),
+        g.topics.span(),
+        path("topics"),
+    )?;
+    doc.within(
+        load.add_members(0, spec.consumers as usize),
+        span_or(&g.consumers, g.name.span()),
+        path("consumers"),
+    )?;
+    Ok(spec)
+}
+
+/// The group's own values, each within its bound.
+fn group_settings(
+    doc: &SourceText<'_>,
+    g: &RawGroup,
+    path: &dyn Fn(&str) -> String,
+    spec: &mut GroupSpec,
+) -> Result<(), SimError> {
+    if let Some(v) = &g.consumers {
+        spec.consumers = doc.bounded(v, path("consumers"), &limits::CONSUMERS_PER_GROUP)?;
+    }
+    if let Some(v) = &g.process_rate {
+        spec.process_rate = doc.bounded(v, path("process_rate"), &limits::PROCESS_RATE)?;
+    }
+    if let Some(v) = &g.max_poll_records {
+        spec.max_poll_records =
+            doc.bounded(v, path("max_poll_records"), &limits::MAX_POLL_RECORDS)?;
+    }
+    spec.commit = commit_policy(doc, g, path)?;
+    if let Some(a) = g.assignor {
+        spec.assignor = a.into();
+    }
+    if let Some(r) = g.auto_offset_reset {
+        spec.auto_offset_reset = r.into();
+    }
+    if let Some(v) = &g.session_timeout_ms {
+        spec.session_timeout_ms =
+            doc.bounded(v, path("session_timeout_ms"), &limits::SESSION_TIMEOUT_MS)?;
+    }
+    Ok(())
+}
+
+/// The commit policy; both of its numbers are checked whichever policy uses them.
+fn commit_policy(
+    doc: &SourceText<'_>,
+    g: &RawGroup,
+    path: &dyn Fn(&str) -> String,
+) -> Result<CommitPolicy, SimError> {
+    let interval_ms = (g.commit_interval_ms.as_ref())
+        .map(|v| doc.bounded(v, path("commit_interval_ms"), &limits::COMMIT_INTERVAL_MS))
+        .transpose()?
+        .unwrap_or(5_000);
+    let every = (g.commit_every.as_ref())
+        .map(|v| doc.bounded(v, path("commit_every"), &limits::COMMIT_EVERY))
+        .transpose()?
+        .unwrap_or(10);
+    Ok(match g.commit.unwrap_or(RawCommit::Auto) {
+        RawCommit::Auto => CommitPolicy::Auto { interval_ms },
+        RawCommit::EveryPoll => CommitPolicy::EveryPoll,
+        RawCommit::EveryN => CommitPolicy::EveryN(every),
+    })
+}
