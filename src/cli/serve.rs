@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::broker::{EventKind, SharedBroker};
+use crate::printable::Printable;
 use crate::server::{DEFAULT_MAX_REQUEST_BYTES, Server, ServerConfig};
 use crate::sim::{Scenario, Simulation};
 
@@ -137,7 +138,7 @@ async fn log_events(broker: SharedBroker) {
         let (lines, next) = new_event_lines(&broker, seq);
         seq = next;
         for line in lines {
-            eprintln!("{line}");
+            eprintln!("{}", Printable(&line));
         }
     }
 }

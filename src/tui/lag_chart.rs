@@ -13,6 +13,7 @@ use ratatui::widgets::canvas::{Canvas, Line as CanvasLine, Points};
 use super::app::Focus;
 use super::screen::{Ctx, fmt_count, fmt_time, put};
 use super::theme::{ThemeKind, group_letter};
+use crate::printable::Printable;
 
 /// The lag chart pane.
 #[derive(Debug, Clone, Copy)]
@@ -30,7 +31,7 @@ impl Widget for LagChart<'_> {
                     format!(" {} ", group_letter(g.slot)),
                     t.group_marker(g.slot),
                 ),
-                Span::styled(format!(" {} ", g.name), t.group(g.slot)),
+                Span::styled(format!(" {} ", Printable(&g.name)), t.group(g.slot)),
             ]));
         }
         let inner = block.inner(area);
