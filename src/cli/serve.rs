@@ -9,7 +9,10 @@ use clap::Args;
 
 use crate::broker::{EventKind, SharedBroker};
 use crate::printable::Printable;
-use crate::server::{DEFAULT_MAX_REQUEST_BYTES, Server, ServerConfig};
+use crate::server::{
+    DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_INFLIGHT_REQUEST_BYTES, DEFAULT_MAX_REQUEST_BYTES,
+    Server, ServerConfig,
+};
 use crate::sim::{Scenario, Simulation};
 
 /// How often the simulation behind `serve --scenario` is advanced, in real time.
@@ -39,6 +42,24 @@ pub struct ServeArgs {
     /// Close a connection silent for this long, such as 30s or 10m.
     #[arg(long, default_value = "10m", value_parser = super::parse_duration)]
     pub idle_timeout: Duration,
+    /// Close a connection whose request does not arrive whole this long after its first
+    /// byte, or that leaves a response unread this long.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = super::parse_duration)]
+    pub request_timeout: Duration,
+    /// Bytes that requests still arriving may hold across all connections; a large request
+    /// waits for room. Defaults to 256 MiB, or the max request size if that is larger.
+    #[arg(long, value_name = "N")]
+    pub max_inflight_request_bytes: Option<usize>,
+    /// What one produce request may decode into (decompressed batches plus decoded
+    /// records); past it the partition gets MESSAGE_TOO_LARGE.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_DECODED_BYTES)]
+    pub max_decoded_bytes: usize,
+    /// The longest a fetch waits for data, whatever it asks for; 0s answers at once.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = super::parse_duration_or_zero)]
+    pub max_fetch_wait: Duration,
+    /// The longest a JoinGroup or SyncGroup waits, whatever rebalance timeout it asks for.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = super::parse_duration)]
+    pub max_group_wait: Duration,
     /// How long an empty consumer group waits for more members before its first rebalance
     /// completes, as Kafka's group.initial.rebalance.delay.ms; 0s turns it off.
     #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = super::parse_duration_or_zero)]
@@ -62,6 +83,13 @@ impl ServeArgs {
             max_request_bytes: self.max_request_bytes,
             max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
             idle_timeout: self.idle_timeout,
+            request_timeout: self.request_timeout,
+            max_inflight_request_bytes: self
+                .max_inflight_request_bytes
+                .unwrap_or(DEFAULT_MAX_INFLIGHT_REQUEST_BYTES.max(self.max_request_bytes)),
+            max_decoded_bytes: self.max_decoded_bytes,
+            max_fetch_wait: self.max_fetch_wait,
+            max_group_wait: self.max_group_wait,
             log_to_stderr: true,
             tick_groups: true,
             initial_rebalance_delay: self.initial_rebalance_delay,
@@ -291,6 +319,53 @@ mod tests {
                 "0"
             ])
             .is_err()
+        );
+    }
+
+    fn serve_config(args: &[&str]) -> ServerConfig {
+        let cli =
+            crate::cli::Cli::try_parse_from(["minikafka-tui", "serve"].iter().chain(args).copied())
+                .unwrap();
+        let Some(crate::cli::Command::Serve(args)) = cli.command else {
+            panic!("serve parses")
+        };
+        args.config()
+    }
+
+    #[test]
+    fn limit_flags_map_onto_the_config() {
+        let c = serve_config(&[
+            "--request-timeout",
+            "5s",
+            "--max-inflight-request-bytes",
+            "5000",
+            "--max-decoded-bytes",
+            "7000",
+            "--max-fetch-wait",
+            "0s",
+            "--max-group-wait",
+            "1m",
+        ]);
+        assert_eq!(c.request_timeout, Duration::from_secs(5));
+        assert_eq!(c.max_inflight_request_bytes, 5000);
+        assert_eq!(c.max_decoded_bytes, 7000);
+        assert_eq!(c.max_fetch_wait, Duration::ZERO);
+        assert_eq!(c.max_group_wait, Duration::from_secs(60));
+
+        let d = serve_config(&[]);
+        assert_eq!(d.max_inflight_request_bytes, 256 * 1024 * 1024);
+        assert_eq!(d.max_decoded_bytes, 100 * 1024 * 1024);
+        assert_eq!(d.request_timeout, Duration::from_secs(30));
+        assert_eq!(d.max_fetch_wait, Duration::from_secs(30));
+        assert_eq!(d.max_group_wait, Duration::from_secs(600));
+        assert_eq!(
+            serve_config(&["--max-request-bytes", "300000000"]).max_inflight_request_bytes,
+            300_000_000,
+            "the default budget grows to hold one request of the largest size"
+        );
+        assert!(
+            crate::cli::Cli::try_parse_from(["minikafka-tui", "serve", "--request-timeout", "0s"])
+                .is_err()
         );
     }
 }

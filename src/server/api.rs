@@ -33,6 +33,8 @@ pub mod codes {
     pub const NONE: i16 = 0;
     pub const CORRUPT_MESSAGE: i16 = 2;
     pub const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
+    pub const MESSAGE_TOO_LARGE: i16 = 10;
+    pub const UNSUPPORTED_COMPRESSION_TYPE: i16 = 76;
     pub const INVALID_REPLICATION_FACTOR: i16 = 38;
     pub const UNSUPPORTED_VERSION: i16 = 35;
     pub const INVALID_REQUEST: i16 = 42;
@@ -55,6 +57,8 @@ pub struct Settings {
     pub port: i32,
     /// See [`crate::broker::JoinGroupRequest::initial_rebalance_delay_ms`].
     pub initial_rebalance_delay_ms: i64,
+    /// See [`crate::server::ServerConfig::max_decoded_bytes`].
+    pub max_decoded_bytes: usize,
 }
 
 /// What a request changed, for the signals and the client registry.
@@ -221,6 +225,7 @@ pub(crate) mod testing {
             host: "127.0.0.1".to_string(),
             port: 9092,
             initial_rebalance_delay_ms: 0,
+            max_decoded_bytes: 1 << 20,
         }
     }
 
