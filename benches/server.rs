@@ -89,6 +89,7 @@ fn settings() -> Settings {
         host: "127.0.0.1".to_string(),
         port: 9092,
         initial_rebalance_delay_ms: 0,
+        max_decoded_bytes: minikafka::server::DEFAULT_MAX_DECODED_BYTES,
     }
 }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::server::ServerConfig;
+use crate::server::{ServerConfig, ServerError};
 use crate::sim::{DEFAULT_SCENARIO, Scenario, SimError};
 use crate::tui::ThemeKind;
 
@@ -145,7 +145,8 @@ pub fn run(cli: Cli) -> ExitCode {
             eprintln!("error: {e:#}");
             let bad_input = e
                 .downcast_ref::<SimError>()
-                .is_some_and(SimError::is_bad_input);
+                .is_some_and(SimError::is_bad_input)
+                || matches!(e.downcast_ref(), Some(ServerError::Config(_)));
             ExitCode::from(if bad_input { EXIT_BAD_INPUT } else { 1 })
         }
     }

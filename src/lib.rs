@@ -3,6 +3,7 @@
 
 pub mod broker;
 pub mod cli;
+pub mod printable;
 pub mod server;
 pub mod sim;
 pub mod tui;

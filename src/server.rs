@@ -39,6 +39,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use crate::broker::SharedBroker;
 
@@ -47,6 +48,13 @@ pub use stats::{ClientStats, LogLine, ServerStats, StatsSnapshot};
 
 /// The default maximum request size: 100 MiB, as Kafka's `socket.request.max.bytes`.
 pub const DEFAULT_MAX_REQUEST_BYTES: usize = 100 * 1024 * 1024;
+
+/// The default for [`ServerConfig::max_decoded_bytes`]: as much as one request may be.
+pub const DEFAULT_MAX_DECODED_BYTES: usize = DEFAULT_MAX_REQUEST_BYTES;
+
+/// The default for [`ServerConfig::max_inflight_request_bytes`]: 256 MiB, room for two
+/// requests of the largest size at once.
+pub const DEFAULT_MAX_INFLIGHT_REQUEST_BYTES: usize = 256 * 1024 * 1024;
 
 /// How the server listens and what it allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +69,21 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// A connection that sends nothing for this long is closed.
     pub idle_timeout: Duration,
+    /// From a request's first byte, the whole request must arrive within this, and each
+    /// response must be taken by the client within this; otherwise the connection closes.
+    pub request_timeout: Duration,
+    /// The bytes that requests still arriving may hold, across all connections. A request
+    /// larger than 64 KiB takes its size from this budget before it is read, waits while
+    /// the budget is spent, and closes its connection if that outlasts the request timeout.
+    pub max_inflight_request_bytes: usize,
+    /// What one Produce request may decode into: its decompressed batches plus the records
+    /// and headers built from them. A partition past it gets MESSAGE_TOO_LARGE.
+    pub max_decoded_bytes: usize,
+    /// The longest a Fetch waits for data, whatever `max_wait_ms` it asks for.
+    pub max_fetch_wait: Duration,
+    /// The longest a JoinGroup or SyncGroup waits, whatever rebalance timeout it asks for;
+    /// past it the member is told REBALANCE_IN_PROGRESS and joins again.
+    pub max_group_wait: Duration,
     /// Also print connection logs to stderr (`serve`); a TUI reads them from the stats instead.
     pub log_to_stderr: bool,
     /// Let the server's timer call [`crate::broker::Broker::tick`]. An embedding app that
@@ -81,6 +104,15 @@ impl Default for ServerConfig {
             max_connections: 1024,
             // Kafka's connections.max.idle.ms.
             idle_timeout: Duration::from_secs(600),
+            // Kafka's request.timeout.ms.
+            request_timeout: Duration::from_secs(30),
+            max_inflight_request_bytes: DEFAULT_MAX_INFLIGHT_REQUEST_BYTES,
+            max_decoded_bytes: DEFAULT_MAX_DECODED_BYTES,
+            // Clients ask for 100-500 ms; Kafka itself caps nothing.
+            max_fetch_wait: Duration::from_secs(30),
+            // Kafka's group.max.session.timeout.ms is 30 minutes; consumers' rebalance
+            // timeout (max.poll.interval.ms) is 5 minutes by default.
+            max_group_wait: Duration::from_secs(600),
             log_to_stderr: false,
             tick_groups: true,
             // Kafka's default: consumers started together share one first rebalance.
@@ -116,6 +148,8 @@ pub(crate) struct Shared {
     pub groups: Signal,
     pub stats: ServerStats,
     pub clock: TimeSource,
+    /// The in-flight request budget, in bytes (see [`ServerConfig::max_inflight_request_bytes`]).
+    pub inflight: Semaphore,
 }
 
 /// A bound Kafka-protocol server. See the module docs for an example.
@@ -146,6 +180,18 @@ impl Server {
                 "max connections must be at least 1".to_string(),
             ));
         }
+        if config.max_inflight_request_bytes < config.max_request_bytes {
+            return Err(ServerError::Config(format!(
+                "the in-flight request budget ({} bytes) must hold one request of the largest \
+                 size ({} bytes)",
+                config.max_inflight_request_bytes, config.max_request_bytes
+            )));
+        }
+        if config.request_timeout.is_zero() {
+            return Err(ServerError::Config(
+                "the request timeout must be above zero".to_string(),
+            ));
+        }
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -158,6 +204,11 @@ impl Server {
             source,
         })?;
         let stats = ServerStats::new(local, config.log_to_stderr);
+        let inflight = Semaphore::new(
+            config
+                .max_inflight_request_bytes
+                .min(Semaphore::MAX_PERMITS),
+        );
         Ok(Server {
             listener,
             shared: Shared {
@@ -167,6 +218,7 @@ impl Server {
                 groups: Signal::new(),
                 stats,
                 clock: Arc::new(wall_clock_ms),
+                inflight,
             },
         })
     }

@@ -238,6 +238,7 @@ fn random_and_mutated_frames_never_panic() {
         host: "127.0.0.1".to_string(),
         port: 9092,
         initial_rebalance_delay_ms: 3_000,
+        max_decoded_bytes: 1 << 20,
     };
     // Every seed itself must decode and be answered.
     for s in &seeds {

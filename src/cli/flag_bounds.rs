@@ -29,6 +29,21 @@ pub const IDLE_TIMEOUT: RangeInclusive<Duration> =
 pub const INITIAL_REBALANCE_DELAY: RangeInclusive<Duration> =
     Duration::ZERO..=Duration::from_secs(300);
 
+/// `--request-timeout`: from 100 ms (a request on loopback still arrives) to an hour.
+pub const REQUEST_TIMEOUT: RangeInclusive<Duration> =
+    Duration::from_millis(100)..=Duration::from_secs(3_600);
+
+/// `--max-fetch-wait`: 0 (answer at once) to five minutes; clients ask for 500 ms.
+pub const MAX_FETCH_WAIT: RangeInclusive<Duration> = Duration::ZERO..=Duration::from_secs(300);
+
+/// `--max-group-wait`: a second to an hour; clients' rebalance timeouts are minutes.
+pub const MAX_GROUP_WAIT: RangeInclusive<Duration> =
+    Duration::from_secs(1)..=Duration::from_secs(3_600);
+
+/// `--max-inflight-request-bytes` and `--max-decoded-bytes`: from 64 KiB to 16 GiB, the
+/// most this program should ever hold for requests on a machine it shares.
+pub const BUDGET_BYTES: RangeInclusive<usize> = 64 << 10..=16 << 30;
+
 fn within(d: Duration, range: &RangeInclusive<Duration>, s: &str) -> Result<Duration, String> {
     if range.contains(&d) {
         Ok(d)
@@ -61,6 +76,46 @@ pub fn idle_timeout(s: &str) -> Result<Duration, String> {
 /// `--initial-rebalance-delay`, within [`INITIAL_REBALANCE_DELAY`].
 pub fn initial_rebalance_delay(s: &str) -> Result<Duration, String> {
     within(parse_duration_or_zero(s)?, &INITIAL_REBALANCE_DELAY, s)
+}
+
+/// `--request-timeout`, within [`REQUEST_TIMEOUT`].
+pub fn request_timeout(s: &str) -> Result<Duration, String> {
+    within(parse_duration(s)?, &REQUEST_TIMEOUT, s)
+}
+
+/// `--max-fetch-wait`, within [`MAX_FETCH_WAIT`].
+pub fn max_fetch_wait(s: &str) -> Result<Duration, String> {
+    within(parse_duration_or_zero(s)?, &MAX_FETCH_WAIT, s)
+}
+
+/// `--max-group-wait`, within [`MAX_GROUP_WAIT`].
+pub fn max_group_wait(s: &str) -> Result<Duration, String> {
+    within(parse_duration(s)?, &MAX_GROUP_WAIT, s)
+}
+
+fn bytes_within(s: &str, range: &RangeInclusive<usize>) -> Result<usize, String> {
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of bytes"))?;
+    if !range.contains(&n) {
+        return Err(format!(
+            "`{s}` is outside {}..={} bytes",
+            range.start(),
+            range.end()
+        ));
+    }
+    Ok(n)
+}
+
+/// `--max-inflight-request-bytes`, within [`BUDGET_BYTES`].
+pub fn max_inflight_request_bytes(s: &str) -> Result<usize, String> {
+    bytes_within(s, &BUDGET_BYTES)
+}
+
+/// `--max-decoded-bytes`, within [`BUDGET_BYTES`].
+pub fn max_decoded_bytes(s: &str) -> Result<usize, String> {
+    bytes_within(s, &BUDGET_BYTES)
 }
 
 /// `--max-request-bytes`, within [`MAX_REQUEST_BYTES`].

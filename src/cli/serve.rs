@@ -8,7 +8,11 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::broker::{EventKind, MAX_PARTITIONS_PER_TOPIC, SharedBroker};
-use crate::server::{DEFAULT_MAX_REQUEST_BYTES, ServerConfig};
+use crate::printable::Printable;
+use crate::server::{
+    DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_INFLIGHT_REQUEST_BYTES, DEFAULT_MAX_REQUEST_BYTES,
+    ServerConfig,
+};
 use crate::sim::{Scenario, Simulation};
 
 use super::driver::{self, Driver, RealTime};
@@ -39,6 +43,24 @@ pub struct ServeArgs {
     /// Close a connection silent for this long, such as 30s or 10m (100ms to 7days).
     #[arg(long, default_value = "10m", value_parser = flag_bounds::idle_timeout)]
     pub idle_timeout: Duration,
+    /// Close a connection whose request does not arrive whole this long after its first
+    /// byte, or that leaves a response unread this long.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = flag_bounds::request_timeout)]
+    pub request_timeout: Duration,
+    /// Bytes that requests still arriving may hold across all connections; a large request
+    /// waits for room. Defaults to 256 MiB, or the max request size if that is larger.
+    #[arg(long, value_name = "N", value_parser = flag_bounds::max_inflight_request_bytes)]
+    pub max_inflight_request_bytes: Option<usize>,
+    /// What one produce request may decode into (decompressed batches plus decoded
+    /// records); past it the partition gets MESSAGE_TOO_LARGE.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_DECODED_BYTES, value_parser = flag_bounds::max_decoded_bytes)]
+    pub max_decoded_bytes: usize,
+    /// The longest a fetch waits for data, whatever it asks for; 0s answers at once.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = flag_bounds::max_fetch_wait)]
+    pub max_fetch_wait: Duration,
+    /// The longest a JoinGroup or SyncGroup waits, whatever rebalance timeout it asks for.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = flag_bounds::max_group_wait)]
+    pub max_group_wait: Duration,
     /// How long an empty consumer group waits for more members before its first rebalance
     /// completes, as Kafka's group.initial.rebalance.delay.ms; 0s turns it off, 5m at most.
     #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = flag_bounds::initial_rebalance_delay)]
@@ -63,6 +85,13 @@ impl ServeArgs {
             max_request_bytes: self.max_request_bytes,
             max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
             idle_timeout: self.idle_timeout,
+            request_timeout: self.request_timeout,
+            max_inflight_request_bytes: self
+                .max_inflight_request_bytes
+                .unwrap_or(DEFAULT_MAX_INFLIGHT_REQUEST_BYTES.max(self.max_request_bytes)),
+            max_decoded_bytes: self.max_decoded_bytes,
+            max_fetch_wait: self.max_fetch_wait,
+            max_group_wait: self.max_group_wait,
             log_to_stderr: true,
             // The driver ticks the groups (see `network::bind`).
             tick_groups: false,
@@ -105,7 +134,7 @@ async fn log_events(broker: SharedBroker) {
         let (lines, next) = new_event_lines(&broker, seq);
         seq = next;
         for line in lines {
-            eprintln!("{line}");
+            eprintln!("{}", Printable(&line));
         }
     }
 }
@@ -256,6 +285,53 @@ mod tests {
                 "0"
             ])
             .is_err()
+        );
+    }
+
+    fn serve_config(args: &[&str]) -> ServerConfig {
+        let cli =
+            crate::cli::Cli::try_parse_from(["minikafka-tui", "serve"].iter().chain(args).copied())
+                .unwrap();
+        let Some(crate::cli::Command::Serve(args)) = cli.command else {
+            panic!("serve parses")
+        };
+        args.config()
+    }
+
+    #[test]
+    fn limit_flags_map_onto_the_config() {
+        let c = serve_config(&[
+            "--request-timeout",
+            "5s",
+            "--max-inflight-request-bytes",
+            "5000",
+            "--max-decoded-bytes",
+            "7000",
+            "--max-fetch-wait",
+            "0s",
+            "--max-group-wait",
+            "1m",
+        ]);
+        assert_eq!(c.request_timeout, Duration::from_secs(5));
+        assert_eq!(c.max_inflight_request_bytes, 5000);
+        assert_eq!(c.max_decoded_bytes, 7000);
+        assert_eq!(c.max_fetch_wait, Duration::ZERO);
+        assert_eq!(c.max_group_wait, Duration::from_secs(60));
+
+        let d = serve_config(&[]);
+        assert_eq!(d.max_inflight_request_bytes, 256 * 1024 * 1024);
+        assert_eq!(d.max_decoded_bytes, 100 * 1024 * 1024);
+        assert_eq!(d.request_timeout, Duration::from_secs(30));
+        assert_eq!(d.max_fetch_wait, Duration::from_secs(30));
+        assert_eq!(d.max_group_wait, Duration::from_secs(600));
+        assert_eq!(
+            serve_config(&["--max-request-bytes", "300000000"]).max_inflight_request_bytes,
+            300_000_000,
+            "the default budget grows to hold one request of the largest size"
+        );
+        assert!(
+            crate::cli::Cli::try_parse_from(["minikafka-tui", "serve", "--request-timeout", "0s"])
+                .is_err()
         );
     }
 }

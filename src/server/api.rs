@@ -80,6 +80,8 @@ pub struct Settings {
     pub port: i32,
     /// See [`crate::broker::JoinGroupRequest::initial_rebalance_delay_ms`].
     pub initial_rebalance_delay_ms: i64,
+    /// See [`crate::server::ServerConfig::max_decoded_bytes`].
+    pub max_decoded_bytes: usize,
 }
 
 /// What a request changed, for the signals and the client registry.
@@ -233,6 +235,7 @@ pub(crate) mod testing {
             host: "127.0.0.1".to_string(),
             port: 9092,
             initial_rebalance_delay_ms: 0,
+            max_decoded_bytes: 1 << 20,
         }
     }
 

@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::printable::{Printable, needs_escape};
+
 /// How many log lines the registry keeps for a UI.
 const LOG_CAPACITY: usize = 200;
 
@@ -122,7 +124,14 @@ impl ServerStats {
         }
     }
 
+    /// Adds a line to the log (and stderr when asked). Lines carry client-supplied text
+    /// (`client.id`), so they are escaped here, the one place every line passes through.
     pub(crate) fn log(&self, now_ms: i64, text: String) {
+        let text = if text.chars().any(needs_escape) {
+            Printable(&text).to_string()
+        } else {
+            text
+        };
         if self.log_to_stderr {
             eprintln!("{text}");
         }
@@ -237,6 +246,19 @@ mod tests {
         let snap = s.snapshot();
         assert_eq!(snap.connections, 1);
         assert_eq!(snap.clients[0].connections, 1);
+    }
+
+    #[test]
+    fn log_lines_cannot_forge_lines_or_reach_the_terminal() {
+        let s = stats();
+        s.log(
+            0,
+            "x (evil\nserver stopped\x1b[2J) disconnected".to_string(),
+        );
+        assert_eq!(
+            s.snapshot().log[0].text,
+            "x (evil\\nserver stopped\\u{1b}[2J) disconnected"
+        );
     }
 
     #[test]

@@ -8,16 +8,18 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
+use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::SemaphorePermit;
 use tokio::task::JoinSet;
-use tokio::time::{sleep, timeout};
+use tokio::time::{Instant, sleep, timeout, timeout_at};
 
 use super::api::{Effects, Outcome, RequestContext, Settings, Waiter, Wake, answer};
 use super::codec::{Frame, Response, decode_request, encode_response, frame_len};
 use super::stats::{ServerStats, Traffic};
-use super::{ServerError, Shared};
+use super::{ServerConfig, ServerError, Shared};
 
 /// How often the timer expires lapsed sessions and rolls the rate window.
 const TICK_EVERY: Duration = Duration::from_millis(100);
@@ -121,34 +123,74 @@ fn apply(shared: &Shared, client_id: &str, effects: &mut Effects) {
     *effects = Effects::default();
 }
 
-async fn wait(mut waiter: Waiter, ctx: &mut RequestContext<'_>, shared: &Shared) -> Response {
-    let signal = match waiter.wakes_on() {
-        Wake::Appends => &shared.appended,
-        Wake::Groups => &shared.groups,
+/// Why a wait ended without a response.
+struct PeerGone;
+
+async fn wait(
+    mut waiter: Waiter,
+    ctx: &mut RequestContext<'_>,
+    shared: &Shared,
+    reader: &mut Reader,
+) -> Result<Response, PeerGone> {
+    let (signal, cap) = match waiter.wakes_on() {
+        // Only a Fetch waits for appends.
+        Wake::Appends => (&shared.appended, shared.config.max_fetch_wait),
+        Wake::Groups => (&shared.groups, shared.config.max_group_wait),
     };
+    // Whatever the client asked for, no request holds its connection past the cap.
+    let deadline_ms = waiter
+        .deadline_ms()
+        .min(ctx.now_ms.saturating_add(millis(cap)));
     // Subscribed before the next poll, so a change between poll and wait is not missed.
     let mut changes = signal.subscribe();
+    let gone = peer_gone(reader);
+    tokio::pin!(gone);
     loop {
         changes.borrow_and_update();
         ctx.now_ms = (shared.clock)();
         if let Some(response) = waiter.poll(ctx) {
-            return response;
+            return Ok(response);
         }
-        let left = waiter.deadline_ms() - ctx.now_ms;
+        let left = deadline_ms - ctx.now_ms;
         if left <= 0 {
-            return waiter.expire(ctx);
+            return Ok(waiter.expire(ctx));
         }
         tokio::select! {
             _ = changes.changed() => {}
             () = sleep(Duration::from_millis(left as u64)) => {}
+            () = &mut gone => return Err(PeerGone),
         }
     }
+}
+
+/// Resolves once the peer closes its connection (or the connection fails) while one of its
+/// requests waits, so an abandoned wait frees its slot at once. Bytes that arrive instead
+/// (a pipelined request) stay buffered for the next read, and the watch stops there: the
+/// wait's capped deadline still bounds it.
+async fn peer_gone(reader: &mut Reader) {
+    if reader.buffer().is_empty() {
+        match reader.fill_buf().await {
+            Ok([]) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
+    std::future::pending().await
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// Why a connection ended, for the log.
 enum Closed {
     ByPeer,
     Idle,
+    /// A request started but did not arrive whole within the request timeout.
+    SlowRequest,
+    /// A response was not taken off our hands within the request timeout.
+    SlowReader,
+    /// The in-flight request budget stayed spent for the whole request timeout.
+    NoBudget(usize),
     Error(String),
 }
 
@@ -156,63 +198,72 @@ async fn connection(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, mu
     let closed = serve(stream, &shared, &mut open).await;
     let now = (shared.clock)();
     let who = open.client_id.as_deref().unwrap_or("?");
+    let timeout = humantime::format_duration(shared.config.request_timeout);
     let text = match closed {
         Closed::ByPeer => format!("{peer} ({who}) disconnected"),
         Closed::Idle => format!("{peer} ({who}) closed after idle timeout"),
+        Closed::SlowRequest => {
+            format!("{peer} ({who}) closed: a request took longer than {timeout} to arrive")
+        }
+        Closed::SlowReader => {
+            format!("{peer} ({who}) closed: a response went unread for {timeout}")
+        }
+        Closed::NoBudget(len) => format!(
+            "{peer} ({who}) closed: no room for a {len}-byte request within {timeout} \
+             (other requests hold the in-flight budget)"
+        ),
         Closed::Error(e) => format!("{peer} ({who}) closed: {e}"),
     };
     shared.stats.log(now, text);
 }
 
+type Reader = BufReader<OwnedReadHalf>;
+
+fn settings(stream: &TcpStream, config: &ServerConfig) -> std::io::Result<Settings> {
+    let local = stream.local_addr()?;
+    Ok(Settings {
+        auto_create_topics: config.auto_create_topics,
+        default_partitions: config.default_partitions,
+        // Tell clients to come back the way they came in.
+        host: local.ip().to_string(),
+        port: i32::from(local.port()),
+        initial_rebalance_delay_ms: millis(config.initial_rebalance_delay),
+        max_decoded_bytes: config.max_decoded_bytes,
+    })
+}
+
 async fn serve(stream: TcpStream, shared: &Shared, open: &mut Open) -> Closed {
     // Small responses (acks, heartbeats) must not wait for Nagle.
     let _ = stream.set_nodelay(true);
-    let settings = match stream.local_addr() {
-        Ok(local) => Settings {
-            auto_create_topics: shared.config.auto_create_topics,
-            default_partitions: shared.config.default_partitions,
-            // Tell clients to come back the way they came in.
-            host: local.ip().to_string(),
-            port: i32::from(local.port()),
-            initial_rebalance_delay_ms: shared.config.initial_rebalance_delay.as_millis() as i64,
-        },
+    let settings = match settings(&stream, &shared.config) {
+        Ok(s) => s,
         Err(e) => return Closed::Error(e.to_string()),
     };
     let (rd, wr) = stream.into_split();
     let mut reader = BufReader::with_capacity(IO_BUFFER, rd);
     let mut writer = BufWriter::with_capacity(IO_BUFFER, wr);
-    let idle = shared.config.idle_timeout;
     let mut out = BytesMut::with_capacity(IO_BUFFER);
     loop {
         // Pipelined requests already buffered get their responses written together.
         if reader.buffer().is_empty()
-            && let Err(e) = writer.flush().await
+            && let Err(closed) = write_within(shared, writer.flush()).await
         {
-            return Closed::Error(format!("write failed: {e}"));
+            return closed;
         }
-        let mut prefix = [0u8; 4];
-        match timeout(idle, reader.read_exact(&mut prefix)).await {
+        // Between requests only the idle timeout applies; from a request's first byte on,
+        // all of it must arrive within the request timeout, however it trickles in.
+        match timeout(shared.config.idle_timeout, reader.fill_buf()).await {
             Err(_) => return Closed::Idle,
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Closed::ByPeer,
+            Ok(Ok([])) => return Closed::ByPeer,
             Ok(Err(e)) => return Closed::Error(format!("read failed: {e}")),
             Ok(Ok(_)) => {}
         }
-        let len = match frame_len(prefix, shared.config.max_request_bytes) {
-            Ok(len) => len,
-            Err(e) => return Closed::Error(e.to_string()),
+        let deadline = Instant::now() + shared.config.request_timeout;
+        let (frame, _budget) = match read_request(&mut reader, shared, deadline).await {
+            Ok(read) => read,
+            Err(closed) => return closed,
         };
-        // Read straight into spare capacity: zeroing a large frame first costs a memset.
-        let mut frame = BytesMut::with_capacity(len);
-        while frame.len() < len {
-            let want = (len - frame.len()) as u64;
-            match timeout(idle, (&mut reader).take(want).read_buf(&mut frame)).await {
-                Err(_) => return Closed::Idle,
-                Ok(Ok(0)) => return Closed::Error("closed mid-request".to_string()),
-                Ok(Err(e)) => return Closed::Error(format!("read failed mid-request: {e}")),
-                Ok(Ok(_)) => {}
-            }
-        }
-        let frame = match decode_request(frame.freeze()) {
+        let frame = match decode_request(frame) {
             Ok(f) => f,
             Err(e) => return Closed::Error(e.to_string()),
         };
@@ -226,15 +277,17 @@ async fn serve(stream: TcpStream, shared: &Shared, open: &mut Open) -> Closed {
             frame.response_version(),
             frame.correlation_id,
         );
-        let Some(response) = respond(frame, shared, &settings, client_id).await else {
-            continue;
+        let response = match respond(frame, shared, &settings, client_id, &mut reader).await {
+            Ok(Some(response)) => response,
+            Ok(None) => continue,
+            Err(PeerGone) => return Closed::ByPeer,
         };
         out.clear();
         if let Err(e) = encode_response(api, version, correlation_id, &response, &mut out) {
             return Closed::Error(e.to_string());
         }
-        if let Err(e) = writer.write_all(&out).await {
-            return Closed::Error(format!("write failed: {e}"));
+        if let Err(closed) = write_within(shared, writer.write_all(&out)).await {
+            return closed;
         }
     }
 }
@@ -245,7 +298,8 @@ async fn respond(
     shared: &Shared,
     settings: &Settings,
     client_id: &str,
-) -> Option<Response> {
+    reader: &mut Reader,
+) -> Result<Option<Response>, PeerGone> {
     let mut ctx = RequestContext {
         broker: &shared.broker,
         settings,
@@ -259,9 +313,68 @@ async fn respond(
         Outcome::NoReply => None,
         Outcome::Wait(waiter) => {
             apply(shared, client_id, &mut ctx.effects);
-            Some(wait(waiter, &mut ctx, shared).await)
+            Some(wait(waiter, &mut ctx, shared, reader).await?)
         }
     };
     apply(shared, client_id, &mut ctx.effects);
-    response
+    Ok(response)
+}
+
+/// A write that must finish within the request timeout: a client that stops reading
+/// would otherwise hold its connection (and its slot) forever.
+async fn write_within(
+    shared: &Shared,
+    write: impl Future<Output = std::io::Result<()>>,
+) -> Result<(), Closed> {
+    match timeout(shared.config.request_timeout, write).await {
+        Err(_) => Err(Closed::SlowReader),
+        Ok(Err(e)) => Err(Closed::Error(format!("write failed: {e}"))),
+        Ok(Ok(())) => Ok(()),
+    }
+}
+
+/// Reads one length-prefixed request by `deadline`. A request larger than [`IO_BUFFER`]
+/// first takes its size from the in-flight budget shared by all connections, and gives it
+/// back when the returned permit drops (after its response is written); the buffer grows
+/// as bytes arrive rather than being allocated at the size the prefix claims.
+async fn read_request<'s>(
+    reader: &mut Reader,
+    shared: &'s Shared,
+    deadline: Instant,
+) -> Result<(Bytes, Option<SemaphorePermit<'s>>), Closed> {
+    let mut prefix = [0u8; 4];
+    match timeout_at(deadline, reader.read_exact(&mut prefix)).await {
+        Err(_) => return Err(Closed::SlowRequest),
+        Ok(Err(e)) => return Err(Closed::Error(format!("read failed mid-request: {e}"))),
+        Ok(Ok(_)) => {}
+    }
+    let len = frame_len(prefix, shared.config.max_request_bytes)
+        .map_err(|e| Closed::Error(e.to_string()))?;
+    let permit = if len > IO_BUFFER {
+        // A frame length fits an i32, so it fits the semaphore's u32.
+        let acquire = shared.inflight.acquire_many(len as u32);
+        match timeout_at(deadline, acquire).await {
+            Err(_) => return Err(Closed::NoBudget(len)),
+            Ok(Err(e)) => return Err(Closed::Error(e.to_string())),
+            Ok(Ok(permit)) => Some(permit),
+        }
+    } else {
+        None
+    };
+    let mut frame: Vec<u8> = Vec::with_capacity(len.min(IO_BUFFER));
+    while frame.len() < len {
+        if frame.len() == frame.capacity() {
+            // Doubling: what is held stays within twice what arrived.
+            frame.reserve_exact((len - frame.len()).min(frame.len()));
+        }
+        // Read straight into spare capacity: zeroing a large frame first costs a memset.
+        let want = (frame.capacity() - frame.len()) as u64;
+        match timeout_at(deadline, (&mut *reader).take(want).read_buf(&mut frame)).await {
+            Err(_) => return Err(Closed::SlowRequest),
+            Ok(Ok(0)) => return Err(Closed::Error("closed mid-request".to_string())),
+            Ok(Err(e)) => return Err(Closed::Error(format!("read failed mid-request: {e}"))),
+            Ok(Ok(_)) => {}
+        }
+    }
+    Ok((Bytes::from(frame), permit))
 }

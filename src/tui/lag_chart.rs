@@ -16,6 +16,7 @@ use super::pane::Pane;
 use super::text::{fmt_count, fmt_time, put};
 use super::theme::{Theme, ThemeKind, group_letter};
 use super::view::GroupView;
+use crate::printable::Printable;
 
 /// The lag chart pane.
 #[derive(Debug, Clone, Copy)]
@@ -57,7 +58,7 @@ fn legend<'a>(ctx: DrawContext<'a>) -> Pane<'a> {
                 format!(" {} ", group_letter(g.slot)),
                 t.group_marker(g.slot),
             ),
-            Span::styled(format!(" {} ", g.name), t.group(g.slot)),
+            Span::styled(format!(" {} ", Printable(&g.name)), t.group(g.slot)),
         ]));
     }
     block

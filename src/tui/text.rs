@@ -136,7 +136,8 @@ pub fn put(buf: &mut Buffer, x: u16, y: u16, max_x: u16, text: &str, style: Styl
         }
         return x + n as u16;
     }
-    let (next, _) = buf.set_stringn(x, y, text, usize::from(right - x), style);
+    let text = crate::printable::printable(text);
+    let (next, _) = buf.set_stringn(x, y, &*text, usize::from(right - x), style);
     next
 }
 
@@ -177,6 +178,15 @@ mod tests {
         assert_eq!(fmt_speed(0.25), "0.25×");
         assert_eq!(fmt_speed(0.5), "0.5×");
         assert_eq!(fmt_speed(64.0), "64×");
+    }
+
+    #[test]
+    fn put_escapes_control_characters_as_the_server_log_does() {
+        use ratatui::layout::Rect;
+        let mut buf = Buffer::empty(Rect::new(0, 0, 20, 1));
+        put(&mut buf, 0, 0, 20, "ab\ncd\x1b[2J", Style::new());
+        let row: String = (0..20).map(|x| buf[(x, 0)].symbol()).collect();
+        assert_eq!(row.trim_end(), "ab\\ncd\\u{1b}[2J");
     }
 
     #[test]

@@ -1,8 +1,14 @@
 //! CreateTopics: TOPIC_ALREADY_EXISTS for a duplicate; `retention.ms` and `retention.bytes`
-//! are honoured, other configs are accepted and ignored.
+//! become the topic's retention policy, other configs are accepted and ignored.
+//!
+//! Values are checked as Kafka checks them: a whole number (surrounding spaces allowed),
+//! `retention.ms` at least -1, and -1 (or, for bytes, any negative number) meaning no
+//! limit. Anything else, or a null value, is INVALID_CONFIG and creates nothing.
 
 use kafka_protocol::ResponseError;
-use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreateTopicsRequest};
+use kafka_protocol::messages::create_topics_request::{
+    CreatableTopic, CreatableTopicConfig, CreateTopicsRequest,
+};
 use kafka_protocol::messages::create_topics_response::{
     CreatableTopicResult, CreateTopicsResponse,
 };
@@ -39,26 +45,40 @@ fn config_for(ctx: &RequestContext<'_>, t: &CreatableTopic) -> Result<TopicConfi
     };
     let mut retention = RetentionPolicy::default();
     for c in &t.configs {
-        let value = c.value.as_deref().unwrap_or("");
-        let bad = || {
-            (
-                ResponseError::InvalidConfig.code(),
-                format!("invalid value '{value}' for {}", c.name.as_str()),
-            )
-        };
         match c.name.as_str() {
             "retention.ms" => {
-                let ms: i64 = value.parse().map_err(|_| bad())?;
+                let ms = whole_number(c, -1)?;
                 retention.ms = (ms >= 0).then_some(ms);
             }
             "retention.bytes" => {
-                let bytes: i64 = value.parse().map_err(|_| bad())?;
-                retention.bytes = u64::try_from(bytes).ok();
+                retention.bytes = u64::try_from(whole_number(c, i64::MIN)?).ok();
             }
             _ => {}
         }
     }
     Ok(TopicConfig::new(partitions).with_retention(retention))
+}
+
+/// A config's value as a number of at least `min`, or the refusal Kafka gives.
+fn whole_number(c: &CreatableTopicConfig, min: i64) -> Result<i64, Refusal> {
+    let name = c.name.as_str();
+    let Some(value) = c.value.as_deref() else {
+        return Err((
+            ResponseError::InvalidConfig.code(),
+            format!("{name} needs a value, not null"),
+        ));
+    };
+    match value.trim().parse::<i64>() {
+        Ok(n) if n >= min => Ok(n),
+        Ok(n) => Err((
+            ResponseError::InvalidConfig.code(),
+            format!("invalid value {n} for {name}: it must be at least {min}"),
+        )),
+        Err(_) => Err((
+            ResponseError::InvalidConfig.code(),
+            format!("invalid value '{value}' for {name}: not a whole number"),
+        )),
+    }
 }
 
 pub(super) fn handle(ctx: &mut RequestContext<'_>, req: CreateTopicsRequest) -> Response {
@@ -124,7 +144,6 @@ mod tests {
     use crate::server::api::testing::*;
     use crate::server::codec::Request;
     use kafka_protocol::messages::TopicName;
-    use kafka_protocol::messages::create_topics_request::CreatableTopicConfig;
 
     fn topic(name: &str, partitions: i32, rf: i16) -> CreatableTopic {
         CreatableTopic::default()

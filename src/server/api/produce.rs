@@ -2,6 +2,9 @@
 //!
 //! Batches are decoded before the write lock is taken, so the lock covers only the appends.
 //! With one replica, acks=1 and acks=-1 are the same; acks=0 gets no response at all.
+//! What one request may decode into (decompressed bytes and decoded records) is bounded
+//! across all its partitions; a partition past the bound gets MESSAGE_TOO_LARGE and
+//! appends nothing, and the partitions before it keep their records.
 
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::produce_request::ProduceRequest;
@@ -13,7 +16,7 @@ use kafka_protocol::protocol::StrBytes;
 use super::{Outcome, RequestContext, ensure_topic, partition_index};
 use crate::broker::{BrokerError, NewRecord};
 use crate::server::codec::Response;
-use crate::server::records::decode_batches;
+use crate::server::records::{DecodeBudget, decode_batches};
 
 fn append(
     ctx: &mut RequestContext<'_>,
@@ -21,6 +24,7 @@ fn append(
     index: i32,
     data: Option<bytes::Bytes>,
     scratch: &mut Vec<NewRecord>,
+    budget: &mut DecodeBudget,
 ) -> PartitionProduceResponse {
     let resp = PartitionProduceResponse::default()
         .with_index(index)
@@ -37,12 +41,10 @@ fn append(
         Err(e) => return fail(e),
     };
     scratch.clear();
-    if let Err(reason) = decode_batches(data.unwrap_or_default(), scratch) {
+    if let Err(e) = decode_batches(data.unwrap_or_default(), scratch, budget) {
         return resp
-            .with_error_code(ResponseError::CorruptMessage.code())
-            .with_error_message(Some(StrBytes::from_string(format!(
-                "cannot decode the record batch: {reason}"
-            ))));
+            .with_error_code(e.kafka_code())
+            .with_error_message(Some(StrBytes::from_string(e.to_string())));
     }
     let count = scratch.len() as u64;
     let bytes: u64 = scratch
@@ -68,12 +70,13 @@ fn append(
 
 pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ProduceRequest) -> Outcome {
     let mut scratch = Vec::new();
+    let mut budget = DecodeBudget::new(ctx.settings.max_decoded_bytes);
     let mut responses = Vec::with_capacity(req.topic_data.len());
     for t in req.topic_data {
         let partitions = t
             .partition_data
             .into_iter()
-            .map(|p| append(ctx, &t.name, p.index, p.records, &mut scratch))
+            .map(|p| append(ctx, &t.name, p.index, p.records, &mut scratch, &mut budget))
             .collect();
         responses.push(
             TopicProduceResponse::default()
