@@ -40,9 +40,9 @@ pub const MAX_FETCH_WAIT: RangeInclusive<Duration> = Duration::ZERO..=Duration::
 pub const MAX_GROUP_WAIT: RangeInclusive<Duration> =
     Duration::from_secs(1)..=Duration::from_secs(3_600);
 
-/// `--max-inflight-request-bytes` and `--max-decoded-bytes`: from 64 KiB to 16 GiB, the
+/// `--max-inflight-request-bytes` and `--max-decoded-bytes`: from 1 KiB to 16 GiB, the
 /// most this program should ever hold for requests on a machine it shares.
-pub const BUDGET_BYTES: RangeInclusive<usize> = 64 << 10..=16 << 30;
+pub const BUDGET_BYTES: RangeInclusive<usize> = 1 << 10..=16 << 30;
 
 fn within(d: Duration, range: &RangeInclusive<Duration>, s: &str) -> Result<Duration, String> {
     if range.contains(&d) {
@@ -183,6 +183,12 @@ mod tests {
             ("--max-connections", "65536", "65537"),
             ("--idle-timeout", "100ms", "99ms"),
             ("--idle-timeout", "7days", "8days"),
+            ("--request-timeout", "100ms", "0s"),
+            ("--request-timeout", "1h", "2h"),
+            ("--max-fetch-wait", "0s", "6m"),
+            ("--max-group-wait", "1h", "0s"),
+            ("--max-inflight-request-bytes", "104857600", "1023"),
+            ("--max-decoded-bytes", "17179869184", "17179869185"),
         ] {
             assert!(parses(&["serve", flag, good]), "{flag} {good}");
             assert!(!parses(&["serve", flag, bad]), "{flag} {bad}");
