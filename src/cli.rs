@@ -80,6 +80,11 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = flag_bounds::initial_rebalance_delay, requires = "listen")]
     pub initial_rebalance_delay: Duration,
 
+    /// The most memory the partition logs may hold, such as 512MiB or 2GiB; past it the
+    /// oldest records go, reported like retention. 1MiB to 256GiB.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = flag_bounds::max_log_memory)]
+    pub max_log_memory: u64,
+
     /// Testing aid: panic right after the first frame, so the end-to-end tests can check
     /// that a panic restores the terminal and then prints its message.
     #[arg(long, hide = true)]
@@ -161,6 +166,7 @@ fn run_interactive(cli: &Cli) -> anyhow::Result<()> {
         theme: cli.theme.into(),
         log: cli.log.clone(),
         panic_after_first_frame: cli.panic_after_first_frame,
+        max_log_memory: cli.max_log_memory,
         server: cli.listen.map(|listen| ServerConfig {
             listen,
             initial_rebalance_delay: cli.initial_rebalance_delay,
