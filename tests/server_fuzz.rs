@@ -161,6 +161,7 @@ fn exercise(bytes: Vec<u8>, template: &Broker, settings: &Settings) {
         settings,
         now_ms: 1_000,
         client_id: "fuzz",
+        client_host: "/127.0.0.1",
         version: frame.version,
         effects: Effects::default(),
     };

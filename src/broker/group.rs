@@ -64,6 +64,9 @@ pub struct JoinGroupRequest {
     /// `None` (or empty) for a member joining for the first time.
     pub member_id: Option<String>,
     pub client_id: String,
+    /// Where the member connects from, as Kafka shows it (`/127.0.0.1`); empty for a
+    /// simulated member.
+    pub client_host: String,
     pub session_timeout_ms: i64,
     pub rebalance_timeout_ms: i64,
     pub protocol_type: String,
@@ -87,6 +90,7 @@ impl JoinGroupRequest {
             group: group.to_string(),
             member_id: None,
             client_id: client_id.to_string(),
+            client_host: String::new(),
             session_timeout_ms: 10_000,
             rebalance_timeout_ms: 30_000,
             protocol_type: "consumer".to_string(),
@@ -145,6 +149,7 @@ pub enum SyncOutcome {
 pub struct Member {
     id: String,
     client_id: String,
+    client_host: String,
     session_timeout_ms: i64,
     rebalance_timeout_ms: i64,
     last_heartbeat_ms: i64,
@@ -166,6 +171,10 @@ impl Member {
     }
     pub fn client_id(&self) -> &str {
         &self.client_id
+    }
+    /// Where the member connects from (see [`JoinGroupRequest::client_host`]).
+    pub fn client_host(&self) -> &str {
+        &self.client_host
     }
     pub fn topics(&self) -> &[String] {
         &self.topics
@@ -277,8 +286,15 @@ impl Group {
     pub fn offsets(&self) -> &BTreeMap<TopicPartition, CommittedOffset> {
         &self.offsets
     }
+    /// Where the group resumes on `tp`: its committed offset, or `None` before its first
+    /// commit there. A negative offset is stored as committed (clients commit the sentinels
+    /// −1 for latest and −2 for earliest) but names no position, so it is `None` here, as
+    /// Kafka's tools show it; [`Group::offsets`] has what was stored.
     pub fn committed(&self, tp: &TopicPartition) -> Option<i64> {
-        self.offsets.get(tp).map(|c| c.offset)
+        self.offsets
+            .get(tp)
+            .map(|c| c.offset)
+            .filter(|&offset| offset >= 0)
     }
     /// Every topic some member subscribes to, or that has committed offsets.
     pub fn topics(&self) -> BTreeSet<&str> {
@@ -427,6 +443,7 @@ impl Group {
                 Member {
                     id: member_id.clone(),
                     client_id: req.client_id.clone(),
+                    client_host: req.client_host.clone(),
                     session_timeout_ms: 0,
                     rebalance_timeout_ms: 0,
                     last_heartbeat_ms: now,
@@ -837,6 +854,11 @@ impl Group {
                 commit_time_ms: now,
             },
         );
+    }
+
+    /// Removes the committed offset on `tp`; false if there was none.
+    pub(crate) fn delete_offset(&mut self, tp: &TopicPartition) -> bool {
+        self.offsets.remove(tp).is_some()
     }
 
     pub(crate) fn forget_topic(&mut self, topic: &str) {

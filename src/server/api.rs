@@ -102,9 +102,24 @@ pub struct RequestContext<'a> {
     /// Wall-clock milliseconds, the broker's time for network clients.
     pub now_ms: i64,
     pub client_id: &'a str,
+    /// Where the client connects from, spelt as Kafka reports it (see [`client_host`]).
+    pub client_host: &'a str,
     /// The request's API version.
     pub version: i16,
     pub effects: Effects,
+}
+
+/// A client's address as Kafka reports it in DescribeGroups: Java's `InetAddress` text with
+/// no host name, `/127.0.0.1`, or `/0:0:0:0:0:0:0:1` (IPv6 written out in full, with no
+/// brackets). An IPv4 address reached over IPv6 is written as IPv4, as Java does.
+pub fn client_host(peer: std::net::SocketAddr) -> String {
+    match peer.ip().to_canonical() {
+        std::net::IpAddr::V4(ip) => format!("/{ip}"),
+        std::net::IpAddr::V6(ip) => {
+            let groups: Vec<String> = ip.segments().iter().map(|s| format!("{s:x}")).collect();
+            format!("/{}", groups.join(":"))
+        }
+    }
 }
 
 /// The name [`RequestContext`] had before; kept so existing callers build.
@@ -246,6 +261,7 @@ pub(crate) mod testing {
             settings,
             now_ms: 1_000,
             client_id: "test-client",
+            client_host: "/127.0.0.1",
             version,
             effects: Effects::default(),
         }
@@ -300,6 +316,15 @@ mod tests {
             4
         };
         Some((version, out.freeze().slice(4 + header_len..)))
+    }
+
+    #[test]
+    fn client_hosts_are_written_as_java_writes_them() {
+        let host = |addr: &str| client_host(addr.parse().unwrap());
+        assert_eq!(host("127.0.0.1:5000"), "/127.0.0.1");
+        assert_eq!(host("[::1]:5000"), "/0:0:0:0:0:0:0:1");
+        assert_eq!(host("[fe80::1:abcd]:1"), "/fe80:0:0:0:0:0:1:abcd");
+        assert_eq!(host("[::ffff:10.0.0.7]:1"), "/10.0.0.7");
     }
 
     #[test]

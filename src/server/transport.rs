@@ -14,7 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio::time::{sleep, timeout};
 
-use super::api::{Effects, Outcome, RequestContext, Settings, Waiter, Wake, answer};
+use super::api::{Effects, Outcome, RequestContext, Settings, Waiter, Wake, answer, client_host};
 use super::codec::{Frame, Response, decode_request, encode_response, frame_len};
 use super::stats::{ServerStats, Traffic};
 use super::{ServerError, Shared};
@@ -153,7 +153,7 @@ enum Closed {
 }
 
 async fn connection(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, mut open: Open) {
-    let closed = serve(stream, &shared, &mut open).await;
+    let closed = serve(stream, &client_host(peer), &shared, &mut open).await;
     let now = (shared.clock)();
     let who = open.client_id.as_deref().unwrap_or("?");
     let text = match closed {
@@ -164,7 +164,7 @@ async fn connection(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, mu
     shared.stats.log(now, text);
 }
 
-async fn serve(stream: TcpStream, shared: &Shared, open: &mut Open) -> Closed {
+async fn serve(stream: TcpStream, host: &str, shared: &Shared, open: &mut Open) -> Closed {
     // Small responses (acks, heartbeats) must not wait for Nagle.
     let _ = stream.set_nodelay(true);
     let settings = match stream.local_addr() {
@@ -226,7 +226,7 @@ async fn serve(stream: TcpStream, shared: &Shared, open: &mut Open) -> Closed {
             frame.response_version(),
             frame.correlation_id,
         );
-        let Some(response) = respond(frame, shared, &settings, client_id).await else {
+        let Some(response) = respond(frame, shared, &settings, client_id, host).await else {
             continue;
         };
         out.clear();
@@ -245,12 +245,14 @@ async fn respond(
     shared: &Shared,
     settings: &Settings,
     client_id: &str,
+    client_host: &str,
 ) -> Option<Response> {
     let mut ctx = RequestContext {
         broker: &shared.broker,
         settings,
         now_ms: (shared.clock)(),
         client_id,
+        client_host,
         version: frame.version,
         effects: Effects::default(),
     };
