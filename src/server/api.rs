@@ -9,8 +9,12 @@
 //! transport re-polls it whenever the signal it names fires, and expires it at its deadline.
 
 pub mod api_versions;
+mod create_partitions;
 mod create_topics;
+mod delete_groups;
 mod delete_topics;
+mod describe_cluster;
+mod describe_configs;
 mod describe_groups;
 mod fetch;
 mod find_coordinator;
@@ -22,6 +26,7 @@ mod list_groups;
 mod list_offsets;
 mod metadata;
 mod offset_commit;
+mod offset_delete;
 mod offset_fetch;
 mod produce;
 mod sync_group;
@@ -29,14 +34,17 @@ mod table;
 
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::{
-    ApiVersionsRequest, ApiVersionsResponse, CreateTopicsRequest, CreateTopicsResponse,
-    DeleteTopicsRequest, DeleteTopicsResponse, DescribeGroupsRequest, DescribeGroupsResponse,
+    ApiVersionsRequest, ApiVersionsResponse, CreatePartitionsRequest, CreatePartitionsResponse,
+    CreateTopicsRequest, CreateTopicsResponse, DeleteGroupsRequest, DeleteGroupsResponse,
+    DeleteTopicsRequest, DeleteTopicsResponse, DescribeClusterRequest, DescribeClusterResponse,
+    DescribeConfigsRequest, DescribeConfigsResponse, DescribeGroupsRequest, DescribeGroupsResponse,
     FetchRequest, FetchResponse, FindCoordinatorRequest, FindCoordinatorResponse, HeartbeatRequest,
     HeartbeatResponse, InitProducerIdRequest, InitProducerIdResponse, JoinGroupRequest,
     JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, ListGroupsRequest,
     ListGroupsResponse, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest, MetadataResponse,
-    OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse,
-    ProduceRequest, ProduceResponse, SyncGroupRequest, SyncGroupResponse,
+    OffsetCommitRequest, OffsetCommitResponse, OffsetDeleteRequest, OffsetDeleteResponse,
+    OffsetFetchRequest, OffsetFetchResponse, ProduceRequest, ProduceResponse, SyncGroupRequest,
+    SyncGroupResponse,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -48,7 +56,8 @@ use crate::broker::{BrokerError, SharedBroker, TopicConfig};
 // Upper bounds stop where a version changes semantics we do not implement: Produce 13 and
 // Fetch 13 name topics by id only, OffsetFetch 8 batches groups, FindCoordinator 5 and
 // DeleteTopics 6 move to ids and transactions. Metadata stays well above 4, which
-// kafka-python needs to speak record batch v2.
+// kafka-python needs to speak record batch v2. The admin APIs go as far as Kafka 4.1 does;
+// DescribeConfigs starts at 1, as Kafka 4 does.
 table::apis! {
     // ApiKey        request                   response                 handler           versions
     Produce:         ProduceRequest         => ProduceResponse,         produce,          3..=9;
@@ -62,12 +71,17 @@ table::apis! {
     Heartbeat:       HeartbeatRequest       => HeartbeatResponse,       heartbeat,        0..=4;
     LeaveGroup:      LeaveGroupRequest      => LeaveGroupResponse,      leave_group,      0..=5;
     SyncGroup:       SyncGroupRequest       => SyncGroupResponse,       sync_group,       0..=5;
-    DescribeGroups:  DescribeGroupsRequest  => DescribeGroupsResponse,  describe_groups,  0..=5;
-    ListGroups:      ListGroupsRequest      => ListGroupsResponse,      list_groups,      0..=4;
+    DescribeGroups:  DescribeGroupsRequest  => DescribeGroupsResponse,  describe_groups,  0..=6;
+    ListGroups:      ListGroupsRequest      => ListGroupsResponse,      list_groups,      0..=5;
     ApiVersions:     ApiVersionsRequest     => ApiVersionsResponse,     api_versions,     0..=3;
     CreateTopics:    CreateTopicsRequest    => CreateTopicsResponse,    create_topics,    2..=7;
     DeleteTopics:    DeleteTopicsRequest    => DeleteTopicsResponse,    delete_topics,    1..=5;
     InitProducerId:  InitProducerIdRequest  => InitProducerIdResponse,  init_producer_id, 0..=4;
+    DescribeConfigs: DescribeConfigsRequest => DescribeConfigsResponse, describe_configs, 1..=4;
+    CreatePartitions: CreatePartitionsRequest => CreatePartitionsResponse, create_partitions, 0..=3;
+    DeleteGroups:    DeleteGroupsRequest    => DeleteGroupsResponse,    delete_groups,    0..=2;
+    OffsetDelete:    OffsetDeleteRequest    => OffsetDeleteResponse,    offset_delete,    0..=0;
+    DescribeCluster: DescribeClusterRequest => DescribeClusterResponse, describe_cluster, 0..=2;
 }
 
 /// What the handlers need to know about the server.
