@@ -234,13 +234,7 @@ mod tests {
             .iter()
             .map(|s| (s.name.as_str(), s.value.as_deref(), s.source))
             .collect();
-        assert_eq!(
-            synonyms,
-            [
-                ("retention.ms", Some("3600000"), 1),
-                ("log.retention.ms", Some("-1"), 5)
-            ]
-        );
+        assert_eq!(synonyms, [("retention.ms", Some("3600000"), 1)]);
         assert_eq!(ms.config_type, 5, "LONG");
         assert_eq!(ms.documentation, None, "documentation only when asked");
         let bytes = by_name("retention.bytes");

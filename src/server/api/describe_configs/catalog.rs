@@ -58,7 +58,8 @@ struct Def {
     config_type: Type,
     read_only: bool,
     documentation: &'static str,
-    /// The broker-level name its default comes from, if it has one.
+    /// The broker-level name its default is listed under as a synonym, where Kafka lists
+    /// one.
     default_name: Option<&'static str>,
     default: Cow<'static, str>,
 }
@@ -123,12 +124,14 @@ const RETENTION_BYTES: Def = Def {
     default: Cow::Borrowed("-1"),
 };
 
+/// Listed with no default synonym, as Kafka lists it: Kafka's `log.retention.ms` is unset
+/// (its default comes from `log.retention.hours`), and ours, -1, is the built-in default.
 const RETENTION_MS: Def = Def {
     name: "retention.ms",
     config_type: Type::Long,
     read_only: false,
     documentation: "How long a record is kept, by its timestamp, before it is deleted. -1 means no time limit.",
-    default_name: Some("log.retention.ms"),
+    default_name: None,
     default: Cow::Borrowed("-1"),
 };
 
@@ -182,11 +185,8 @@ fn own(
     }
 }
 
-/// The broker-level config a topic config's default comes from.
-fn broker_default(topic: &Def) -> Def {
-    let name = topic
-        .default_name
-        .expect("topic configs here all have a broker default");
+/// `name`, the broker-level config a topic config's default comes from.
+fn broker_default(name: &'static str, topic: &Def) -> Def {
     own(
         name,
         topic.documentation,
@@ -244,10 +244,10 @@ pub(super) fn broker_entries(settings: &Settings) -> Vec<Entry> {
             Cow::Borrowed("PLAINTEXT://:9092"),
         )
         .entry(Some((listener, Source::StaticBroker))),
-        broker_default(&CLEANUP_POLICY).entry(None),
-        broker_default(&MIN_INSYNC_REPLICAS).entry(None),
-        broker_default(&RETENTION_BYTES).entry(None),
-        broker_default(&RETENTION_MS).entry(None),
+        broker_default("log.cleanup.policy", &CLEANUP_POLICY).entry(None),
+        broker_default("min.insync.replicas", &MIN_INSYNC_REPLICAS).entry(None),
+        broker_default("log.retention.bytes", &RETENTION_BYTES).entry(None),
+        broker_default("log.retention.ms", &RETENTION_MS).entry(None),
         own("node.id", "This broker's id.", Type::Int, true, id()).entry(None),
         flag(
             "num.partitions",
