@@ -218,7 +218,8 @@ impl Broker {
         Ok(())
     }
 
-    /// Grows a topic to `total` partitions. Partitions can never be removed.
+    /// Grows a topic to `total` partitions. Partitions can never be removed. Every group with
+    /// a member reading the topic rebalances, so the new partitions get owners.
     pub fn add_partitions(&mut self, name: &str, total: u32, now: i64) -> Result<()> {
         self.can_add_partitions(name, total)?;
         self.topic_mut(name)?.grow_to(total)?;
@@ -229,6 +230,14 @@ impl Broker {
                 partitions: total,
             },
         );
+        let readers = self
+            .groups
+            .values_mut()
+            .filter(|g| g.members().any(|m| m.topics().iter().any(|t| t == name)));
+        for g in readers {
+            let reason = format!("{name} grew to {total} partitions");
+            g.rebalance_for_topic(reason, now, &mut self.events);
+        }
         Ok(())
     }
 

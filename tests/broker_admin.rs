@@ -2,8 +2,8 @@
 //! outside the group, offset deletion, growing topics, and where members connect from.
 
 use minikafka::broker::{
-    AssignorKind, Broker, BrokerError, GroupProtocol, JoinGroupRequest, JoinOutcome, NewRecord,
-    ResetSpec, SyncAssignment, TopicConfig, TopicPartition,
+    AssignorKind, Broker, BrokerError, GroupProtocol, GroupState, JoinGroupRequest, JoinOutcome,
+    NewRecord, ResetSpec, SyncAssignment, TopicConfig, TopicPartition,
 };
 
 /// `t` with two partitions of five records each.
@@ -188,4 +188,38 @@ fn a_member_keeps_the_host_it_joined_from() {
             .client_host(),
         ""
     );
+}
+
+#[test]
+fn a_group_reading_a_topic_that_grows_rebalances_onto_the_new_partitions() {
+    let mut b = broker();
+    let (m, generation) = member(&mut b, "g", &["t"]);
+    member(&mut b, "other", &["elsewhere"]);
+    b.add_partitions("t", 3, 0).unwrap();
+    assert_eq!(
+        b.group("g").unwrap().state(),
+        GroupState::PreparingRebalance
+    );
+    assert_eq!(
+        b.group("other").unwrap().state(),
+        GroupState::Stable,
+        "it reads another topic"
+    );
+    let e = b.heartbeat("g", &m, generation, 0).unwrap_err();
+    assert!(matches!(e, BrokerError::RebalanceInProgress(_)), "{e}");
+    let mut rejoin = JoinGroupRequest::consumer("g", "c", &["t".to_string()], "range");
+    rejoin.member_id = Some(m.clone());
+    let JoinOutcome::Joined(j) = b.join_group(rejoin, 0).unwrap() else {
+        panic!("the only member completes the round")
+    };
+    let compute = SyncAssignment::Compute(AssignorKind::Range);
+    b.sync_group("g", &m, j.generation, compute, 0).unwrap();
+    let owned = b
+        .group("g")
+        .unwrap()
+        .member(&m)
+        .unwrap()
+        .assignment()
+        .to_vec();
+    assert_eq!(owned, [tp(0), tp(1), tp(2)]);
 }

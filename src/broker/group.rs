@@ -511,6 +511,16 @@ impl Group {
         }
     }
 
+    /// Starts a rebalance because a topic the members read changed (it grew), as a consumer
+    /// leader does once its metadata shows the new partitions. Nothing happens while the
+    /// group is empty or already rebalancing: that round assigns the new partitions too.
+    pub(crate) fn rebalance_for_topic(&mut self, reason: String, now: i64, events: &mut EventLog) {
+        if self.members.is_empty() || self.state == GroupState::PreparingRebalance {
+            return;
+        }
+        self.start_rebalance(reason, now, events);
+    }
+
     fn start_rebalance(&mut self, reason: String, now: i64, events: &mut EventLog) {
         self.state = GroupState::PreparingRebalance;
         let max_timeout = self

@@ -18,7 +18,7 @@ use kafka_protocol::protocol::StrBytes;
 
 use super::RequestContext;
 use super::metadata::NODE_ID;
-use crate::broker::Broker;
+use crate::broker::{Broker, BrokerError};
 use crate::server::codec::Response;
 
 /// A refusal: the error and a message for the client.
@@ -69,7 +69,7 @@ fn grow(
     validate_only: bool,
     now: i64,
 ) -> Result<(), Refusal> {
-    let refused = |e: crate::broker::BrokerError| (ResponseError::from(&e), e.to_string());
+    let refused = |e: BrokerError| (ResponseError::from(&e), e.to_string());
     // A count below one can never be an increase; 0 makes the broker say so.
     let total = u32::try_from(t.count).unwrap_or(0);
     broker.can_add_partitions(&t.name, total).map_err(refused)?;
@@ -89,6 +89,8 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: CreatePartitionsRequest)
         *named.entry(t.name.as_str()).or_default() += 1;
     }
     let mut broker = ctx.broker.write();
+    // Groups reading a topic that grows rebalance: waiting joins and syncs look again.
+    ctx.effects.groups_changed = !req.validate_only;
     let mut answered = Vec::new();
     let mut results = Vec::new();
     for t in &req.topics {

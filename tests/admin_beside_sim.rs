@@ -1,7 +1,8 @@
-//! A network group's offsets as admin tools leave them (the sentinels -1 and -2, and an
-//! offset past the end) beside a running simulation: the simulation's invariants hold, and
-//! the report and the screen show them as `kafka-consumer-groups` does, with no panic and
-//! no wrapped-around numbers.
+//! What admin tools do, beside a running simulation: a network group's offsets as they
+//! leave them (the sentinels -1 and -2, and an offset past the end) keep the simulation's
+//! invariants, and the report and the screen show them as `kafka-consumer-groups` does,
+//! with no panic and no wrapped-around numbers; a topic they grow is taken on by the
+//! simulated groups that read it.
 
 #[path = "support/buffer_text.rs"]
 mod buffer_text;
@@ -74,4 +75,23 @@ fn the_screen_shows_them_without_panicking() {
         !screen.contains("18446744"),
         "no negative number shown as unsigned: {screen}"
     );
+}
+
+#[test]
+fn simulated_groups_take_on_the_partitions_an_admin_adds() {
+    let mut sim = Simulation::new(Scenario::bundled("quickstart").unwrap(), Some(42)).unwrap();
+    sim.step(5_000);
+    sim.broker()
+        .write()
+        .add_partitions("orders", 6, 5_000)
+        .unwrap();
+    // Debug builds check after every step that a stable group owns every partition.
+    sim.step(10_000);
+    sim.check_invariants().unwrap();
+    let b = sim.broker().read();
+    for name in ["billing", "analytics"] {
+        let g = b.group(name).unwrap();
+        let owned: usize = g.members().map(|m| m.assignment().len()).sum();
+        assert_eq!(owned, 6, "{name} owns all six partitions");
+    }
 }
