@@ -866,9 +866,9 @@ impl Group {
         );
     }
 
-    /// Removes the committed offset on `tp`; false if there was none.
-    pub(crate) fn delete_offset(&mut self, tp: &TopicPartition) -> bool {
-        self.offsets.remove(tp).is_some()
+    /// Removes the committed offset on `tp`, if there is one.
+    pub(crate) fn delete_offset(&mut self, tp: &TopicPartition) {
+        self.offsets.remove(tp);
     }
 
     pub(crate) fn forget_topic(&mut self, topic: &str) {
