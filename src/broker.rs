@@ -118,6 +118,15 @@ impl std::fmt::Display for ResetSpec {
     }
 }
 
+/// Which offsets a commit stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Accept {
+    /// A member's only within the log; an admin's any.
+    MembersWithinLog,
+    /// Any, as Kafka's coordinator stores them.
+    Any,
+}
+
 /// The in-process broker. See the module docs for an example.
 #[derive(Debug, Clone)]
 pub struct Broker {
@@ -212,15 +221,11 @@ impl Broker {
         Ok(())
     }
 
-    /// Grows a topic to `total` partitions. Partitions can never be removed.
+    /// Grows a topic to `total` partitions. Partitions can never be removed. Every group with
+    /// a member reading the topic rebalances, so the new partitions get owners.
     pub fn add_partitions(&mut self, name: &str, total: u32, now: i64) -> Result<()> {
-        let held = self.partition_total();
-        let topic = self.topic_mut(name)?;
-        let current = topic.partition_count();
-        if total > current {
-            limits::check_partitions(name, total, held - u64::from(current))?;
-        }
-        topic.grow_to(total)?;
+        self.can_add_partitions(name, total)?;
+        self.topic_mut(name)?.grow_to(total)?;
         self.events.push(
             now,
             EventKind::PartitionsAdded {
@@ -228,6 +233,29 @@ impl Broker {
                 partitions: total,
             },
         );
+        let readers = self
+            .groups
+            .values_mut()
+            .filter(|g| g.members().any(|m| m.topics().iter().any(|t| t == name)));
+        for g in readers {
+            let reason = format!("{name} grew to {total} partitions");
+            g.rebalance_for_topic(reason, now, &mut self.events);
+        }
+        Ok(())
+    }
+
+    /// The checks [`Broker::add_partitions`] makes, without adding anything: what a
+    /// CreatePartitions with `validate_only` answers.
+    pub fn can_add_partitions(&self, name: &str, total: u32) -> Result<()> {
+        let topic = self
+            .topics
+            .get(name)
+            .ok_or_else(|| BrokerError::UnknownTopic(name.to_string()))?;
+        topic.check_grow_to(total)?;
+        let current = topic.partition_count();
+        if total > current {
+            limits::check_partitions(name, total, self.partition_total() - u64::from(current))?;
+        }
         Ok(())
     }
 
@@ -635,9 +663,13 @@ impl Broker {
         changed
     }
 
-    /// Commits offsets for a group member. All are checked before any is stored: the member
-    /// and generation must be current, each partition must exist, and each offset must lie
-    /// in `0..=high_watermark`.
+    /// Commits offsets. All are checked before any is stored: the member and generation must
+    /// be current and each partition must exist. A member's offsets must lie in
+    /// `0..=high_watermark`, since a member commits what it has processed; the simulation's
+    /// members commit here, which keeps `committed <= high_watermark` an invariant for them.
+    /// An admin commit (no member id, a negative generation) to an empty group stores any
+    /// offset, as Kafka does: tools position a group with the sentinels −1 (latest) and −2
+    /// (earliest), or past the end.
     pub fn commit_offsets(
         &mut self,
         group: &str,
@@ -646,18 +678,53 @@ impl Broker {
         offsets: &[(TopicPartition, i64)],
         now: i64,
     ) -> Result<()> {
+        self.commit(
+            group,
+            member,
+            generation,
+            offsets,
+            Accept::MembersWithinLog,
+            now,
+        )
+    }
+
+    /// Commits as Kafka's coordinator does for a network client: the checks of
+    /// [`Broker::commit_offsets`], except that a member's offsets are stored whatever they
+    /// are. Clients rely on it: kafkajs' `setOffsets` and `resetOffsets` join the group and
+    /// commit −1, −2 or an offset past the end as a member.
+    pub fn commit_client_offsets(
+        &mut self,
+        group: &str,
+        member: &str,
+        generation: i32,
+        offsets: &[(TopicPartition, i64)],
+        now: i64,
+    ) -> Result<()> {
+        self.commit(group, member, generation, offsets, Accept::Any, now)
+    }
+
+    fn commit(
+        &mut self,
+        group: &str,
+        member: &str,
+        generation: i32,
+        offsets: &[(TopicPartition, i64)],
+        accept: Accept,
+        now: i64,
+    ) -> Result<()> {
         if group.is_empty() {
             return Err(BrokerError::InvalidGroupId(group.to_string()));
         }
+        let admin = member.is_empty() && generation < 0;
         match self.groups.get(group) {
             Some(g) => g.check_commit(member, generation)?,
-            None if member.is_empty() && generation < 0 => {}
+            None if admin => {}
             None => return Err(BrokerError::UnknownGroup(group.to_string())),
         }
         for (tp, offset) in offsets {
-            let hw = self.partition(&tp.topic, tp.partition)?.high_watermark();
-            if *offset < 0 || *offset > hw {
-                let log = self.partition(&tp.topic, tp.partition)?;
+            let log = self.partition(&tp.topic, tp.partition)?;
+            let within = (0..=log.high_watermark()).contains(offset);
+            if accept == Accept::MembersWithinLog && !admin && !within {
                 return Err(out_of_range(&tp.topic, tp.partition, *offset, log.bounds()));
             }
         }
@@ -671,12 +738,16 @@ impl Broker {
         Ok(())
     }
 
-    /// The group's committed offset for a partition, if any.
+    /// Where the group resumes on a partition: its committed offset, or `None` before its
+    /// first commit there or when what it committed is a negative sentinel
+    /// (see [`Group::committed`]).
     pub fn committed_offset(&self, group: &str, tp: &TopicPartition) -> Option<i64> {
         self.groups.get(group)?.committed(tp)
     }
 
-    /// `high_watermark - committed`, or `None` before the group's first commit there.
+    /// `high_watermark - committed`, or `None` while the group has no position there (see
+    /// [`Broker::committed_offset`]). An offset committed past the end gives a negative lag,
+    /// which is what Kafka's `kafka-consumer-groups --describe` shows for it.
     pub fn lag(&self, group: &str, tp: &TopicPartition) -> Option<i64> {
         let committed = self.committed_offset(group, tp)?;
         let hw = self
@@ -743,6 +814,48 @@ impl Broker {
             },
         );
         Ok(targets)
+    }
+
+    /// Kafka's OffsetDelete: removes the group's committed offsets on `partitions`, and
+    /// returns one result per partition, in order. The whole request is refused for an
+    /// unknown group, and for a group with members that are not consumers (what they read
+    /// is opaque to the broker). A partition is refused on its own if it does not exist, or
+    /// while a member subscribes to its topic.
+    pub fn delete_offsets(
+        &mut self,
+        group: &str,
+        partitions: &[TopicPartition],
+    ) -> Result<Vec<Result<()>>> {
+        let g = self
+            .groups
+            .get(group)
+            .ok_or_else(|| BrokerError::UnknownGroup(group.to_string()))?;
+        if !g.is_empty() && g.protocol_type() != Some("consumer") {
+            return Err(BrokerError::GroupNotEmpty {
+                group: group.to_string(),
+                members: g.members().len(),
+            });
+        }
+        let results: Vec<Result<()>> = partitions
+            .iter()
+            .map(|tp| {
+                self.partition(&tp.topic, tp.partition)?;
+                if g.members().any(|m| m.topics().contains(&tp.topic)) {
+                    return Err(BrokerError::GroupSubscribedToTopic {
+                        group: group.to_string(),
+                        topic: tp.topic.clone(),
+                    });
+                }
+                Ok(())
+            })
+            .collect();
+        let g = self.groups.get_mut(group).expect("looked up above");
+        for (tp, result) in partitions.iter().zip(&results) {
+            if result.is_ok() {
+                g.delete_offset(tp);
+            }
+        }
+        Ok(results)
     }
 
     /// Deletes an empty group and its offsets.

@@ -5,8 +5,15 @@
 //! Seeds include versions newer than we implement, which are answered UNSUPPORTED_VERSION.
 
 use bytes::{Bytes, BytesMut};
+use kafka_protocol::messages::create_partitions_request::{
+    CreatePartitionsAssignment, CreatePartitionsTopic,
+};
+use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
+use kafka_protocol::messages::offset_delete_request::{
+    OffsetDeleteRequestPartition, OffsetDeleteRequestTopic,
+};
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Encodable, StrBytes};
@@ -75,6 +82,19 @@ fn batch() -> Bytes {
     buf.freeze()
 }
 
+/// A topic's and the broker's configs, with synonyms and documentation.
+fn describe_configs() -> DescribeConfigsRequest {
+    let resource = |kind: i8, name: &'static str| {
+        DescribeConfigsResource::default()
+            .with_resource_type(kind)
+            .with_resource_name(StrBytes::from_static_str(name))
+    };
+    DescribeConfigsRequest::default()
+        .with_include_synonyms(true)
+        .with_include_documentation(true)
+        .with_resources(vec![resource(2, "t"), resource(4, "0")])
+}
+
 /// Valid frames of every supported API at its oldest and newest version, to mutate.
 fn seeds() -> Vec<Vec<u8>> {
     let mut out = Vec::new();
@@ -134,6 +154,38 @@ fn seeds() -> Vec<Vec<u8>> {
                 ApiKey::CreateTopics => frame(api, v, &CreateTopicsRequest::default()),
                 ApiKey::DeleteTopics => frame(api, v, &DeleteTopicsRequest::default()),
                 ApiKey::InitProducerId => frame(api, v, &InitProducerIdRequest::default()),
+                ApiKey::DescribeConfigs => frame(api, v, &describe_configs()),
+                ApiKey::CreatePartitions => frame(
+                    api,
+                    v,
+                    &CreatePartitionsRequest::default().with_topics(vec![
+                        CreatePartitionsTopic::default()
+                            .with_name(name())
+                            .with_count(3)
+                            .with_assignments(Some(vec![
+                                CreatePartitionsAssignment::default()
+                                    .with_broker_ids(vec![BrokerId(0)]),
+                            ])),
+                    ]),
+                ),
+                ApiKey::DeleteGroups => frame(
+                    api,
+                    v,
+                    &DeleteGroupsRequest::default()
+                        .with_groups_names(vec![GroupId(StrBytes::from_static_str("g"))]),
+                ),
+                ApiKey::OffsetDelete => frame(
+                    api,
+                    v,
+                    &OffsetDeleteRequest::default()
+                        .with_group_id(GroupId(StrBytes::from_static_str("g")))
+                        .with_topics(vec![
+                            OffsetDeleteRequestTopic::default()
+                                .with_name(name())
+                                .with_partitions(vec![OffsetDeleteRequestPartition::default()]),
+                        ]),
+                ),
+                ApiKey::DescribeCluster => frame(api, v, &DescribeClusterRequest::default()),
                 _ => None,
             };
             out.extend(f);
@@ -161,6 +213,7 @@ fn exercise(bytes: Vec<u8>, template: &Broker, settings: &Settings) {
         settings,
         now_ms: 1_000,
         client_id: "fuzz",
+        client_host: "/127.0.0.1",
         version: frame.version,
         effects: Effects::default(),
     };

@@ -128,7 +128,8 @@ impl Topic {
         (&self.name, &mut self.partitions)
     }
 
-    pub(crate) fn grow_to(&mut self, total: u32) -> Result<()> {
+    /// Whether the topic can grow to `total` partitions: only more than it has.
+    pub(crate) fn check_grow_to(&self, total: u32) -> Result<()> {
         let current = self.partition_count();
         if total <= current {
             return Err(BrokerError::InvalidPartitions {
@@ -138,6 +139,11 @@ impl Topic {
                 ),
             });
         }
+        Ok(())
+    }
+
+    pub(crate) fn grow_to(&mut self, total: u32) -> Result<()> {
+        self.check_grow_to(total)?;
         self.partitions
             .resize_with(total as usize, PartitionLog::new);
         self.config.partitions = total;

@@ -1,8 +1,10 @@
 //! Apache Kafka, the reference: its jars from Maven Central (tests/apache-kafka/pom.xml), and
 //! a single KRaft node started for one test on free loopback ports.
 //!
-//! The jars are fetched once per machine into the target directory, under a file lock so
-//! test binaries running side by side share one download. Java 17 and Maven must be
+//! The jars are fetched once per machine into the target directory. Each download goes to a
+//! directory of its own and is moved into place whole, so test binaries running side by
+//! side never use half a download. (No file lock: `File::lock` is newer than the crate's
+//! minimum Rust.) Java 17 and Maven must be
 //! installed: under `CI=true` their absence fails the test; elsewhere the test is skipped
 //! with a loud message.
 
@@ -56,15 +58,15 @@ pub fn jars() -> Option<PathBuf> {
     std::fs::create_dir_all(&root).unwrap();
     let jars = root.join("jars");
     let done = root.join("jars.complete");
-    let lock = File::create(root.join("jars.lock")).unwrap();
-    lock.lock().unwrap();
     if !done.exists() {
+        let staging = root.join(format!("jars.{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&staging);
         let pom = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apache-kafka/pom.xml");
         let out = Command::new("mvn")
             .args(["-q", "-B", "-f"])
             .arg(&pom)
             .arg("dependency:copy-dependencies")
-            .arg(format!("-DoutputDirectory={}", jars.display()))
+            .arg(format!("-DoutputDirectory={}", staging.display()))
             .output()
             .expect("mvn runs");
         assert!(
@@ -73,10 +75,29 @@ pub fn jars() -> Option<PathBuf> {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        File::create(&done).unwrap();
+        install(&staging, &jars, &done);
     }
-    lock.unlock().unwrap();
     Some(jars)
+}
+
+/// Moves a complete download into place, unless another process's got there first.
+fn install(staging: &Path, jars: &Path, done: &Path) {
+    for _ in 0..50 {
+        if std::fs::rename(staging, jars).is_ok() {
+            File::create(done).unwrap();
+            return;
+        }
+        if done.exists() {
+            let _ = std::fs::remove_dir_all(staging);
+            return;
+        }
+        // Another process has just moved its copy in and is about to mark it done.
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // What is there is a partial copy left by a run that died while fetching: replace it.
+    let _ = std::fs::remove_dir_all(jars);
+    std::fs::rename(staging, jars).unwrap();
+    File::create(done).unwrap();
 }
 
 /// A free loopback port. Another process could take it before Kafka binds it; the ports
@@ -137,7 +158,13 @@ impl ApacheKafka {
         std::fs::write(&props, text).unwrap();
         let classpath = format!("{}/*", jars.display());
         let format = Command::new("java")
-            .args(["-cp", &classpath, "kafka.tools.StorageTool", "format", "--standalone"])
+            .args([
+                "-cp",
+                &classpath,
+                "kafka.tools.StorageTool",
+                "format",
+                "--standalone",
+            ])
             .args(["-t", "mk-test-cluster-000000", "-c"])
             .arg(&props)
             .output()
@@ -149,7 +176,13 @@ impl ApacheKafka {
         );
         let log = File::create(dir.join("kafka.log")).unwrap();
         let child = Command::new("java")
-            .args(["-Xmx512m", "-Xms256m", "-XX:+UseSerialGC", "-cp", &classpath])
+            .args([
+                "-Xmx512m",
+                "-Xms256m",
+                "-XX:+UseSerialGC",
+                "-cp",
+                &classpath,
+            ])
             .arg("kafka.Kafka")
             .arg(&props)
             .stdout(log.try_clone().unwrap())
