@@ -19,7 +19,7 @@ use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Encodable, StrBytes};
 use minikafka::broker::{Broker, NewRecord, SharedBroker, TopicConfig};
 use minikafka::server::api::api_versions::SUPPORTED;
-use minikafka::server::api::{Ctx, Effects, Outcome, Settings, answer};
+use minikafka::server::api::{Effects, Outcome, RequestContext, Settings, answer};
 use minikafka::server::codec::{decode_request, encode_response};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -208,7 +208,7 @@ fn exercise(bytes: Vec<u8>, template: &Broker, settings: &Settings) {
         return;
     };
     let broker = SharedBroker::new(template.clone());
-    let mut ctx = Ctx {
+    let mut ctx = RequestContext {
         broker: &broker,
         settings,
         now_ms: 1_000,

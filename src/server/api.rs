@@ -138,9 +138,6 @@ pub fn client_host(peer: std::net::SocketAddr) -> String {
     }
 }
 
-/// The name [`RequestContext`] had before; kept so existing callers build.
-pub type Ctx<'a> = RequestContext<'a>;
-
 /// Which change can complete a waiting request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wake {
