@@ -21,9 +21,15 @@ pub struct Served {
 
 impl Served {
     pub fn start(extra: &[&str]) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka-tui"))
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(extra)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_minikafka-tui"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(extra);
+        Served::spawn(cmd)
+    }
+
+    /// Starts `cmd`, which must run `serve` (perhaps through a wrapper such as `prlimit`,
+    /// which execs it in the same process) and print the bound address first.
+    pub fn spawn(mut cmd: Command) -> Served {
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -48,6 +54,16 @@ impl Served {
             .and_then(|a| a.parse().ok())
             .unwrap_or_else(|| panic!("no address in {line:?}"));
         Served { child, addr, log }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the server is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// What the server logged so far, for a failure message.
