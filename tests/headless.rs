@@ -233,3 +233,47 @@ fn help_documents_every_flag() {
         assert!(out.contains(flag), "{flag}");
     }
 }
+
+/// The peak resident memory of a running child, in KiB, polled until it exits.
+fn run_for_peak_memory(args: &[&str]) -> (std::process::ExitStatus, u64) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka-tui"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_file)
+            && let Some(kib) = status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().expect("the child can be waited for") {
+            return (status, peak);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// The default scenario has no retention, so only the log memory limit bounds it: a
+/// hundred simulated hours (about 14 million records) stay within the limit given.
+#[test]
+fn a_hundred_simulated_hours_stay_under_the_log_memory_limit() {
+    let (status, peak_kib) = run_for_peak_memory(&[
+        "--headless",
+        "--duration",
+        "100h",
+        "--max-log-memory",
+        "64MiB",
+    ]);
+    assert!(status.success());
+    assert!(peak_kib > 0, "the child's memory was read");
+    assert!(
+        peak_kib < 64 * 1024,
+        "peak resident memory {peak_kib} KiB, over the 64 MiB given"
+    );
+}
