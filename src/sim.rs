@@ -25,6 +25,7 @@ mod command;
 mod consumer;
 mod error;
 mod invariants;
+pub mod lag;
 mod metrics;
 mod producer;
 mod report;
@@ -35,6 +36,7 @@ mod timeline;
 pub use command::Command;
 pub use consumer::{GroupSim, MemberSim, MemberState};
 pub use error::{ScenarioError, SimError};
+pub use lag::{GroupLag, LagSample, PartitionLagHistory, Status, Verdict, eta_ms, evaluate_group};
 pub use metrics::{
     GroupMetrics, HISTORY_CAPACITY, Metrics, PartitionMetrics, Ring, SAMPLE_INTERVAL_MS,
     TopicMetrics,
