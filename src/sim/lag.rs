@@ -33,12 +33,17 @@
 //! 4. **REWIND**: a committed offset in the window went backwards and has not come back
 //!    to where it was. (Burrow checks only the first backward step; every one is checked
 //!    here.)
-//! 5. **STALL**: the committed offset has not moved over a full window of polls while the
-//!    lag was above zero at every poll. (Burrow finds this among commits of the same
-//!    offset; a poller cannot see those, so it counts polls.)
+//! 5. **STALL**: the committed offset has not moved over a full window of polls, the lag
+//!    was above zero at every poll, and it has been still for longer than its commits in
+//!    the window were ever apart. (Burrow finds a stall among commits of the same offset; a
+//!    poller cannot see those, so it counts polls, and the last condition keeps a consumer
+//!    that moves a partition in large, infrequent steps from looking stalled.)
 //! 6. **OK** if any commit in the window arrived at zero lag (Burrow's first rule).
-//! 7. **WARN**: the lag at each commit in the window was at least the lag at the one
-//!    before: the consumer moves, but falls behind.
+//! 7. **WARN**: the lag at the newest commit is at least the lag at the oldest one in the
+//!    window and at the one before it: the consumer moves, but falls behind. (Burrow asks
+//!    that the lag never fell at any commit in the window; one early dip, common when a
+//!    consumer works through its partitions in batches, would then hide a consumer falling
+//!    behind for a whole window. The newest step still decides at once when it drains.)
 //!
 //! STOP and WARN judge a trend, so they wait until the commit window is at least half
 //! full (Burrow's `minimum-complete`), and STALL waits for a full window of polls.
@@ -335,19 +340,34 @@ impl PartitionLagHistory {
         let first = self.samples.front()?;
         let unmoved = self.samples.iter().all(|s| s.committed == first.committed);
         let always_behind = self.samples.iter().all(|s| s.lag() > 0);
-        let span = self.samples.back()?.at_ms - first.at_ms;
-        (unmoved && always_behind).then(|| {
-            Verdict::new(
-                Status::Stall,
-                format!(
-                    "the committed offset of {} has not moved for {} polls ({}) while lag is {}",
-                    self.label,
+        let still = self.samples.back()?.at_ms - self.commits.back()?.at_ms;
+        let widest_gap = self
+            .commits
+            .iter()
+            .zip(self.commits.iter().skip(1))
+            .map(|(a, b)| b.at_ms - a.at_ms)
+            .max();
+        if !(unmoved && always_behind && widest_gap.is_none_or(|gap| still > gap)) {
+            return None;
+        }
+        let p = &self.label;
+        let (still, lag) = (Secs(still), Num(lag));
+        Some(Verdict::new(
+            Status::Stall,
+            match widest_gap {
+                Some(gap) => format!(
+                    "the committed offset of {p} has not moved for {still} ({} polls), while its \
+                     commits were at most {} apart; lag is {lag}",
                     self.samples.len(),
-                    Secs(span),
-                    Num(lag)
+                    Secs(gap)
                 ),
-            )
-        })
+                None => format!(
+                    "the committed offset of {p} has not moved for {still} ({} polls); lag is \
+                     {lag}",
+                    self.samples.len()
+                ),
+            },
+        ))
     }
 
     /// Rules 6 and 7: OK after a commit at zero lag, WARN when lag never fell between
@@ -373,27 +393,31 @@ impl PartitionLagHistory {
                 ),
             );
         }
-        let never_fell = self
-            .commits
-            .iter()
-            .zip(self.commits.iter().skip(1))
-            .all(|(a, b)| b.lag >= a.lag);
-        let (first, last) = (self.commits[0].lag, self.commits[n - 1].lag);
-        if never_fell {
+        let (first, prev, last) = (
+            self.commits[0].lag,
+            self.commits[n - 2].lag,
+            self.commits[n - 1].lag,
+        );
+        let (from, to) = (Num(first), Num(last));
+        if last < first {
             Verdict::new(
-                Status::Warn,
+                Status::Ok,
+                format!("lag on {p} fell over its last {n} commits, from {from} to {to}"),
+            )
+        } else if last < prev {
+            Verdict::new(
+                Status::Ok,
                 format!(
-                    "lag on {p} did not fall at any of its last {n} commits (from {} to {})",
-                    Num(first),
-                    Num(last)
+                    "lag on {p} fell at its newest commit, from {} to {to}",
+                    Num(prev)
                 ),
             )
         } else {
             Verdict::new(
-                Status::Ok,
+                Status::Warn,
                 format!(
-                    "lag on {p} fell between commits within the window; lag is {}",
-                    Num(lag)
+                    "lag on {p} grew over its last {n} commits, from {from} to {to}, and did not \
+                     fall at the newest"
                 ),
             )
         }
@@ -502,14 +526,11 @@ pub fn evaluate_group(parts: &[(&PartitionLagHistory, Option<i64>)], now_ms: i64
         .map(|(h, _)| (h.verdict(now_ms), h.lag_records().unwrap_or(0)))
         .max_by_key(|(v, lag)| (v.status.severity(), *lag));
     let verdict = match worst {
+        None => Verdict::new(Status::Ok, "no partition has been observed yet"),
         Some((v, _)) if v.status != Status::Ok || parts.len() == 1 => v,
         _ => Verdict::new(
             Status::Ok,
-            format!(
-                "no rule fired on any of its {} partitions; lag is {}",
-                parts.len(),
-                Num(lag)
-            ),
+            format!("no rule fired on any of its {} partitions", parts.len()),
         ),
     };
     GroupLag {
