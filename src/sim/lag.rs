@@ -6,13 +6,14 @@
 //!   what `kafka-consumer-groups.sh --describe` shows.
 //! - **Time**: how old the oldest unprocessed record is. Exactly, from the timestamp of the
 //!   record at the committed offset, when the caller could read it. Otherwise estimated as
-//!   kafka-lag-exporter does: the (high watermark, time) samples say when the log end
-//!   passed the committed offset, linearly between the two samples around it. An offset
+//!   kafka-lag-exporter does: the (high watermark, time) samples say when the high
+//!   watermark reached the committed offset, just before the record there was written,
+//!   linearly between the two samples around it. An offset
 //!   older than the oldest sample is placed by extrapolating back at the rate the log grew
 //!   over the oldest stretch where it grew; if it never grew in the window, the oldest
 //!   sample's time is used, which makes the estimate a lower bound.
 //! - **ETA**: lag ÷ (consume rate − produce rate) when that is positive, otherwise none:
-//!   the lag is not draining.
+//!   the lag is not draining. With no lag, the ETA is zero.
 //!
 //! # The verdict
 //!
@@ -27,9 +28,10 @@
 //! 1. **ERR**: the committed offset is below the log start: retention deleted records
 //!    before the group read them, and its next fetch is out of range.
 //! 2. **OK** while the current lag is zero: nothing below applies.
-//! 3. **STOP**: the time since the last commit is longer than the commits in the window
-//!    span (Burrow's "the consumer stopped committing"), unless a high watermark in the
-//!    poll window was at or below the last committed offset (it was caught up recently).
+//! 3. **STOP**: the time since the last commit is longer than the span from the first to
+//!    the last commit in the window (Burrow's "the consumer stopped committing"), unless a
+//!    high watermark in the poll window was at or below the last committed offset (it was
+//!    caught up recently).
 //! 4. **REWIND**: a committed offset in the window went backwards and has not come back
 //!    to where it was. (Burrow checks only the first backward step; every one is checked
 //!    here.)
@@ -55,6 +57,8 @@ use std::collections::VecDeque;
 use std::fmt;
 
 use serde::Serialize;
+
+use finding::{Finding, Trend};
 
 /// Burrow's default window: ten entries per partition.
 pub const DEFAULT_WINDOW: usize = 10;
@@ -248,28 +252,26 @@ impl PartitionLagHistory {
     /// This partition's status and the rule that decided it, at `now_ms` (see the module
     /// docs for the rules and their order).
     pub fn verdict(&self, now_ms: i64) -> Verdict {
-        let p = &self.label;
+        self.judge(now_ms).verdict(&self.label)
+    }
+
+    /// Which rule decides, with its numbers; the sentence is written only when wanted.
+    fn judge(&self, now_ms: i64) -> Finding {
         let Some(newest) = self.newest().copied() else {
-            return Verdict::new(Status::Ok, format!("{p} has not been observed yet"));
+            return Finding::Unobserved;
         };
         let Some(committed) = newest.committed else {
-            return Verdict::new(Status::Ok, format!("{p} has no committed offset yet"));
+            return Finding::NoCommit;
         };
         if committed < newest.log_start {
-            return Verdict::new(
-                Status::Err,
-                format!(
-                    "the committed offset of {p} ({}) is below the log start ({}): {} records \
-                     were deleted before the group read them",
-                    Num(committed),
-                    Num(newest.log_start),
-                    Num(newest.log_start - committed)
-                ),
-            );
+            return Finding::BelowLogStart {
+                committed,
+                log_start: newest.log_start,
+            };
         }
         let lag = newest.lag();
         if lag == 0 {
-            return Verdict::new(Status::Ok, format!("{p} is caught up (lag 0)"));
+            return Finding::CaughtUp;
         }
         self.stopped(now_ms, lag)
             .or_else(|| self.rewound(lag))
@@ -284,143 +286,86 @@ impl PartitionLagHistory {
     }
 
     /// Rule 3: STOP.
-    fn stopped(&self, now_ms: i64, lag: i64) -> Option<Verdict> {
+    fn stopped(&self, now_ms: i64, lag: i64) -> Option<Finding> {
         if self.commits.len() < self.trend_min() {
             return None;
         }
         let (first, last) = (self.commits.front()?, self.commits.back()?);
-        let since = now_ms - last.at_ms;
-        let span = last.at_ms - first.at_ms;
+        let since_ms = now_ms - last.at_ms;
+        let span_ms = last.at_ms - first.at_ms;
         let recently_caught_up = self.samples.iter().any(|s| s.high_watermark <= last.offset);
-        (since > span && !recently_caught_up).then(|| {
-            Verdict::new(
-                Status::Stop,
-                format!(
-                    "no commit on {} for {}, longer than the {} its last {} commits span, \
-                     while lag is {}",
-                    self.label,
-                    Secs(since),
-                    Secs(span),
-                    self.commits.len(),
-                    Num(lag)
-                ),
-            )
+        (since_ms > span_ms && !recently_caught_up).then_some(Finding::Stopped {
+            since_ms,
+            span_ms,
+            commits: self.commits.len(),
+            lag,
         })
     }
 
     /// Rule 4: REWIND. Burrow looks only at the first backward step in the window; every
     /// step is checked here, so a second rewind is not hidden by an earlier one that
     /// recovered.
-    fn rewound(&self, lag: i64) -> Option<Verdict> {
+    fn rewound(&self, lag: i64) -> Option<Finding> {
         let c = &self.commits;
         let i = (1..c.len()).rev().find(|&i| {
             c[i].offset < c[i - 1].offset
                 && c.iter().skip(i).all(|later| later.offset < c[i - 1].offset)
         })?;
-        let now = c.back()?.offset;
-        Some(Verdict::new(
-            Status::Rewind,
-            format!(
-                "the committed offset of {} went back from {} to {} and has not caught up \
-                 (now {}) while lag is {}",
-                self.label,
-                Num(c[i - 1].offset),
-                Num(c[i].offset),
-                Num(now),
-                Num(lag)
-            ),
-        ))
+        Some(Finding::Rewound {
+            from: c[i - 1].offset,
+            to: c[i].offset,
+            now: c.back()?.offset,
+            lag,
+        })
     }
 
     /// Rule 5: STALL, over a full window of polls.
-    fn stalled(&self, lag: i64) -> Option<Verdict> {
+    fn stalled(&self, lag: i64) -> Option<Finding> {
         if self.samples.len() < self.window {
             return None;
         }
         let first = self.samples.front()?;
         let unmoved = self.samples.iter().all(|s| s.committed == first.committed);
         let always_behind = self.samples.iter().all(|s| s.lag() > 0);
-        let still = self.samples.back()?.at_ms - self.commits.back()?.at_ms;
-        let widest_gap = self
+        let still_ms = self.samples.back()?.at_ms - self.commits.back()?.at_ms;
+        let widest_gap_ms = self
             .commits
             .iter()
             .zip(self.commits.iter().skip(1))
             .map(|(a, b)| b.at_ms - a.at_ms)
             .max();
-        if !(unmoved && always_behind && widest_gap.is_none_or(|gap| still > gap)) {
-            return None;
-        }
-        let p = &self.label;
-        let (still, lag) = (Secs(still), Num(lag));
-        Some(Verdict::new(
-            Status::Stall,
-            match widest_gap {
-                Some(gap) => format!(
-                    "the committed offset of {p} has not moved for {still} ({} polls), while its \
-                     commits were at most {} apart; lag is {lag}",
-                    self.samples.len(),
-                    Secs(gap)
-                ),
-                None => format!(
-                    "the committed offset of {p} has not moved for {still} ({} polls); lag is \
-                     {lag}",
-                    self.samples.len()
-                ),
+        (unmoved && always_behind && widest_gap_ms.is_none_or(|gap| still_ms > gap)).then_some(
+            Finding::Stalled {
+                still_ms,
+                polls: self.samples.len(),
+                widest_gap_ms,
+                lag,
             },
-        ))
+        )
     }
 
-    /// Rules 6 and 7: OK after a commit at zero lag, WARN when lag never fell between
-    /// commits, OK otherwise.
-    fn trend(&self, lag: i64) -> Verdict {
-        let p = &self.label;
-        let n = self.commits.len();
-        if n < self.trend_min() {
-            return Verdict::new(
-                Status::Ok,
-                format!(
-                    "lag on {p} is {}; too few commits yet ({n}) to judge a trend",
-                    Num(lag)
-                ),
-            );
+    /// Rules 6 and 7: OK after a commit at zero lag, WARN when lag grew over the commits
+    /// and did not fall at the newest, OK otherwise.
+    fn trend(&self, lag: i64) -> Finding {
+        let commits = self.commits.len();
+        if commits < self.trend_min() {
+            return Finding::Trend(Trend::TooFewCommits { commits, lag });
         }
         if self.commits.iter().any(|c| c.lag == 0) {
-            return Verdict::new(
-                Status::Ok,
-                format!(
-                    "{p} committed at zero lag within the window; lag is {}",
-                    Num(lag)
-                ),
-            );
+            return Finding::Trend(Trend::CommittedAtZero { lag });
         }
-        let (first, prev, last) = (
+        let (from, prev, to) = (
             self.commits[0].lag,
-            self.commits[n - 2].lag,
-            self.commits[n - 1].lag,
+            self.commits[commits - 2].lag,
+            self.commits[commits - 1].lag,
         );
-        let (from, to) = (Num(first), Num(last));
-        if last < first {
-            Verdict::new(
-                Status::Ok,
-                format!("lag on {p} fell over its last {n} commits, from {from} to {to}"),
-            )
-        } else if last < prev {
-            Verdict::new(
-                Status::Ok,
-                format!(
-                    "lag on {p} fell at its newest commit, from {} to {to}",
-                    Num(prev)
-                ),
-            )
+        Finding::Trend(if to < from {
+            Trend::Fell { commits, from, to }
+        } else if to < prev {
+            Trend::FellAtNewest { from: prev, to }
         } else {
-            Verdict::new(
-                Status::Warn,
-                format!(
-                    "lag on {p} grew over its last {n} commits, from {from} to {to}, and did not \
-                     fall at the newest"
-                ),
-            )
-        }
+            Trend::Grew { commits, from, to }
+        })
     }
 }
 
@@ -521,13 +466,14 @@ pub fn evaluate_group(parts: &[(&PartitionLagHistory, Option<i64>)], now_ms: i64
     let time_lag_ms = parts.iter().filter_map(|(h, ts)| h.time_lag_ms(*ts)).max();
     let consume: f64 = parts.iter().filter_map(|(h, _)| h.consume_rate()).sum();
     let produce: f64 = parts.iter().filter_map(|(h, _)| h.produce_rate()).sum();
+    // Only the worst partition's sentence is written: a group may have thousands.
     let worst = parts
         .iter()
-        .map(|(h, _)| (h.verdict(now_ms), h.lag_records().unwrap_or(0)))
-        .max_by_key(|(v, lag)| (v.status.severity(), *lag));
+        .map(|(h, _)| (h, h.judge(now_ms)))
+        .max_by_key(|(h, f)| (f.status().severity(), h.lag_records().unwrap_or(0)));
     let verdict = match worst {
         None => Verdict::new(Status::Ok, "no partition has been observed yet"),
-        Some((v, _)) if v.status != Status::Ok || parts.len() == 1 => v,
+        Some((h, f)) if f.status() != Status::Ok || parts.len() == 1 => f.verdict(&h.label),
         _ => Verdict::new(
             Status::Ok,
             format!("no rule fired on any of its {} partitions", parts.len()),
@@ -552,42 +498,6 @@ pub fn eta_ms(lag: i64, consume_rate: f64, produce_rate: f64) -> Option<i64> {
     (net.is_finite() && net > 1e-9).then(|| (lag as f64 / net * 1000.0).round() as i64)
 }
 
-/// A count with thousands separators: 1,240.
-#[derive(Debug, Clone, Copy)]
-struct Num(i64);
-
-impl fmt::Display for Num {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let digits = self.0.unsigned_abs().to_string();
-        if self.0 < 0 {
-            f.write_str("-")?;
-        }
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                f.write_str(",")?;
-            }
-            write!(f, "{c}")?;
-        }
-        Ok(())
-    }
-}
-
-/// A span of milliseconds in whole seconds, or minutes and seconds: `9 s`, `2 min 05 s`.
-#[derive(Debug, Clone, Copy)]
-struct Secs(i64);
-
-impl fmt::Display for Secs {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = (self.0.max(0) + 500) / 1000;
-        if s < 60 {
-            write!(f, "{s} s")
-        } else if s < 3600 {
-            write!(f, "{} min {:02} s", s / 60, s % 60)
-        } else {
-            write!(f, "{} h {:02} min", s / 3600, s / 60 % 60)
-        }
-    }
-}
-
+mod finding;
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,6 @@
 use proptest::prelude::*;
 
+use super::finding::{Num, Secs};
 use super::*;
 
 fn sample(at_s: i64, hw: i64, committed: Option<i64>) -> LagSample {
