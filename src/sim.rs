@@ -25,6 +25,7 @@ mod command;
 mod consumer;
 mod error;
 mod invariants;
+pub mod lag;
 mod metrics;
 mod producer;
 mod report;
