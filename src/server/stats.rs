@@ -51,6 +51,8 @@ struct Registry {
     clients: BTreeMap<String, ClientStats>,
     log: VecDeque<LogLine>,
     window_start_ms: Option<i64>,
+    /// Requests received, by API key: what proves an observer only reads.
+    by_api: BTreeMap<i16, u64>,
 }
 
 /// A shared, read-mostly handle on the registry.
@@ -80,6 +82,7 @@ impl ServerStats {
                 clients: BTreeMap::new(),
                 log: VecDeque::with_capacity(LOG_CAPACITY),
                 window_start_ms: None,
+                by_api: BTreeMap::new(),
             })),
         }
     }
@@ -120,6 +123,15 @@ impl ServerStats {
             clients: r.clients.values().cloned().collect(),
             log: r.log.iter().cloned().collect(),
         }
+    }
+
+    /// Requests received so far, by API key (decoded frames only).
+    pub fn requests_by_api(&self) -> BTreeMap<i16, u64> {
+        self.lock().by_api.clone()
+    }
+
+    pub(crate) fn request_received(&self, api_key: i16) {
+        *self.lock().by_api.entry(api_key).or_default() += 1;
     }
 
     pub(crate) fn log(&self, now_ms: i64, text: String) {
@@ -237,6 +249,15 @@ mod tests {
         let snap = s.snapshot();
         assert_eq!(snap.connections, 1);
         assert_eq!(snap.clients[0].connections, 1);
+    }
+
+    #[test]
+    fn requests_are_counted_by_api_key() {
+        let s = stats();
+        s.request_received(3);
+        s.request_received(3);
+        s.request_received(18);
+        assert_eq!(s.requests_by_api(), BTreeMap::from([(3, 2), (18, 1)]));
     }
 
     #[test]

@@ -216,6 +216,7 @@ async fn serve(stream: TcpStream, shared: &Shared, open: &mut Open) -> Closed {
             Ok(f) => f,
             Err(e) => return Closed::Error(e.to_string()),
         };
+        shared.stats.request_received(frame.api_key as i16);
         let client_id = open.client_id.get_or_insert_with(|| {
             let id = frame.client_id.clone().unwrap_or_default();
             shared.stats.client_identified(&id);
