@@ -35,7 +35,8 @@ pub fn timestamp_at(records: &[u8], offset: i64) -> Option<i64> {
         if offset <= base || attributes & COMPRESSION_MASK != 0 {
             return Some(first_ts);
         }
-        let body = &records[pos + BATCH_HEADER..end.min(records.len())];
+        // A batch length shorter than its own header is malformed: nothing to read.
+        let body = records.get(pos + BATCH_HEADER..end.min(records.len()))?;
         return record_timestamp(body, first_ts, offset - base);
     }
     None
@@ -148,6 +149,10 @@ mod tests {
         assert_eq!(timestamp_at(cut, 2), None);
         assert_eq!(timestamp_at(&bytes[..30], 0), None);
         assert_eq!(timestamp_at(&[], 0), None);
+        // A batch length that ends inside the header.
+        let mut short = bytes.to_vec();
+        short[8..12].copy_from_slice(&40i32.to_be_bytes());
+        assert_eq!(timestamp_at(&short, 1), None);
     }
 
     #[test]
