@@ -46,6 +46,9 @@ fn tools_present() -> bool {
     false
 }
 
+// `File::lock` is newer than the crate's minimum Rust version; only these tests use it,
+// and they run on the current toolchain.
+#[allow(clippy::incompatible_msrv)]
 /// The directory holding every jar of Apache Kafka, its tools and its Java client, fetched
 /// on first use. `None` when the tools to fetch or run it are missing outside CI.
 pub fn jars() -> Option<PathBuf> {
@@ -136,7 +139,7 @@ impl ApacheKafka {
 
     fn start_with(
         extra: &str,
-        secure: Option<(&[(&str, &str)], &[(&str, &str)])>,
+        secure: Option<(Users<'_>, Users<'_>)>,
     ) -> Option<(ApacheKafka, Option<SecureListener>)> {
         let jars = jars()?;
         let (port, controller) = (free_port(), free_port());
@@ -274,6 +277,9 @@ fn api_versions_answered(addr: &str) -> bool {
     let mut body = vec![0u8; u32::from_be_bytes(len).min(1 << 20) as usize];
     s.read_exact(&mut body).is_ok() && body.len() >= 6 && body[4..6] == [0, 0]
 }
+
+/// User names and passwords.
+type Users<'a> = &'a [(&'a str, &'a str)];
 
 /// A SASL_SSL listener's address and the files a client needs to trust it.
 pub struct SecureListener {
