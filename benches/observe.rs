@@ -91,7 +91,7 @@ fn bench(c: &mut Criterion) {
             .count();
         let partitions: usize = snap.topics.values().map(|t| t.partitions.len()).sum();
         if committed == GROUPS || Instant::now() > deadline {
-            let offsets: usize = snap.groups.values().map(|g| g.committed.len()).sum();
+            let offsets: usize = snap.groups.values().map(|g| g.commit_count()).sum();
             println!(
                 "cluster: {partitions} partitions, {} groups ({committed} committed), {offsets} committed offsets",
                 snap.groups.len()

@@ -82,10 +82,12 @@ pub struct GroupSnapshot {
     pub members: Vec<MemberSnapshot>,
     /// Topics the members subscribe to, where their subscriptions could be read.
     pub subscribed: BTreeSet<String>,
-    /// Committed offsets, for the partitions with one.
-    pub committed: BTreeMap<TopicPartition, i64>,
-    /// Timestamps of the records at the committed offsets, where they could be read.
-    pub committed_timestamps: BTreeMap<TopicPartition, i64>,
+    /// Committed offsets by topic, then partition, for the partitions with one. Nested so
+    /// that a cluster's hundreds of thousands of offsets cost no key allocation each.
+    pub committed: BTreeMap<String, BTreeMap<u32, i64>>,
+    /// Timestamps of the records at the committed offsets, where they could be read, by
+    /// topic, then partition.
+    pub committed_timestamps: BTreeMap<String, BTreeMap<u32, i64>>,
     /// Why the group could not be fully read this poll.
     pub error: Option<String>,
 }
@@ -94,11 +96,29 @@ impl GroupSnapshot {
     /// The topics this group reads: subscribed, assigned or committed to.
     pub fn topics(&self) -> BTreeSet<&str> {
         let mut out: BTreeSet<&str> = self.subscribed.iter().map(String::as_str).collect();
-        out.extend(self.committed.keys().map(|(t, _)| t.as_str()));
+        out.extend(self.committed.keys().map(String::as_str));
         for m in &self.members {
             out.extend(m.assignment.iter().map(|(t, _)| t.as_str()));
         }
         out
+    }
+
+    /// The committed offset on one partition.
+    pub fn committed_at(&self, topic: &str, partition: u32) -> Option<i64> {
+        self.committed.get(topic)?.get(&partition).copied()
+    }
+
+    /// The timestamp of the record at the committed offset on one partition, if read.
+    pub fn committed_timestamp(&self, topic: &str, partition: u32) -> Option<i64> {
+        self.committed_timestamps
+            .get(topic)?
+            .get(&partition)
+            .copied()
+    }
+
+    /// How many partitions have a committed offset.
+    pub fn commit_count(&self) -> usize {
+        self.committed.values().map(BTreeMap::len).sum()
     }
 
     /// Each member's assignment, by member id, for diffing rebalances.

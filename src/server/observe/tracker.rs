@@ -46,15 +46,17 @@ pub struct OffsetRow {
     pub time_lag_ms: Option<i64>,
 }
 
-/// Key of a partition history: group, topic, partition.
-type HistoryKey = (String, String, u32);
+/// Partition histories of one group, by topic, then partition. Nested, and updated in
+/// place each poll, so that a poll of half a million (group, partition) pairs allocates
+/// nothing per pair once the histories exist.
+type GroupHistories = BTreeMap<String, BTreeMap<u32, PartitionLagHistory>>;
 
 /// The state of an observed cluster across polls. See the module docs.
 #[derive(Debug, Clone)]
 pub struct Observation {
     window: usize,
     latest: Option<ClusterSnapshot>,
-    histories: BTreeMap<HistoryKey, PartitionLagHistory>,
+    histories: BTreeMap<String, GroupHistories>,
     events: VecDeque<TimedEvent>,
     polls: u64,
     reachability: Reachability,
@@ -87,19 +89,15 @@ impl Observation {
                 self.push_event(snap.at_ms, event);
             }
         }
-        let mut seen = BTreeMap::new();
+        self.histories
+            .retain(|name, _| snap.groups.contains_key(name));
         for (name, g) in &snap.groups {
-            for (topic, partition, sample) in samples(&snap, g) {
-                let key = (name.clone(), topic, partition);
-                let mut h = self
-                    .histories
-                    .remove(&key)
-                    .unwrap_or_else(|| PartitionLagHistory::new(self.window));
-                h.push(sample);
-                seen.insert(key, h);
-            }
+            let histories = match self.histories.get_mut(name) {
+                Some(h) => h,
+                None => self.histories.entry(name.clone()).or_default(),
+            };
+            record(histories, &snap, g, self.window);
         }
-        self.histories = seen;
         self.latest = Some(snap);
         self.polls += 1;
         self.reachability = Reachability::Reachable;
@@ -156,8 +154,7 @@ impl Observation {
         topic: &str,
         partition: u32,
     ) -> Option<&PartitionLagHistory> {
-        self.histories
-            .get(&(group.to_string(), topic.to_string(), partition))
+        self.histories.get(group)?.get(topic)?.get(&partition)
     }
 
     /// A group's offsets, one row per watched partition of the topics it reads.
@@ -166,15 +163,12 @@ impl Observation {
             return Vec::new();
         };
         self.group_histories(group)
-            .map(|((_, topic, partition), h)| {
-                let tp = (topic.clone(), *partition);
-                OffsetRow {
-                    topic: topic.clone(),
-                    partition: *partition,
-                    committed: g.committed.get(&tp).copied(),
-                    lag: h.lag_records().unwrap_or(0),
-                    time_lag_ms: h.time_lag_ms(g.committed_timestamps.get(&tp).copied()),
-                }
+            .map(|(topic, partition, h)| OffsetRow {
+                topic: topic.to_string(),
+                partition,
+                committed: g.committed_at(topic, partition),
+                lag: h.lag_records().unwrap_or(0),
+                time_lag_ms: h.time_lag_ms(g.committed_timestamp(topic, partition)),
             })
             .collect()
     }
@@ -185,7 +179,7 @@ impl Observation {
         let g = snap.groups.get(group)?;
         let parts: Vec<(&PartitionLagHistory, Option<i64>)> = self
             .group_histories(group)
-            .map(|((_, t, p), h)| (h, g.committed_timestamps.get(&(t.clone(), *p)).copied()))
+            .map(|(t, p, h)| (h, g.committed_timestamp(t, p)))
             .collect();
         Some(evaluate_group(&parts, snap.at_ms))
     }
@@ -193,40 +187,51 @@ impl Observation {
     fn group_histories<'a>(
         &'a self,
         group: &str,
-    ) -> impl Iterator<Item = (&'a HistoryKey, &'a PartitionLagHistory)> {
-        let from = (group.to_string(), String::new(), 0);
-        let group = group.to_string();
+    ) -> impl Iterator<Item = (&'a str, u32, &'a PartitionLagHistory)> {
         self.histories
-            .range(from..)
-            .take_while(move |((g, _, _), _)| *g == group)
+            .get(group)
+            .into_iter()
+            .flat_map(|topics| topics.iter())
+            .flat_map(|(t, parts)| parts.iter().map(move |(&p, h)| (t.as_str(), p, h)))
     }
 }
 
-/// One sample per partition of every watched topic the group reads, where the partition's
-/// bounds are known this poll.
-fn samples(snap: &ClusterSnapshot, g: &GroupSnapshot) -> Vec<(String, u32, LagSample)> {
-    let mut out = Vec::new();
-    for topic in g.topics() {
+/// Pushes one sample per partition of every watched topic the group reads, where the
+/// partition's bounds are known this poll; histories not sampled this poll go.
+fn record(
+    histories: &mut GroupHistories,
+    snap: &ClusterSnapshot,
+    g: &GroupSnapshot,
+    window: usize,
+) {
+    let topics = g.topics();
+    histories.retain(|t, _| topics.contains(t.as_str()) && snap.topics.contains_key(t));
+    for topic in topics {
         let Some(t) = snap.topics.get(topic) else {
             continue;
         };
+        let parts = match histories.get_mut(topic) {
+            Some(p) => p,
+            None => histories.entry(topic.to_string()).or_default(),
+        };
+        let committed = g.committed.get(topic);
         for p in &t.partitions {
             let (Some(log_start), Some(high_watermark)) = (p.log_start, p.high_watermark) else {
                 continue;
             };
-            out.push((
-                topic.to_string(),
-                p.partition,
-                LagSample {
-                    at_ms: snap.at_ms,
-                    log_start,
-                    high_watermark,
-                    committed: g.committed.get(&(topic.to_string(), p.partition)).copied(),
-                },
-            ));
+            let sample = LagSample {
+                at_ms: snap.at_ms,
+                log_start,
+                high_watermark,
+                committed: committed.and_then(|c| c.get(&p.partition)).copied(),
+            };
+            parts
+                .entry(p.partition)
+                .or_insert_with(|| PartitionLagHistory::new(window))
+                .push(sample);
         }
+        parts.retain(|_, h| h.latest().is_some_and(|s| s.at_ms == snap.at_ms));
     }
-    out
 }
 
 #[cfg(test)]
@@ -260,7 +265,8 @@ mod tests {
             state: "Stable".into(),
             ..GroupSnapshot::default()
         };
-        g.committed.insert(("orders".into(), 0), committed);
+        g.committed
+            .insert("orders".into(), BTreeMap::from([(0, committed)]));
         g.members = members
             .iter()
             .map(|m| MemberSnapshot {

@@ -153,7 +153,16 @@ fn commit<T>(
     let (Ok(partition), true, 0) = (u32::try_from(partition), offset >= 0, error) else {
         return;
     };
-    if topics.contains_key(topic) {
-        g.committed.insert((topic.to_string(), partition), offset);
+    if !topics.contains_key(topic) {
+        return;
+    }
+    match g.committed.get_mut(topic) {
+        Some(parts) => {
+            parts.insert(partition, offset);
+        }
+        None => {
+            g.committed
+                .insert(topic.to_string(), BTreeMap::from([(partition, offset)]));
+        }
     }
 }
