@@ -46,10 +46,10 @@ pub struct OffsetRow {
     pub time_lag_ms: Option<i64>,
 }
 
-/// Partition histories of one group, by topic, then partition. Nested, and updated in
-/// place each poll, so that a poll of half a million (group, partition) pairs allocates
-/// nothing per pair once the histories exist.
-type GroupHistories = BTreeMap<String, BTreeMap<u32, PartitionLagHistory>>;
+/// Partition histories of one group, by topic, then in partition order. Each poll walks a
+/// topic's partitions, its histories and the group's commits side by side, so a poll of
+/// half a million (group, partition) pairs needs no lookup and no allocation per pair.
+type GroupHistories = BTreeMap<String, Vec<(u32, PartitionLagHistory)>>;
 
 /// The state of an observed cluster across polls. See the module docs.
 #[derive(Debug, Clone)]
@@ -154,7 +154,9 @@ impl Observation {
         topic: &str,
         partition: u32,
     ) -> Option<&PartitionLagHistory> {
-        self.histories.get(group)?.get(topic)?.get(&partition)
+        let parts = self.histories.get(group)?.get(topic)?;
+        let at = parts.binary_search_by_key(&partition, |(p, _)| *p).ok()?;
+        parts.get(at).map(|(_, h)| h)
     }
 
     /// A group's offsets, one row per watched partition of the topics it reads.
@@ -192,7 +194,7 @@ impl Observation {
             .get(group)
             .into_iter()
             .flat_map(|topics| topics.iter())
-            .flat_map(|(t, parts)| parts.iter().map(move |(&p, h)| (t.as_str(), p, h)))
+            .flat_map(|(t, parts)| parts.iter().map(move |(p, h)| (t.as_str(), *p, h)))
     }
 }
 
@@ -214,23 +216,29 @@ fn record(
             Some(p) => p,
             None => histories.entry(topic.to_string()).or_default(),
         };
-        let committed = g.committed.get(topic);
+        let mut old = std::mem::take(parts).into_iter().peekable();
+        parts.reserve(t.partitions.len());
+        let mut committed = g.committed.get(topic).into_iter().flatten().peekable();
         for p in &t.partitions {
             let (Some(log_start), Some(high_watermark)) = (p.log_start, p.high_watermark) else {
                 continue;
             };
-            let sample = LagSample {
+            // Both walks are in partition order: skip what lies before this partition.
+            while old.next_if(|(q, _)| *q < p.partition).is_some() {}
+            while committed.next_if(|(q, _)| **q < p.partition).is_some() {}
+            let mut h = old
+                .next_if(|(q, _)| *q == p.partition)
+                .map_or_else(|| PartitionLagHistory::new(window), |(_, h)| h);
+            h.push(LagSample {
                 at_ms: snap.at_ms,
                 log_start,
                 high_watermark,
-                committed: committed.and_then(|c| c.get(&p.partition)).copied(),
-            };
-            parts
-                .entry(p.partition)
-                .or_insert_with(|| PartitionLagHistory::new(window))
-                .push(sample);
+                committed: committed
+                    .next_if(|(q, _)| **q == p.partition)
+                    .map(|(_, c)| *c),
+            });
+            parts.push((p.partition, h));
         }
-        parts.retain(|_, h| h.latest().is_some_and(|s| s.at_ms == snap.at_ms));
     }
 }
 
@@ -299,6 +307,32 @@ mod tests {
         assert_eq!(lag.lag, 300);
         assert_eq!(lag.verdict.status, Status::Ok);
         assert!(o.group_lag("nobody").is_none());
+    }
+
+    #[test]
+    fn histories_follow_the_partitions_whose_bounds_are_known() {
+        let mut o = Observation::new(5);
+        o.apply(snap(0, 100, 40, &[]));
+        o.apply(snap(1_000, 110, 50, &[]));
+        let mut unknown = snap(2_000, 120, 60, &[]);
+        let parts = &mut unknown.topics.get_mut("orders").unwrap().partitions;
+        parts[0].high_watermark = None;
+        o.apply(unknown);
+        assert!(
+            o.history("billing", "orders", 0).is_none(),
+            "not sampled, dropped"
+        );
+        let kept = o.history("billing", "orders", 1).unwrap();
+        assert_eq!(kept.samples().len(), 3);
+        assert_eq!(kept.latest().unwrap().high_watermark, 120);
+        o.apply(snap(3_000, 130, 70, &[]));
+        let restarted = o.history("billing", "orders", 0).unwrap();
+        assert_eq!(restarted.samples().len(), 1);
+        assert_eq!(restarted.latest().unwrap().committed, Some(70));
+        assert_eq!(
+            o.history("billing", "orders", 1).unwrap().samples().len(),
+            4
+        );
     }
 
     #[test]

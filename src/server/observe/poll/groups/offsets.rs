@@ -105,16 +105,11 @@ fn apply_batched(snap: &mut ClusterSnapshot, answers: &[OffsetFetchResponse]) {
             continue;
         }
         for t in &group.topics {
-            for p in &t.partitions {
-                commit(
-                    g,
-                    &snap.topics,
-                    t.name.0.as_str(),
-                    p.partition_index,
-                    p.committed_offset,
-                    p.error_code,
-                );
-            }
+            let parts = t
+                .partitions
+                .iter()
+                .map(|p| (p.partition_index, p.committed_offset, p.error_code));
+            commit(g, &snap.topics, t.name.0.as_str(), parts);
         }
     }
 }
@@ -128,41 +123,39 @@ fn apply_single(snap: &mut ClusterSnapshot, name: &str, a: &OffsetFetchResponse)
         return;
     }
     for t in &a.topics {
-        for p in &t.partitions {
-            commit(
-                g,
-                &snap.topics,
-                t.name.0.as_str(),
-                p.partition_index,
-                p.committed_offset,
-                p.error_code,
-            );
-        }
+        let parts = t
+            .partitions
+            .iter()
+            .map(|p| (p.partition_index, p.committed_offset, p.error_code));
+        commit(g, &snap.topics, t.name.0.as_str(), parts);
     }
 }
 
-/// Records one committed offset: -1 means none, and topics not watched are left out.
+/// Records a topic's committed offsets, given as (partition, offset, error): -1 means none,
+/// and topics not watched are left out. The answer lists partitions in order, which
+/// `BTreeMap` builds from in bulk.
 fn commit<T>(
     g: &mut GroupSnapshot,
     topics: &BTreeMap<String, T>,
     topic: &str,
-    partition: i32,
-    offset: i64,
-    error: i16,
+    parts: impl Iterator<Item = (i32, i64, i16)>,
 ) {
-    let (Ok(partition), true, 0) = (u32::try_from(partition), offset >= 0, error) else {
-        return;
-    };
     if !topics.contains_key(topic) {
         return;
     }
+    let mut offsets: Vec<(u32, i64)> = parts
+        .filter(|&(_, offset, error)| offset >= 0 && error == 0)
+        .filter_map(|(p, offset, _)| Some((u32::try_from(p).ok()?, offset)))
+        .collect();
+    if offsets.is_empty() {
+        return;
+    }
+    offsets.sort_unstable_by_key(|&(p, _)| p);
     match g.committed.get_mut(topic) {
-        Some(parts) => {
-            parts.insert(partition, offset);
-        }
+        Some(known) => known.extend(offsets),
         None => {
             g.committed
-                .insert(topic.to_string(), BTreeMap::from([(partition, offset)]));
+                .insert(topic.to_string(), offsets.into_iter().collect());
         }
     }
 }
