@@ -286,3 +286,43 @@ fn observing_serve_brackets_the_broker_between_two_polls() {
         }
     }
 }
+
+#[test]
+fn an_unreachable_cluster_is_retried_then_reported() {
+    // A port nobody listens on any more.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let out = observe(&[
+        "--bootstrap",
+        &addr,
+        "--json",
+        "--duration",
+        "2s",
+        "--interval",
+        "500ms",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["reachable"], false);
+    assert_eq!(report["polls"], 0);
+    let error = report["error"].as_str().unwrap();
+    assert!(error.contains(&addr), "the error names the broker: {error}");
+
+    let started = std::time::Instant::now();
+    let out = observe(&["--bootstrap", &addr, "--json", "--once", "--duration", "1s"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("no broker answered"), "{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "gave up in time"
+    );
+}

@@ -165,12 +165,6 @@ pub fn decode_response<R: ReadRequest>(
     Ok(body)
 }
 
-/// The correlation id of a response frame, read without decoding the rest, so a reader can
-/// match a frame to its request.
-pub fn peek_correlation_id(frame: &[u8]) -> Option<i32> {
-    Some(i32::from_be_bytes(frame.get(0..4)?.try_into().ok()?))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
