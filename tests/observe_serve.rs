@@ -167,8 +167,12 @@ struct Served {
 
 impl Served {
     fn start(args: &[&str]) -> Served {
+        Served::start_at("127.0.0.1:0", args)
+    }
+
+    fn start_at(listen: &str, args: &[&str]) -> Served {
         let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka-tui"))
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", listen])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -312,6 +316,7 @@ fn an_unreachable_cluster_is_retried_then_reported() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["reachable"], false);
     assert_eq!(report["polls"], 0);
+    assert!(report["failed_polls"].as_u64().unwrap() >= 2, "retried");
     let error = report["error"].as_str().unwrap();
     assert!(error.contains(&addr), "the error names the broker: {error}");
 
@@ -324,5 +329,51 @@ fn an_unreachable_cluster_is_retried_then_reported() {
     assert!(
         started.elapsed() < std::time::Duration::from_secs(10),
         "gave up in time"
+    );
+}
+
+#[test]
+fn a_broker_that_goes_away_is_reconnected() {
+    let first = Served::start(&["--scenario", "quickstart"]);
+    let addr = first.addr.clone();
+    let observer = Command::new(env!("CARGO_BIN_EXE_minikafka-tui"))
+        .args([
+            "observe",
+            "--bootstrap",
+            &addr,
+            "--json",
+            "--duration",
+            "9s",
+        ])
+        .args(["--interval", "500ms"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    drop(first);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    // The same address again: the observer's connections broke and must be made anew.
+    let _second = Served::start_at(&addr, &["--scenario", "quickstart"]);
+    let out = observer.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["reachable"], true,
+        "back after the restart: {}",
+        report["error"]
+    );
+    assert!(
+        report["polls"].as_u64().unwrap() >= 4,
+        "polled before and after: {}",
+        report["polls"]
+    );
+    assert!(
+        report["failed_polls"].as_u64().unwrap() >= 1,
+        "the outage was seen"
     );
 }

@@ -17,6 +17,8 @@ pub struct ObserveReport {
     /// Wall-clock milliseconds of the newest poll.
     pub at_ms: Option<i64>,
     pub polls: u64,
+    /// Polls that failed, the cluster not answering.
+    pub failed_polls: u64,
     /// Whether the last poll succeeded; `error` says why not.
     pub reachable: bool,
     pub error: Option<String>,
@@ -127,6 +129,7 @@ impl ObserveReport {
                 controller: None,
                 at_ms: None,
                 polls: 0,
+                failed_polls: o.failed_polls(),
                 reachable,
                 error,
                 brokers: Vec::new(),
@@ -154,6 +157,7 @@ impl ObserveReport {
             controller: snap.controller,
             at_ms: Some(snap.at_ms),
             polls: o.polls(),
+            failed_polls: o.failed_polls(),
             reachable,
             error,
             brokers,

@@ -59,6 +59,7 @@ pub struct Observation {
     histories: BTreeMap<String, GroupHistories>,
     events: VecDeque<TimedEvent>,
     polls: u64,
+    failed_polls: u64,
     reachability: Reachability,
 }
 
@@ -77,6 +78,7 @@ impl Observation {
             histories: BTreeMap::new(),
             events: VecDeque::new(),
             polls: 0,
+            failed_polls: 0,
             reachability: Reachability::default(),
         }
     }
@@ -105,6 +107,7 @@ impl Observation {
 
     /// Records a failed poll.
     pub fn failed(&mut self, at_ms: i64, error: String) {
+        self.failed_polls += 1;
         self.reachability = match std::mem::take(&mut self.reachability) {
             Reachability::Retrying {
                 since_ms, attempts, ..
@@ -136,6 +139,11 @@ impl Observation {
     /// Polls that succeeded.
     pub fn polls(&self) -> u64 {
         self.polls
+    }
+
+    /// Polls that failed (the cluster or the bootstrap brokers did not answer).
+    pub fn failed_polls(&self) -> u64 {
+        self.failed_polls
     }
 
     pub fn reachability(&self) -> &Reachability {
@@ -350,5 +358,6 @@ mod tests {
         );
         o.apply(snap(4_000, 1, 1, &[]));
         assert_eq!(o.reachability(), &Reachability::Reachable);
+        assert_eq!((o.polls(), o.failed_polls()), (1, 2));
     }
 }
