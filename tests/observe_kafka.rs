@@ -304,6 +304,17 @@ fn observe_agrees_with_kafka_over_plaintext_and_sasl_ssl() {
     let report = observe_json(&["--config", scram.to_str().unwrap(), "--json", "--once"]);
     agrees(&report, &rows, &groups, "SASL_SSL SCRAM-SHA-512");
 
+    // SCRAM-SHA-256, with the broker's host name left unchecked (the chain still is).
+    let sha256 = properties(
+        &dir,
+        "sha256.properties",
+        &secure,
+        "sasl.mechanism=SCRAM-SHA-256\nsasl.username=alice\nsasl.password=alice-secret\n\
+         ssl.endpoint.identification.algorithm=\n",
+    );
+    let report = observe_json(&["--config", sha256.to_str().unwrap(), "--json", "--once"]);
+    agrees(&report, &rows, &groups, "SASL_SSL SCRAM-SHA-256");
+
     let jaas = properties(
         &dir,
         "plain.properties",

@@ -126,8 +126,8 @@ impl ApacheKafka {
     }
 
     /// Starts a node with, besides the plaintext listener, a SASL_SSL listener: SCRAM-SHA-512
-    /// for the users in `scram` (created when the storage is formatted) and PLAIN for the
-    /// users in `plain`, behind a server certificate for 127.0.0.1 and localhost signed by a
+    /// and SCRAM-SHA-256 for the users in `scram` (created when the storage is formatted)
+    /// and PLAIN for the users in `plain`, behind a server certificate for 127.0.0.1 and localhost signed by a
     /// CA made for this node.
     pub fn start_secure(
         scram: &[(&str, &str)],
@@ -158,8 +158,10 @@ impl ApacheKafka {
             let listener = SecureListener::create(&dir, free_port());
             listeners = listener.properties(port, controller, plain);
             for (user, password) in scram {
-                format_args.push("--add-scram".to_string());
-                format_args.push(format!("SCRAM-SHA-512=[name={user},password={password}]"));
+                for mechanism in ["SCRAM-SHA-512", "SCRAM-SHA-256"] {
+                    format_args.push("--add-scram".to_string());
+                    format_args.push(format!("{mechanism}=[name={user},password={password}]"));
+                }
             }
             listener
         });
@@ -339,8 +341,9 @@ impl SecureListener {
              advertised.listeners=PLAINTEXT://127.0.0.1:{port},SASL_SSL://{secure}\n\
              listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT\n\
              inter.broker.listener.name=PLAINTEXT\n\
-             sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN\n\
+             sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN\n\
              listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;\n\
+             listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;\n\
              listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required{plain_users};\n\
              ssl.keystore.type=PEM\n\
              ssl.keystore.location={}\n",
