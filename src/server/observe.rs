@@ -61,8 +61,8 @@ pub enum ObserveError {
     },
     #[error("cannot connect to {addr}: {reason}")]
     Connect { addr: String, reason: String },
-    #[error("{addr}: waiting before reconnecting")]
-    BackingOff { addr: String },
+    #[error("{addr}: waiting before reconnecting ({last})")]
+    BackingOff { addr: String, last: String },
     #[error("{addr} closed the connection")]
     Closed { addr: String },
     #[error("{addr}: {reason}")]

@@ -50,6 +50,8 @@ struct Slot {
     addr: String,
     conn: Option<Connection>,
     backoff: Backoff,
+    /// Why the last attempt failed, to say while waiting to retry.
+    last_error: String,
 }
 
 impl Slot {
@@ -58,6 +60,7 @@ impl Slot {
             addr,
             conn: None,
             backoff: Backoff::default(),
+            last_error: String::new(),
         }
     }
 
@@ -67,6 +70,7 @@ impl Slot {
             if !self.backoff.ready(Instant::now()) {
                 return Err(ObserveError::BackingOff {
                     addr: self.addr.clone(),
+                    last: self.last_error.clone(),
                 });
             }
             match Connection::open(&self.addr, s).await {
@@ -76,6 +80,7 @@ impl Slot {
                 }
                 Err(e) => {
                     self.backoff.failed(Instant::now());
+                    self.last_error = e.to_string();
                     return Err(e);
                 }
             }
@@ -92,9 +97,10 @@ impl Slot {
         reqs: &[R],
     ) -> Result<Vec<R::Response>, ObserveError> {
         let result = self.connection(s).await?.send_all(reqs).await;
-        if result.is_err() {
+        if let Err(e) = &result {
             self.conn = None;
             self.backoff.failed(Instant::now());
+            self.last_error = e.to_string();
         }
         result
     }

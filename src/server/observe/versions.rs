@@ -16,7 +16,8 @@ const OURS: &[(ApiKey, i16, i16)] = &[
     (ApiKey::ConsumerGroupDescribe, 0, 1),
     (ApiKey::OffsetFetch, 1, 9),
     (ApiKey::Fetch, 4, 12),
-    (ApiKey::SaslHandshake, 0, 1),
+    // v1 wraps the mechanism's messages in SaslAuthenticate, the only way this client speaks.
+    (ApiKey::SaslHandshake, 1, 1),
     (ApiKey::SaslAuthenticate, 0, 2),
 ];
 
@@ -42,14 +43,10 @@ impl Versions {
         Versions { chosen }
     }
 
-    /// Before negotiation, a new connection speaks only these: ApiVersions, and the SASL
-    /// handshake at v0/v1 which every broker with SASL answers.
+    /// Before negotiation, a new connection speaks only ApiVersions.
     pub fn bootstrap() -> Versions {
         Versions {
-            chosen: BTreeMap::from([
-                (ApiKey::ApiVersions as i16, 3),
-                (ApiKey::SaslHandshake as i16, 1),
-            ]),
+            chosen: BTreeMap::from([(ApiKey::ApiVersions as i16, 3)]),
         }
     }
 
