@@ -28,6 +28,7 @@
 pub mod api;
 pub mod codec;
 mod error_code;
+pub mod observe;
 mod records;
 mod signal;
 mod stats;
