@@ -216,7 +216,10 @@ impl Lines<'_> {
 fn state_style(t: &Theme, state: GroupState) -> Style {
     match state {
         GroupState::Stable => t.good,
-        GroupState::PreparingRebalance | GroupState::CompletingRebalance => t.warn,
+        GroupState::PreparingRebalance
+        | GroupState::CompletingRebalance
+        | GroupState::Assigning
+        | GroupState::Reconciling => t.warn,
         GroupState::Empty | GroupState::Dead => t.dim,
     }
 }

@@ -50,6 +50,7 @@ impl MemberPhase {
 #[derive(Debug, Clone)]
 pub struct Member {
     pub(super) id: String,
+    pub(super) instance_id: Option<String>,
     pub(super) client_id: String,
     pub(super) session_timeout_ms: i64,
     pub(super) rebalance_timeout_ms: i64,
@@ -66,6 +67,10 @@ impl Member {
     }
     pub fn client_id(&self) -> &str {
         &self.client_id
+    }
+    /// `group.instance.id`, for a static member.
+    pub fn instance_id(&self) -> Option<&str> {
+        self.instance_id.as_deref()
     }
     pub fn topics(&self) -> &[String] {
         &self.topics
