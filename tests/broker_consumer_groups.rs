@@ -4,13 +4,14 @@
 
 use minikafka::broker::{
     Broker, BrokerError, ConsumerGroupConfig, ConsumerHeartbeat, GroupState, GroupType,
-    HeartbeatReply, JoinGroupRequest, JoinOutcome, STATIC_LEAVE_EPOCH, SyncAssignment,
-    SyncOutcome, TopicConfig, TopicPartition,
+    HeartbeatReply, JoinGroupRequest, JoinOutcome, STATIC_LEAVE_EPOCH, SyncAssignment, SyncOutcome,
+    TopicConfig, TopicPartition,
 };
 
 fn broker(partitions: u32) -> Broker {
     let mut b = Broker::new();
-    b.create_topic("t", TopicConfig::new(partitions), 0).unwrap();
+    b.create_topic("t", TopicConfig::new(partitions), 0)
+        .unwrap();
     b.set_consumer_group_config(
         "g",
         ConsumerGroupConfig {
@@ -73,7 +74,11 @@ fn a_newcomer_gets_partitions_only_after_their_owner_revoked_them() {
 
     let n = join(&mut b, "n", 100);
     assert_eq!(n.member_epoch, 2);
-    assert_eq!(parts(&n), Vec::<u32>::new(), "everything is still held by a");
+    assert_eq!(
+        parts(&n),
+        Vec::<u32>::new(),
+        "everything is still held by a"
+    );
     assert_eq!(state(&b), GroupState::Reconciling);
 
     // a learns on its next heartbeat that it must give two up; its epoch stays at 1.
@@ -84,10 +89,21 @@ fn a_newcomer_gets_partitions_only_after_their_owner_revoked_them() {
     // Until a reports them gone, n gets nothing.
     let n = beat(&mut b, "n", 2, &[], 1_100).unwrap();
     assert_eq!(n.assignment, None);
-    assert_eq!(b.consumer_group("g").unwrap().member("n").unwrap().assigned().len(), 0);
+    assert_eq!(
+        b.consumer_group("g")
+            .unwrap()
+            .member("n")
+            .unwrap()
+            .assigned()
+            .len(),
+        0
+    );
 
     let a = beat(&mut b, "a", 1, &kept, 1_200).unwrap();
-    assert_eq!(a.member_epoch, 2, "revocation done: a moves to the target epoch");
+    assert_eq!(
+        a.member_epoch, 2,
+        "revocation done: a moves to the target epoch"
+    );
     let n = beat(&mut b, "n", 2, &[], 1_300).unwrap();
     assert_eq!(parts(&n), gone);
     assert_eq!(state(&b), GroupState::Stable);
@@ -129,7 +145,10 @@ fn wrong_epochs_are_fenced_but_the_previous_one_with_less_is_forgiven() {
     let mut b = broker(2);
     join(&mut b, "a", 0);
     let e = beat(&mut b, "a", 5, &[0, 1], 10).unwrap_err();
-    assert!(matches!(e, BrokerError::FencedMemberEpoch { current: 1, .. }), "{e}");
+    assert!(
+        matches!(e, BrokerError::FencedMemberEpoch { current: 1, .. }),
+        "{e}"
+    );
     join(&mut b, "b", 20);
     let a = beat(&mut b, "a", 1, &[0, 1], 30).unwrap();
     let kept = parts(&a);
@@ -152,7 +171,10 @@ fn a_silent_member_is_fenced_when_its_session_ends() {
     for t in (1_000..=10_000).step_by(1_000) {
         beat(&mut b, "b", 2, &[], t).unwrap();
     }
-    assert!(!b.tick(10_010), "the session runs 10 s from the last heartbeat");
+    assert!(
+        !b.tick(10_010),
+        "the session runs 10 s from the last heartbeat"
+    );
     assert!(b.tick(10_011));
     let g = b.consumer_group("g").unwrap();
     assert!(g.member("a").is_none() && g.member("b").is_some());
@@ -192,7 +214,10 @@ fn a_static_member_back_within_its_session_keeps_its_partitions_with_no_new_epoc
                 member_id: "s-1".into(),
                 member_epoch: 1,
                 instance_id: Some("inst".into()),
-                owned: Some(vec![TopicPartition::new("t", 0), TopicPartition::new("t", 1)]),
+                owned: Some(vec![
+                    TopicPartition::new("t", 0),
+                    TopicPartition::new("t", 1),
+                ]),
                 ..ConsumerHeartbeat::default()
             },
             10,
@@ -284,10 +309,16 @@ fn one_id_one_protocol() {
     let e = b
         .join_group(JoinGroupRequest::consumer("g", "c", &topics(), "range"), 0)
         .unwrap_err();
-    assert!(matches!(e, BrokerError::InconsistentGroupProtocol { .. }), "{e}");
+    assert!(
+        matches!(e, BrokerError::InconsistentGroupProtocol { .. }),
+        "{e}"
+    );
 
     let JoinOutcome::Joined(j) = b
-        .join_group(JoinGroupRequest::consumer("classic", "c", &topics(), "range"), 0)
+        .join_group(
+            JoinGroupRequest::consumer("classic", "c", &topics(), "range"),
+            0,
+        )
         .unwrap()
     else {
         panic!("a lone member joins at once")
@@ -334,7 +365,9 @@ fn commits_carry_the_member_epoch() {
         .commit_offsets("g", "a", a.member_epoch - 1, &[(tp.clone(), 1)], 0)
         .unwrap_err();
     assert!(matches!(e, BrokerError::StaleMemberEpoch { .. }), "{e}");
-    let e = b.commit_offsets("g", "", -1, &[(tp.clone(), 0)], 0).unwrap_err();
+    let e = b
+        .commit_offsets("g", "", -1, &[(tp.clone(), 0)], 0)
+        .unwrap_err();
     assert!(matches!(e, BrokerError::UnknownMemberId { .. }), "{e}");
     assert!(b.check_offset_fetch("g", Some("a"), a.member_epoch).is_ok());
     assert!(b.check_offset_fetch("g", None, -1).is_ok());
@@ -402,9 +435,7 @@ fn a_classic_static_member_back_within_its_session_rebalances_nobody() {
         panic!("a Stable group answers a sync at once")
     };
     assert_eq!(back.partitions, mine.partitions);
-    let e = b
-        .check_static_member("cg", &j.member_id, "i1")
-        .unwrap_err();
+    let e = b.check_static_member("cg", &j.member_id, "i1").unwrap_err();
     assert!(matches!(e, BrokerError::FencedInstanceId { .. }), "{e}");
     assert_eq!(b.group("cg").unwrap().rebalances(), 1);
 }

@@ -9,6 +9,8 @@
 //! transport re-polls it whenever the signal it names fires, and expires it at its deadline.
 
 pub mod api_versions;
+mod consumer_group_describe;
+mod consumer_group_heartbeat;
 mod create_topics;
 mod delete_topics;
 mod describe_groups;
@@ -29,45 +31,50 @@ mod table;
 
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::{
-    ApiVersionsRequest, ApiVersionsResponse, CreateTopicsRequest, CreateTopicsResponse,
-    DeleteTopicsRequest, DeleteTopicsResponse, DescribeGroupsRequest, DescribeGroupsResponse,
-    FetchRequest, FetchResponse, FindCoordinatorRequest, FindCoordinatorResponse, HeartbeatRequest,
-    HeartbeatResponse, InitProducerIdRequest, InitProducerIdResponse, JoinGroupRequest,
-    JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, ListGroupsRequest,
-    ListGroupsResponse, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest, MetadataResponse,
+    ApiVersionsRequest, ApiVersionsResponse, ConsumerGroupDescribeRequest,
+    ConsumerGroupDescribeResponse, ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse,
+    CreateTopicsRequest, CreateTopicsResponse, DeleteTopicsRequest, DeleteTopicsResponse,
+    DescribeGroupsRequest, DescribeGroupsResponse, FetchRequest, FetchResponse,
+    FindCoordinatorRequest, FindCoordinatorResponse, HeartbeatRequest, HeartbeatResponse,
+    InitProducerIdRequest, InitProducerIdResponse, JoinGroupRequest, JoinGroupResponse,
+    LeaveGroupRequest, LeaveGroupResponse, ListGroupsRequest, ListGroupsResponse,
+    ListOffsetsRequest, ListOffsetsResponse, MetadataRequest, MetadataResponse,
     OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse,
     ProduceRequest, ProduceResponse, SyncGroupRequest, SyncGroupResponse,
 };
 use kafka_protocol::protocol::StrBytes;
 
 use super::codec::Frame;
-use crate::broker::{BrokerError, SharedBroker, TopicConfig};
+use crate::broker::{Broker, BrokerError, SharedBroker, TopicConfig};
 
 // What is made of each line: see `table`.
 //
 // Upper bounds stop where a version changes semantics we do not implement: Produce 13 and
-// Fetch 13 name topics by id only, OffsetFetch 8 batches groups, FindCoordinator 5 and
-// DeleteTopics 6 move to ids and transactions. Metadata stays well above 4, which
-// kafka-python needs to speak record batch v2.
+// Fetch 13 name topics by id only, FindCoordinator 5 and DeleteTopics 6 move to ids and
+// transactions. Metadata stays well above 4, which kafka-python needs to speak record batch
+// v2. OffsetCommit 9 and OffsetFetch 9 carry a consumer-protocol member's epoch, which
+// clients of that protocol (KIP-848) use.
 table::apis! {
     // ApiKey        request                   response                 handler           versions
     Produce:         ProduceRequest         => ProduceResponse,         produce,          3..=9;
     Fetch:           FetchRequest           => FetchResponse,           fetch,            4..=12;
     ListOffsets:     ListOffsetsRequest     => ListOffsetsResponse,     list_offsets,     1..=7;
     Metadata:        MetadataRequest        => MetadataResponse,        metadata,         0..=12;
-    OffsetCommit:    OffsetCommitRequest    => OffsetCommitResponse,    offset_commit,    2..=8;
-    OffsetFetch:     OffsetFetchRequest     => OffsetFetchResponse,     offset_fetch,     1..=7;
+    OffsetCommit:    OffsetCommitRequest    => OffsetCommitResponse,    offset_commit,    2..=9;
+    OffsetFetch:     OffsetFetchRequest     => OffsetFetchResponse,     offset_fetch,     1..=9;
     FindCoordinator: FindCoordinatorRequest => FindCoordinatorResponse, find_coordinator, 0..=4;
     JoinGroup:       JoinGroupRequest       => JoinGroupResponse,       join_group,       0..=9;
     Heartbeat:       HeartbeatRequest       => HeartbeatResponse,       heartbeat,        0..=4;
     LeaveGroup:      LeaveGroupRequest      => LeaveGroupResponse,      leave_group,      0..=5;
     SyncGroup:       SyncGroupRequest       => SyncGroupResponse,       sync_group,       0..=5;
     DescribeGroups:  DescribeGroupsRequest  => DescribeGroupsResponse,  describe_groups,  0..=5;
-    ListGroups:      ListGroupsRequest      => ListGroupsResponse,      list_groups,      0..=4;
+    ListGroups:      ListGroupsRequest      => ListGroupsResponse,      list_groups,      0..=5;
     ApiVersions:     ApiVersionsRequest     => ApiVersionsResponse,     api_versions,     0..=3;
     CreateTopics:    CreateTopicsRequest    => CreateTopicsResponse,    create_topics,    2..=7;
     DeleteTopics:    DeleteTopicsRequest    => DeleteTopicsResponse,    delete_topics,    1..=5;
     InitProducerId:  InitProducerIdRequest  => InitProducerIdResponse,  init_producer_id, 0..=4;
+    ConsumerGroupHeartbeat: ConsumerGroupHeartbeatRequest => ConsumerGroupHeartbeatResponse, consumer_group_heartbeat, 0..=1;
+    ConsumerGroupDescribe:  ConsumerGroupDescribeRequest  => ConsumerGroupDescribeResponse,  consumer_group_describe,  0..=1;
 }
 
 /// What the handlers need to know about the server.
@@ -203,6 +210,20 @@ fn partition_index(topic: &str, index: i32) -> Result<u32, BrokerError> {
         topic: topic.to_string(),
         partition: u32::MAX,
     })
+}
+
+/// A classic group's request that names a static member's instance id: refused unless the
+/// instance maps to `member` (FENCED_INSTANCE_ID for an older incarnation of that member).
+fn check_instance(
+    broker: &Broker,
+    group: &str,
+    member: &str,
+    instance: Option<&StrBytes>,
+) -> Result<(), BrokerError> {
+    match instance {
+        Some(i) if broker.group(group).is_some() => broker.check_static_member(group, member, i),
+        _ => Ok(()),
+    }
 }
 
 /// Creates `topic` on first use when allowed; otherwise a missing topic is `UnknownTopic`.
