@@ -137,7 +137,13 @@ impl ApacheKafka {
         std::fs::write(&props, text).unwrap();
         let classpath = format!("{}/*", jars.display());
         let format = Command::new("java")
-            .args(["-cp", &classpath, "kafka.tools.StorageTool", "format", "--standalone"])
+            .args([
+                "-cp",
+                &classpath,
+                "kafka.tools.StorageTool",
+                "format",
+                "--standalone",
+            ])
             .args(["-t", "mk-test-cluster-000000", "-c"])
             .arg(&props)
             .output()
@@ -149,7 +155,13 @@ impl ApacheKafka {
         );
         let log = File::create(dir.join("kafka.log")).unwrap();
         let child = Command::new("java")
-            .args(["-Xmx512m", "-Xms256m", "-XX:+UseSerialGC", "-cp", &classpath])
+            .args([
+                "-Xmx512m",
+                "-Xms256m",
+                "-XX:+UseSerialGC",
+                "-cp",
+                &classpath,
+            ])
             .arg("kafka.Kafka")
             .arg(&props)
             .stdout(log.try_clone().unwrap())
