@@ -32,6 +32,7 @@
 //! # Ok::<(), minikafka::broker::BrokerError>(())
 //! ```
 
+mod any_group;
 mod assignor;
 mod consumer_groups;
 mod error;
@@ -47,6 +48,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+pub use any_group::{AnyGroup, AnyMember};
 pub use assignor::{Assignment, AssignorKind, MemberSubscription, TopicPartition, assign};
 pub use consumer_groups::GroupType;
 pub use error::{BrokerError, Result};

@@ -111,19 +111,7 @@ impl Broker {
 
     /// Which protocol the group speaks, if the broker knows the id.
     pub fn group_type(&self, name: &str) -> Option<GroupType> {
-        if self.consumer.groups.contains_key(name) {
-            Some(GroupType::Consumer)
-        } else {
-            self.groups.get(name).map(|_| GroupType::Classic)
-        }
-    }
-
-    /// Rebalances the group has completed, whatever its protocol.
-    pub fn group_rebalances(&self, name: &str) -> Option<u64> {
-        match self.consumer.groups.get(name) {
-            Some(g) => Some(g.rebalances()),
-            None => self.groups.get(name).map(Group::rebalances),
-        }
+        Some(self.any_group(name)?.group_type())
     }
 
     /// Committed offsets of a group of either protocol.
@@ -131,10 +119,7 @@ impl Broker {
         &self,
         name: &str,
     ) -> Option<&BTreeMap<TopicPartition, super::CommittedOffset>> {
-        match self.consumer.groups.get(name) {
-            Some(g) => Some(g.offsets()),
-            None => self.groups.get(name).map(Group::offsets),
-        }
+        Some(self.any_group(name)?.offsets())
     }
 
     /// Checks a request that names a static member (`group.instance.id`) of a classic
@@ -220,10 +205,7 @@ impl Broker {
 
     /// Members of the group, whatever its protocol; `None` for an unknown id.
     pub(super) fn group_members(&self, group: &str) -> Option<usize> {
-        match self.consumer.groups.get(group) {
-            Some(g) => Some(g.members().len()),
-            None => self.groups.get(group).map(|g| g.members().len()),
-        }
+        Some(self.any_group(group)?.members().len())
     }
 
     /// Advances the timers of the consumer-protocol groups `which` selects.

@@ -78,7 +78,7 @@ fn check_group(broker: &Broker, sim: &GroupSim) -> Result<(), String> {
         return Err(format!("{name}: {tp} assigned to {n} members"));
     }
     // A cooperative group reaches full coverage only after its follow-up rebalance.
-    let complete = !sim.spec().assignor.is_cooperative() || sim.settled();
+    let complete = !sim.spec().protocol.is_cooperative() || sim.settled();
     if complete {
         for tp in subscribed_partitions(broker, &sim.spec().topics) {
             if !owners.contains_key(&tp) {
