@@ -55,6 +55,10 @@ const BUNDLED: &[(&str, &str)] = &[
         "at-least-once",
         include_str!("../../assets/scenarios/at-least-once.toml"),
     ),
+    (
+        "rebalance-protocols",
+        include_str!("../../assets/scenarios/rebalance-protocols.toml"),
+    ),
     ("bench", include_str!("../../assets/scenarios/bench.toml")),
 ];
 
