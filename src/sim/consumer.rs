@@ -108,6 +108,14 @@ impl GroupSim {
     pub fn members(&self) -> &[MemberSim] {
         &self.members
     }
+    /// The partitions its running members are working on (crashed or restarting members
+    /// hold none).
+    pub fn held_partitions(&self) -> Vec<&TopicPartition> {
+        (0..self.members.len())
+            .filter(|&i| self.members[i].is_running())
+            .flat_map(|i| self.member_partitions(i))
+            .collect()
+    }
     /// The partitions member `i` is working on.
     pub fn member_partitions(&self, i: usize) -> impl Iterator<Item = &TopicPartition> + '_ {
         self.members
