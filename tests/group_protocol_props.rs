@@ -166,7 +166,7 @@ impl World {
         let mut owners: BTreeMap<&TopicPartition, Vec<&str>> = BTreeMap::new();
         let group = self.broker.consumer_group(GROUP);
         for c in &self.clients {
-            if !group.is_some_and(|g| g.member(&c.id).is_some()) {
+            if group.is_none_or(|g| g.member(&c.id).is_none()) {
                 continue;
             }
             for tp in &c.owned {

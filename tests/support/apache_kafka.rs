@@ -56,8 +56,7 @@ pub fn jars() -> Option<PathBuf> {
     std::fs::create_dir_all(&root).unwrap();
     let jars = root.join("jars");
     let done = root.join("jars.complete");
-    let lock = File::create(root.join("jars.lock")).unwrap();
-    lock.lock().unwrap();
+    let lock = DirLock::take(root.join("jars.lock"));
     if !done.exists() {
         let pom = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apache-kafka/pom.xml");
         let out = Command::new("mvn")
@@ -75,8 +74,43 @@ pub fn jars() -> Option<PathBuf> {
         );
         File::create(&done).unwrap();
     }
-    lock.unlock().unwrap();
+    drop(lock);
     Some(jars)
+}
+
+/// A lock between test processes: making a directory either succeeds or finds it there, in
+/// one step. A lock left by a killed process is taken over once it is older than any fetch
+/// could take. (`File::lock` would do, but needs a newer Rust than the crate's minimum.)
+struct DirLock(PathBuf);
+
+impl DirLock {
+    const STALE: Duration = Duration::from_secs(600);
+
+    fn take(path: PathBuf) -> DirLock {
+        loop {
+            match std::fs::create_dir(&path) {
+                Ok(()) => return DirLock(path),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let age = std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok());
+                    if age.is_some_and(|a| a > Self::STALE) {
+                        let _ = std::fs::remove_dir(&path);
+                    } else {
+                        std::thread::sleep(Duration::from_millis(200));
+                    }
+                }
+                Err(e) => panic!("cannot lock {}: {e}", path.display()),
+            }
+        }
+    }
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
 }
 
 /// A free loopback port. Another process could take it before Kafka binds it; the ports

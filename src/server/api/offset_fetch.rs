@@ -35,12 +35,11 @@ fn partition_v8(index: i32, offset: Option<i64>) -> OffsetFetchResponsePartition
 /// Partitions asked for, by topic; `None` asks for everything the group has committed.
 type Wanted = Option<Vec<(TopicName, Vec<i32>)>>;
 
+/// Committed offsets by topic: each partition with its offset, `None` where there is none.
+type Committed = Vec<(TopicName, Vec<(i32, Option<i64>)>)>;
+
 /// A group's committed offsets (`None` where it has none) for what was asked, by topic.
-fn committed(
-    broker: &Broker,
-    group: &str,
-    wanted: Wanted,
-) -> Vec<(TopicName, Vec<(i32, Option<i64>)>)> {
+fn committed(broker: &Broker, group: &str, wanted: Wanted) -> Committed {
     let offsets = broker.group_offsets(group);
     match wanted {
         Some(topics) => topics
