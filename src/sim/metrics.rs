@@ -306,7 +306,7 @@ impl Metrics {
         // Groups of network clients: nothing here knows what they processed, so their rate is
         // how fast their committed offsets advance, and before a commit they show no lag
         // (the Java and librdkafka clients start at the end by default).
-        for group in broker.groups() {
+        for group in broker.all_groups() {
             if groups.iter().any(|g| g.name() == group.name()) {
                 continue;
             }

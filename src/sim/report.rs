@@ -5,6 +5,8 @@ use serde::Serialize;
 
 use crate::broker::{Broker, GroupState};
 
+use super::scenario::GroupSpec;
+
 use super::consumer::GroupSim;
 use super::group_lag::measure;
 use super::lag::Status;
@@ -64,6 +66,17 @@ pub struct GroupReport {
     pub status: Status,
     /// One sentence naming the rule that decided `status`, with its numbers.
     pub status_reason: String,
+    /// `classic` or `consumer`: how the group rebalances.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// Rebalances completed: classic generations whose assignment reached the members, or
+    /// consumer-protocol target epochs every member reconciled to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rebalances: Option<u64>,
+    /// The sum over partitions of the time each had no member working on it: what
+    /// rebalancing cost the group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unowned_partition_ms: Option<u64>,
 }
 
 /// A member and the partitions the broker assigned it.
@@ -126,16 +139,20 @@ impl Report {
             .collect();
         let mut out = Vec::new();
         for g in groups {
-            out.push(group_report(
+            let mut report = group_report(
                 &at,
                 g.name(),
                 &g.spec().topics,
                 g.spec().auto_offset_reset,
                 (g.duplicates(), g.lost(), g.consumed()),
-            ));
+            );
+            if g.spec().protocol_named {
+                add_protocol_fields(&mut report, broker, g.spec(), g.unowned_partition_ms());
+            }
+            out.push(report);
         }
         // Groups the simulation does not drive (real clients through the server) too.
-        for g in broker.groups() {
+        for g in broker.all_groups() {
             if groups.iter().any(|s| s.name() == g.name()) {
                 continue;
             }
@@ -175,13 +192,14 @@ fn group_report(
     (duplicates, lost, consumed): (u64, u64, u64),
 ) -> GroupReport {
     let broker = at.broker;
-    let group = broker.group(name);
+    let group = broker.any_group(name);
     let members = group.map_or_else(Vec::new, |g| {
         g.members()
+            .into_iter()
             .map(|m| MemberReport {
-                id: m.id().to_string(),
+                id: m.id.to_string(),
                 assignment: m
-                    .assignment()
+                    .assigned
                     .iter()
                     .map(|tp| TopicPartitionReport {
                         topic: tp.topic.clone(),
@@ -221,5 +239,16 @@ fn group_report(
         eta_ms: lag.eta_ms,
         status: lag.verdict.status,
         status_reason: lag.verdict.reason,
+        protocol: None,
+        rebalances: None,
+        unowned_partition_ms: None,
     }
+}
+
+/// The protocol fields of a simulated group that chose its protocol in the scenario.
+fn add_protocol_fields(report: &mut GroupReport, broker: &Broker, spec: &GroupSpec, unowned: u64) {
+    let rebalances = broker.any_group(&spec.name).map_or(0, |g| g.rebalances());
+    report.protocol = Some(spec.protocol.group_type().name().to_string());
+    report.rebalances = Some(rebalances);
+    report.unowned_partition_ms = Some(unowned);
 }

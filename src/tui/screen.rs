@@ -127,6 +127,7 @@ mod tests {
             slot,
             state: GroupState::Stable,
             generation: 1,
+            protocol: "classic range".to_string(),
             members: (1..=2)
                 .map(|m| MemberView {
                     id: format!("{name}-{m}"),

@@ -147,6 +147,7 @@ mod tests {
             slot,
             state: GroupState::Stable,
             generation: 1,
+            protocol: "classic range".to_string(),
             members: members
                 .iter()
                 .map(|m| MemberView {

@@ -91,6 +91,9 @@ pub struct OffsetView {
     pub lag: Option<i64>,
     /// The age of the oldest record the group has not processed here, when known.
     pub time_lag_ms: Option<i64>,
+    /// Nobody is working on it: mid-rebalance it has no owner or is being given up, or its
+    /// owner crashed or is restarting. What the report's `unowned_partition_ms` adds up.
+    pub paused: bool,
 }
 
 /// A member and the partitions it owns.
@@ -110,7 +113,10 @@ pub struct GroupView {
     pub name: String,
     pub slot: usize,
     pub state: GroupState,
+    /// The generation, or a consumer-protocol group's epoch.
     pub generation: i32,
+    /// How it rebalances, as `protocol assignor`: `classic range`, `consumer uniform`.
+    pub protocol: String,
     pub members: Vec<MemberView>,
     /// One entry for every partition of every subscribed topic.
     pub offsets: Vec<OffsetView>,

@@ -1,5 +1,6 @@
 //! The `serve` binary on a free loopback port, for tests that drive it with real clients,
-//! and the probe that decides whether a client is installed.
+//! the probe that decides whether a client is installed, and running a client script from
+//! tests/clients.
 //!
 //! Under `CI=true` a missing client fails the test; elsewhere the test is skipped with a
 //! loud message. `.ci/run` installs every client the tests use.
@@ -104,4 +105,26 @@ pub fn available(what: &str, probe: &mut Command) -> bool {
 /// The Python that runs the client scripts (`PYTHON`, else `python3`).
 pub fn python() -> String {
     std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string())
+}
+
+/// Runs a script from tests/clients against `served`; it must print "all checks passed".
+pub fn run_script(script: &str, served: &Served) {
+    let addr = served.addr;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients")
+        .join(script);
+    let out = Command::new(python())
+        .arg(&path)
+        .arg(addr.to_string())
+        .output()
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{stdout}\n{stderr}\nthe server's log:\n{}",
+        served.log()
+    );
+    assert!(stdout.contains("all checks passed"), "{stdout}");
 }
