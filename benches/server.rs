@@ -13,8 +13,9 @@ use kafka_protocol::records::{
     Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
 };
 use minikafka::broker::{Broker, NewRecord, SharedBroker, TopicConfig};
-use minikafka::server::api::{Effects, Outcome, RequestContext, Settings, dispatch};
-use minikafka::server::codec::{decode_request, encode_response};
+use minikafka::server::{
+    Effects, Outcome, RequestContext, Settings, decode_request, dispatch, encode_response,
+};
 
 const RECORDS: usize = 1_000;
 

@@ -78,15 +78,20 @@ pub const DEFAULT_EVENT_CAPACITY: usize = 2_000;
 /// Records and the log's bounds at the time of the fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchResult {
+    /// The records from the offset asked for, oldest first.
     pub records: Vec<Record>,
+    /// The first offset the log held then.
     pub log_start_offset: i64,
+    /// The end of what readers could see then.
     pub high_watermark: i64,
 }
 
 /// Whether an if-not-exists creation made the topic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CreateOutcome {
+    /// The topic did not exist and was made.
     Created,
+    /// A topic with the same config was there already.
     AlreadyExists,
 }
 
@@ -104,7 +109,9 @@ pub enum SyncAssignment {
 /// Where an offset reset moves a group's committed offsets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResetSpec {
+    /// The log start: reprocess everything still held.
     Earliest,
+    /// The high watermark: skip to what comes next.
     Latest,
     /// A specific offset, clamped to the log's bounds.
     ToOffset(i64),
@@ -153,10 +160,12 @@ impl Default for Broker {
 }
 
 impl Broker {
+    /// One broker with the default event capacity.
     pub fn new() -> Self {
         Self::with_event_capacity(DEFAULT_EVENT_CAPACITY)
     }
 
+    /// One broker keeping the last `capacity` events.
     pub fn with_event_capacity(capacity: usize) -> Self {
         Broker {
             topics: BTreeMap::new(),
@@ -270,11 +279,13 @@ impl Broker {
         Ok(())
     }
 
+    /// Replaces a topic's retention; the next retention pass applies it.
     pub fn set_retention(&mut self, name: &str, retention: RetentionPolicy) -> Result<()> {
         self.topic_mut(name)?.set_retention(retention);
         Ok(())
     }
 
+    /// The topic, if it exists.
     pub fn topic(&self, name: &str) -> Option<&Topic> {
         self.topics.get(name)
     }
@@ -532,6 +543,7 @@ impl Broker {
             .ok_or_else(|| BrokerError::UnknownGroup(group.to_string()))
     }
 
+    /// The classic group, if it exists.
     pub fn group(&self, name: &str) -> Option<&Group> {
         self.groups.get(name)
     }
@@ -903,6 +915,7 @@ impl Broker {
 pub struct SharedBroker(Arc<RwLock<Broker>>);
 
 impl SharedBroker {
+    /// Shares `broker`.
     pub fn new(broker: Broker) -> Self {
         SharedBroker(Arc::new(RwLock::new(broker)))
     }
@@ -913,6 +926,7 @@ impl SharedBroker {
         self.0.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// A write guard; like [`SharedBroker::read`], never poisoned.
     pub fn write(&self) -> RwLockWriteGuard<'_, Broker> {
         self.0.write().unwrap_or_else(|e| e.into_inner())
     }

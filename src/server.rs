@@ -1,10 +1,11 @@
 //! The Kafka wire protocol over TCP, so real clients (kcat, kafka-python, librdkafka) can
 //! produce to and consume from the shared broker.
 //!
-//! The protocol core is sans-IO: [`codec`] turns byte frames into requests and responses
-//! into bytes, and [`api`] answers a request against a [`SharedBroker`] without touching a
-//! socket. Requests that wait (a Fetch long-poll, JoinGroup, SyncGroup) come back as a
-//! [`api::Waiter`] that the transport re-polls when a [`Signal`] fires, never in a loop.
+//! The protocol core is sans-IO: [`decode_request`] turns byte frames into requests and
+//! [`encode_response`] responses into bytes, and [`answer`] answers a request against a
+//! [`SharedBroker`] without touching a socket. Requests that wait (a Fetch long-poll,
+//! JoinGroup, SyncGroup) come back as [`Outcome::Wait`], which the transport re-polls when a
+//! [`Signal`] fires, never in a loop.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), minikafka::server::ServerError> {
@@ -25,8 +26,8 @@
 //! The server passes wall-clock milliseconds since the Unix epoch to the broker, and a
 //! timer task calls [`crate::broker::Broker::tick`] with it.
 
-pub mod api;
-pub mod codec;
+pub(crate) mod api;
+pub(crate) mod codec;
 mod error_code;
 pub mod observe;
 mod records;
@@ -44,6 +45,9 @@ use tokio::sync::Semaphore;
 
 use crate::broker::SharedBroker;
 
+pub use api::api_versions::SUPPORTED as SUPPORTED_APIS;
+pub use api::{Effects, Outcome, RequestContext, Settings, answer, dispatch};
+pub use codec::{decode_request, encode_response};
 pub use signal::{Signal, WakeHandle};
 pub use stats::{ClientStats, LogLine, ServerStats, StatsSnapshot};
 
@@ -60,9 +64,11 @@ pub const DEFAULT_MAX_INFLIGHT_REQUEST_BYTES: usize = 256 * 1024 * 1024;
 /// How the server listens and what it allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
+    /// Where to listen; port 0 picks a free one.
     pub listen: SocketAddr,
     /// Partitions of a topic created on first use (Metadata or Produce naming it).
     pub default_partitions: u32,
+    /// Create a topic when a client first names it, as Kafka does by default.
     pub auto_create_topics: bool,
     /// A length prefix above this closes the connection before anything is allocated.
     pub max_request_bytes: usize,
@@ -127,13 +133,18 @@ impl Default for ServerConfig {
 pub enum ServerError {
     // The cause is the error's source, which anyhow's chain prints once.
     #[error("cannot listen on {addr}")]
+    /// The address could not be bound.
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// Why not.
         source: std::io::Error,
     },
     #[error("accepting connections failed: {0}")]
+    /// Accepting a connection failed.
     Accept(std::io::Error),
     #[error("invalid server configuration: {0}")]
+    /// A setting that cannot work.
     Config(String),
 }
 

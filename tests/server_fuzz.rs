@@ -9,8 +9,9 @@ mod seed_frames;
 
 use bytes::{Bytes, BytesMut};
 use minikafka::broker::{Broker, NewRecord, SharedBroker, TopicConfig};
-use minikafka::server::api::{Effects, Outcome, RequestContext, Settings, answer};
-use minikafka::server::codec::{decode_request, encode_response};
+use minikafka::server::{
+    Effects, Outcome, RequestContext, Settings, answer, decode_request, encode_response,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 

@@ -9,102 +9,198 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum BrokerError {
     #[error("topic '{0}' already exists")]
+    /// A topic of that name exists (and the request wanted a new one).
     TopicAlreadyExists(String),
     #[error(
         "topic '{topic}' already exists with a different configuration ({existing}); asked for {requested}"
     )]
+    /// A topic of that name exists with another config.
     TopicConfigConflict {
+        /// The topic.
         topic: String,
+        /// How the topic is configured.
         existing: String,
+        /// How the request would configure it.
         requested: String,
     },
     #[error("invalid topic name '{name}': {reason}")]
-    InvalidTopicName { name: String, reason: &'static str },
+    /// The name breaks Kafka's topic name rules.
+    InvalidTopicName {
+        /// The name given.
+        name: String,
+        /// Which rule it breaks.
+        reason: &'static str,
+    },
     #[error("invalid partition count for topic '{topic}': {reason}")]
-    InvalidPartitions { topic: String, reason: String },
+    /// A partition count that cannot be used.
+    InvalidPartitions {
+        /// The topic.
+        topic: String,
+        /// Why, in words.
+        reason: String,
+    },
     #[error("unknown topic '{0}'")]
+    /// No topic of that name.
     UnknownTopic(String),
     #[error("topic '{topic}' has no partition {partition}")]
-    UnknownPartition { topic: String, partition: u32 },
+    /// The topic has no such partition.
+    UnknownPartition {
+        /// The topic.
+        topic: String,
+        /// The partition index.
+        partition: u32,
+    },
     #[error(
         "offset {offset} is out of range for {topic}-{partition}: the log holds offsets {log_start_offset}..{high_watermark}"
     )]
+    /// An offset outside the log.
     OffsetOutOfRange {
+        /// The topic.
         topic: String,
+        /// The partition index.
         partition: u32,
+        /// The offset asked for.
         offset: i64,
+        /// The first offset the log still holds.
         log_start_offset: i64,
+        /// The end of what readers may see.
         high_watermark: i64,
     },
     #[error("invalid group id '{0}': it must not be empty")]
+    /// An empty or otherwise unusable group id.
     InvalidGroupId(String),
     #[error("unknown consumer group '{0}'")]
+    /// No group of that id.
     UnknownGroup(String),
     #[error("group '{group}' has no member '{member}'")]
-    UnknownMemberId { group: String, member: String },
+    /// The group has no member of that id.
+    UnknownMemberId {
+        /// The group id.
+        group: String,
+        /// The member id.
+        member: String,
+    },
     #[error(
         "group '{group}' is at generation {current}, but the request carried generation {given}"
     )]
+    /// A request from an older or newer generation.
     IllegalGeneration {
+        /// The group id.
         group: String,
+        /// What the request carried.
         given: i32,
+        /// What the group holds now.
         current: i32,
     },
     #[error("group '{0}' is rebalancing; rejoin the group")]
+    /// The group is rebalancing: the member must rejoin.
     RebalanceInProgress(String),
     #[error(
         "group '{group}' still has {members} member(s); stop them before changing its offsets or deleting it"
     )]
-    GroupNotEmpty { group: String, members: usize },
+    /// The group has members, so it cannot be changed from outside.
+    GroupNotEmpty {
+        /// The group id.
+        group: String,
+        /// How many members it has.
+        members: usize,
+    },
     #[error(
         "group '{group}' has members subscribed to '{topic}'; its offsets there stay while they read it"
     )]
-    GroupSubscribedToTopic { group: String, topic: String },
+    /// A member still reads the topic, so its offsets stay.
+    GroupSubscribedToTopic {
+        /// The group id.
+        group: String,
+        /// The topic.
+        topic: String,
+    },
     #[error("group '{group}' requires a known member id; rejoin with '{member}'")]
-    MemberIdRequired { group: String, member: String },
+    /// A new member must rejoin with the id it was given (JoinGroup v4+).
+    MemberIdRequired {
+        /// The group id.
+        group: String,
+        /// The member id.
+        member: String,
+    },
     #[error("member of group '{group}' supports none of the group's protocols ({protocols})")]
-    InconsistentGroupProtocol { group: String, protocols: String },
+    /// The member speaks none of the group's protocols.
+    InconsistentGroupProtocol {
+        /// The group id.
+        group: String,
+        /// The protocols the group supports, in words.
+        protocols: String,
+    },
     #[error("session timeout {given} ms is outside the allowed range {min}..={max} ms")]
-    InvalidSessionTimeout { given: u64, min: u64, max: u64 },
+    /// A session timeout outside the allowed range.
+    InvalidSessionTimeout {
+        /// The timeout asked for, in ms.
+        given: u64,
+        /// The smallest allowed, in ms.
+        min: u64,
+        /// The largest allowed, in ms.
+        max: u64,
+    },
     #[error("invalid request: {0}")]
+    /// A request that makes no sense, in words.
     InvalidRequest(String),
     #[error(
         "member '{member}' of group '{group}' sent epoch {given}, but its epoch is {current}; it must give up its partitions and rejoin"
     )]
+    /// A consumer-protocol member's epoch the group no longer accepts: it must rejoin.
     FencedMemberEpoch {
+        /// The group id.
         group: String,
+        /// The member id.
         member: String,
+        /// What the request carried.
         given: i32,
+        /// What the group holds now.
         current: i32,
     },
     #[error(
         "member '{member}' of group '{group}' committed with epoch {given}, but its epoch is now {current}"
     )]
+    /// A consumer-protocol member's epoch that is out of date for a commit.
     StaleMemberEpoch {
+        /// The group id.
         group: String,
+        /// The member id.
         member: String,
+        /// What the request carried.
         given: i32,
+        /// What the group holds now.
         current: i32,
     },
     #[error(
         "instance id '{instance}' of group '{group}' now belongs to another member, not '{member}'"
     )]
+    /// Another member holds this `group.instance.id`.
     FencedInstanceId {
+        /// The group id.
         group: String,
+        /// The `group.instance.id`.
         instance: String,
+        /// The member id.
         member: String,
     },
     #[error(
         "instance id '{instance}' of group '{group}' is still held by member '{holder}', which has not left"
     )]
+    /// The static member's previous incarnation still holds its instance id.
     UnreleasedInstanceId {
+        /// The group id.
         group: String,
+        /// The `group.instance.id`.
         instance: String,
+        /// The member that holds the instance id now.
         holder: String,
     },
     #[error("unsupported server-side assignor '{0}' (this broker offers uniform and range)")]
+    /// A server-side assignor the broker does not have.
     UnsupportedAssignor(String),
     #[error("group '{0}' is not a consumer-protocol group")]
+    /// The group exists under the other group protocol.
     NotAConsumerGroup(String),
 }
 

@@ -32,7 +32,9 @@ pub enum OffsetSpec {
 /// What a fetch returns besides the records: the bounds of the log at that moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogBounds {
+    /// The first offset still held.
     pub log_start_offset: i64,
+    /// The end of what readers may see.
     pub high_watermark: i64,
 }
 
@@ -50,6 +52,7 @@ pub struct PartitionLog {
 }
 
 impl PartitionLog {
+    /// An empty log starting at offset 0.
     pub fn new() -> Self {
         PartitionLog {
             timestamps_monotonic: true,
@@ -65,6 +68,7 @@ impl PartitionLog {
     pub fn high_watermark(&self) -> i64 {
         self.log_start_offset + self.records.len() as i64
     }
+    /// The log start and the high watermark, as a fetch reports them.
     pub fn bounds(&self) -> LogBounds {
         LogBounds {
             log_start_offset: self.log_start_offset,
@@ -75,6 +79,7 @@ impl PartitionLog {
     pub fn len(&self) -> usize {
         self.records.len()
     }
+    /// Whether no record is held.
     pub fn is_empty(&self) -> bool {
         self.records.is_empty()
     }

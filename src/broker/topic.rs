@@ -9,7 +9,9 @@ use super::partition::{PartitionLog, RetentionPolicy};
 /// which is what the if-not-exists form of topic creation compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TopicConfig {
+    /// How many partitions it has.
     pub partitions: u32,
+    /// What retention removes.
     pub retention: RetentionPolicy,
 }
 
@@ -22,6 +24,7 @@ impl TopicConfig {
         }
     }
 
+    /// The same config with `retention`.
     pub fn with_retention(mut self, retention: RetentionPolicy) -> Self {
         self.retention = retention;
         self
@@ -92,6 +95,7 @@ impl Topic {
         }
     }
 
+    /// The topic name.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -99,15 +103,19 @@ impl Topic {
     pub fn id(&self) -> [u8; 16] {
         self.id
     }
+    /// What it was created with.
     pub fn config(&self) -> &TopicConfig {
         &self.config
     }
+    /// How many partitions it has.
     pub fn partition_count(&self) -> u32 {
         self.partitions.len() as u32
     }
+    /// Every partition's log, by index.
     pub fn partitions(&self) -> &[PartitionLog] {
         &self.partitions
     }
+    /// Partition `p`'s log.
     pub fn partition(&self, p: u32) -> Option<&PartitionLog> {
         self.partitions.get(p as usize)
     }
@@ -152,11 +160,6 @@ impl Topic {
 
     pub(crate) fn set_retention(&mut self, retention: RetentionPolicy) {
         self.config.retention = retention;
-    }
-
-    /// Sum of high watermarks minus log starts: records currently held across partitions.
-    pub fn record_count(&self) -> u64 {
-        self.partitions.iter().map(|p| p.len() as u64).sum()
     }
 }
 

@@ -94,10 +94,13 @@ table::apis! {
 /// What the handlers need to know about the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
+    /// Create topics on first use.
     pub auto_create_topics: bool,
+    /// Partitions of an auto-created topic.
     pub default_partitions: u32,
     /// The host and port clients are told to connect to (Metadata, FindCoordinator).
     pub host: String,
+    /// The port clients are told to connect to.
     pub port: i32,
     /// See [`crate::broker::JoinGroupRequest::initial_rebalance_delay_ms`].
     pub initial_rebalance_delay_ms: i64,
@@ -108,9 +111,13 @@ pub struct Settings {
 /// What a request changed, for the signals and the client registry.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Effects {
+    /// Records appended.
     pub produced_records: u64,
+    /// Bytes appended.
     pub produced_bytes: u64,
+    /// Records returned to fetches.
     pub fetched_records: u64,
+    /// Bytes returned to fetches.
     pub fetched_bytes: u64,
     /// Group membership or state changed: waiting joins and syncs should look again.
     pub groups_changed: bool,
@@ -120,15 +127,19 @@ pub struct Effects {
 /// and at which version, and what answering changed.
 #[derive(Debug)]
 pub struct RequestContext<'a> {
+    /// The broker the request acts on.
     pub broker: &'a SharedBroker,
+    /// The server settings.
     pub settings: &'a Settings,
     /// Wall-clock milliseconds, the broker's time for network clients.
     pub now_ms: i64,
+    /// The client's `client.id`.
     pub client_id: &'a str,
-    /// Where the client connects from, spelt as Kafka reports it (see [`client_host`]).
+    /// Where the client connects from, spelt as Kafka reports it (`/127.0.0.1`, see `client_host` in this module).
     pub client_host: &'a str,
     /// The request's API version.
     pub version: i16,
+    /// What answering changed.
     pub effects: Effects,
 }
 
@@ -155,9 +166,11 @@ pub enum Wake {
 /// How a request was answered.
 #[derive(Debug)]
 pub enum Outcome {
+    /// Send this response.
     Reply(Response),
     /// Produce with acks=0: the client expects no response at all.
     NoReply,
+    /// Park the request until the waiter is woken or times out.
     Wait(Waiter),
 }
 

@@ -16,44 +16,60 @@ use super::scenario::AutoOffsetReset;
 /// What happened in a run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
+    /// The scenario's short name.
     pub scenario: String,
+    /// The seed the run used.
     pub seed: u64,
+    /// Simulated time at the end.
     pub sim_time_ms: i64,
     /// Records appended by the simulated producers.
     pub produced: u64,
     /// Records processed by the simulated groups, repeats included.
     pub consumed: u64,
+    /// Every topic.
     pub topics: Vec<TopicReport>,
+    /// Every group, simulated or not.
     pub groups: Vec<GroupReport>,
 }
 
 /// A topic and its partitions' bounds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TopicReport {
+    /// The topic name.
     pub name: String,
+    /// Every partition, by index.
     pub partitions: Vec<PartitionReport>,
 }
 
 /// One partition's log bounds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PartitionReport {
+    /// The partition index.
     pub partition: u32,
+    /// The first offset still held.
     pub log_start_offset: i64,
+    /// The end of what readers may see.
     pub high_watermark: i64,
 }
 
 /// A consumer group: membership, offsets and the at-least-once counters.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupReport {
+    /// The group id.
     pub name: String,
     /// The broker's group state, as Kafka names it (`Stable`, `PreparingRebalance`, …).
     pub state: String,
+    /// The generation (or a consumer-protocol group's epoch).
     pub generation: i32,
+    /// Members by id.
     pub members: Vec<MemberReport>,
     /// One entry for every partition of every subscribed topic.
     pub offsets: Vec<OffsetReport>,
+    /// Lag summed over the partitions.
     pub total_lag: i64,
+    /// Records processed again after a rebalance or crash (at-least-once).
     pub duplicates: u64,
+    /// Records skipped and never processed.
     pub lost: u64,
     /// Records processed, repeats included.
     pub consumed: u64,
@@ -82,21 +98,27 @@ pub struct GroupReport {
 /// A member and the partitions the broker assigned it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MemberReport {
+    /// The member id.
     pub id: String,
+    /// Its partitions.
     pub assignment: Vec<TopicPartitionReport>,
 }
 
 /// A topic and partition.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TopicPartitionReport {
+    /// The topic.
     pub topic: String,
+    /// The partition index.
     pub partition: u32,
 }
 
 /// A group's committed offset and lag on one partition.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OffsetReport {
+    /// The topic.
     pub topic: String,
+    /// The partition index.
     pub partition: u32,
     /// `null` until the group has committed here.
     pub committed: Option<i64>,

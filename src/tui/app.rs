@@ -18,10 +18,15 @@ const NOTICE_CAPACITY: usize = 32;
 /// The pane that has the focus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
+    /// Partition strips.
     Partitions,
+    /// Consumer groups.
     Groups,
+    /// Producers.
     Producers,
+    /// The lag chart.
     Lag,
+    /// The events.
     Events,
 }
 
@@ -88,11 +93,17 @@ pub struct Selectable {
 /// UI state that survives between frames.
 #[derive(Debug)]
 pub struct App {
+    /// The pane keys act on.
     pub focus: Focus,
+    /// Whether the help overlay is shown.
     pub help_open: bool,
+    /// Whether simulated time stands still.
     pub paused: bool,
+    /// Presenter mode: hold at each captioned beat until `n`.
     pub presenter: bool,
+    /// Set by `q`: the loop ends after this frame.
     pub should_quit: bool,
+    /// The palette.
     pub theme: Theme,
     /// Index into the view's topics. This and the next two are fitted to each frame's view
     /// by [`App::clamp_selection`].

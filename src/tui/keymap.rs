@@ -67,7 +67,9 @@ pub struct KeyRow {
     pub help: &'static str,
     /// A one- or two-word hint for the footer.
     pub hint: &'static str,
+    /// Which panes the row applies to.
     pub scope: Scope,
+    /// The keys and what each does.
     pub bindings: &'static [(Chord, Action)],
 }
 

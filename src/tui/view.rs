@@ -23,7 +23,9 @@ pub use sim::{CAPTION_FRESH_MS, Limits, fill_from_sim};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RunState {
     #[default]
+    /// Time moves.
     Running,
+    /// Time stands still.
     Paused,
     /// Presenter mode is holding at a timeline beat until `n`.
     HeldAtBeat,
@@ -32,25 +34,33 @@ pub enum RunState {
 /// The network server's address and how many clients are connected, when it runs.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServerInfo {
+    /// The address it listens on.
     pub listen: String,
+    /// Clients connected now.
     pub connections: usize,
 }
 
 /// What the header shows.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Header {
+    /// The scenario's name, or what is observed.
     pub scenario: String,
+    /// Simulated time.
     pub sim_time_ms: i64,
+    /// The speed asked for.
     pub speed: f64,
     /// The speed the simulation actually reached, when clearly below `speed` (the machine
     /// cannot keep up).
     pub reached_speed: Option<f64>,
+    /// Whether time moves.
     pub run_state: RunState,
+    /// The seed.
     pub seed: u64,
     /// Records produced per simulated second, all topics.
     pub produce_rate: f64,
     /// Records processed per simulated second, all groups.
     pub consume_rate: f64,
+    /// The network server, when it runs.
     pub server: Option<ServerInfo>,
 }
 
@@ -59,35 +69,47 @@ pub struct Header {
 pub struct GroupMark {
     /// The group's colour and letter slot.
     pub slot: usize,
+    /// Its committed offset here, if any.
     pub committed: Option<i64>,
+    /// Its lag here, when known.
     pub lag: Option<i64>,
 }
 
 /// One partition's strip.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PartitionView {
+    /// The partition index.
     pub partition: u32,
+    /// The first offset still held.
     pub log_start: i64,
+    /// The end of what readers may see.
     pub high_watermark: i64,
     /// Key shades of the newest records, oldest first; the last is at `high_watermark - 1`.
     /// `None` is a record without a key.
     pub tail: Vec<Option<u8>>,
+    /// Each group's committed offset on it.
     pub marks: Vec<GroupMark>,
 }
 
 /// A topic and its partitions.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TopicView {
+    /// The topic name.
     pub name: String,
+    /// Its partitions.
     pub partitions: Vec<PartitionView>,
 }
 
 /// A group's committed offset and lag on one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OffsetView {
+    /// The topic.
     pub topic: String,
+    /// The partition index.
     pub partition: u32,
+    /// The committed offset, if any.
     pub committed: Option<i64>,
+    /// The lag, when known.
     pub lag: Option<i64>,
     /// The age of the oldest record the group has not processed here, when known.
     pub time_lag_ms: Option<i64>,
@@ -99,6 +121,7 @@ pub struct OffsetView {
 /// A member and the partitions it owns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberView {
+    /// The member id.
     pub id: String,
     /// Where a simulated member stands, as its client sees it, when the simulation runs
     /// it. A crashed member stays listed until its session expires.
@@ -110,22 +133,29 @@ pub struct MemberView {
 /// A consumer group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupView {
+    /// The group id.
     pub name: String,
+    /// Its colour and letter slot.
     pub slot: usize,
+    /// Its state.
     pub state: GroupState,
     /// The generation, or a consumer-protocol group's epoch.
     pub generation: i32,
     /// How it rebalances, as `protocol assignor`: `classic range`, `consumer uniform`.
     pub protocol: String,
+    /// Members by id.
     pub members: Vec<MemberView>,
     /// One entry for every partition of every subscribed topic.
     pub offsets: Vec<OffsetView>,
+    /// Lag summed over its partitions.
     pub total_lag: i64,
     /// Records processed per simulated second.
     pub consume_rate: f64,
     /// Records processed per simulated second by one consumer, when the simulation runs it.
     pub process_rate: Option<f64>,
+    /// Records processed again (at-least-once).
     pub duplicates: u64,
+    /// Records skipped.
     pub lost: u64,
     /// Total lag over time: `(simulated seconds, lag)`, oldest first.
     pub lag_history: Vec<(f64, f64)>,
@@ -163,22 +193,32 @@ impl GroupView {
 /// A simulated producer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProducerView {
+    /// Its name.
     pub name: String,
+    /// The topic it writes.
     pub topic: String,
+    /// Records per simulated second.
     pub rate: f64,
     /// How keys are chosen, e.g. "uniform/16" or "none".
     pub keys: String,
+    /// How keys choose partitions.
     pub partitioner: String,
+    /// Records appended so far.
     pub produced: u64,
 }
 
 /// What kind of line an events-pane entry is, for its style and its marker glyph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventClass {
+    /// A rebalance started or completed.
     Rebalance,
+    /// A member joined or left.
     Membership,
+    /// Retention removed records.
     Retention,
+    /// Offsets were reset.
     Reset,
+    /// A topic was created, grown or deleted.
     Topic,
     /// A timeline caption.
     Caption,
@@ -191,14 +231,18 @@ pub enum EventClass {
 /// One line of the events pane.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventLine {
+    /// When it happened.
     pub time_ms: i64,
+    /// What kind of line it is.
     pub class: EventClass,
+    /// The text.
     pub text: String,
 }
 
 /// The caption banner's content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caption {
+    /// The caption.
     pub text: String,
     /// Presenter mode is waiting for `n` before this beat fires.
     pub held: bool,
@@ -207,12 +251,17 @@ pub struct Caption {
 /// Everything a frame shows.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct View {
+    /// The header line.
     pub header: Header,
+    /// Every topic.
     pub topics: Vec<TopicView>,
+    /// Every group.
     pub groups: Vec<GroupView>,
+    /// Every producer.
     pub producers: Vec<ProducerView>,
     /// Oldest first.
     pub events: Vec<EventLine>,
+    /// The caption banner, while fresh.
     pub caption: Option<Caption>,
 }
 
@@ -256,7 +305,9 @@ impl View {
 /// A row of the groups pane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GroupRow {
+    /// Index into the view's groups.
     pub group: usize,
+    /// The member's index, or `None` for the group's own row.
     pub member: Option<usize>,
 }
 

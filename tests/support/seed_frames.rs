@@ -18,7 +18,7 @@ use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProdu
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Encodable, StrBytes};
 use minikafka::broker::{Broker, NewRecord, TopicConfig};
-use minikafka::server::api::api_versions::SUPPORTED;
+use minikafka::server::SUPPORTED_APIS as SUPPORTED;
 
 pub fn frame<T: Encodable>(api: ApiKey, version: i16, body: &T) -> Option<Vec<u8>> {
     let mut buf = BytesMut::new();
