@@ -2,6 +2,8 @@
 
 use thiserror::Error;
 
+use super::cluster::BrokerId;
+
 /// Everything the broker can refuse, phrased for the person reading it.
 ///
 /// The network server maps each variant, in one place, to the Kafka error code a real
@@ -64,6 +66,76 @@ pub enum BrokerError {
     InvalidSessionTimeout { given: u64, min: u64, max: u64 },
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    #[error("{}", not_leader(topic, *partition, *broker, *leader))]
+    NotLeaderOrFollower {
+        topic: String,
+        partition: u32,
+        broker: BrokerId,
+        leader: Option<BrokerId>,
+    },
+    #[error("{topic}-{partition} is offline: no in-sync replica is alive to lead it")]
+    LeaderNotAvailable { topic: String, partition: u32 },
+    #[error(
+        "{topic}-{partition} has {isr} in-sync replica(s), fewer than min.insync.replicas = {min_insync}; acks=all is refused"
+    )]
+    NotEnoughReplicas {
+        topic: String,
+        partition: u32,
+        isr: u32,
+        min_insync: u32,
+    },
+    #[error(
+        "{topic}-{partition}: the records were appended, but the ISR shrank to {isr}, below min.insync.replicas = {min_insync}, before they were replicated"
+    )]
+    NotEnoughReplicasAfterAppend {
+        topic: String,
+        partition: u32,
+        isr: u32,
+        min_insync: u32,
+    },
+    #[error("broker {broker} is not the coordinator of group '{group}'; broker {coordinator} is")]
+    NotCoordinator {
+        group: String,
+        broker: BrokerId,
+        coordinator: BrokerId,
+    },
+    #[error(
+        "the coordinator of group '{group}' is not available: its offsets partition is offline"
+    )]
+    CoordinatorNotAvailable { group: String },
+    #[error(
+        "invalid replication factor {requested} for topic '{topic}': it must be between 1 and the {live} live broker(s)"
+    )]
+    InvalidReplicationFactor {
+        topic: String,
+        requested: i64,
+        live: u32,
+    },
+    #[error(
+        "invalid min.insync.replicas {min_insync} for topic '{topic}': it must be between 1 and the replication factor {replication_factor}"
+    )]
+    InvalidMinInsyncReplicas {
+        topic: String,
+        min_insync: i64,
+        replication_factor: u32,
+    },
+    #[error("no broker {broker}: the cluster has brokers 1 to {brokers}")]
+    UnknownBroker { broker: BrokerId, brokers: u32 },
+    #[error("broker {broker} is {state}; it cannot {action}")]
+    BrokerStateConflict {
+        broker: BrokerId,
+        state: &'static str,
+        action: &'static str,
+    },
+    #[error("invalid cluster: {0}")]
+    InvalidCluster(String),
+}
+
+fn not_leader(topic: &str, partition: u32, broker: BrokerId, leader: Option<BrokerId>) -> String {
+    match leader {
+        Some(l) => format!("broker {broker} does not lead {topic}-{partition}; broker {l} does"),
+        None => format!("broker {broker} does not lead {topic}-{partition}, which is offline"),
+    }
 }
 
 /// Shorthand for results in the broker layer.
