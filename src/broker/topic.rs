@@ -114,9 +114,7 @@ impl Topic {
         replicas: Vec<ReplicaSet>,
     ) -> Self {
         debug_assert_eq!(replicas.len(), config.partitions as usize);
-        let partitions = (0..config.partitions)
-            .map(|_| PartitionLog::new())
-            .collect();
+        let partitions = replicas.iter().map(new_log).collect();
         Topic {
             name,
             id,
@@ -182,8 +180,7 @@ impl Topic {
             });
         }
         debug_assert_eq!(replicas.len() as u32, total - current);
-        self.partitions
-            .resize_with(total as usize, PartitionLog::new);
+        self.partitions.extend(replicas.iter().map(new_log));
         self.replicas.extend(replicas);
         self.config.partitions = total;
         Ok(())
@@ -197,6 +194,14 @@ impl Topic {
     pub fn record_count(&self) -> u64 {
         self.partitions.iter().map(|p| p.len() as u64).sum()
     }
+}
+
+/// An empty log for a partition held by `replicas`: with followers in sync, appends wait
+/// for them before readers see them.
+fn new_log(replicas: &ReplicaSet) -> PartitionLog {
+    let mut log = PartitionLog::new();
+    log.set_hw_follows_end(replicas.leader_alone_in_sync());
+    log
 }
 
 /// A topic's logs and replica sets borrowed together, for replication and failover.

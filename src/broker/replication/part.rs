@@ -241,7 +241,9 @@ impl Part<'_> {
             self.rs.shrink_isr(b);
             self.isr_event(ctx, b, false);
         }
-        let hw = self.log.high_watermark();
+        // Against the high watermark the ISR just left stands for: one that left must reach
+        // what the others have before it counts as in sync again.
+        let hw = self.rs.isr_min_leo().max(self.log.high_watermark());
         let rejoins = |rs: &ReplicaSet, b: BrokerId| {
             !rs.in_sync(b) && cluster.is_up(b) && rs.log_end_offset(b).is_some_and(|l| l >= hw)
         };
