@@ -223,7 +223,7 @@ impl fmt::Display for EventKind {
     }
 }
 
-/// The replication events, worded for the events pane.
+/// The brokers' and coordinators' events, worded for the events pane.
 fn fmt_cluster(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     match kind {
         EventKind::BrokerCrashed { broker } => write!(f, "broker {broker} crashed"),
@@ -242,6 +242,17 @@ fn fmt_cluster(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             )
         }
         EventKind::BrokerHealed { broker } => write!(f, "broker {broker} healed"),
+        EventKind::CoordinatorMoved { group, coordinator } => match coordinator {
+            Some(b) => write!(f, "{group}: coordinator now broker {b}"),
+            None => write!(f, "{group}: coordinator unavailable"),
+        },
+        _ => fmt_replication(kind, f),
+    }
+}
+
+/// One partition's replication events, worded for the events pane.
+fn fmt_replication(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match kind {
         EventKind::IsrShrunk {
             topic,
             partition,
@@ -306,11 +317,7 @@ fn fmt_cluster(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f,
             "{topic}-{partition}: NOT_ENOUGH_REPLICAS, ISR {isr} < min.insync {min_insync}: {refused} send(s) refused"
         ),
-        EventKind::CoordinatorMoved { group, coordinator } => match coordinator {
-            Some(b) => write!(f, "{group}: coordinator now broker {b}"),
-            None => write!(f, "{group}: coordinator unavailable"),
-        },
-        _ => unreachable!("group and topic events are worded in Display"),
+        other => unreachable!("{other:?} is worded in Display"),
     }
 }
 

@@ -7,6 +7,7 @@ use crate::broker::{Broker, BrokerError, BrokerId, Truncation};
 use super::command::Command;
 use super::error::SimError;
 use super::limits::{self, Load};
+use super::producer::ProducerActor;
 use super::scenario::{GroupSpec, ProducerSpec};
 use super::{GroupSim, Simulation};
 
@@ -131,7 +132,12 @@ impl Simulation {
         act: impl FnOnce(&mut Broker) -> Result<Vec<Truncation>, BrokerError>,
     ) -> Result<(), SimError> {
         limits::BROKER_ID.check(u32::try_from(broker).unwrap_or(0))?;
-        let cuts = act(&mut self.broker.write())?;
+        let mut b = self.broker.write();
+        let cuts = act(&mut b)?;
+        for info in &mut self.producers {
+            ProducerActor::hear_back(info, &b);
+        }
+        drop(b);
         self.after_cuts(&cuts);
         Ok(())
     }
