@@ -86,12 +86,15 @@ pub struct BrokerNode {
 }
 
 impl BrokerNode {
+    /// Its id, `1..=N`.
     pub fn id(&self) -> BrokerId {
         self.id
     }
+    /// The rack it stands in, when racks were given.
     pub fn rack(&self) -> Option<&str> {
         self.rack.as_deref()
     }
+    /// Up, crashed or stopped.
     pub fn state(&self) -> BrokerState {
         self.state
     }
@@ -154,9 +157,11 @@ impl Cluster {
     pub fn live_count(&self) -> u32 {
         self.nodes.iter().filter(|n| n.is_up()).count() as u32
     }
+    /// How long a follower may stay behind its leader before it leaves the ISR.
     pub fn replica_lag_time_max_ms(&self) -> i64 {
         self.replica_lag_time_max_ms
     }
+    /// Whether an out-of-sync replica may lead when no in-sync one is alive.
     pub fn unclean_leader_election(&self) -> bool {
         self.unclean_leader_election
     }

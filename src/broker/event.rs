@@ -66,63 +66,89 @@ pub enum EventKind {
     },
     /// A broker crashed: no warning, its partitions fail over.
     BrokerCrashed {
+        /// The broker.
         broker: BrokerId,
     },
     /// A broker shut down in a controlled way, after moving `leaders_moved` leaderships.
     BrokerStopped {
+        /// The broker.
         broker: BrokerId,
+        /// Leaderships handed over before it stopped.
         leaders_moved: u32,
     },
     /// A crashed or stopped broker is back; its replicas catch up.
     BrokerRestarted {
+        /// The broker.
         broker: BrokerId,
     },
     /// A broker's followers copy at most `rate` records per second (0: not at all).
     BrokerSlowed {
+        /// The broker.
         broker: BrokerId,
+        /// Records per second.
         rate: f64,
     },
     /// A slow broker's followers copy at full speed again.
     BrokerHealed {
+        /// The broker.
         broker: BrokerId,
     },
     /// A follower fell behind for longer than `replica.lag.time.max.ms` (or its broker
     /// went) and left the in-sync replicas.
     IsrShrunk {
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: u32,
+        /// The broker.
         broker: BrokerId,
+        /// The ISR after the change.
         isr: Vec<BrokerId>,
     },
     /// A follower reached the high watermark and is in sync again.
     IsrExpanded {
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: u32,
+        /// The broker.
         broker: BrokerId,
+        /// The ISR after the change.
         isr: Vec<BrokerId>,
     },
     /// A new leader, in a new epoch.
     LeaderElected {
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: u32,
+        /// The new leader.
         leader: BrokerId,
+        /// Its leader epoch.
         epoch: i32,
         /// Who led before; `None` when the partition was offline.
         previous: Option<BrokerId>,
+        /// How it was chosen.
         kind: ElectionKind,
     },
     /// An election cut the log back to the new leader's end, `from..to`.
     LogTruncated {
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: u32,
+        /// The new log end.
         from: i64,
+        /// The log end before the cut.
         to: i64,
         /// Acknowledged records in the cut: gone although producers were told they were safe.
         acked_lost: u64,
     },
     /// No in-sync replica is alive: nothing can be produced or fetched.
     PartitionOffline {
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: u32,
         /// The last in-sync replica, whose return brings the partition back.
         isr: Vec<BrokerId>,
@@ -130,14 +156,19 @@ pub enum EventKind {
     /// Produces with `acks=all` were refused: too few in-sync replicas. At most one event
     /// per partition per second; `refused` counts the refusals since the last one.
     NotEnoughReplicas {
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: u32,
+        /// In-sync replicas.
         isr: u32,
+        /// The topic's `min.insync.replicas`.
         min_insync: u32,
         refused: u64,
     },
     /// The group's coordinator moved with the leadership of its offsets partition.
     CoordinatorMoved {
+        /// The group.
         group: String,
         /// `None` while the offsets partition is offline.
         coordinator: Option<BrokerId>,

@@ -86,7 +86,9 @@ pub struct ProducerTally {
 /// How [`Broker::produce`] is asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProduceOptions {
+    /// When the producer is answered.
     pub acks: Acks,
+    /// Whose tally the records count in.
     pub producer: ProducerId,
     /// The broker the request reached; `None` for the simulation, which always asks the
     /// leader. Another broker gets NOT_LEADER_OR_FOLLOWER.
@@ -107,7 +109,9 @@ impl ProduceOptions {
 /// Where a produced batch went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Produced {
+    /// The first record's offset.
     pub base_offset: i64,
+    /// Records in the batch.
     pub count: u64,
     /// The broker that led and appended it.
     pub leader: BrokerId,
@@ -146,7 +150,12 @@ pub enum Refusal {
     /// Offline: no broker leads it.
     LeaderNotAvailable,
     /// `acks=all` with fewer in-sync replicas than `min.insync.replicas`.
-    NotEnoughReplicas { isr: u32, min_insync: u32 },
+    NotEnoughReplicas {
+        /// In-sync replicas now.
+        isr: u32,
+        /// The topic's `min.insync.replicas`.
+        min_insync: u32,
+    },
 }
 
 impl Refusal {
@@ -177,6 +186,7 @@ impl Refusal {
 /// One appended record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Appended {
+    /// Where it went.
     pub offset: i64,
     /// Whether it is acknowledged already (see [`Produced::acknowledged`]).
     pub acknowledged: bool,

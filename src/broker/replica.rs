@@ -47,7 +47,9 @@ impl ElectionKind {
 /// OffsetForLeaderEpoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EpochStart {
+    /// The leader epoch.
     pub epoch: i32,
+    /// Its first record's offset.
     pub start_offset: i64,
 }
 

@@ -17,7 +17,9 @@ use part::{Ctx, Part};
 /// to new records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Truncation {
+    /// The topic cut.
     pub topic: String,
+    /// The partition cut.
     pub partition: u32,
     /// The new log end.
     pub from: i64,

@@ -10,7 +10,9 @@ use super::replica::ReplicaSet;
 /// One broker's part in the cluster, for the brokers pane.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BrokerLoad {
+    /// The broker.
     pub id: BrokerId,
+    /// Up, crashed or stopped.
     pub state: BrokerState,
     /// While slow, the records per second its followers copy.
     pub slow: Option<f64>,

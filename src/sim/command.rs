@@ -37,15 +37,32 @@ pub enum Command {
     /// Undoes [`Command::PauseGroup`].
     ResumeGroup { group: String },
     /// A broker dies without warning: its partitions fail over, or go offline.
-    CrashBroker { broker: BrokerId },
+    CrashBroker {
+        /// One of the cluster's brokers.
+        broker: BrokerId,
+    },
     /// A crashed or stopped broker comes back, catches up and rejoins the ISRs.
-    RestartBroker { broker: BrokerId },
+    RestartBroker {
+        /// One of the cluster's brokers.
+        broker: BrokerId,
+    },
     /// Controlled shutdown: the broker hands its leaderships over, then stops.
-    StopBroker { broker: BrokerId },
+    StopBroker {
+        /// One of the cluster's brokers.
+        broker: BrokerId,
+    },
     /// The broker's followers copy only `rate` records per second (0 stalls them).
-    SlowBroker { broker: BrokerId, rate: f64 },
+    SlowBroker {
+        /// One of the cluster's brokers.
+        broker: BrokerId,
+        /// Records per second.
+        rate: f64,
+    },
     /// Undoes [`Command::SlowBroker`].
-    HealBroker { broker: BrokerId },
+    HealBroker {
+        /// One of the cluster's brokers.
+        broker: BrokerId,
+    },
 }
 
 impl Command {

@@ -49,6 +49,7 @@ pub struct ProducerInfo {
     pub produced: u64,
     /// False once removed; a removed producer stays listed with its count.
     pub active: bool,
+    /// When it is answered.
     pub acks: Acks,
     /// Records the application handed to the producer.
     pub sent: u64,

@@ -32,6 +32,7 @@ pub struct Report {
 /// The report's fields for a replicated cluster (docs/design.md, "Replication").
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClusterReport {
+    /// Every broker, in id order.
     pub brokers: Vec<BrokerReport>,
     /// Acknowledged records later lost to an election, over all producers.
     pub acked_lost: u64,
@@ -41,13 +42,16 @@ pub struct ClusterReport {
     pub offline: u64,
     /// Elections that took an out-of-sync leader, cutting the log.
     pub unclean_elections: u64,
+    /// Every simulated producer, in creation order.
     pub producers: Vec<ProducerReport>,
 }
 
 /// One broker at the end of the run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BrokerReport {
+    /// Its id.
     pub id: BrokerId,
+    /// Whether it serves at the end of the run.
     pub up: bool,
     /// `up`, `down` (crashed) or `stopped` (controlled shutdown).
     pub state: &'static str,
@@ -58,11 +62,15 @@ pub struct BrokerReport {
 /// What one simulated producer sent and was told.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProducerReport {
+    /// As `web-1`.
     pub name: String,
+    /// The topic it writes to.
     pub topic: String,
     /// `0`, `1` or `all`.
     pub acks: &'static str,
+    /// Records the application handed it.
     pub sent: u64,
+    /// Records acknowledged.
     pub acked: u64,
     /// Given up after the delivery timeout.
     pub failed: u64,
@@ -79,8 +87,11 @@ pub struct ProducerReport {
 pub struct PartitionReplicationReport {
     /// `null` while offline.
     pub leader: Option<BrokerId>,
+    /// Elections so far.
     pub leader_epoch: i32,
+    /// The brokers holding it, the preferred leader first.
     pub replicas: Vec<BrokerId>,
+    /// The in-sync replicas.
     pub isr: Vec<BrokerId>,
     /// The leader's log end: past the high watermark while followers catch up.
     pub log_end_offset: i64,

@@ -97,7 +97,9 @@ pub struct ClusterSpec {
     pub brokers: u32,
     /// One rack per broker, in id order.
     pub racks: Option<Vec<String>>,
+    /// A follower this far behind leaves the ISR.
     pub replica_lag_time_max_ms: i64,
+    /// Whether an out-of-sync replica may lead when no in-sync one is alive.
     pub unclean_leader_election: bool,
 }
 
