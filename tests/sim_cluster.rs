@@ -425,3 +425,103 @@ fn replication_needs_a_cluster() {
     );
     assert!(e.message.contains("set [cluster] brokers"), "{}", e.message);
 }
+
+/// Two brokers, one replica per partition, one group: what a broker's loss does to the
+/// partitions it alone holds, and to the group it coordinates.
+const FRAGILE: &str = r#"
+name = "fragile"
+[cluster]
+brokers = 2
+[[topics]]
+name = "t"
+partitions = 4
+[[producers]]
+topic = "t"
+rate = 40.0
+acks = "1"
+delivery_timeout_ms = 60000
+[[groups]]
+name = "g"
+topics = ["t"]
+consumers = 2
+process_rate = 100.0
+"#;
+
+fn fragile() -> Simulation {
+    Simulation::new(Scenario::parse(FRAGILE, "fragile.toml").unwrap(), Some(3)).unwrap()
+}
+
+#[test]
+fn an_offline_partition_stalls_its_consumer_and_its_producer_until_it_returns() {
+    let mut s = fragile();
+    let r = run_to(&mut s, 10_000);
+    let on_2: Vec<u32> = (partitions(&r))
+        .filter(|(_, p)| p.replication.as_ref().unwrap().leader == Some(2))
+        .map(|(_, p)| p.partition)
+        .collect();
+    assert!(!on_2.is_empty());
+    s.apply(Command::CrashBroker { broker: 2 }).unwrap();
+    let down = run_to(&mut s, 12_000);
+    let stalled = run_to(&mut s, 30_000);
+    for (_, p) in partitions(&stalled) {
+        let offline = on_2.contains(&p.partition);
+        assert_eq!(p.replication.as_ref().unwrap().leader.is_none(), offline);
+        let (_, before) = partitions(&down)
+            .find(|(_, q)| q.partition == p.partition)
+            .unwrap();
+        assert_eq!(
+            p.high_watermark == before.high_watermark,
+            offline,
+            "only offline partitions stand still"
+        );
+    }
+    assert_eq!(cluster(&stalled).offline, on_2.len() as u64);
+    let held = producer(&stalled, "t").backlog;
+    assert!(held > 0, "records for offline partitions wait");
+    let committed = |r: &Report, p: u32| r.groups[0].offsets[p as usize].committed;
+    s.apply(Command::RestartBroker { broker: 2 }).unwrap();
+    let back = run_to(&mut s, 40_000);
+    assert_eq!(cluster(&back).offline, 0);
+    assert_eq!(producer(&back, "t").backlog, 0, "the backlog went out");
+    for p in &on_2 {
+        assert!(
+            committed(&back, *p) > committed(&stalled, *p),
+            "partition {p} consumed again"
+        );
+    }
+}
+
+#[test]
+fn groups_keep_working_when_their_coordinator_moves() {
+    let mut s = fragile();
+    run_to(&mut s, 10_000);
+    let (coordinator, generation) = {
+        let b = s.broker().read();
+        (
+            b.coordinator("g").unwrap(),
+            b.group("g").unwrap().generation(),
+        )
+    };
+    s.apply(Command::CrashBroker {
+        broker: coordinator,
+    })
+    .unwrap();
+    let consumed = s.consumed();
+    run_to(&mut s, 40_000);
+    let b = s.broker().read();
+    let moved = b.coordinator("g").unwrap();
+    assert_ne!(moved, coordinator);
+    let group = b.group("g").unwrap();
+    assert_eq!(
+        group.generation(),
+        generation,
+        "no member expired: no rebalance"
+    );
+    assert_eq!(group.members().len(), 2);
+    let event = (b.events().iter()).any(|e| {
+        matches!(&e.kind, EventKind::CoordinatorMoved { group, coordinator: Some(c) } if group == "g" && *c == moved)
+    });
+    assert!(event, "the move is an event");
+    drop(b);
+    assert!(s.consumed() > consumed, "the group kept consuming");
+}
