@@ -31,6 +31,9 @@ pub fn offsets_partition_for(group: &str) -> u32 {
     (murmur2(group.as_bytes()) & 0x7fff_ffff) % OFFSETS_PARTITIONS
 }
 
+/// The leader of each offsets partition.
+pub(crate) type Leaders = [Option<BrokerId>; OFFSETS_PARTITIONS as usize];
+
 /// The offsets topic's partitions, without logs.
 #[derive(Debug, Clone)]
 pub(crate) struct Coordinators {
@@ -57,9 +60,14 @@ impl Coordinators {
         }
     }
 
-    /// Each offsets partition's leader, to notice which moved.
-    pub(crate) fn leaders(&self) -> Vec<Option<BrokerId>> {
-        self.sets.iter().map(ReplicaSet::leader).collect()
+    /// Each offsets partition's leader, to notice which moved; on the stack, since
+    /// replication takes this every tick.
+    pub(crate) fn leaders(&self) -> Leaders {
+        let mut out = [None; OFFSETS_PARTITIONS as usize];
+        for (slot, rs) in out.iter_mut().zip(&self.sets) {
+            *slot = rs.leader();
+        }
+        out
     }
 }
 
@@ -95,9 +103,9 @@ impl Broker {
 
     /// Reports every group whose coordinator changed since `before` (the offsets
     /// partitions' leaders then), and gives its members fresh sessions.
-    pub(crate) fn note_coordinator_moves(&mut self, before: &[Option<BrokerId>], now: i64) {
+    pub(crate) fn note_coordinator_moves(&mut self, before: &Leaders, now: i64) {
         let after = self.coordinators.leaders();
-        if after == before {
+        if after == *before {
             return;
         }
         for g in self.groups.values_mut() {

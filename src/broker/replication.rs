@@ -7,7 +7,7 @@ mod part;
 
 use super::Broker;
 use super::cluster::{BrokerId, BrokerState};
-use super::coordinator::OFFSETS_TOPIC;
+use super::coordinator::{Leaders, OFFSETS_TOPIC};
 use super::error::{BrokerError, Result};
 use super::event::EventKind;
 use super::partition::PartitionLog;
