@@ -100,6 +100,7 @@ fn answer(broker: &SharedBroker, settings: &Settings, raw: Bytes, out: &mut Byte
         settings,
         now_ms: 0,
         client_id: "bench",
+        client_host: "/127.0.0.1",
         version: f.version,
         effects: Effects::default(),
     };

@@ -138,6 +138,15 @@ impl std::fmt::Display for ResetSpec {
     }
 }
 
+/// Which offsets a commit stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Accept {
+    /// A member's only within the log; an admin's any.
+    MembersWithinLog,
+    /// Any, as Kafka's coordinator stores them.
+    Any,
+}
+
 /// The in-process broker: a cluster of one or more brokers holding topics and groups.
 /// See the module docs for an example.
 #[derive(Debug, Clone)]
@@ -300,19 +309,16 @@ impl Broker {
     }
 
     /// Grows a topic to `total` partitions, placed over the live brokers. Partitions can
-    /// never be removed.
+    /// never be removed. Every group with a member reading the topic rebalances, so the new
+    /// partitions get owners.
     pub fn add_partitions(&mut self, name: &str, total: u32, now: i64) -> Result<()> {
-        let held = self.partition_total();
+        self.can_add_partitions(name, total)?;
         let topic = self
             .topics
             .get(name)
             .ok_or_else(|| BrokerError::UnknownTopic(name.to_string()))?;
         let (current, config) = (topic.partition_count(), *topic.config());
-        let mut replicas = Vec::new();
-        if total > current {
-            limits::check_partitions(name, total, held - u64::from(current))?;
-            replicas = self.place_partitions(name, &config, current, total - current, now)?;
-        }
+        let replicas = self.place_partitions(name, &config, current, total - current, now)?;
         self.topic_mut(name)?.grow_to(total, replicas)?;
         self.events.push(
             now,
@@ -321,7 +327,34 @@ impl Broker {
                 partitions: total,
             },
         );
+        let readers = self
+            .groups
+            .values_mut()
+            .filter(|g| g.members().any(|m| m.topics().iter().any(|t| t == name)));
+        for g in readers {
+            let reason = format!("{name} grew to {total} partitions");
+            g.rebalance_for_topic(reason, now, &mut self.events);
+        }
         Ok(())
+    }
+
+    /// The checks [`Broker::add_partitions`] makes, without adding anything: what a
+    /// CreatePartitions with `validate_only` answers.
+    pub fn can_add_partitions(&self, name: &str, total: u32) -> Result<()> {
+        let topic = self
+            .topics
+            .get(name)
+            .ok_or_else(|| BrokerError::UnknownTopic(name.to_string()))?;
+        topic.check_grow_to(total)?;
+        let current = topic.partition_count();
+        limits::check_partitions(name, total, self.partition_total() - u64::from(current))?;
+        let config = topic.config();
+        limits::check_replication(
+            name,
+            config.replication_factor,
+            config.min_insync_replicas,
+            self.cluster.live_count(),
+        )
     }
 
     pub fn set_retention(&mut self, name: &str, retention: RetentionPolicy) -> Result<()> {
@@ -742,9 +775,13 @@ impl Broker {
         changed
     }
 
-    /// Commits offsets for a group member. All are checked before any is stored: the member
-    /// and generation must be current, each partition must exist, and each offset must lie
-    /// in `0..=high_watermark`.
+    /// Commits offsets. All are checked before any is stored: the member and generation must
+    /// be current and each partition must exist. A member's offsets must lie in
+    /// `0..=high_watermark`, since a member commits what it has processed; the simulation's
+    /// members commit here, which keeps `committed <= high_watermark` an invariant for them.
+    /// An admin commit (no member id, a negative generation) to an empty group stores any
+    /// offset, as Kafka does: tools position a group with the sentinels −1 (latest) and −2
+    /// (earliest), or past the end.
     pub fn commit_offsets(
         &mut self,
         group: &str,
@@ -753,19 +790,54 @@ impl Broker {
         offsets: &[(TopicPartition, i64)],
         now: i64,
     ) -> Result<()> {
+        self.commit(
+            group,
+            member,
+            generation,
+            offsets,
+            Accept::MembersWithinLog,
+            now,
+        )
+    }
+
+    /// Commits as Kafka's coordinator does for a network client: the checks of
+    /// [`Broker::commit_offsets`], except that a member's offsets are stored whatever they
+    /// are. Clients rely on it: kafkajs' `setOffsets` and `resetOffsets` join the group and
+    /// commit −1, −2 or an offset past the end as a member.
+    pub fn commit_client_offsets(
+        &mut self,
+        group: &str,
+        member: &str,
+        generation: i32,
+        offsets: &[(TopicPartition, i64)],
+        now: i64,
+    ) -> Result<()> {
+        self.commit(group, member, generation, offsets, Accept::Any, now)
+    }
+
+    fn commit(
+        &mut self,
+        group: &str,
+        member: &str,
+        generation: i32,
+        offsets: &[(TopicPartition, i64)],
+        accept: Accept,
+        now: i64,
+    ) -> Result<()> {
         if group.is_empty() {
             return Err(BrokerError::InvalidGroupId(group.to_string()));
         }
         self.coordinator(group)?;
+        let admin = member.is_empty() && generation < 0;
         match self.groups.get(group) {
             Some(g) => g.check_commit(member, generation)?,
-            None if member.is_empty() && generation < 0 => {}
+            None if admin => {}
             None => return Err(BrokerError::UnknownGroup(group.to_string())),
         }
         for (tp, offset) in offsets {
-            let hw = self.partition(&tp.topic, tp.partition)?.high_watermark();
-            if *offset < 0 || *offset > hw {
-                let log = self.partition(&tp.topic, tp.partition)?;
+            let log = self.partition(&tp.topic, tp.partition)?;
+            let within = (0..=log.high_watermark()).contains(offset);
+            if accept == Accept::MembersWithinLog && !admin && !within {
                 return Err(out_of_range(&tp.topic, tp.partition, *offset, log.bounds()));
             }
         }
@@ -779,12 +851,16 @@ impl Broker {
         Ok(())
     }
 
-    /// The group's committed offset for a partition, if any.
+    /// Where the group resumes on a partition: its committed offset, or `None` before its
+    /// first commit there or when what it committed is a negative sentinel
+    /// (see [`Group::committed`]).
     pub fn committed_offset(&self, group: &str, tp: &TopicPartition) -> Option<i64> {
         self.groups.get(group)?.committed(tp)
     }
 
-    /// `high_watermark - committed`, or `None` before the group's first commit there.
+    /// `high_watermark - committed`, or `None` while the group has no position there (see
+    /// [`Broker::committed_offset`]). An offset committed past the end gives a negative lag,
+    /// which is what Kafka's `kafka-consumer-groups --describe` shows for it.
     pub fn lag(&self, group: &str, tp: &TopicPartition) -> Option<i64> {
         let committed = self.committed_offset(group, tp)?;
         let hw = self
@@ -851,6 +927,48 @@ impl Broker {
             },
         );
         Ok(targets)
+    }
+
+    /// Kafka's OffsetDelete: removes the group's committed offsets on `partitions`, and
+    /// returns one result per partition, in order. The whole request is refused for an
+    /// unknown group, and for a group with members that are not consumers (what they read
+    /// is opaque to the broker). A partition is refused on its own if it does not exist, or
+    /// while a member subscribes to its topic.
+    pub fn delete_offsets(
+        &mut self,
+        group: &str,
+        partitions: &[TopicPartition],
+    ) -> Result<Vec<Result<()>>> {
+        let g = self
+            .groups
+            .get(group)
+            .ok_or_else(|| BrokerError::UnknownGroup(group.to_string()))?;
+        if !g.is_empty() && g.protocol_type() != Some("consumer") {
+            return Err(BrokerError::GroupNotEmpty {
+                group: group.to_string(),
+                members: g.members().len(),
+            });
+        }
+        let results: Vec<Result<()>> = partitions
+            .iter()
+            .map(|tp| {
+                self.partition(&tp.topic, tp.partition)?;
+                if g.members().any(|m| m.topics().contains(&tp.topic)) {
+                    return Err(BrokerError::GroupSubscribedToTopic {
+                        group: group.to_string(),
+                        topic: tp.topic.clone(),
+                    });
+                }
+                Ok(())
+            })
+            .collect();
+        let g = self.groups.get_mut(group).expect("looked up above");
+        for (tp, result) in partitions.iter().zip(&results) {
+            if result.is_ok() {
+                g.delete_offset(tp);
+            }
+        }
+        Ok(results)
     }
 
     /// Deletes an empty group and its offsets.

@@ -6,6 +6,7 @@ mod flag_bounds;
 mod headless;
 mod interactive;
 mod network;
+mod observe;
 mod serve;
 mod stop;
 
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::server::observe::ObserveError;
 use crate::server::{ServerConfig, ServerError};
 use crate::sim::{DEFAULT_SCENARIO, Scenario, SimError};
 use crate::tui::ThemeKind;
@@ -80,6 +82,11 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = flag_bounds::initial_rebalance_delay, requires = "listen")]
     pub initial_rebalance_delay: Duration,
 
+    /// The most memory the partition logs may hold, such as 512MiB or 2GiB; past it the
+    /// oldest records go, reported like retention. 1MiB to 256GiB.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = flag_bounds::max_log_memory)]
+    pub max_log_memory: u64,
+
     /// Testing aid: panic right after the first frame, so the end-to-end tests can check
     /// that a panic restores the terminal and then prints its message.
     #[arg(long, hide = true)]
@@ -91,6 +98,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the broker with the Kafka wire protocol, without a terminal UI.
     Serve(serve::ServeArgs),
+    /// Watch a real Kafka cluster, read-only: topics, groups, committed offsets, lag in
+    /// records and time, an ETA and a verdict per group.
+    Observe(observe::ObserveArgs),
 }
 
 /// The `--theme` choices.
@@ -130,8 +140,11 @@ pub fn main() -> ExitCode {
 
 /// Runs one parsed command line, printing errors to stderr.
 pub fn run(cli: Cli) -> ExitCode {
-    let result = if let Some(Command::Serve(args)) = cli.command {
-        serve::run(args)
+    let result = if let Some(command) = cli.command {
+        match command {
+            Command::Serve(args) => serve::run(args),
+            Command::Observe(args) => observe::run(args),
+        }
     } else if cli.list_scenarios {
         list_scenarios()
     } else if cli.headless {
@@ -146,7 +159,9 @@ pub fn run(cli: Cli) -> ExitCode {
             let bad_input = e
                 .downcast_ref::<SimError>()
                 .is_some_and(SimError::is_bad_input)
-                || matches!(e.downcast_ref(), Some(ServerError::Config(_)));
+                || matches!(e.downcast_ref(), Some(ServerError::Config(_)))
+                || e.downcast_ref::<ObserveError>()
+                    .is_some_and(ObserveError::is_fatal);
             ExitCode::from(if bad_input { EXIT_BAD_INPUT } else { 1 })
         }
     }
@@ -161,6 +176,7 @@ fn run_interactive(cli: &Cli) -> anyhow::Result<()> {
         theme: cli.theme.into(),
         log: cli.log.clone(),
         panic_after_first_frame: cli.panic_after_first_frame,
+        max_log_memory: cli.max_log_memory,
         server: cli.listen.map(|listen| ServerConfig {
             listen,
             initial_rebalance_delay: cli.initial_rebalance_delay,

@@ -3,92 +3,16 @@
 //! Under `CI=true` a missing client fails the test; locally it is skipped with a loud message.
 //! `.ci/run` installs all three.
 
+#[path = "support/served.rs"]
+mod served;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Stdio};
 
-/// A `serve` process that is killed when the test ends.
-struct Served {
-    child: Child,
-    addr: SocketAddr,
-    /// Everything the server has written to stderr (connections, group events, errors).
-    log: Arc<Mutex<String>>,
-}
-
-impl Served {
-    fn start(extra: &[&str]) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka-tui"))
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary starts");
-        let log = Arc::new(Mutex::new(String::new()));
-        let stderr = child.stderr.take().expect("piped stderr");
-        let sink = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let mut log = sink.lock().unwrap_or_else(|e| e.into_inner());
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped stdout"))
-            .read_line(&mut line)
-            .expect("the server prints its address");
-        let addr = line
-            .split_whitespace()
-            .last()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
-        Served { child, addr, log }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Whether a client is installed; panics under CI when it is not.
-fn available(what: &str, probe: &mut Command) -> bool {
-    let ok = probe
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if ok {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{what} is not installed, and CI=true requires it (.ci/run installs it)");
-    }
-    // Written to the real stderr, not through the test harness's captured `eprintln!`, so
-    // the skip is visible in a normal `cargo test` run.
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n!!!!! SKIPPING: {what} is not installed; install it to run this test !!!!!\n"
-    );
-    false
-}
-
-fn python() -> String {
-    std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string())
-}
-
-impl Served {
-    /// What the server logged so far, for a failure message.
-    fn log(&self) -> String {
-        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-}
+use served::{Served, available, python};
 
 fn run_script(script: &str, served: &Served) {
     let addr = served.addr;

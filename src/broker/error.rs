@@ -58,6 +58,10 @@ pub enum BrokerError {
         "group '{group}' still has {members} member(s); stop them before changing its offsets or deleting it"
     )]
     GroupNotEmpty { group: String, members: usize },
+    #[error(
+        "group '{group}' has members subscribed to '{topic}'; its offsets there stay while they read it"
+    )]
+    GroupSubscribedToTopic { group: String, topic: String },
     #[error("group '{group}' requires a known member id; rejoin with '{member}'")]
     MemberIdRequired { group: String, member: String },
     #[error("member of group '{group}' supports none of the group's protocols ({protocols})")]

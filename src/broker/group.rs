@@ -156,8 +156,15 @@ impl Group {
     pub fn offsets(&self) -> &BTreeMap<TopicPartition, CommittedOffset> {
         &self.offsets
     }
+    /// Where the group resumes on `tp`: its committed offset, or `None` before its first
+    /// commit there. A negative offset is stored as committed (clients commit the sentinels
+    /// −1 for latest and −2 for earliest) but names no position, so it is `None` here, as
+    /// Kafka's tools show it; [`Group::offsets`] has what was stored.
     pub fn committed(&self, tp: &TopicPartition) -> Option<i64> {
-        self.offsets.get(tp).map(|c| c.offset)
+        self.offsets
+            .get(tp)
+            .map(|c| c.offset)
+            .filter(|&offset| offset >= 0)
     }
     /// Every topic some member subscribes to, or that has committed offsets.
     pub fn topics(&self) -> BTreeSet<&str> {
@@ -265,7 +272,7 @@ impl Group {
             return Ok(JoinOutcome::Joined(self.rejoin_unchanged(&member_id, now)));
         }
         if is_new {
-            self.add_member(&member_id, &req.client_id, now, events);
+            self.add_member(&member_id, &req, now, events);
         }
         self.protocol_type = Some(req.protocol_type.clone());
         if self.state != GroupState::PreparingRebalance {
@@ -338,12 +345,19 @@ impl Group {
             .expect("join result for a current member")
     }
 
-    fn add_member(&mut self, member_id: &str, client_id: &str, now: i64, events: &mut EventLog) {
+    fn add_member(
+        &mut self,
+        member_id: &str,
+        req: &JoinGroupRequest,
+        now: i64,
+        events: &mut EventLog,
+    ) {
         self.members.insert(
             member_id.to_string(),
             Member {
                 id: member_id.to_string(),
-                client_id: client_id.to_string(),
+                client_id: req.client_id.clone(),
+                client_host: req.client_host.clone(),
                 session_timeout_ms: 0,
                 rebalance_timeout_ms: 0,
                 last_heartbeat_ms: now,
@@ -383,6 +397,16 @@ impl Group {
             GroupState::Stable => unchanged && self.leader.as_deref() != Some(member_id),
             _ => false,
         }
+    }
+
+    /// Starts a rebalance because a topic the members read changed (it grew), as a consumer
+    /// leader does once its metadata shows the new partitions. Nothing happens while the
+    /// group is empty or already rebalancing: that round assigns the new partitions too.
+    pub(crate) fn rebalance_for_topic(&mut self, reason: String, now: i64, events: &mut EventLog) {
+        if self.members.is_empty() || self.state == GroupState::PreparingRebalance {
+            return;
+        }
+        self.start_rebalance(reason, now, events);
     }
 
     fn start_rebalance(&mut self, reason: String, now: i64, events: &mut EventLog) {
@@ -735,6 +759,11 @@ impl Group {
                 commit_time_ms: now,
             },
         );
+    }
+
+    /// Removes the committed offset on `tp`, if there is one.
+    pub(crate) fn delete_offset(&mut self, tp: &TopicPartition) {
+        self.offsets.remove(tp);
     }
 
     pub(crate) fn forget_topic(&mut self, topic: &str) {

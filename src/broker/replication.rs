@@ -217,7 +217,7 @@ impl Broker {
     /// After elections: committed offsets past a cut come back to the new end (what a
     /// consumer does on detecting the truncation, KIP-320), and groups whose coordinator
     /// moved hear of it.
-    fn after_failover(&mut self, cuts: &[Truncation], coordinators: &[Option<BrokerId>], now: i64) {
+    fn after_failover(&mut self, cuts: &[Truncation], coordinators: &Leaders, now: i64) {
         for cut in cuts.iter().filter(|c| c.from < c.high_watermark_before) {
             let tp = super::TopicPartition::new(cut.topic.clone(), cut.partition);
             for g in self.groups.values_mut() {

@@ -168,8 +168,8 @@ impl Topic {
         (&self.name, &mut self.partitions, &mut self.replicas)
     }
 
-    /// Grows the topic to `total` partitions, held by `replicas` (one for each new one).
-    pub(crate) fn grow_to(&mut self, total: u32, replicas: Vec<ReplicaSet>) -> Result<()> {
+    /// Whether the topic can grow to `total` partitions: only more than it has.
+    pub(crate) fn check_grow_to(&self, total: u32) -> Result<()> {
         let current = self.partition_count();
         if total <= current {
             return Err(BrokerError::InvalidPartitions {
@@ -179,7 +179,13 @@ impl Topic {
                 ),
             });
         }
-        debug_assert_eq!(replicas.len() as u32, total - current);
+        Ok(())
+    }
+
+    /// Grows the topic to `total` partitions, held by `replicas` (one for each new one).
+    pub(crate) fn grow_to(&mut self, total: u32, replicas: Vec<ReplicaSet>) -> Result<()> {
+        self.check_grow_to(total)?;
+        debug_assert_eq!(replicas.len() as u32, total - self.partition_count());
         self.partitions.extend(replicas.iter().map(new_log));
         self.replicas.extend(replicas);
         self.config.partitions = total;

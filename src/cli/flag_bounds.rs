@@ -44,6 +44,9 @@ pub const MAX_GROUP_WAIT: RangeInclusive<Duration> =
 /// most this program should ever hold for requests on a machine it shares.
 pub const BUDGET_BYTES: RangeInclusive<usize> = 1 << 10..=16 << 30;
 
+/// `--max-log-memory`: from 1 MiB (a few thousand records) to 256 GiB.
+pub const MAX_LOG_MEMORY: RangeInclusive<u64> = 1 << 20..=256 << 30;
+
 fn within(d: Duration, range: &RangeInclusive<Duration>, s: &str) -> Result<Duration, String> {
     if range.contains(&d) {
         Ok(d)
@@ -118,6 +121,19 @@ pub fn max_decoded_bytes(s: &str) -> Result<usize, String> {
     bytes_within(s, &BUDGET_BYTES)
 }
 
+/// `--max-log-memory`: a size such as `512MiB`, `2GiB` or `100MB`, within
+/// [`MAX_LOG_MEMORY`].
+pub fn max_log_memory(s: &str) -> Result<u64, String> {
+    let size: bytesize::ByteSize = s
+        .trim()
+        .parse()
+        .map_err(|e| format!("`{s}` is not a size ({e}); write it like 512MiB or 2GiB"))?;
+    if !MAX_LOG_MEMORY.contains(&size.as_u64()) {
+        return Err(format!("`{s}` is outside 1MiB..=256GiB"));
+    }
+    Ok(size.as_u64())
+}
+
 /// `--max-request-bytes`, within [`MAX_REQUEST_BYTES`].
 pub fn max_request_bytes(s: &str) -> Result<usize, String> {
     let n: usize = s
@@ -189,6 +205,9 @@ mod tests {
             ("--max-group-wait", "1h", "0s"),
             ("--max-inflight-request-bytes", "104857600", "1023"),
             ("--max-decoded-bytes", "17179869184", "17179869185"),
+            ("--max-log-memory", "1MiB", "1023KiB"),
+            ("--max-log-memory", "256GiB", "257GiB"),
+            ("--max-log-memory", "512MB", "lots"),
         ] {
             assert!(parses(&["serve", flag, good]), "{flag} {good}");
             assert!(!parses(&["serve", flag, bad]), "{flag} {bad}");

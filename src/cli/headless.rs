@@ -14,6 +14,7 @@ const STEP_MS: u64 = 1_000;
 pub(super) fn run(cli: &Cli) -> anyhow::Result<()> {
     let scenario = Scenario::load(&cli.scenario)?;
     let mut sim = Simulation::new(scenario, cli.seed)?;
+    sim.broker().write().set_max_log_bytes(cli.max_log_memory);
     let total_ms = u64::try_from(cli.duration.as_millis()).unwrap_or(u64::MAX);
     let started = Instant::now();
     let mut left = total_ms;

@@ -42,6 +42,8 @@ pub struct Options {
     pub log: Option<PathBuf>,
     /// See the hidden `--panic-after-first-frame` flag.
     pub panic_after_first_frame: bool,
+    /// What the partition logs may hold before the oldest records go (`--max-log-memory`).
+    pub max_log_memory: u64,
     /// Also serve the Kafka wire protocol, on the simulation's broker.
     pub server: Option<ServerConfig>,
 }
@@ -130,6 +132,7 @@ impl Ui {
         let mut diag = Diag::open(opts.log.as_deref())
             .with_context(|| format!("cannot open log file {:?}", opts.log))?;
         let mut sim = Simulation::new(opts.scenario, opts.seed)?;
+        sim.broker().write().set_max_log_bytes(opts.max_log_memory);
         sim.set_hold_at_beats(opts.presenter);
         let theme = Theme::resolve(opts.theme, Theme::no_color_env());
         let mut app = App::new(theme, opts.presenter);

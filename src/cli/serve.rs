@@ -30,6 +30,10 @@ pub struct ServeArgs {
     /// Partitions of a topic created on first use (at most 10000, a topic's limit).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_PARTITIONS_PER_TOPIC)))]
     pub default_partitions: u32,
+    /// The most memory the partition logs may hold, such as 512MiB or 2GiB; past it the
+    /// oldest records go, reported like retention. 1MiB to 256GiB.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = flag_bounds::max_log_memory)]
+    pub max_log_memory: u64,
     /// Refuse produce and metadata requests for unknown topics instead of creating them.
     #[arg(long)]
     pub no_auto_create_topics: bool,
@@ -153,6 +157,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let broker = sim
             .as_ref()
             .map_or_else(SharedBroker::default, |s| s.broker().clone());
+        broker.write().set_max_log_bytes(args.max_log_memory);
         // Wall-clock milliseconds, as clients stamp their records, so that retention by
         // time compares like with like.
         let start = Instant::now();

@@ -9,8 +9,12 @@
 //! transport re-polls it whenever the signal it names fires, and expires it at its deadline.
 
 pub mod api_versions;
+mod create_partitions;
 mod create_topics;
+mod delete_groups;
 mod delete_topics;
+mod describe_cluster;
+mod describe_configs;
 mod describe_groups;
 mod fetch;
 mod find_coordinator;
@@ -22,6 +26,7 @@ mod list_groups;
 mod list_offsets;
 mod metadata;
 mod offset_commit;
+mod offset_delete;
 mod offset_fetch;
 mod produce;
 mod sync_group;
@@ -29,14 +34,17 @@ mod table;
 
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::{
-    ApiVersionsRequest, ApiVersionsResponse, CreateTopicsRequest, CreateTopicsResponse,
-    DeleteTopicsRequest, DeleteTopicsResponse, DescribeGroupsRequest, DescribeGroupsResponse,
+    ApiVersionsRequest, ApiVersionsResponse, CreatePartitionsRequest, CreatePartitionsResponse,
+    CreateTopicsRequest, CreateTopicsResponse, DeleteGroupsRequest, DeleteGroupsResponse,
+    DeleteTopicsRequest, DeleteTopicsResponse, DescribeClusterRequest, DescribeClusterResponse,
+    DescribeConfigsRequest, DescribeConfigsResponse, DescribeGroupsRequest, DescribeGroupsResponse,
     FetchRequest, FetchResponse, FindCoordinatorRequest, FindCoordinatorResponse, HeartbeatRequest,
     HeartbeatResponse, InitProducerIdRequest, InitProducerIdResponse, JoinGroupRequest,
     JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, ListGroupsRequest,
     ListGroupsResponse, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest, MetadataResponse,
-    OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse,
-    ProduceRequest, ProduceResponse, SyncGroupRequest, SyncGroupResponse,
+    OffsetCommitRequest, OffsetCommitResponse, OffsetDeleteRequest, OffsetDeleteResponse,
+    OffsetFetchRequest, OffsetFetchResponse, ProduceRequest, ProduceResponse, SyncGroupRequest,
+    SyncGroupResponse,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -48,7 +56,8 @@ use crate::broker::{BrokerError, SharedBroker, TopicConfig};
 // Upper bounds stop where a version changes semantics we do not implement: Produce 13 and
 // Fetch 13 name topics by id only, OffsetFetch 8 batches groups, FindCoordinator 5 and
 // DeleteTopics 6 move to ids and transactions. Metadata stays well above 4, which
-// kafka-python needs to speak record batch v2.
+// kafka-python needs to speak record batch v2. The admin APIs go as far as Kafka 4.1 does;
+// DescribeConfigs starts at 1, as Kafka 4 does.
 table::apis! {
     // ApiKey        request                   response                 handler           versions
     Produce:         ProduceRequest         => ProduceResponse,         produce,          3..=9;
@@ -62,12 +71,17 @@ table::apis! {
     Heartbeat:       HeartbeatRequest       => HeartbeatResponse,       heartbeat,        0..=4;
     LeaveGroup:      LeaveGroupRequest      => LeaveGroupResponse,      leave_group,      0..=5;
     SyncGroup:       SyncGroupRequest       => SyncGroupResponse,       sync_group,       0..=5;
-    DescribeGroups:  DescribeGroupsRequest  => DescribeGroupsResponse,  describe_groups,  0..=5;
-    ListGroups:      ListGroupsRequest      => ListGroupsResponse,      list_groups,      0..=4;
+    DescribeGroups:  DescribeGroupsRequest  => DescribeGroupsResponse,  describe_groups,  0..=6;
+    ListGroups:      ListGroupsRequest      => ListGroupsResponse,      list_groups,      0..=5;
     ApiVersions:     ApiVersionsRequest     => ApiVersionsResponse,     api_versions,     0..=3;
     CreateTopics:    CreateTopicsRequest    => CreateTopicsResponse,    create_topics,    2..=7;
     DeleteTopics:    DeleteTopicsRequest    => DeleteTopicsResponse,    delete_topics,    1..=5;
     InitProducerId:  InitProducerIdRequest  => InitProducerIdResponse,  init_producer_id, 0..=4;
+    DescribeConfigs: DescribeConfigsRequest => DescribeConfigsResponse, describe_configs, 1..=4;
+    CreatePartitions: CreatePartitionsRequest => CreatePartitionsResponse, create_partitions, 0..=3;
+    DeleteGroups:    DeleteGroupsRequest    => DeleteGroupsResponse,    delete_groups,    0..=2;
+    OffsetDelete:    OffsetDeleteRequest    => OffsetDeleteResponse,    offset_delete,    0..=0;
+    DescribeCluster: DescribeClusterRequest => DescribeClusterResponse, describe_cluster, 0..=2;
 }
 
 /// What the handlers need to know about the server.
@@ -104,13 +118,25 @@ pub struct RequestContext<'a> {
     /// Wall-clock milliseconds, the broker's time for network clients.
     pub now_ms: i64,
     pub client_id: &'a str,
+    /// Where the client connects from, spelt as Kafka reports it (see [`client_host`]).
+    pub client_host: &'a str,
     /// The request's API version.
     pub version: i16,
     pub effects: Effects,
 }
 
-/// The name [`RequestContext`] had before; kept so existing callers build.
-pub type Ctx<'a> = RequestContext<'a>;
+/// A client's address as Kafka reports it in DescribeGroups: Java's `InetAddress` text with
+/// no host name, `/127.0.0.1`, or `/0:0:0:0:0:0:0:1` (IPv6 written out in full, with no
+/// brackets). An IPv4 address reached over IPv6 is written as IPv4, as Java does.
+pub fn client_host(peer: std::net::SocketAddr) -> String {
+    match peer.ip().to_canonical() {
+        std::net::IpAddr::V4(ip) => format!("/{ip}"),
+        std::net::IpAddr::V6(ip) => {
+            let groups: Vec<String> = ip.segments().iter().map(|s| format!("{s:x}")).collect();
+            format!("/{}", groups.join(":"))
+        }
+    }
+}
 
 /// Which change can complete a waiting request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,6 +275,7 @@ pub(crate) mod testing {
             settings,
             now_ms: 1_000,
             client_id: "test-client",
+            client_host: "/127.0.0.1",
             version,
             effects: Effects::default(),
         }
@@ -303,6 +330,15 @@ mod tests {
             4
         };
         Some((version, out.freeze().slice(4 + header_len..)))
+    }
+
+    #[test]
+    fn client_hosts_are_written_as_java_writes_them() {
+        let host = |addr: &str| client_host(addr.parse().unwrap());
+        assert_eq!(host("127.0.0.1:5000"), "/127.0.0.1");
+        assert_eq!(host("[::1]:5000"), "/0:0:0:0:0:0:0:1");
+        assert_eq!(host("[fe80::1:abcd]:1"), "/fe80:0:0:0:0:0:1:abcd");
+        assert_eq!(host("[::ffff:10.0.0.7]:1"), "/10.0.0.7");
     }
 
     #[test]

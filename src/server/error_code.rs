@@ -31,6 +31,7 @@ impl From<&BrokerError> for ResponseError {
             BrokerError::InvalidPartitions { .. } => ResponseError::InvalidPartitions,
             BrokerError::InvalidRequest(_) => ResponseError::InvalidRequest,
             BrokerError::GroupNotEmpty { .. } => ResponseError::NonEmptyGroup,
+            BrokerError::GroupSubscribedToTopic { .. } => ResponseError::GroupSubscribedToTopic,
             BrokerError::UnknownGroup(_) => ResponseError::GroupIdNotFound,
             BrokerError::MemberIdRequired { .. } => ResponseError::MemberIdRequired,
             BrokerError::NotLeaderOrFollower { .. } => ResponseError::NotLeaderOrFollower,
@@ -97,6 +98,13 @@ mod tests {
                 3,
             ),
             (BrokerError::UnknownGroup("g".into()), 69),
+            (
+                BrokerError::GroupSubscribedToTopic {
+                    group: "g".into(),
+                    topic: "t".into(),
+                },
+                86,
+            ),
         ];
         for (error, code) in cases {
             assert_eq!(error.kafka_code(), code, "{error}");

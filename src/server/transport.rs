@@ -16,7 +16,7 @@ use tokio::sync::SemaphorePermit;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, timeout, timeout_at};
 
-use super::api::{Effects, Outcome, RequestContext, Settings, Waiter, Wake, answer};
+use super::api::{Effects, Outcome, RequestContext, Settings, Waiter, Wake, answer, client_host};
 use super::codec::{Frame, Response, decode_request, encode_response, frame_len};
 use super::stats::{ServerStats, Traffic};
 use super::{ServerConfig, ServerError, Shared};
@@ -195,7 +195,7 @@ enum Closed {
 }
 
 async fn connection(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, mut open: Open) {
-    let closed = serve(stream, &shared, &mut open).await;
+    let closed = serve(stream, &client_host(peer), &shared, &mut open).await;
     let now = (shared.clock)();
     let who = open.client_id.as_deref().unwrap_or("?");
     let timeout = humantime::format_duration(shared.config.request_timeout);
@@ -232,7 +232,7 @@ fn settings(stream: &TcpStream, config: &ServerConfig) -> std::io::Result<Settin
     })
 }
 
-async fn serve(stream: TcpStream, shared: &Shared, open: &mut Open) -> Closed {
+async fn serve(stream: TcpStream, host: &str, shared: &Shared, open: &mut Open) -> Closed {
     // Small responses (acks, heartbeats) must not wait for Nagle.
     let _ = stream.set_nodelay(true);
     let settings = match settings(&stream, &shared.config) {
@@ -267,6 +267,7 @@ async fn serve(stream: TcpStream, shared: &Shared, open: &mut Open) -> Closed {
             Ok(f) => f,
             Err(e) => return Closed::Error(e.to_string()),
         };
+        shared.stats.request_received(frame.api_key as i16);
         let client_id = open.client_id.get_or_insert_with(|| {
             let id = frame.client_id.clone().unwrap_or_default();
             shared.stats.client_identified(&id);
@@ -277,7 +278,7 @@ async fn serve(stream: TcpStream, shared: &Shared, open: &mut Open) -> Closed {
             frame.response_version(),
             frame.correlation_id,
         );
-        let response = match respond(frame, shared, &settings, client_id, &mut reader).await {
+        let response = match respond(frame, shared, &settings, client_id, host, &mut reader).await {
             Ok(Some(response)) => response,
             Ok(None) => continue,
             Err(PeerGone) => return Closed::ByPeer,
@@ -298,6 +299,7 @@ async fn respond(
     shared: &Shared,
     settings: &Settings,
     client_id: &str,
+    client_host: &str,
     reader: &mut Reader,
 ) -> Result<Option<Response>, PeerGone> {
     let mut ctx = RequestContext {
@@ -305,6 +307,7 @@ async fn respond(
         settings,
         now_ms: (shared.clock)(),
         client_id,
+        client_host,
         version: frame.version,
         effects: Effects::default(),
     };

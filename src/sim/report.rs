@@ -1,4 +1,5 @@
 //! The end-of-run report: the JSON shape of docs/design.md, "The headless report". Fields may be added, never renamed.
+//! New fields go after the old ones, so a report recorded before them reads the same.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +8,9 @@ use serde::Serialize;
 use crate::broker::{Broker, BrokerId, BrokerState, GroupState, PartitionLog, ReplicaSet};
 
 use super::consumer::GroupSim;
-use super::metrics::{partition_lag, subscribed_partitions};
+use super::group_lag::measure;
+use super::lag::Status;
+use super::metrics::Metrics;
 use super::producer::ProducerInfo;
 use super::scenario::AutoOffsetReset;
 
@@ -132,6 +135,15 @@ pub struct GroupReport {
     pub lost: u64,
     /// Records processed, repeats included.
     pub consumed: u64,
+    /// The age of the oldest record the group has not processed, over its partitions.
+    pub time_lag_ms: Option<i64>,
+    /// When the lag will be gone at the rates of the last few seconds; `null` when it is
+    /// not draining.
+    pub eta_ms: Option<i64>,
+    /// Burrow's status for the group: its worst partition's.
+    pub status: Status,
+    /// One sentence naming the rule that decided `status`, with its numbers.
+    pub status_reason: String,
 }
 
 /// A member and the partitions the broker assigned it.
@@ -157,6 +169,8 @@ pub struct OffsetReport {
     pub committed: Option<i64>,
     /// From the committed offset, or from where the group would start.
     pub lag: i64,
+    /// The age of the oldest record the group has not processed here, from its timestamp.
+    pub time_lag_ms: Option<i64>,
 }
 
 impl Report {
@@ -164,6 +178,7 @@ impl Report {
     /// brings the cluster's fields with it.
     pub(crate) fn build(
         broker: &Broker,
+        metrics: &Metrics,
         scenario: &str,
         seed: u64,
         sim_time_ms: i64,
@@ -172,6 +187,11 @@ impl Report {
         producers: Option<&[ProducerInfo]>,
     ) -> Report {
         let replicated = producers.is_some();
+        let at = Measured {
+            broker,
+            metrics,
+            now: sim_time_ms,
+        };
         let topics = broker
             .topics()
             .map(|t| TopicReport {
@@ -190,7 +210,7 @@ impl Report {
         let mut out = Vec::new();
         for g in groups {
             out.push(group_report(
-                broker,
+                &at,
                 g.name(),
                 &g.spec().topics,
                 g.spec().auto_offset_reset,
@@ -204,7 +224,7 @@ impl Report {
             }
             let topics: Vec<String> = g.topics().into_iter().map(str::to_string).collect();
             out.push(group_report(
-                broker,
+                &at,
                 g.name(),
                 &topics,
                 AutoOffsetReset::Earliest,
@@ -265,13 +285,21 @@ fn cluster_report(broker: &Broker, producers: &[ProducerInfo]) -> ClusterReport 
     }
 }
 
+/// What a group's report is read from.
+struct Measured<'a> {
+    broker: &'a Broker,
+    metrics: &'a Metrics,
+    now: i64,
+}
+
 fn group_report(
-    broker: &Broker,
+    at: &Measured<'_>,
     name: &str,
     topics: &[String],
     reset: AutoOffsetReset,
     (duplicates, lost, consumed): (u64, u64, u64),
 ) -> GroupReport {
+    let broker = at.broker;
     let group = broker.group(name);
     let members = group.map_or_else(Vec::new, |g| {
         g.members()
@@ -288,17 +316,19 @@ fn group_report(
             })
             .collect()
     });
-    let offsets: Vec<OffsetReport> = subscribed_partitions(broker, topics)
-        .map(|tp| {
-            let (committed, lag) = partition_lag(broker, name, &tp, reset);
-            OffsetReport {
-                topic: tp.topic,
-                partition: tp.partition,
-                committed,
-                lag,
-            }
+    let measured = measure(broker, at.metrics, name, topics, reset, at.now);
+    let offsets: Vec<OffsetReport> = measured
+        .partitions
+        .into_iter()
+        .map(|p| OffsetReport {
+            topic: p.tp.topic,
+            partition: p.tp.partition,
+            committed: p.committed,
+            lag: p.lag,
+            time_lag_ms: p.time_lag_ms,
         })
         .collect();
+    let lag = measured.group;
     GroupReport {
         name: name.to_string(),
         state: group
@@ -312,5 +342,9 @@ fn group_report(
         duplicates,
         lost,
         consumed,
+        time_lag_ms: lag.time_lag_ms,
+        eta_ms: lag.eta_ms,
+        status: lag.verdict.status,
+        status_reason: lag.verdict.reason,
     }
 }

@@ -1,34 +1,57 @@
-//! Consumer groups: state and generation, members with their partitions, committed
-//! offset and lag per partition, total lag, consume rate, duplicates and lost records.
+//! Consumer groups: the verdict, state and generation, lag in records and in time with
+//! the ETA, consume rate, duplicates and lost records, then the members with their
+//! partitions, committed offset and lag per partition. While the groups or lag pane has
+//! the focus, the selected group also shows the rule behind its verdict.
 //!
 //! A rebalance shows in two steps, as it happens: the state word changes first
 //! (`PreparingRebalance`, `CompletingRebalance`), then the members' partitions move.
 //!
 //! ```text
-//! A billing  Stable gen 3  lag 12
-//!    30.0/s  dup 0  lost 0
-//!   billing-1  p0 1200+3  p1 1190+5
-//!   billing-2  p2 1180+0  p3 1175+4
+//! A billing OK Stable gen 3
+//!   lag 12 (0.4s) · eta 2.0s · 30.0/s · dup 0 · lost 0 · max 15.0/s each
+//!  billing-1  p0 1200+3  p1 1190+5
+//!  billing-2  p2 1180+0  p3 1175+4
 //! ```
+
+mod measures;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
-use super::app::Focus;
+use super::app::{App, Focus};
 use super::context::DrawContext;
-use super::text::{Count, Rate, Scratch, count_width, put};
+use super::text::{Count, Scratch, count_width, put};
 use super::theme::{Theme, group_letter};
 use super::view::{GroupView, MemberView, View};
 use crate::broker::GroupState;
 use crate::sim::MemberState;
 
 /// Content rows the pane would like at `width` columns (the pane's outer width),
-/// counting member rows that wrap.
-pub fn rows_wanted(view: &View, width: u16) -> u16 {
+/// counting rows that wrap and the reason under group `detail` (see [`detail_group`]).
+pub fn rows_wanted(view: &View, width: u16, detail: Option<usize>) -> u16 {
     let inner = usize::from(width.saturating_sub(2)).max(1);
-    view.groups.iter().map(|g| rows_of(g, inner) as u16).sum()
+    view.groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let reason = if detail == Some(i) {
+                measures::reason_rows(g, inner)
+            } else {
+                0
+            };
+            (rows_of(g, inner) + reason) as u16
+        })
+        .sum()
+}
+
+/// The group whose verdict's reason is shown: the selected row's, while the groups or lag
+/// pane has the focus.
+pub fn detail_group(view: &View, app: &App) -> Option<usize> {
+    matches!(app.focus, Focus::Groups | Focus::Lag)
+        .then(|| view.group_row(app.selected_row).map(|r| r.group))
+        .flatten()
 }
 
 fn rows_of(g: &GroupView, width: usize) -> usize {
@@ -43,7 +66,7 @@ fn rows_of(g: &GroupView, width: usize) -> usize {
                 .max(1)
         })
         .sum();
-    2 + member_rows + usize::from(has_unassigned(g))
+    1 + measures::stats_rows(g, width) + member_rows + usize::from(has_unassigned(g))
 }
 
 fn cell_estimate(g: &GroupView) -> usize {
@@ -86,6 +109,7 @@ impl Widget for Groups<'_> {
         }
         let selected = view.group_row(ctx.app.selected_row);
         let focused = matches!(ctx.app.focus, Focus::Groups | Focus::Lag);
+        let detail = detail_group(view, ctx.app);
         let first = ctx.viewport.first_group;
         let mut lines = Lines {
             buf,
@@ -96,7 +120,10 @@ impl Widget for Groups<'_> {
         for (gi, g) in view.groups.iter().enumerate().skip(first) {
             let header_selected = selected.is_some_and(|r| r.group == gi && r.member.is_none());
             group_header(&mut lines, t, g, header_selected, focused);
-            group_stats(&mut lines, t, g);
+            measures::stats(&mut lines, t, g);
+            if detail == Some(gi) && measures::reason(&mut lines, t, g).is_none() {
+                return;
+            }
             let multi_topic = g.offsets.iter().any(|o| o.topic != g.offsets[0].topic);
             for (mi, m) in g.members.iter().enumerate() {
                 let sel = selected.is_some_and(|r| r.group == gi && r.member == Some(mi));
@@ -234,7 +261,12 @@ fn group_header(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, selected: bool,
     } else {
         t.group(g.slot).patch(t.title)
     };
-    let x = put(lines.buf, x, y, max_x, &g.name, name_style);
+    let mut x = put(lines.buf, x, y, max_x, &g.name, name_style);
+    if let Some(v) = &g.verdict {
+        x = put(lines.buf, x, y, max_x, " ", t.text);
+        let look = t.title.patch(measures::status_style(t, v.status));
+        x = put(lines.buf, x, y, max_x, v.status.as_str(), look);
+    }
     let x = put(lines.buf, x, y, max_x, " ", t.text);
     let x = put(
         lines.buf,
@@ -252,56 +284,6 @@ fn group_header(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, selected: bool,
         lines.text.fmt(format_args!(" gen {}", g.generation)),
         t.dim,
     );
-}
-
-fn group_stats(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) {
-    let Some((x, y, max_x)) = lines.next() else {
-        return;
-    };
-    let x = put(
-        lines.buf,
-        x,
-        y,
-        max_x,
-        lines.text.fmt(format_args!("  lag {}", Count(g.total_lag))),
-        t.title,
-    );
-    let x = put(
-        lines.buf,
-        x,
-        y,
-        max_x,
-        lines.text.fmt(format_args!(" · {}", Rate(g.consume_rate))),
-        t.text,
-    );
-    let dup_style = if g.duplicates > 0 { t.warn } else { t.dim };
-    let x = put(
-        lines.buf,
-        x,
-        y,
-        max_x,
-        lines.text.fmt(format_args!(" · dup {}", g.duplicates)),
-        dup_style,
-    );
-    let lost_style = if g.lost > 0 { t.bad } else { t.dim };
-    let x = put(
-        lines.buf,
-        x,
-        y,
-        max_x,
-        lines.text.fmt(format_args!(" · lost {}", g.lost)),
-        lost_style,
-    );
-    if let Some(r) = g.process_rate {
-        put(
-            lines.buf,
-            x,
-            y,
-            max_x,
-            lines.text.fmt(format_args!(" · max {} each", Rate(r))),
-            t.dim,
-        );
-    }
 }
 
 /// One partition of a member: its name, committed offset and lag, e.g. `p0 1200+3`.

@@ -51,6 +51,7 @@ impl MemberPhase {
 pub struct Member {
     pub(super) id: String,
     pub(super) client_id: String,
+    pub(super) client_host: String,
     pub(super) session_timeout_ms: i64,
     pub(super) rebalance_timeout_ms: i64,
     pub(super) last_heartbeat_ms: i64,
@@ -66,6 +67,10 @@ impl Member {
     }
     pub fn client_id(&self) -> &str {
         &self.client_id
+    }
+    /// Where the member connects from (see [`super::JoinGroupRequest::client_host`]).
+    pub fn client_host(&self) -> &str {
+        &self.client_host
     }
     pub fn topics(&self) -> &[String] {
         &self.topics

@@ -19,6 +19,9 @@ pub struct JoinGroupRequest {
     /// `None` (or empty) for a member joining for the first time.
     pub member_id: Option<String>,
     pub client_id: String,
+    /// Where the member connects from, as Kafka shows it (`/127.0.0.1`); empty for a
+    /// simulated member.
+    pub client_host: String,
     pub session_timeout_ms: i64,
     pub rebalance_timeout_ms: i64,
     pub protocol_type: String,
@@ -43,6 +46,7 @@ impl JoinGroupRequest {
             group: group.to_string(),
             member_id: None,
             client_id: client_id.to_string(),
+            client_host: String::new(),
             session_timeout_ms: 10_000,
             rebalance_timeout_ms: 30_000,
             protocol_type: "consumer".to_string(),

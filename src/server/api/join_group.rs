@@ -106,6 +106,7 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: WireJoin) -> Outcome {
         group: req.group_id.to_string(),
         member_id: Some(req.member_id.to_string()).filter(|m| !m.is_empty()),
         client_id: ctx.client_id.to_string(),
+        client_host: ctx.client_host.to_string(),
         session_timeout_ms: i64::from(req.session_timeout_ms),
         rebalance_timeout_ms: i64::from(rebalance_timeout_ms),
         protocol_type: req.protocol_type.to_string(),

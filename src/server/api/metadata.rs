@@ -15,7 +15,8 @@ use crate::server::codec::Response;
 
 /// The id of our only broker, which leads every partition and coordinates every group.
 pub(super) const NODE_ID: i32 = 0;
-const CLUSTER_ID: &str = "minikafka";
+/// What Metadata and DescribeCluster call the cluster.
+pub(super) const CLUSTER_ID: &str = "minikafka";
 
 fn describe(topic: &Topic) -> MetadataResponseTopic {
     let partitions = (0..topic.partition_count())

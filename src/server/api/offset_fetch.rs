@@ -1,4 +1,7 @@
 //! OffsetFetch: a group's committed offsets, for the named partitions or all of them.
+//!
+//! Offsets are returned as stored, sentinels (−1, −2) and offsets past the end included, as
+//! Kafka returns them; clients read a negative offset as "no position".
 
 use std::collections::BTreeMap;
 
@@ -35,7 +38,8 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: OffsetFetchRequest) -> R
                     .iter()
                     .map(|&p| {
                         let committed = u32::try_from(p).ok().and_then(|i| {
-                            group?.committed(&TopicPartition::new(t.name.to_string(), i))
+                            let tp = TopicPartition::new(t.name.to_string(), i);
+                            group?.offsets().get(&tp).map(|c| c.offset)
                         });
                         partition(p, committed)
                     })
@@ -112,7 +116,8 @@ mod tests {
         let broker = SharedBroker::new(b);
         let s = settings();
         let mut c = ctx(&broker, &s, 8);
-        // A standalone consumer (no member, generation -1) commits 3 on p0, 9 (beyond the log) on p1.
+        // A standalone consumer (no member, generation -1) commits 3 on p0, 9 (beyond the
+        // log, stored as Kafka stores it) on p1, and on a partition that does not exist.
         let commit = OffsetCommitRequest::default()
             .with_group_id(GroupId(StrBytes::from_static_str("g")))
             .with_generation_id_or_member_epoch(-1)
@@ -139,7 +144,7 @@ mod tests {
             .iter()
             .map(|p| p.error_code)
             .collect();
-        assert_eq!(codes, [0, 1, 3]);
+        assert_eq!(codes, [0, 0, 3]);
 
         let mut c = ctx(&broker, &s, 7);
         let fetch = OffsetFetchRequest::default()
@@ -157,7 +162,7 @@ mod tests {
             .iter()
             .map(|p| p.committed_offset)
             .collect();
-        assert_eq!(got, [3, -1]);
+        assert_eq!(got, [3, 9]);
 
         let all = OffsetFetchRequest::default()
             .with_group_id(GroupId(StrBytes::from_static_str("g")))
@@ -166,7 +171,11 @@ mod tests {
             panic!()
         };
         assert_eq!(r.topics.len(), 1);
-        assert_eq!(r.topics[0].partitions.len(), 1);
-        assert_eq!(r.topics[0].partitions[0].committed_offset, 3);
+        let all: Vec<(i32, i64)> = r.topics[0]
+            .partitions
+            .iter()
+            .map(|p| (p.partition_index, p.committed_offset))
+            .collect();
+        assert_eq!(all, [(0, 3), (1, 9)]);
     }
 }

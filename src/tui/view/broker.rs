@@ -139,6 +139,7 @@ fn group_view(
                     log.high_watermark(),
                     reset,
                 ),
+                time_lag_ms: None,
             });
         }
     }
@@ -155,6 +156,10 @@ fn group_view(
         duplicates: 0,
         lost: 0,
         lag_history: Vec::new(),
+        time_lag_ms: None,
+        eta_ms: None,
+        verdict: None,
+        time_lag_history: Vec::new(),
     }
 }
 

@@ -1,0 +1,107 @@
+//! The `serve` binary on a free loopback port, for tests that drive it with real clients,
+//! and the probe that decides whether a client is installed.
+//!
+//! Under `CI=true` a missing client fails the test; elsewhere the test is skipped with a
+//! loud message. `.ci/run` installs every client the tests use.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+/// A `serve` process that is killed when the test ends.
+pub struct Served {
+    child: Child,
+    pub addr: SocketAddr,
+    /// Everything the server has written to stderr (connections, group events, errors).
+    log: Arc<Mutex<String>>,
+}
+
+impl Served {
+    pub fn start(extra: &[&str]) -> Served {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_minikafka-tui"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(extra);
+        Served::spawn(cmd)
+    }
+
+    /// Starts `cmd`, which must run `serve` (perhaps through a wrapper such as `prlimit`,
+    /// which execs it in the same process) and print the bound address first.
+    pub fn spawn(mut cmd: Command) -> Served {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().expect("piped stderr");
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut log = sink.lock().unwrap_or_else(|e| e.into_inner());
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout"))
+            .read_line(&mut line)
+            .expect("the server prints its address");
+        let addr = line
+            .split_whitespace()
+            .last()
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        Served { child, addr, log }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the server is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// What the server logged so far, for a failure message.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Whether a client is installed; panics under CI when it is not.
+pub fn available(what: &str, probe: &mut Command) -> bool {
+    let ok = probe
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{what} is not installed, and CI=true requires it (.ci/run installs it)");
+    }
+    // Written to the real stderr, not through the test harness's captured `eprintln!`, so
+    // the skip is visible in a normal `cargo test` run.
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n!!!!! SKIPPING: {what} is not installed; install it to run this test !!!!!\n"
+    );
+    false
+}
+
+/// The Python that runs the client scripts (`PYTHON`, else `python3`).
+pub fn python() -> String {
+    std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string())
+}
