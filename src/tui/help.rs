@@ -1,4 +1,5 @@
-//! The `?` overlay: every row of the key map, centred over the screen.
+//! The `?` overlay: every row of the key map that applies to this screen, centred over
+//! the screen.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -6,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
 use super::context::DrawContext;
-use super::keymap::KEYMAP;
+use super::keymap::{KEYMAP, KeyRow, Scope};
 use super::text::wrap;
 
 /// The help overlay.
@@ -16,8 +17,14 @@ pub struct Help<'a>(pub DrawContext<'a>);
 impl Widget for Help<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.0.theme();
-        let key_w = KEYMAP
-            .iter()
+        // Broker keys do nothing without a cluster, so only a cluster's help lists them.
+        let cluster = !self.0.view.brokers.is_empty();
+        let rows = || {
+            KEYMAP
+                .iter()
+                .filter(move |r: &&KeyRow| cluster || r.scope != Scope::Broker)
+        };
+        let key_w = rows()
             .map(|r| r.plain_keys().chars().count())
             .max()
             .unwrap_or(0);
@@ -27,7 +34,7 @@ impl Widget for Help<'_> {
             .saturating_sub(key_w + 2)
             .max(10);
         let mut lines: Vec<Line> = Vec::new();
-        for row in KEYMAP {
+        for row in rows() {
             for (i, chunk) in wrap(row.help, text_w).into_iter().enumerate() {
                 let keys = if i == 0 {
                     row.plain_keys()
