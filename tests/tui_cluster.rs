@@ -13,7 +13,7 @@ use minikafka::tui::view::{
     BrokerView, GroupMark, Limits, PartitionView, ReplicaView, ReplicationView, TopicView,
     fill_from_sim,
 };
-use minikafka::tui::{App, DrawContext, Screen, Theme, ThemeKind, View, brokers, partitions};
+use minikafka::tui::{App, DrawContext, Screen, Theme, ThemeKind, View, brokers, help, partitions};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -296,4 +296,39 @@ fn brokers_pane_narrow_and_wide() {
     assert!(wide.contains("behind 300"), "{wide}");
     insta::assert_snapshot!("brokers_pane_32_columns", narrow);
     insta::assert_snapshot!("brokers_pane_64_columns", wide);
+}
+
+#[test]
+fn help_on_a_cluster_lists_every_key_at_80x24() {
+    let view = cluster_view();
+    let app = app(ThemeKind::Default);
+    let out = text(&draw(80, 24, |a, b| {
+        help::Help(DrawContext::new(&view, &app)).render(a, b)
+    }));
+    for keys in [
+        "b / B",
+        "X / U",
+        "s / S",
+        "q, Ctrl-C",
+        "Esc  ",
+        "Esc closes",
+    ] {
+        assert!(out.contains(keys), "{keys} missing: {out}");
+    }
+    // Squeezed to fit, long descriptions end in an ellipsis.
+    assert!(out.contains("remove one…"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn help_without_a_cluster_leaves_the_broker_keys_out() {
+    let view = View::default();
+    let app = app(ThemeKind::Default);
+    let out = text(&draw(80, 24, |a, b| {
+        help::Help(DrawContext::new(&view, &app)).render(a, b)
+    }));
+    assert!(out.contains("Esc  "), "{out}");
+    assert!(!out.contains("broker"), "{out}");
+    // Nothing squeezed: wrapped descriptions keep their second lines.
+    assert!(out.contains("gracefully"), "{out}");
 }

@@ -33,9 +33,19 @@ impl Widget for Help<'_> {
         let text_w = usize::from(width.saturating_sub(2))
             .saturating_sub(key_w + 2)
             .max(10);
+        // When every wrapped line cannot fit (a cluster's extra rows on a short screen),
+        // each row keeps its first line, ending in `…`, so every key stays listed.
+        let wrapped: usize = rows().map(|r| wrap(r.help, text_w).len()).sum();
+        let squeeze = wrapped + 2 > usize::from(area.height);
         let mut lines: Vec<Line> = Vec::new();
         for row in rows() {
-            for (i, chunk) in wrap(row.help, text_w).into_iter().enumerate() {
+            let mut chunks = wrap(row.help, text_w);
+            if squeeze && chunks.len() > 1 {
+                chunks = wrap(row.help, text_w - 1);
+                chunks.truncate(1);
+                chunks[0].push('…');
+            }
+            for (i, chunk) in chunks.into_iter().enumerate() {
                 let keys = if i == 0 {
                     row.plain_keys()
                 } else {

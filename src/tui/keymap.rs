@@ -211,7 +211,7 @@ pub const KEYMAP: &[KeyRow] = &[
     },
     KeyRow {
         keys: "`b` / `B`",
-        help: "select the next / previous broker (a cluster only)",
+        help: "select the next / previous broker",
         hint: "broker",
         scope: Scope::Broker,
         bindings: &[
@@ -221,7 +221,7 @@ pub const KEYMAP: &[KeyRow] = &[
     },
     KeyRow {
         keys: "`X` / `U`",
-        help: "crash the selected broker (its partitions fail over) / restart it (it catches up and rejoins the ISRs)",
+        help: "crash the selected broker / restart it",
         hint: "down / up",
         scope: Scope::Broker,
         bindings: &[
@@ -231,7 +231,7 @@ pub const KEYMAP: &[KeyRow] = &[
     },
     KeyRow {
         keys: "`s` / `S`",
-        help: "make the selected broker slow (its followers stop copying and leave the ISRs) / heal it",
+        help: "slow the selected broker (its followers stall) / heal it",
         hint: "slow / heal",
         scope: Scope::Broker,
         bindings: &[
