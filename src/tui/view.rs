@@ -92,6 +92,7 @@ impl PartitionView {
 /// One replica of a partition: how far its copy of the leader's log reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReplicaView {
+    /// The broker holding this replica.
     pub broker: BrokerId,
     /// Its log end offset: the next offset it will copy.
     pub leo: i64,
@@ -103,12 +104,14 @@ pub struct ReplicaView {
 pub struct ReplicationView {
     /// `None` while the partition is offline.
     pub leader: Option<BrokerId>,
+    /// The leader epoch: one more for each election.
     pub epoch: i32,
     /// Every replica, the preferred leader first.
     pub replicas: Vec<ReplicaView>,
     /// In-sync replicas in the broker's order (the leader is one of them).
     pub isr: Vec<BrokerId>,
-    /// The leader's log end offset.
+    /// The leader's log end offset: records from the high watermark to here are on the
+    /// leader only, not yet readable.
     pub log_end: i64,
     /// Records ever cut from this partition's end by elections.
     pub truncated: u64,
@@ -136,8 +139,11 @@ impl ReplicationView {
 /// One broker of a cluster, as the brokers pane shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BrokerView {
+    /// Its id, `1..=N`: the digit that marks its replicas on the strips.
     pub id: BrokerId,
+    /// Its rack, when the scenario gives racks.
     pub rack: Option<String>,
+    /// Up, crashed or stopped.
     pub state: BrokerState,
     /// While slow, the records per second its followers copy.
     pub slow: Option<f64>,
