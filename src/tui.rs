@@ -13,9 +13,11 @@
 //! ```text
 //! ┌ header: scenario · time · speed · state · seed · rates ───────────────┐
 //! │ caption banner (only while a timeline caption is fresh)               │
-//! ├ Partitions ─────────────────────────────┬ Groups ─────────────────────┤
-//! │ p0 ░░▮▮▮▮▮▮▮A▮▮▮▮▮▮▮B▮▮   0‥812  A3 B40 │ A billing Stable gen 2      │
-//! │ p1 ...                                  │   billing-1 p0 809+3 ...     │
+//! ├ Partitions ─────────────────────────────┬ Brokers (a cluster only) ───┤
+//! │ p0 ░░▮▮▮▮▮▮▮A▮▮▮▮▮▮▮B▮▮   0‥812  A3 B40 │▸ 1 a DOWN lead 0 fol 6 lag 8│
+//! │ p1 ▮▮▮▮▮3▮▮▮▯A  0‥812 L2 ISR 2,1  A3    ├ Groups ─────────────────────┤
+//! │ p2 ...                                  │ A billing Stable gen 2      │
+//! │                                         │   billing-1 p0 809+3 ...    │
 //! ├ Producers ──────────────────────────────┤                             │
 //! │ web-1 orders 20.0/s uniform/16 murmur2  │                             │
 //! ├ Lag ──────────────────────┬ Events ─────┴─────────────────────────────┤
@@ -27,6 +29,7 @@
 
 pub(crate) mod action;
 pub(crate) mod app;
+pub(crate) mod brokers;
 pub(crate) mod caption;
 pub(crate) mod context;
 pub(crate) mod control;
@@ -51,6 +54,7 @@ pub mod view;
 
 pub use action::{Action, Effect};
 pub use app::{App, Focus, LagUnit};
+pub use brokers::Brokers;
 pub use caption::Banner;
 pub use context::DrawContext;
 pub use control::execute;

@@ -49,6 +49,18 @@ pub enum Action {
     ProducerFaster,
     /// Fire the timeline beat presenter mode is holding at.
     NextBeat,
+    /// Select the next broker of the cluster, wrapping around.
+    NextBroker,
+    /// Select the previous broker of the cluster, wrapping around.
+    PrevBroker,
+    /// Crash the selected broker: no warning, its partitions fail over.
+    CrashBroker,
+    /// Restart the selected broker: it catches up and rejoins the ISRs.
+    RestartBroker,
+    /// Stall the selected broker's followers, so they fall behind and leave the ISRs.
+    SlowBroker,
+    /// Let the selected broker's followers copy at full speed again.
+    HealBroker,
     /// Plot lag in records or in time.
     ToggleLagUnit,
     /// Open or close the help.

@@ -88,6 +88,8 @@ pub struct Selectable {
     /// Rows of the groups pane: each group, then each of its members.
     pub group_rows: usize,
     pub events: usize,
+    /// Brokers of a cluster; 0 for a single broker.
+    pub brokers: usize,
 }
 
 /// UI state that survives between frames.
@@ -114,6 +116,8 @@ pub struct App {
     pub events_scroll: usize,
     /// What the lag chart plots.
     pub lag_unit: LagUnit,
+    /// Index into the view's brokers: the one the broker keys act on.
+    pub selected_broker: usize,
     speed_index: usize,
     notices: VecDeque<Notice>,
 }
@@ -132,6 +136,7 @@ impl App {
             selected_row: 0,
             events_scroll: 0,
             lag_unit: LagUnit::Records,
+            selected_broker: 0,
             speed_index: NORMAL_SPEED,
             notices: VecDeque::with_capacity(NOTICE_CAPACITY),
         }
@@ -146,6 +151,7 @@ impl App {
         self.selected_topic = self.selected_topic.min(last(bounds.topics));
         self.selected_row = self.selected_row.min(last(bounds.group_rows));
         self.events_scroll = self.events_scroll.min(last(bounds.events));
+        self.selected_broker = self.selected_broker.min(last(bounds.brokers));
     }
 
     /// The current speed as a multiple of real time.
@@ -225,6 +231,7 @@ mod tests {
             topics: 2,
             group_rows: 4,
             events: 3,
+            brokers: 0,
         };
         a.clamp_selection(bounds);
         assert_eq!(

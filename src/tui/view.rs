@@ -7,15 +7,17 @@
 //! as many lines as a pane can hold.
 
 mod broker;
+mod cluster;
 mod server;
 mod sim;
 
-use crate::broker::GroupState;
+use crate::broker::{BrokerId, BrokerState, GroupState};
 use crate::sim::{GroupLag, MemberState, Verdict};
 
 use super::app::Selectable;
 
 pub use broker::{BrokerOptions, fill_from_broker};
+pub use cluster::fill_cluster;
 pub use server::fill_from_server;
 pub use sim::{CAPTION_FRESH_MS, Limits, fill_from_sim};
 
@@ -84,11 +86,89 @@ pub struct PartitionView {
     pub log_start: i64,
     /// The end of what readers may see.
     pub high_watermark: i64,
-    /// Key shades of the newest records, oldest first; the last is at `high_watermark - 1`.
-    /// `None` is a record without a key.
+    /// Key shades of the newest records, oldest first; the last is at [`Self::log_end`]
+    /// − 1. `None` is a record without a key.
     pub tail: Vec<Option<u8>>,
     /// Each group's committed offset on it.
     pub marks: Vec<GroupMark>,
+    /// Leader, replicas and ISR, when the broker is a cluster of more than one.
+    pub replication: Option<ReplicationView>,
+}
+
+impl PartitionView {
+    /// Where the next record goes: past the high watermark while followers have records
+    /// still to copy.
+    pub fn log_end(&self) -> i64 {
+        self.replication
+            .as_ref()
+            .map_or(self.high_watermark, |r| r.log_end)
+    }
+}
+
+/// One replica of a partition: how far its copy of the leader's log reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplicaView {
+    /// The broker holding this replica.
+    pub broker: BrokerId,
+    /// Its log end offset: the next offset it will copy.
+    pub leo: i64,
+    pub in_sync: bool,
+}
+
+/// A partition's replication, for its strip.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReplicationView {
+    /// `None` while the partition is offline.
+    pub leader: Option<BrokerId>,
+    /// The leader epoch: one more for each election.
+    pub epoch: i32,
+    /// Every replica, the preferred leader first.
+    pub replicas: Vec<ReplicaView>,
+    /// In-sync replicas in the broker's order (the leader is one of them).
+    pub isr: Vec<BrokerId>,
+    /// The leader's log end offset: records from the high watermark to here are on the
+    /// leader only, not yet readable.
+    pub log_end: i64,
+    /// Records ever cut from this partition's end by elections.
+    pub truncated: u64,
+    /// Offsets the last election cut that no new record has taken again yet, `from..to`
+    /// with `from` the log end: the strip shows them past the end.
+    pub cut: Option<(i64, i64)>,
+}
+
+impl ReplicationView {
+    /// Whether no broker leads: nothing can be produced or read.
+    pub fn is_offline(&self) -> bool {
+        self.leader.is_none()
+    }
+
+    /// The followers short of the leader's end, with their log end offsets: the ones a
+    /// strip marks. Followers with everything the leader has sit at the end, unmarked.
+    pub fn lagging_followers(&self) -> impl Iterator<Item = (BrokerId, i64)> + '_ {
+        self.replicas
+            .iter()
+            .filter(|r| Some(r.broker) != self.leader && r.leo < self.log_end)
+            .map(|r| (r.broker, r.leo))
+    }
+}
+
+/// One broker of a cluster, as the brokers pane shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokerView {
+    /// Its id, `1..=N`: the digit that marks its replicas on the strips.
+    pub id: BrokerId,
+    /// Its rack, when the scenario gives racks.
+    pub rack: Option<String>,
+    /// Up, crashed or stopped.
+    pub state: BrokerState,
+    /// While slow, the records per second its followers copy.
+    pub slow: Option<f64>,
+    /// Partitions it leads.
+    pub leads: u32,
+    /// Partitions it holds a follower replica of.
+    pub follows: u32,
+    /// Records its follower replicas have still to copy, over every partition it follows.
+    pub behind: i64,
 }
 
 /// A topic and its partitions.
@@ -222,6 +302,13 @@ pub enum EventClass {
     Topic,
     /// A timeline caption.
     Caption,
+    /// A broker crashed, stopped, came back, slowed or healed; a coordinator moved.
+    Broker,
+    /// An ISR shrank or grew; a partition got a leader in a clean election.
+    Replication,
+    /// Data or availability at risk: an unclean election, a log cut, a partition
+    /// offline, produces refused for too few in-sync replicas.
+    Hazard,
     /// The result of a user's command.
     Command,
     /// A command that failed.
@@ -259,6 +346,9 @@ pub struct View {
     pub groups: Vec<GroupView>,
     /// Every producer.
     pub producers: Vec<ProducerView>,
+    /// The cluster's brokers in id order; empty for a single broker, whose screen has no
+    /// brokers pane.
+    pub brokers: Vec<BrokerView>,
     /// Oldest first.
     pub events: Vec<EventLine>,
     /// The caption banner, while fresh.
@@ -279,6 +369,7 @@ impl View {
             topics: self.topics.len(),
             group_rows: self.group_rows().count(),
             events: self.events.len(),
+            brokers: self.brokers.len(),
         }
     }
 
