@@ -55,5 +55,9 @@ fn steady_replication_allocates_nothing() {
         broker.enforce_retention(t * 10);
     }
     let tally = broker.producer_tally(ProducerId(0)).unwrap();
-    assert_eq!(tally.acked, 300 * 60, "every record acknowledged by replication");
+    assert_eq!(
+        tally.acked,
+        300 * 60,
+        "every record acknowledged by replication"
+    );
 }

@@ -36,6 +36,8 @@ impl From<&BrokerError> for ResponseError {
             BrokerError::MemberIdRequired { .. } => ResponseError::MemberIdRequired,
             BrokerError::NotLeaderOrFollower { .. } => ResponseError::NotLeaderOrFollower,
             BrokerError::LeaderNotAvailable { .. } => ResponseError::LeaderNotAvailable,
+            BrokerError::FencedLeaderEpoch { .. } => ResponseError::FencedLeaderEpoch,
+            BrokerError::UnknownLeaderEpoch { .. } => ResponseError::UnknownLeaderEpoch,
             BrokerError::NotEnoughReplicas { .. } => ResponseError::NotEnoughReplicas,
             BrokerError::NotEnoughReplicasAfterAppend { .. } => {
                 ResponseError::NotEnoughReplicasAfterAppend
