@@ -51,11 +51,14 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ListOffsetsRequest) -> R
                                     .map_or(-1, |r| r.timestamp_ms()),
                                 _ => -1,
                             };
-                            let epoch = (broker.replica_set(&t.name, i))
-                                .map_or(-1, |rs| nodes::leader_epoch(&broker, rs));
-                            out.with_offset(offset)
-                                .with_timestamp(timestamp)
-                                .with_leader_epoch(epoch)
+                            let out = out.with_offset(offset).with_timestamp(timestamp);
+                            match broker.replica_set(&t.name, i) {
+                                // Leader epochs came with v4.
+                                Ok(rs) if ctx.version >= 4 => {
+                                    out.with_leader_epoch(nodes::leader_epoch(&broker, rs))
+                                }
+                                _ => out,
+                            }
                         }
                     }
                 })
