@@ -1,7 +1,9 @@
 //! Fetch: records from each requested partition, long-polling until `min_bytes` are there.
-//! Only the partition's leader serves it: another broker answers NOT_LEADER_OR_FOLLOWER
-//! (naming the leader from v12), and a stale or unknown leader epoch is refused as KIP-320
-//! says. Records stop at the high watermark.
+//! Only the partition's leader serves it: another broker answers NOT_LEADER_OR_FOLLOWER,
+//! and a stale or unknown leader epoch is refused as KIP-320 says. Records stop at the high
+//! watermark. The answer names no current leader: Kafka fills that field only from v16,
+//! beside the leader's endpoint, and a client told of a node its metadata lacks can stall
+//! (kafka-python 3 does), so clients find the new leader in fresh metadata instead.
 //!
 //! Byte limits count record payloads (key, value, headers), as the broker's fetch does; the
 //! first record of a response is always returned so a large record cannot stall a consumer.
@@ -11,11 +13,11 @@ use bytes::BytesMut;
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchRequest};
 use kafka_protocol::messages::fetch_response::{
-    FetchResponse, FetchableTopicResponse, LeaderIdAndEpoch, PartitionData,
+    FetchResponse, FetchableTopicResponse, PartitionData,
 };
 use kafka_protocol::records::Record as WireRecord;
 
-use super::{Outcome, RequestContext, WaitKind, Waiter, nodes, partition_index};
+use super::{Outcome, RequestContext, WaitKind, Waiter, partition_index};
 use crate::broker::{BrokerError, Record};
 use crate::server::codec::Response;
 use crate::server::records::encode_batch;
@@ -131,7 +133,7 @@ fn read_partition(
         Ok(b) => b,
         Err(e) => {
             totals.errors = true;
-            let out = leader_hint(ctx, out, &e);
+
             return refused(out, e);
         }
     };
@@ -157,29 +159,6 @@ fn read_partition(
         .with_last_stable_offset(bounds.high_watermark)
         .with_log_start_offset(bounds.log_start_offset)
         .with_records(Some(buf.freeze()))
-}
-
-/// Where a client that asked the wrong broker should go (Fetch v12's `current_leader`),
-/// so it need not wait for fresh metadata.
-fn leader_hint(ctx: &RequestContext<'_>, out: PartitionData, e: &BrokerError) -> PartitionData {
-    let BrokerError::NotLeaderOrFollower {
-        topic,
-        partition,
-        leader: Some(leader),
-        ..
-    } = e
-    else {
-        return out;
-    };
-    let broker = ctx.broker.read();
-    let Ok(rs) = broker.replica_set(topic, *partition) else {
-        return out;
-    };
-    out.with_current_leader(
-        LeaderIdAndEpoch::default()
-            .with_leader_id(nodes::node(&broker, *leader))
-            .with_leader_epoch(rs.leader_epoch()),
-    )
 }
 
 /// A partition the broker refused to read, with the log's bounds when it knows them.
