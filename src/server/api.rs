@@ -296,6 +296,9 @@ fn ensure_topic(ctx: &RequestContext<'_>, topic: &str) -> Result<(), BrokerError
 }
 
 #[cfg(test)]
+mod cluster_tests;
+
+#[cfg(test)]
 pub(crate) mod testing {
     //! A broker and context for handler unit tests.
     use super::*;

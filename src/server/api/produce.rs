@@ -237,7 +237,7 @@ pub(super) fn error_response(req: ProduceRequest, error: ResponseError) -> Outco
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::broker::{Record, SharedBroker};
     use crate::server::api::dispatch;
