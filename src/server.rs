@@ -21,6 +21,10 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A broker with a cluster of N brokers gets N listeners, one per broker: each connection
+//! is served as the broker whose port it reached, and a broker that is down has its port
+//! closed (docs/design.md, "On the wire").
+//!
 //! Time: with real clients connected, session timeouts and fetch waits follow wall time.
 //! The server passes wall-clock milliseconds since the Unix epoch to the broker, and a
 //! timer task calls [`crate::broker::Broker::tick`] with it.

@@ -101,6 +101,7 @@ fn ask(broker: &SharedBroker, via: BrokerId, version: i16, request: Request) -> 
         Request::Heartbeat(_) => ApiKey::Heartbeat,
         Request::FindCoordinator(_) => ApiKey::FindCoordinator,
         Request::OffsetForLeaderEpoch(_) => ApiKey::OffsetForLeaderEpoch,
+        Request::CreateTopics(_) => ApiKey::CreateTopics,
         other => panic!("no key listed for {other:?}"),
     };
     let frame = Frame {
@@ -358,4 +359,38 @@ fn a_lone_broker_answers_as_it_always_did() {
     let p = &m.topics[0].partitions[0];
     assert_eq!((p.leader_id.0, p.leader_epoch), (0, -1));
     assert_eq!(m.controller_id.0, 0);
+}
+
+#[test]
+fn create_topics_places_the_replicas_asked_for() {
+    use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreatableTopicConfig};
+    let broker = cluster();
+    let create = |name: &'static str, rf: i16| {
+        let topic = CreatableTopic::default()
+            .with_name(TopicName(StrBytes::from_static_str(name)))
+            .with_num_partitions(2)
+            .with_replication_factor(rf)
+            .with_configs(vec![
+                CreatableTopicConfig::default()
+                    .with_name(StrBytes::from_static_str("min.insync.replicas"))
+                    .with_value(Some(StrBytes::from_static_str("2"))),
+            ]);
+        let req = CreateTopicsRequest::default().with_topics(vec![topic]);
+        let Response::CreateTopics(r) = reply(ask(&broker, 1, 7, Request::CreateTopics(req)))
+        else {
+            panic!("wrong response type")
+        };
+        (r.topics[0].error_code, r.topics[0].replication_factor)
+    };
+    assert_eq!(create("r3", 3), (0, 3));
+    let b = broker.read();
+    let rs = b.replica_set("r3", 1).unwrap();
+    assert_eq!((rs.replicas().len(), rs.isr().len()), (3, 3));
+    assert_eq!(b.topic("r3").unwrap().config().min_insync_replicas, 2);
+    drop(b);
+    assert_eq!(
+        create("r4", 4).0,
+        38,
+        "INVALID_REPLICATION_FACTOR: three brokers"
+    );
 }
