@@ -91,6 +91,7 @@ fn settings() -> Settings {
         port: 9092,
         initial_rebalance_delay_ms: 0,
         max_decoded_bytes: minikafka::server::DEFAULT_MAX_DECODED_BYTES,
+        ports: vec![(1, 9092)],
     }
 }
 
@@ -102,6 +103,7 @@ fn answer(broker: &SharedBroker, settings: &Settings, raw: Bytes, out: &mut Byte
         now_ms: 0,
         client_id: "bench",
         client_host: "/127.0.0.1",
+        broker_id: 1,
         version: f.version,
         effects: Effects::default(),
     };

@@ -22,6 +22,10 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A broker with a cluster of N brokers gets N listeners, one per broker: each connection
+//! is served as the broker whose port it reached, and a broker that is down has its port
+//! closed (docs/design.md, "On the wire").
+//!
 //! Time: with real clients connected, session timeouts and fetch waits follow wall time.
 //! The server passes wall-clock milliseconds since the Unix epoch to the broker, and a
 //! timer task calls [`crate::broker::Broker::tick`] with it.
@@ -43,7 +47,7 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::broker::SharedBroker;
+use crate::broker::{BrokerId, SharedBroker};
 
 pub use api::api_versions::SUPPORTED as SUPPORTED_APIS;
 pub use api::{Effects, Outcome, RequestContext, Settings, answer, dispatch};
@@ -64,7 +68,9 @@ pub const DEFAULT_MAX_INFLIGHT_REQUEST_BYTES: usize = 256 * 1024 * 1024;
 /// How the server listens and what it allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
-    /// Where to listen; port 0 picks a free one.
+    /// The first broker's address. A cluster of N brokers listens on N consecutive ports
+    /// from this one, broker `id` on `port + id - 1`; with port 0 each broker gets a free
+    /// port of its own.
     pub listen: SocketAddr,
     /// Partitions of a topic created on first use (Metadata or Produce naming it).
     pub default_partitions: u32,
@@ -148,6 +154,14 @@ pub enum ServerError {
     Config(String),
 }
 
+/// One broker's listening socket.
+pub(crate) struct Listener {
+    pub id: BrokerId,
+    /// The bound address, where the listener is opened again after a restart.
+    pub addr: SocketAddr,
+    pub socket: TcpListener,
+}
+
 /// Where the server reads the time it gives the broker, in milliseconds. Defaults to
 /// [`wall_clock_ms`].
 pub type TimeSource = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -162,11 +176,13 @@ pub(crate) struct Shared {
     pub clock: TimeSource,
     /// The in-flight request budget, in bytes (see [`ServerConfig::max_inflight_request_bytes`]).
     pub inflight: Semaphore,
+    /// Every broker's bound address, by id: what Metadata and FindCoordinator advertise.
+    pub brokers: Vec<(BrokerId, SocketAddr)>,
 }
 
 /// A bound Kafka-protocol server. See the module docs for an example.
 pub struct Server {
-    listener: TcpListener,
+    listeners: Vec<Listener>,
     shared: Shared,
 }
 
@@ -204,25 +220,20 @@ impl Server {
                 "the request timeout must be above zero".to_string(),
             ));
         }
-        let listener =
-            TcpListener::bind(config.listen)
-                .await
-                .map_err(|source| ServerError::Bind {
-                    addr: config.listen,
-                    source,
-                })?;
-        let local = listener.local_addr().map_err(|source| ServerError::Bind {
-            addr: config.listen,
-            source,
-        })?;
+        let ids: Vec<BrokerId> = (broker.read().cluster().brokers().iter())
+            .map(|n| n.id())
+            .collect();
+        let listeners = bind_all(config.listen, &ids).await?;
+        let local = listeners[0].addr;
         let stats = ServerStats::new(local, config.log_to_stderr);
         let inflight = Semaphore::new(
             config
                 .max_inflight_request_bytes
                 .min(Semaphore::MAX_PERMITS),
         );
+        let brokers = listeners.iter().map(|l| (l.id, l.addr)).collect();
         Ok(Server {
-            listener,
+            listeners,
             shared: Shared {
                 broker,
                 config,
@@ -231,6 +242,7 @@ impl Server {
                 stats,
                 clock: Arc::new(wall_clock_ms),
                 inflight,
+                brokers,
             },
         })
     }
@@ -242,9 +254,15 @@ impl Server {
         self
     }
 
-    /// The bound address (with the real port when the config asked for port 0).
+    /// The bound address (with the real port when the config asked for port 0); in a
+    /// cluster, the first broker's.
     pub fn local_addr(&self) -> SocketAddr {
         self.shared.stats.listen_addr()
+    }
+
+    /// Every broker's bound address, by broker id, in id order.
+    pub fn broker_addrs(&self) -> &[(BrokerId, SocketAddr)] {
+        &self.shared.brokers
     }
 
     /// A read-only view of connections and per-client rates, for a UI.
@@ -267,8 +285,36 @@ impl Server {
     where
         F: std::future::Future<Output = ()>,
     {
-        transport::run(self.listener, Arc::new(self.shared), shutdown).await
+        transport::run(self.listeners, Arc::new(self.shared), shutdown).await
     }
+}
+
+/// Binds one listener per broker: `listen` for the first, the next ports for the others,
+/// or a free port each when `listen`'s port is 0.
+async fn bind_all(listen: SocketAddr, ids: &[BrokerId]) -> Result<Vec<Listener>, ServerError> {
+    let last_port = u32::from(listen.port()) + ids.len().saturating_sub(1) as u32;
+    if listen.port() != 0 && last_port > u32::from(u16::MAX) {
+        return Err(ServerError::Config(format!(
+            "{} brokers from port {} need ports up to {last_port}, past 65535",
+            ids.len(),
+            listen.port()
+        )));
+    }
+    let mut listeners = Vec::with_capacity(ids.len());
+    for (i, &id) in ids.iter().enumerate() {
+        let mut addr = listen;
+        if listen.port() != 0 {
+            addr.set_port(listen.port() + i as u16);
+        }
+        let socket = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        let addr = socket
+            .local_addr()
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        listeners.push(Listener { id, addr, socket });
+    }
+    Ok(listeners)
 }
 
 /// Wall-clock milliseconds since the Unix epoch: the broker's default time while real clients

@@ -357,21 +357,7 @@ impl Simulation {
     /// The report of the run so far (docs/design.md, "The headless report"), with the
     /// cluster's fields when the scenario has a `[cluster]`.
     pub fn report(&self) -> Report {
-        let producers = self
-            .scenario
-            .cluster
-            .is_some()
-            .then_some(&self.producers[..]);
-        Report::build(
-            &self.broker.read(),
-            &self.metrics,
-            &self.scenario.name,
-            self.seed,
-            self.now,
-            self.produced(),
-            &self.groups,
-            producers,
-        )
+        Report::build(self, &self.broker.read())
     }
 
     /// Checks the invariants of docs/design.md now; debug builds do this after every step.

@@ -212,6 +212,26 @@ pub enum BrokerError {
         broker: BrokerId,
         leader: Option<BrokerId>,
     },
+    /// A client named an older leader epoch than the partition's: its metadata is stale.
+    #[error(
+        "{topic}-{partition} is in leader epoch {current}; the request named the older epoch {asked}"
+    )]
+    FencedLeaderEpoch {
+        topic: String,
+        partition: u32,
+        asked: i32,
+        current: i32,
+    },
+    /// A client named a newer leader epoch than the broker knows.
+    #[error(
+        "{topic}-{partition} is in leader epoch {current}; the request named the unknown epoch {asked}"
+    )]
+    UnknownLeaderEpoch {
+        topic: String,
+        partition: u32,
+        asked: i32,
+        current: i32,
+    },
     /// The partition is offline.
     #[error("{topic}-{partition} is offline: no in-sync replica is alive to lead it")]
     LeaderNotAvailable { topic: String, partition: u32 },

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::broker::{Broker, BrokerId, BrokerState, GroupState, PartitionLog, ReplicaSet};
 
+use super::Simulation;
 use super::scenario::GroupSpec;
 
 use super::consumer::GroupSim;
@@ -211,19 +212,10 @@ pub struct OffsetReport {
 impl Report {
     /// The report of a run; `producers` is given for a scenario with a `[cluster]`, and
     /// brings the cluster's fields with it.
-    // The run's parts, each owned by a different part of the simulation; bundling them in
-    // a struct for this one caller would only rename them.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn build(
-        broker: &Broker,
-        metrics: &Metrics,
-        scenario: &str,
-        seed: u64,
-        sim_time_ms: i64,
-        produced: u64,
-        groups: &[GroupSim],
-        producers: Option<&[ProducerInfo]>,
-    ) -> Report {
+    pub(crate) fn build(sim: &Simulation, broker: &Broker) -> Report {
+        let (metrics, scenario, seed) = (&sim.metrics, sim.scenario.name.as_str(), sim.seed);
+        let (sim_time_ms, produced, groups) = (sim.now, sim.produced(), &sim.groups[..]);
+        let producers = (sim.scenario.cluster.is_some()).then_some(&sim.producers[..]);
         let replicated = producers.is_some();
         let at = Measured {
             broker,
