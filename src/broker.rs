@@ -35,8 +35,8 @@
 mod any_group;
 mod assignor;
 mod cluster;
-mod coordinator;
 mod consumer_groups;
+mod coordinator;
 mod error;
 mod event;
 mod group;
@@ -56,10 +56,10 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use any_group::{AnyGroup, AnyMember};
 pub use assignor::{Assignment, AssignorKind, MemberSubscription, TopicPartition, assign};
-pub use consumer_groups::GroupType;
 pub use cluster::{
     BrokerId, BrokerNode, BrokerState, Cluster, ClusterConfig, DEFAULT_REPLICA_LAG_TIME_MAX_MS,
 };
+pub use consumer_groups::GroupType;
 pub use coordinator::{OFFSETS_PARTITIONS, OFFSETS_TOPIC, offsets_partition_for};
 pub use error::{BrokerError, Result};
 pub use event::{Event, EventKind, EventLog, LeaveReason};

@@ -13,9 +13,7 @@ use minikafka::tui::view::{
     BrokerView, GroupMark, Limits, PartitionView, ReplicaView, ReplicationView, TopicView,
     fill_from_sim,
 };
-use minikafka::tui::{
-    App, Brokers, DrawContext, Help, Partitions, Screen, Theme, ThemeKind, View,
-};
+use minikafka::tui::{App, Brokers, DrawContext, Help, Partitions, Screen, Theme, ThemeKind, View};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;

@@ -207,9 +207,13 @@ pub enum BrokerError {
     /// A produce or fetch reached a broker that does not lead the partition.
     #[error("{}", not_leader(topic, *partition, *broker, *leader))]
     NotLeaderOrFollower {
+        /// The topic.
         topic: String,
+        /// The partition index.
         partition: u32,
+        /// The broker asked.
         broker: BrokerId,
+        /// The leader, if the partition has one.
         leader: Option<BrokerId>,
     },
     /// A client named an older leader epoch than the partition's: its metadata is stale.
@@ -217,9 +221,13 @@ pub enum BrokerError {
         "{topic}-{partition} is in leader epoch {current}; the request named the older epoch {asked}"
     )]
     FencedLeaderEpoch {
+        /// The topic.
         topic: String,
+        /// The partition index.
         partition: u32,
+        /// The leader epoch the client gave.
         asked: i32,
+        /// The partition's leader epoch.
         current: i32,
     },
     /// A client named a newer leader epoch than the broker knows.
@@ -227,22 +235,35 @@ pub enum BrokerError {
         "{topic}-{partition} is in leader epoch {current}; the request named the unknown epoch {asked}"
     )]
     UnknownLeaderEpoch {
+        /// The topic.
         topic: String,
+        /// The partition index.
         partition: u32,
+        /// The leader epoch the client gave.
         asked: i32,
+        /// The partition's leader epoch.
         current: i32,
     },
     /// The partition is offline.
     #[error("{topic}-{partition} is offline: no in-sync replica is alive to lead it")]
-    LeaderNotAvailable { topic: String, partition: u32 },
+    LeaderNotAvailable {
+        /// The topic.
+        topic: String,
+        /// The partition index.
+        partition: u32,
+    },
     /// `acks=all` with fewer in-sync replicas than `min.insync.replicas`: nothing appended.
     #[error(
         "{topic}-{partition} has {isr} in-sync replica(s), fewer than min.insync.replicas = {min_insync}; acks=all is refused"
     )]
     NotEnoughReplicas {
+        /// The topic.
         topic: String,
+        /// The partition index.
         partition: u32,
+        /// In-sync replicas now.
         isr: u32,
+        /// `min.insync.replicas`.
         min_insync: u32,
     },
     /// `acks=all` records appended, but the ISR shrank below `min.insync.replicas` before
@@ -251,30 +272,43 @@ pub enum BrokerError {
         "{topic}-{partition}: the records were appended, but the ISR shrank to {isr}, below min.insync.replicas = {min_insync}, before they were replicated"
     )]
     NotEnoughReplicasAfterAppend {
+        /// The topic.
         topic: String,
+        /// The partition index.
         partition: u32,
+        /// In-sync replicas now.
         isr: u32,
+        /// `min.insync.replicas`.
         min_insync: u32,
     },
     /// A group request reached a broker that does not coordinate the group.
     #[error("broker {broker} is not the coordinator of group '{group}'; broker {coordinator} is")]
     NotCoordinator {
+        /// The group id.
         group: String,
+        /// The broker asked.
         broker: BrokerId,
+        /// The broker that coordinates the group.
         coordinator: BrokerId,
     },
     /// The group's offsets partition is offline.
     #[error(
         "the coordinator of group '{group}' is not available: its offsets partition is offline"
     )]
-    CoordinatorNotAvailable { group: String },
+    CoordinatorNotAvailable {
+        /// The group id.
+        group: String,
+    },
     /// A replication factor of zero, or more than the live brokers.
     #[error(
         "invalid replication factor {requested} for topic '{topic}': it must be between 1 and the {live} live broker(s)"
     )]
     InvalidReplicationFactor {
+        /// The topic.
         topic: String,
+        /// The replication factor asked for.
         requested: i64,
+        /// Live brokers.
         live: u32,
     },
     /// `min.insync.replicas` of zero, or more than the replication factor.
@@ -282,18 +316,29 @@ pub enum BrokerError {
         "invalid min.insync.replicas {min_insync} for topic '{topic}': it must be between 1 and the replication factor {replication_factor}"
     )]
     InvalidMinInsyncReplicas {
+        /// The topic.
         topic: String,
+        /// The `min.insync.replicas` asked for.
         min_insync: i64,
+        /// The topic's replication factor.
         replication_factor: u32,
     },
     /// An operator action named a broker the cluster does not have.
     #[error("no broker {broker}: the cluster has brokers 1 to {brokers}")]
-    UnknownBroker { broker: BrokerId, brokers: u32 },
+    UnknownBroker {
+        /// The broker named.
+        broker: BrokerId,
+        /// How many brokers the cluster has.
+        brokers: u32,
+    },
     /// An operator action the broker's state rules out (crashing a crashed broker).
     #[error("broker {broker} is {state}; it cannot {action}")]
     BrokerStateConflict {
+        /// The broker named.
         broker: BrokerId,
+        /// Its state.
         state: &'static str,
+        /// What was asked of it.
         action: &'static str,
     },
     /// A cluster configuration past the limits.

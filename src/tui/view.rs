@@ -112,6 +112,7 @@ pub struct ReplicaView {
     pub broker: BrokerId,
     /// Its log end offset: the next offset it will copy.
     pub leo: i64,
+    /// Whether it is in the ISR.
     pub in_sync: bool,
 }
 
