@@ -133,6 +133,10 @@ impl Ui {
             .with_context(|| format!("cannot open log file {:?}", opts.log))?;
         let mut sim = Simulation::new(opts.scenario, opts.seed)?;
         sim.broker().write().set_max_log_bytes(opts.max_log_memory);
+        if opts.server.is_some() {
+            // Real clients age records by the wall clock: stamp the simulated ones on it.
+            sim.set_time_origin(crate::server::wall_clock_ms());
+        }
         sim.set_hold_at_beats(opts.presenter);
         let theme = Theme::resolve(opts.theme, Theme::no_color_env());
         let mut app = App::new(theme, opts.presenter);

@@ -9,6 +9,7 @@ use super::consumer::GroupSim;
 use super::group_lag::measure;
 use super::lag::Status;
 use super::metrics::Metrics;
+use super::moment::Moment;
 use super::scenario::AutoOffsetReset;
 
 /// What happened in a run.
@@ -99,14 +100,14 @@ impl Report {
         metrics: &Metrics,
         scenario: &str,
         seed: u64,
-        sim_time_ms: i64,
+        moment: Moment,
         produced: u64,
         groups: &[GroupSim],
     ) -> Report {
         let at = Measured {
             broker,
             metrics,
-            now: sim_time_ms,
+            moment,
         };
         let topics = broker
             .topics()
@@ -151,7 +152,7 @@ impl Report {
         Report {
             scenario: scenario.to_string(),
             seed,
-            sim_time_ms,
+            sim_time_ms: moment.now_ms,
             produced,
             consumed: groups.iter().map(GroupSim::consumed).sum(),
             topics,
@@ -164,7 +165,7 @@ impl Report {
 struct Measured<'a> {
     broker: &'a Broker,
     metrics: &'a Metrics,
-    now: i64,
+    moment: Moment,
 }
 
 fn group_report(
@@ -191,7 +192,7 @@ fn group_report(
             })
             .collect()
     });
-    let measured = measure(broker, at.metrics, name, topics, reset, at.now);
+    let measured = measure(broker, at.metrics, name, topics, reset, at.moment);
     let offsets: Vec<OffsetReport> = measured
         .partitions
         .into_iter()

@@ -59,11 +59,27 @@ pub fn fill_from_sim(sim: &Simulation, app: &mut App, limits: Limits, view: &mut
     for g in &mut view.groups {
         add_group_stats(sim, g);
     }
+    onto_virtual_time(sim, view);
     fill_producers(sim, view);
     add_captions_and_notices(sim, app, limits.event_lines, view);
     view.caption = banner(sim);
     fill_header(sim, app, view);
     app.clamp_selection(view.selectable());
+}
+
+/// Retention runs on the records' clock, which is ahead of virtual time by the origin
+/// real clients need (see [`Simulation::set_time_origin`]): its events are moved back
+/// onto virtual time, where every other event of the simulation is.
+fn onto_virtual_time(sim: &Simulation, view: &mut View) {
+    let origin = sim.time_origin_ms();
+    if origin == 0 {
+        return;
+    }
+    for e in &mut view.events {
+        if e.class == EventClass::Retention {
+            e.time_ms = e.time_ms.saturating_sub(origin);
+        }
+    }
 }
 
 /// What the simulation knows about a group beyond the broker: rates, duplicates, lost
