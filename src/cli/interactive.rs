@@ -213,7 +213,9 @@ impl Ui {
         let size = tui.size()?;
         let limits = Limits::for_screen(size.width, size.height);
         fill_from_sim(&self.sim, &mut self.app, limits, &mut self.view);
-        self.view.header.reached_speed = self.driver.reached_speed();
+        if let Some(clock) = &mut self.view.header.sim {
+            clock.reached_speed = self.driver.reached_speed();
+        }
         if let Some(stats) = &self.stats {
             let clients = stats.clients();
             fill_from_server(

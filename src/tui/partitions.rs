@@ -6,10 +6,13 @@
 //! letter on its colour; a group further back than the strip is pinned to the left edge
 //! with `◀` in the gutter. Only the strip's own cells are visited, never the log.
 //!
+//! On a replicated cluster, where there is room, the leader and the replicas in sync
+//! follow: `L1 isr 1,2,3`, `L2 isr 2 of 3` (under-replicated), `offline`.
+//!
 //! ```text
 //! ▶ orders  4 partitions
-//!  p0 ◀B▮▮▮▮▮▮▮▮▮▮▮▮▮A▮▮▮  0‥812  A3 B400
-//!  p1  ░░░▮▮▮▮▮▮▮▮▮▮▮▮▮▮A 80‥790  A0 B381
+//!  p0 ◀B▮▮▮▮▮▮▮▮▮▮▮▮▮A▮▮▮  0‥812  A3 B400  L1 isr 1,2,3
+//!  p1  ░░░▮▮▮▮▮▮▮▮▮▮▮▮▮▮A 80‥790  A0 B381  L2 isr 2 of 3
 //! ```
 
 use ratatui::buffer::Buffer;
@@ -65,7 +68,7 @@ impl Widget for Partitions<'_> {
             }
             draw_title(ctx, topic, i == selected, inner, y, buf);
             y += 1;
-            let right_w = right_width(topic);
+            let right_w = right_widths(topic);
             for p in &topic.partitions {
                 if y >= inner.bottom() {
                     break;
@@ -116,31 +119,47 @@ fn draw_title(
     );
 }
 
-/// The widest right-hand text among a topic's strips, so strips line up.
-fn right_width(topic: &TopicView) -> u16 {
-    topic
-        .partitions
-        .iter()
-        .map(right_text_len)
-        .max()
-        .unwrap_or(0)
+/// The widest right-hand texts among a topic's strips, so strips line up.
+fn right_widths(topic: &TopicView) -> RightWidths {
+    let (mut offsets, mut replicas) = (0, 0);
+    for p in &topic.partitions {
+        offsets = offsets.max(right_text_len(p));
+        replicas = replicas.max(Replicas::of(p).width());
+    }
+    RightWidths {
+        offsets,
+        // Two spaces before it, as before the offsets.
+        replicas: if replicas > 0 { replicas as u16 + 1 } else { 0 },
+    }
 }
 
 fn right_text_len(p: &PartitionView) -> u16 {
     (2 + count_width(p.log_start) + 1 + count_width(p.high_watermark) + marks_width(p)) as u16
 }
 
-fn draw_strip(ctx: DrawContext<'_>, p: &PartitionView, right_w: u16, row: Rect, buf: &mut Buffer) {
+/// The narrowest strip replica details may squeeze a strip to.
+const MIN_STRIP_WITH_REPLICAS: u16 = 16;
+
+fn draw_strip(
+    ctx: DrawContext<'_>,
+    p: &PartitionView,
+    right: RightWidths,
+    row: Rect,
+    buf: &mut Buffer,
+) {
     let t = ctx.theme();
     let (y, max_x) = (row.y, row.right());
     let mut text = Scratch::default();
     let label = text.fmt(format_args!(" p{:<2}", p.partition));
     let label_w = label.len() as u16 + 1; // plus the gutter
+    let right_w = right.offsets;
     let show_right = row.width > label_w + right_w + 8;
-    let strip_w = if show_right {
-        row.width - label_w - right_w
-    } else {
-        row.width.saturating_sub(label_w)
+    let show_replicas = right.replicas > 0
+        && row.width > label_w + right_w + right.replicas + MIN_STRIP_WITH_REPLICAS;
+    let strip_w = match (show_right, show_replicas) {
+        (true, true) => row.width - label_w - right_w - right.replicas,
+        (true, false) => row.width - label_w - right_w,
+        _ => row.width.saturating_sub(label_w),
     };
     put(buf, row.x, y, max_x, label, t.text);
     let gutter_x = row.x + label_w - 1;
@@ -160,6 +179,124 @@ fn draw_strip(ctx: DrawContext<'_>, p: &PartitionView, right_w: u16, row: Rect, 
     if show_right {
         let x = draw_range(t, p, right_w, (strip.x + strip_w, y), max_x, &mut text, buf);
         draw_lags(t, p, (x, y), max_x, &mut text, buf);
+    }
+    if show_replicas {
+        let x = strip.x + strip_w + right_w;
+        draw_replicas(t, p, (x, y), max_x, &mut text, buf);
+    }
+}
+
+/// The widths of the two right-hand parts of a topic's strips, so strips line up.
+#[derive(Debug, Clone, Copy)]
+struct RightWidths {
+    /// The offset range and each group's lag.
+    offsets: u16,
+    /// The leader and the replicas in sync; 0 when no strip of the topic shows them.
+    replicas: u16,
+}
+
+/// What a strip says about its replicas: nothing for a partition that is not replicated
+/// and is healthy, so a single broker's strips stay as they are.
+enum Replicas<'p> {
+    None,
+    InSync {
+        leader: i32,
+        isr: &'p [i32],
+    },
+    Short {
+        leader: i32,
+        isr: &'p [i32],
+        of: usize,
+    },
+    Offline,
+}
+
+impl<'p> Replicas<'p> {
+    fn of(p: &'p PartitionView) -> Self {
+        let Some(leader) = p.leader else {
+            return if p.offline() {
+                Replicas::Offline
+            } else {
+                Replicas::None
+            };
+        };
+        if p.under_replicated() {
+            Replicas::Short {
+                leader,
+                isr: &p.isr,
+                of: p.replicas.len(),
+            }
+        } else if p.replicas.len() > 1 {
+            Replicas::InSync {
+                leader,
+                isr: &p.isr,
+            }
+        } else {
+            Replicas::None
+        }
+    }
+
+    /// Columns taken, with the space before it.
+    fn width(&self) -> usize {
+        let ids = |isr: &[i32]| -> usize {
+            isr.iter()
+                .map(|b| count_width(i64::from(*b)))
+                .sum::<usize>()
+                + isr.len().saturating_sub(1)
+        };
+        match self {
+            Replicas::None => 0,
+            Replicas::InSync { leader, isr } => 7 + count_width(i64::from(*leader)) + ids(isr),
+            Replicas::Short { leader, isr, of } => {
+                11 + count_width(i64::from(*leader)) + ids(isr) + count_width(*of as i64)
+            }
+            Replicas::Offline => 8,
+        }
+    }
+}
+
+/// ` L1 isr 1,2,3`, under-replicated ` L2 isr 2 of 3` in the warning colour, or ` offline`.
+fn draw_replicas(
+    t: &Theme,
+    p: &PartitionView,
+    (x, y): (u16, u16),
+    max_x: u16,
+    text: &mut Scratch,
+    buf: &mut Buffer,
+) {
+    let x = put(buf, x, y, max_x, " ", t.text);
+    let (leader, isr, style) = match Replicas::of(p) {
+        Replicas::None => return,
+        Replicas::Offline => {
+            put(buf, x, y, max_x, " offline", t.bad);
+            return;
+        }
+        Replicas::InSync { leader, isr } => (leader, isr, t.dim),
+        Replicas::Short { leader, isr, .. } => (leader, isr, t.warn),
+    };
+    let mut x = put(
+        buf,
+        x,
+        y,
+        max_x,
+        text.fmt(format_args!(" L{leader} isr ")),
+        style,
+    );
+    for (i, b) in isr.iter().enumerate() {
+        if i > 0 {
+            x = put(buf, x, y, max_x, ",", style);
+        }
+        x = put(buf, x, y, max_x, text.fmt(format_args!("{b}")), style);
+    }
+    if p.under_replicated() {
+        put(
+            buf,
+            x,
+            y,
+            max_x,
+            text.fmt(format_args!(" of {}", p.replicas.len())),
+            style,
+        );
     }
 }
 

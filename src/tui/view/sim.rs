@@ -8,8 +8,8 @@ use crate::sim::{Ring, SAMPLE_INTERVAL_MS, Simulation};
 
 use super::super::app::App;
 use super::{
-    BrokerOptions, Caption, EventClass, EventLine, GroupView, Header, ProducerView, RunState, View,
-    fill_from_broker,
+    BrokerOptions, Caption, EventClass, EventLine, GroupView, Header, ProducerView, RunState,
+    SimClock, View, fill_from_broker,
 };
 
 /// How long, in simulated time, a fired caption stays in the banner.
@@ -25,6 +25,9 @@ pub struct Limits {
     pub tail_cells: usize,
     /// At least the events pane's height; more lets the pane scroll back.
     pub event_lines: usize,
+    /// At least the tallest pane: how many partition strips, or rows of groups, can be on
+    /// screen at once. A source with more than fit details only the ones that can show.
+    pub rows: usize,
 }
 
 impl Limits {
@@ -34,6 +37,7 @@ impl Limits {
         Limits {
             tail_cells: usize::from(width),
             event_lines: usize::from(height) * EVENT_SCREENS,
+            rows: usize::from(height),
         }
     }
 }
@@ -91,8 +95,8 @@ fn add_group_stats(sim: &Simulation, g: &mut GroupView) {
         Some(gs) => {
             g.consume_rate = gs.consume_rate();
             g.process_rate = Some(gs.process_rate());
-            g.duplicates = gs.duplicates();
-            g.lost = gs.lost();
+            g.duplicates = Some(gs.duplicates());
+            g.lost = Some(gs.lost());
             for m in &mut g.members {
                 m.state = gs
                     .members()
@@ -221,19 +225,24 @@ fn banner(sim: &Simulation) -> Option<Caption> {
 fn fill_header(sim: &Simulation, app: &App, view: &mut View) {
     let metrics = sim.metrics();
     view.header = Header {
-        scenario: sim.scenario().name.clone(),
-        sim_time_ms: sim.now_ms(),
-        speed: app.speed(),
-        // Measured by whoever steps the simulation, which fills it in after this.
-        reached_speed: None,
-        run_state: if sim.held_at_beat() {
-            RunState::HeldAtBeat
-        } else if app.paused {
-            RunState::Paused
-        } else {
-            RunState::Running
-        },
-        seed: sim.seed(),
+        title: sim.scenario().name.clone(),
+        now_ms: sim.now_ms(),
+        sim: Some(SimClock {
+            speed: app.speed(),
+            // Measured by whoever steps the simulation, which fills it in after this.
+            reached_speed: None,
+            run_state: if sim.held_at_beat() {
+                RunState::HeldAtBeat
+            } else if app.paused {
+                RunState::Paused
+            } else {
+                RunState::Running
+            },
+            seed: sim.seed(),
+        }),
+        cluster_id: None,
+        data_age_ms: None,
+        alert: None,
         produce_rate: view
             .topics
             .iter()
