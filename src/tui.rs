@@ -27,6 +27,7 @@
 
 pub mod action;
 pub mod app;
+pub mod brokers;
 pub mod caption;
 pub mod context;
 pub mod control;

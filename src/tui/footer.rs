@@ -8,7 +8,7 @@ use ratatui::widgets::Widget;
 
 use super::action::Action;
 use super::keymap::{KEYMAP, KeyRow, Scope};
-use super::update::needs_simulation;
+use super::update::offered;
 
 const ESSENTIAL: [Action; 2] = [Action::ToggleHelp, Action::Quit];
 use super::context::DrawContext;
@@ -23,8 +23,7 @@ impl Widget for Footer<'_> {
         let t = self.0.theme();
         let focus = self.0.app.focus;
         let simulated = self.0.view.header.simulated();
-        let works =
-            |r: &&KeyRow| simulated || !r.bindings.iter().all(|(_, a)| needs_simulation(*a));
+        let works = |r: &&KeyRow| offered(r, simulated);
         // Help and quit always fit; then this pane's own keys; then the other global ones.
         let essential = |r: &&KeyRow| r.bindings.iter().any(|(_, a)| ESSENTIAL.contains(a));
         let first = KEYMAP.iter().filter(essential);

@@ -1,4 +1,5 @@
-//! The `?` overlay: every row of the key map, centred over the screen.
+//! The `?` overlay: every row of the key map, centred over the screen; where nothing is
+//! simulated, only the keys that work there.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -8,6 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 use super::context::DrawContext;
 use super::keymap::KEYMAP;
 use super::text::wrap;
+use super::update::offered;
 
 /// The help overlay.
 #[derive(Debug, Clone, Copy)]
@@ -16,8 +18,9 @@ pub struct Help<'a>(pub DrawContext<'a>);
 impl Widget for Help<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.0.theme();
-        let key_w = KEYMAP
-            .iter()
+        let simulated = self.0.view.header.simulated();
+        let rows = || KEYMAP.iter().filter(move |r| offered(r, simulated));
+        let key_w = rows()
             .map(|r| r.plain_keys().chars().count())
             .max()
             .unwrap_or(0);
@@ -27,7 +30,7 @@ impl Widget for Help<'_> {
             .saturating_sub(key_w + 2)
             .max(10);
         let mut lines: Vec<Line> = Vec::new();
-        for row in KEYMAP {
+        for row in rows() {
             for (i, chunk) in wrap(row.help, text_w).into_iter().enumerate() {
                 let keys = if i == 0 {
                     row.plain_keys()

@@ -12,7 +12,8 @@ use super::layout::{self, Areas, Wants};
 use super::pane::Pane;
 use super::view::View;
 use super::{
-    caption, events, footer, groups, header, help, lag_chart, partitions, producers, too_small,
+    brokers, caption, events, footer, groups, header, help, lag_chart, partitions, producers,
+    too_small,
 };
 
 /// The root widget.
@@ -34,7 +35,11 @@ impl<'a> Screen<'a> {
         let view = self.ctx.view;
         Wants {
             partitions: partitions::rows_wanted(view),
-            producers: view.producers.len() as u16,
+            producers: if shows_brokers(view) {
+                view.brokers.len() as u16
+            } else {
+                view.producers.len() as u16
+            },
             groups: groups::rows_wanted(view, width * 2 / 5, self.detail()),
             caption: view.caption.as_ref().map_or(0, |c| caption::rows(c, width)),
         }
@@ -68,6 +73,12 @@ impl<'a> Screen<'a> {
     }
 }
 
+/// Whether the producers' pane shows the cluster's brokers instead: a source with
+/// brokers to describe and no producers of its own (an observed cluster).
+fn shows_brokers(view: &View) -> bool {
+    view.producers.is_empty() && !view.brokers.is_empty()
+}
+
 impl Widget for &Screen<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if !layout::fits(area) {
@@ -84,7 +95,11 @@ impl Widget for &Screen<'_> {
             caption::Banner(ctx).render(rect, buf);
         }
         partitions::Partitions(ctx).render(a.partitions, buf);
-        producers::Producers(ctx).render(a.producers, buf);
+        if shows_brokers(ctx.view) {
+            brokers::Brokers(ctx).render(a.producers, buf);
+        } else {
+            producers::Producers(ctx).render(a.producers, buf);
+        }
         groups::Groups(ctx).render(a.groups, buf);
         lag_chart::LagChart(ctx).render(a.lag, buf);
         events::Events(ctx).render(a.events, buf);

@@ -3,6 +3,7 @@
 
 use super::action::{Action, Effect};
 use super::app::{App, Focus, STEP_MS};
+use super::keymap::KeyRow;
 use super::view::{RunState, View};
 use crate::broker::ResetSpec;
 use crate::sim::Command;
@@ -86,6 +87,12 @@ fn simulation_only(action: Action) -> Option<&'static str> {
 /// Whether `action` works only where something is simulated.
 pub fn needs_simulation(action: Action) -> bool {
     simulation_only(action).is_some()
+}
+
+/// Whether the footer and the help offer a key map row: where nothing is simulated, a row
+/// whose every key needs a simulation is not offered.
+pub fn offered(row: &KeyRow, simulated: bool) -> bool {
+    simulated || !row.bindings.iter().all(|(_, a)| needs_simulation(*a))
 }
 
 /// Moves the selection one step, stopping at either end. The selection already fits

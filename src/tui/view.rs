@@ -7,6 +7,7 @@
 //! as many lines as a pane can hold.
 
 mod broker;
+mod observe;
 mod server;
 mod sim;
 
@@ -16,6 +17,7 @@ use crate::sim::{GroupLag, MemberState, Verdict};
 use super::app::Selectable;
 
 pub use broker::{BrokerOptions, fill_from_broker};
+pub use observe::{CHART_POINTS, ObservedScreen, fill_from_observation, fill_observed_header};
 pub use server::fill_from_server;
 pub use sim::{CAPTION_FRESH_MS, Limits, fill_from_sim};
 

@@ -182,6 +182,12 @@ fn add_captions_and_notices(sim: &Simulation, app: &App, take: usize, view: &mut
             text: format!("timeline {}: {}", beat.action, beat.outcome),
         });
     }
+    add_notices(app, take, view);
+}
+
+/// Adds the user's command results to the events already in `view`, in time order,
+/// keeping the newest `take`.
+pub(super) fn add_notices(app: &App, take: usize, view: &mut View) {
     for n in app.notices().rev().take(take) {
         view.events.push(EventLine {
             time_ms: n.time_ms,
