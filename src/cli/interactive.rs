@@ -8,7 +8,7 @@
 //! only when something changed.
 
 mod diag;
-mod terminal;
+pub(super) mod terminal;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
