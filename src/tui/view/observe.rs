@@ -308,9 +308,10 @@ fn group_view(
 }
 
 fn fill_topics(snap: &ClusterSnapshot, view: &mut View) {
-    let mut under_replicated = 0;
-    let mut offline = 0;
+    let mut marks = marks_by_partition(snap, &view.groups);
+    let (mut under_replicated, mut offline) = (0, 0);
     for (name, t) in &snap.topics {
+        let mut topic_marks = marks.remove(name.as_str()).unwrap_or_default().into_iter();
         let partitions: Vec<PartitionView> = t
             .partitions
             .iter()
@@ -319,7 +320,7 @@ fn fill_topics(snap: &ClusterSnapshot, view: &mut View) {
                 log_start: p.log_start.unwrap_or(0),
                 high_watermark: p.high_watermark.unwrap_or(0),
                 tail: Vec::new(),
-                marks: marks_for(&view.groups, name, p.partition),
+                marks: topic_marks.next().unwrap_or_default(),
                 leader: p.leader,
                 replicas: p.replicas.clone(),
                 isr: p.isr.clone(),
@@ -336,18 +337,39 @@ fn fill_topics(snap: &ClusterSnapshot, view: &mut View) {
     view.offline = offline;
 }
 
-fn marks_for(groups: &[GroupView], topic: &str, partition: u32) -> Vec<GroupMark> {
-    groups
+/// Every group's marks, by topic, then by the partition's place in the snapshot: one walk
+/// over the groups' offsets, rather than a lookup in every group for every partition (a
+/// cluster of 10,000 partitions and 500 groups would make that five million).
+fn marks_by_partition<'s>(
+    snap: &'s ClusterSnapshot,
+    groups: &[GroupView],
+) -> BTreeMap<&'s str, Vec<Vec<GroupMark>>> {
+    let mut marks: BTreeMap<&str, Vec<Vec<GroupMark>>> = snap
+        .topics
         .iter()
-        .filter_map(|g| {
-            let o = g.offset(topic, partition)?;
-            Some(GroupMark {
-                slot: g.slot,
-                committed: o.committed,
-                lag: o.lag,
-            })
-        })
-        .collect()
+        .map(|(name, t)| (name.as_str(), vec![Vec::new(); t.partitions.len()]))
+        .collect();
+    for g in groups {
+        for o in &g.offsets {
+            let Some((name, t)) = snap.topics.get_key_value(&o.topic) else {
+                continue;
+            };
+            let Ok(at) = t
+                .partitions
+                .binary_search_by_key(&o.partition, |p| p.partition)
+            else {
+                continue;
+            };
+            if let Some(slot) = marks.get_mut(name.as_str()).and_then(|m| m.get_mut(at)) {
+                slot.push(GroupMark {
+                    slot: g.slot,
+                    committed: o.committed,
+                    lag: o.lag,
+                });
+            }
+        }
+    }
+    marks
 }
 
 /// The brokers of the newest poll with their share of the partitions on screen, then the
