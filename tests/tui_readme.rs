@@ -1,8 +1,7 @@
 //! The README's key table is generated from the key map; this keeps them identical.
 //! Run with `UPDATE_README=1` to rewrite the table in place after changing the key map.
 
-use minikafka::tui::keymap::{KEYMAP, markdown_table, markdown_table_of};
-use minikafka::tui::update::offered;
+use minikafka::tui::{KEYMAP, markdown_table, markdown_table_of, offered};
 
 const START: &str = "<!-- keys:start -->\n";
 const END: &str = "<!-- keys:end -->";

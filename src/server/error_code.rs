@@ -34,6 +34,28 @@ impl From<&BrokerError> for ResponseError {
             BrokerError::GroupSubscribedToTopic { .. } => ResponseError::GroupSubscribedToTopic,
             BrokerError::UnknownGroup(_) => ResponseError::GroupIdNotFound,
             BrokerError::MemberIdRequired { .. } => ResponseError::MemberIdRequired,
+            BrokerError::FencedMemberEpoch { .. } => ResponseError::FencedMemberEpoch,
+            BrokerError::StaleMemberEpoch { .. } => ResponseError::StaleMemberEpoch,
+            BrokerError::FencedInstanceId { .. } => ResponseError::FencedInstanceId,
+            BrokerError::UnreleasedInstanceId { .. } => ResponseError::UnreleasedInstanceId,
+            BrokerError::UnsupportedAssignor(_) => ResponseError::UnsupportedAssignor,
+            BrokerError::NotAConsumerGroup(_) => ResponseError::GroupIdNotFound,
+            BrokerError::NotLeaderOrFollower { .. } => ResponseError::NotLeaderOrFollower,
+            BrokerError::LeaderNotAvailable { .. } => ResponseError::LeaderNotAvailable,
+            BrokerError::FencedLeaderEpoch { .. } => ResponseError::FencedLeaderEpoch,
+            BrokerError::UnknownLeaderEpoch { .. } => ResponseError::UnknownLeaderEpoch,
+            BrokerError::NotEnoughReplicas { .. } => ResponseError::NotEnoughReplicas,
+            BrokerError::NotEnoughReplicasAfterAppend { .. } => {
+                ResponseError::NotEnoughReplicasAfterAppend
+            }
+            BrokerError::NotCoordinator { .. } => ResponseError::NotCoordinator,
+            BrokerError::CoordinatorNotAvailable { .. } => ResponseError::CoordinatorNotAvailable,
+            BrokerError::InvalidReplicationFactor { .. } => ResponseError::InvalidReplicationFactor,
+            BrokerError::InvalidMinInsyncReplicas { .. } => ResponseError::InvalidConfig,
+            // Operator actions on the simulated cluster, never a client's request.
+            BrokerError::UnknownBroker { .. }
+            | BrokerError::BrokerStateConflict { .. }
+            | BrokerError::InvalidCluster(_) => ResponseError::InvalidRequest,
         }
     }
 }
@@ -102,6 +124,51 @@ mod tests {
             }),
             ResponseError::NonEmptyGroup
         );
+    }
+
+    #[test]
+    fn consumer_protocol_codes_match_kafka() {
+        let cases = [
+            (BrokerError::NotAConsumerGroup("g".into()), 69),
+            (
+                BrokerError::FencedMemberEpoch {
+                    group: "g".into(),
+                    member: "m".into(),
+                    given: 3,
+                    current: 2,
+                },
+                110,
+            ),
+            (
+                BrokerError::UnreleasedInstanceId {
+                    group: "g".into(),
+                    instance: "i".into(),
+                    holder: "m".into(),
+                },
+                111,
+            ),
+            (BrokerError::UnsupportedAssignor("x".into()), 112),
+            (
+                BrokerError::StaleMemberEpoch {
+                    group: "g".into(),
+                    member: "m".into(),
+                    given: 1,
+                    current: 2,
+                },
+                113,
+            ),
+            (
+                BrokerError::FencedInstanceId {
+                    group: "g".into(),
+                    instance: "i".into(),
+                    member: "m".into(),
+                },
+                82,
+            ),
+        ];
+        for (error, code) in cases {
+            assert_eq!(error.kafka_code(), code, "{error}");
+        }
     }
 
     #[test]

@@ -5,12 +5,14 @@
 //! shows the rule behind its verdict. What a source cannot know is left out.
 //!
 //! A rebalance shows in two steps, as it happens: the state word changes first
-//! (`PreparingRebalance`, `CompletingRebalance`), then the members' partitions move.
+//! (`PreparingRebalance`, `CompletingRebalance`; `Assigning`, `Reconciling` under the
+//! consumer protocol), then the members' partitions move. A partition nobody is working on
+//! meanwhile is marked `‖`.
 //!
 //! ```text
-//! A billing OK Stable gen 3
+//! A billing OK Stable gen 3 · classic range
 //!   lag 12 (0.4s) · eta 2.0s · 30.0/s · dup 0 · lost 0 · max 15.0/s each
-//!  billing-1  p0 1200+3  p1 1190+5
+//!  billing-1  p0 1200+3 ‖p1 1190+5
 //!  billing-2  p2 1180+0  p3 1175+4
 //! ```
 
@@ -72,7 +74,11 @@ fn rows_of(g: &GroupView, width: usize) -> usize {
 fn cell_estimate(g: &GroupView) -> usize {
     g.offsets
         .iter()
-        .map(|o| 5 + o.committed.map_or(1, count_width) + o.lag.map_or(0, |l| 1 + count_width(l)))
+        .map(|o| {
+            5 + usize::from(o.paused)
+                + o.committed.map_or(1, count_width)
+                + o.lag.map_or(0, |l| 1 + count_width(l))
+        })
         .max()
         .unwrap_or(8)
 }
@@ -288,9 +294,10 @@ fn group_header(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, selected: bool,
         let text = lines.text.fmt(format_args!(" gen {generation}"));
         x = put(lines.buf, x, y, max_x, text, t.dim);
     }
-    if !g.protocol.is_empty() {
-        let text = lines.text.fmt(format_args!(" · {}", g.protocol));
-        put(lines.buf, x, y, max_x, text, t.dim);
+    // The protocol matters least here: shown whole or not at all.
+    let protocol = lines.text.fmt(format_args!(" · {}", g.protocol));
+    if !g.protocol.is_empty() && usize::from(x) + protocol.chars().count() <= usize::from(max_x) {
+        put(lines.buf, x, y, max_x, protocol, t.dim);
     }
 }
 
@@ -301,6 +308,7 @@ struct PartitionCell<'v> {
     multi_topic: bool,
     committed: Option<i64>,
     lag: Option<i64>,
+    paused: bool,
 }
 
 impl<'v> PartitionCell<'v> {
@@ -312,6 +320,7 @@ impl<'v> PartitionCell<'v> {
             multi_topic,
             committed: offset.and_then(|o| o.committed),
             lag: offset.and_then(|o| o.lag),
+            paused: offset.is_some_and(|o| o.paused),
         }
     }
 
@@ -325,7 +334,7 @@ impl<'v> PartitionCell<'v> {
         };
         let committed = self.committed.map_or(1, count_width);
         let lag = self.lag.map_or(0, |l| 1 + count_width(l));
-        (1 + name + committed + lag) as u16
+        (1 + usize::from(self.paused) + name + committed + lag) as u16
     }
 
     /// Draws after `at`, wrapping onto a new indented row when the cell does not fit.
@@ -345,6 +354,11 @@ impl<'v> PartitionCell<'v> {
             (x, y) = (nx + 3, ny);
         }
         let x = put(lines.buf, x, y, max_x, " ", t.text);
+        let (x, name_style) = if self.paused {
+            (put(lines.buf, x, y, max_x, "‖", t.warn), t.warn)
+        } else {
+            (x, t.text)
+        };
         let name = if self.multi_topic {
             lines
                 .text
@@ -352,7 +366,7 @@ impl<'v> PartitionCell<'v> {
         } else {
             lines.text.fmt(format_args!("p{} ", self.partition))
         };
-        let x = put(lines.buf, x, y, max_x, name, t.text);
+        let x = put(lines.buf, x, y, max_x, name, name_style);
         let committed = match self.committed {
             Some(c) => lines.text.fmt(format_args!("{}", Count(c))),
             None => "–",

@@ -12,6 +12,7 @@ use super::context::DrawContext;
 use super::text::{Age, fmt_rate, fmt_speed, fmt_time, put};
 use super::theme::Theme;
 use super::view::{RunState, SimClock, View};
+use crate::broker::BrokerState;
 
 /// The header bar.
 #[derive(Debug, Clone, Copy)]
@@ -79,9 +80,12 @@ fn cluster_parts(t: &Theme, view: &View, parts: &mut Vec<(String, Style)>) {
     if let Some(id) = &h.cluster_id {
         parts.push((format!(" id {id} "), t.dim));
     }
-    if !view.brokers.is_empty() {
+    // A simulation's brokers pane says as much, and its header stays about its clock.
+    if !view.brokers.is_empty() && !h.simulated() {
         let n = view.brokers.len();
-        let down = view.brokers.iter().filter(|b| !b.up).count();
+        let down = (view.brokers.iter())
+            .filter(|b| b.state != BrokerState::Up)
+            .count();
         let s = if n == 1 { "" } else { "s" };
         parts.push((format!(" {n} broker{s} "), t.text));
         if down > 0 {
@@ -174,10 +178,13 @@ mod tests {
                 ..Header::default()
             },
             brokers: (1..=3)
-                .map(|id| BrokerView {
-                    id,
-                    up: id != 3,
-                    ..BrokerView::default()
+                .map(|id| {
+                    let state = if id == 3 {
+                        BrokerState::Down
+                    } else {
+                        BrokerState::Up
+                    };
+                    BrokerView::new(id, state)
                 })
                 .collect(),
             under_replicated: 4,

@@ -35,13 +35,10 @@ impl<'a> Screen<'a> {
         let view = self.ctx.view;
         Wants {
             partitions: partitions::rows_wanted(view),
-            producers: if shows_brokers(view) {
-                view.brokers.len() as u16
-            } else {
-                view.producers.len() as u16
-            },
+            producers: view.producers.len() as u16,
             groups: groups::rows_wanted(view, width * 2 / 5, self.detail()),
             caption: view.caption.as_ref().map_or(0, |c| caption::rows(c, width)),
+            brokers: brokers::rows_wanted(view),
         }
     }
 
@@ -73,12 +70,6 @@ impl<'a> Screen<'a> {
     }
 }
 
-/// Whether the producers' pane shows the cluster's brokers instead: a source with
-/// brokers to describe and no producers of its own (an observed cluster).
-fn shows_brokers(view: &View) -> bool {
-    view.producers.is_empty() && !view.brokers.is_empty()
-}
-
 impl Widget for &Screen<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if !layout::fits(area) {
@@ -95,12 +86,11 @@ impl Widget for &Screen<'_> {
             caption::Banner(ctx).render(rect, buf);
         }
         partitions::Partitions(ctx).render(a.partitions, buf);
-        if shows_brokers(ctx.view) {
-            brokers::Brokers(ctx).render(a.producers, buf);
-        } else {
-            producers::Producers(ctx).render(a.producers, buf);
-        }
+        producers::Producers(ctx).render(a.producers, buf);
         groups::Groups(ctx).render(a.groups, buf);
+        if let Some(rect) = a.brokers {
+            brokers::Brokers(ctx).render(rect, buf);
+        }
         lag_chart::LagChart(ctx).render(a.lag, buf);
         events::Events(ctx).render(a.events, buf);
         footer::Footer(ctx).render(a.footer, buf);
@@ -138,6 +128,7 @@ mod tests {
     fn group(slot: usize, name: &str) -> GroupView {
         GroupView {
             generation: Some(1),
+            protocol: "classic range".to_string(),
             members: (1..=2)
                 .map(|m| MemberView {
                     id: format!("{name}-{m}"),

@@ -1,5 +1,6 @@
 //! The `serve` binary on a free loopback port, for tests that drive it with real clients,
-//! and the probe that decides whether a client is installed.
+//! the probe that decides whether a client is installed, and running a client script from
+//! tests/clients.
 //!
 //! Under `CI=true` a missing client fails the test; elsewhere the test is skipped with a
 //! loud message. `.ci/run` installs every client the tests use.
@@ -15,6 +16,8 @@ use std::sync::{Arc, Mutex};
 pub struct Served {
     child: Child,
     pub addr: SocketAddr,
+    /// Every broker's address, in id order (just `addr` for a lone broker).
+    pub brokers: Vec<SocketAddr>,
     /// Everything the server has written to stderr (connections, group events, errors).
     log: Arc<Mutex<String>>,
 }
@@ -26,9 +29,23 @@ impl Served {
         Served::spawn(cmd)
     }
 
+    /// `serve` with `extra` flags that make a cluster of `brokers` brokers, which prints
+    /// each broker's address after the first line.
+    pub fn start_cluster(extra: &[&str], brokers: usize) -> Served {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_minikafka-tui"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(extra);
+        Served::spawn_with(cmd, brokers)
+    }
+
     /// Starts `cmd`, which must run `serve` (perhaps through a wrapper such as `prlimit`,
     /// which execs it in the same process) and print the bound address first.
-    pub fn spawn(mut cmd: Command) -> Served {
+    pub fn spawn(cmd: Command) -> Served {
+        Served::spawn_with(cmd, 0)
+    }
+
+    /// Starts `cmd` and reads the first line's address, then `brokers` lines more, one
+    /// broker's address each.
+    fn spawn_with(mut cmd: Command, brokers: usize) -> Served {
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -44,16 +61,28 @@ impl Served {
                 log.push('\n');
             }
         });
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped stdout"))
-            .read_line(&mut line)
-            .expect("the server prints its address");
-        let addr = line
-            .split_whitespace()
-            .last()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
-        Served { child, addr, log }
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut read_addr = || {
+            let mut line = String::new();
+            stdout
+                .read_line(&mut line)
+                .expect("the server prints its address");
+            line.split_whitespace()
+                .last()
+                .and_then(|a| a.parse::<SocketAddr>().ok())
+                .unwrap_or_else(|| panic!("no address in {line:?}"))
+        };
+        let addr = read_addr();
+        let mut all: Vec<SocketAddr> = (0..brokers).map(|_| read_addr()).collect();
+        if all.is_empty() {
+            all.push(addr);
+        }
+        Served {
+            child,
+            addr,
+            brokers: all,
+            log,
+        }
     }
 
     /// The server's process id.
@@ -104,4 +133,26 @@ pub fn available(what: &str, probe: &mut Command) -> bool {
 /// The Python that runs the client scripts (`PYTHON`, else `python3`).
 pub fn python() -> String {
     std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string())
+}
+
+/// Runs a script from tests/clients against `served`; it must print "all checks passed".
+pub fn run_script(script: &str, served: &Served) {
+    let addr = served.addr;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients")
+        .join(script);
+    let out = Command::new(python())
+        .arg(&path)
+        .arg(addr.to_string())
+        .output()
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{stdout}\n{stderr}\nthe server's log:\n{}",
+        served.log()
+    );
+    assert!(stdout.contains("all checks passed"), "{stdout}");
 }

@@ -50,6 +50,7 @@ impl MemberPhase {
 #[derive(Debug, Clone)]
 pub struct Member {
     pub(super) id: String,
+    pub(super) instance_id: Option<String>,
     pub(super) client_id: String,
     pub(super) client_host: String,
     pub(super) session_timeout_ms: i64,
@@ -62,9 +63,11 @@ pub struct Member {
 }
 
 impl Member {
+    /// The member id the coordinator gave it.
     pub fn id(&self) -> &str {
         &self.id
     }
+    /// Its `client.id`.
     pub fn client_id(&self) -> &str {
         &self.client_id
     }
@@ -72,12 +75,20 @@ impl Member {
     pub fn client_host(&self) -> &str {
         &self.client_host
     }
+
+    /// `group.instance.id`, for a static member.
+    pub fn instance_id(&self) -> Option<&str> {
+        self.instance_id.as_deref()
+    }
+    /// The topics it subscribes to.
     pub fn topics(&self) -> &[String] {
         &self.topics
     }
+    /// How long it may go without a heartbeat.
     pub fn session_timeout_ms(&self) -> i64 {
         self.session_timeout_ms
     }
+    /// When it was last heard from.
     pub fn last_heartbeat_ms(&self) -> i64 {
         self.last_heartbeat_ms
     }
@@ -89,6 +100,7 @@ impl Member {
     pub fn assignment(&self) -> &[TopicPartition] {
         &self.assignment.partitions
     }
+    /// The protocols (assignors) it offered, in preference order.
     pub fn protocols(&self) -> &[GroupProtocol] {
         &self.protocols
     }

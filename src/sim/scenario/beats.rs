@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::broker::ResetSpec;
+use crate::broker::{BrokerId, ResetSpec};
 use crate::sim::command::Command;
 use crate::sim::error::SimError;
 use crate::sim::limits::{self, Bound};
@@ -20,6 +20,7 @@ pub(super) fn timeline(
     doc: &SourceText<'_>,
     raw: &[RawBeat],
     topics: &Topics,
+    brokers: u32,
     groups: &mut BTreeSet<String>,
 ) -> Result<Vec<Beat>, SimError> {
     let mut timed = Vec::with_capacity(raw.len());
@@ -36,6 +37,7 @@ pub(super) fn timeline(
                 index,
                 beat,
                 topics,
+                brokers,
             };
             Ok(Beat {
                 at_ms,
@@ -68,6 +70,10 @@ fn command(f: &BeatFields<'_>, groups: &mut BTreeSet<String>) -> Result<Command,
         RawAction::CrashConsumer => Command::CrashConsumer {
             group: f.group(groups)?,
         },
+        RawAction::RestartConsumer => Command::RestartConsumer {
+            group: f.group(groups)?,
+            downtime_ms: f.downtime()?,
+        },
         RawAction::SetProcessRate => Command::SetProcessRate {
             group: f.group(groups)?,
             rate: f.rate(&limits::PROCESS_RATE)?,
@@ -87,6 +93,22 @@ fn command(f: &BeatFields<'_>, groups: &mut BTreeSet<String>) -> Result<Command,
             to: f.reset_target()?,
         },
         RawAction::AddGroup => f.new_group(groups)?,
+        RawAction::CrashBroker => Command::CrashBroker {
+            broker: f.broker()?,
+        },
+        RawAction::RestartBroker => Command::RestartBroker {
+            broker: f.broker()?,
+        },
+        RawAction::StopBroker => Command::StopBroker {
+            broker: f.broker()?,
+        },
+        RawAction::SlowBroker => Command::SlowBroker {
+            broker: f.broker()?,
+            rate: f.slow_rate()?,
+        },
+        RawAction::HealBroker => Command::HealBroker {
+            broker: f.broker()?,
+        },
     })
 }
 
@@ -96,6 +118,8 @@ struct BeatFields<'a> {
     index: usize,
     beat: &'a RawBeat,
     topics: &'a Topics,
+    /// The cluster's brokers (1 without `[cluster]`).
+    brokers: u32,
 }
 
 impl BeatFields<'_> {
@@ -141,6 +165,34 @@ impl BeatFields<'_> {
         ))
     }
 
+    /// `broker`: one of the cluster's.
+    fn broker(&self) -> Result<BrokerId, SimError> {
+        let v = self
+            .beat
+            .broker
+            .as_ref()
+            .ok_or_else(|| self.needs("broker"))?;
+        let id = self
+            .doc
+            .bounded(v, self.path("broker"), &limits::BROKER_ID)?;
+        if id > self.brokers {
+            let message = format!(
+                "no broker {id}: the cluster has brokers 1 to {}",
+                self.brokers
+            );
+            return Err(self.doc.err(v.span(), self.path("broker"), message));
+        }
+        Ok(id as BrokerId)
+    }
+
+    /// A slow broker's `rate`, 0 (stalled) when left out.
+    fn slow_rate(&self) -> Result<f64, SimError> {
+        match &self.beat.rate {
+            Some(v) => self.doc.bounded(v, self.path("rate"), &limits::SLOW_RATE),
+            None => Ok(0.0),
+        }
+    }
+
     fn rate(&self, bound: &Bound<f64>) -> Result<f64, SimError> {
         let v = self.beat.rate.as_ref().ok_or_else(|| self.needs("rate"))?;
         self.doc.bounded(v, self.path("rate"), bound)
@@ -154,6 +206,17 @@ impl BeatFields<'_> {
             .ok_or_else(|| self.needs("factor"))?;
         self.doc
             .bounded(v, self.path("factor"), &limits::RATE_FACTOR)
+    }
+
+    /// How long a restarted member stays down.
+    fn downtime(&self) -> Result<i64, SimError> {
+        let v = self
+            .beat
+            .downtime
+            .as_ref()
+            .ok_or_else(|| self.needs("downtime"))?;
+        self.doc
+            .duration_ms(v, self.path("downtime"), &limits::RESTART_DOWNTIME_MS)
     }
 
     /// `to`, earliest when left out.

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::broker::{AssignorKind, KeyHasher, ResetSpec};
+use crate::broker::{Acks, AssignorKind, KeyHasher, ResetSpec, ServerAssignor};
 
 use super::{AutoOffsetReset, KeyDistribution};
 
@@ -15,6 +15,7 @@ pub(super) struct RawScenario {
     #[serde(default)]
     pub(super) description: String,
     pub(super) seed: Option<u64>,
+    pub(super) cluster: Option<Spanned<RawCluster>>,
     #[serde(default)]
     pub(super) topics: Vec<RawTopic>,
     #[serde(default)]
@@ -27,12 +28,34 @@ pub(super) struct RawScenario {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct RawCluster {
+    pub(super) brokers: Spanned<u32>,
+    pub(super) racks: Option<Spanned<Vec<String>>>,
+    pub(super) replica_lag_time_max_ms: Option<Spanned<i64>>,
+    pub(super) unclean_leader_election: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct RawTopic {
     pub(super) name: Spanned<String>,
     pub(super) partitions: Spanned<u32>,
     pub(super) retention_ms: Option<Spanned<i64>>,
     pub(super) retention_records: Option<Spanned<u64>>,
     pub(super) retention_bytes: Option<Spanned<u64>>,
+    pub(super) replication_factor: Option<Spanned<u32>>,
+    pub(super) min_insync_replicas: Option<Spanned<u32>>,
+}
+
+/// `acks` as a producer config writes it: a string, `"-1"` standing for `"all"`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(super) enum RawAcks {
+    #[serde(rename = "0")]
+    Zero,
+    #[serde(rename = "1")]
+    One,
+    #[serde(rename = "all", alias = "-1")]
+    All,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -63,6 +86,9 @@ pub(super) struct RawProducer {
     pub(super) partitioner: Option<RawPartitioner>,
     pub(super) count: Option<Spanned<u32>>,
     pub(super) name: Option<String>,
+    pub(super) acks: Option<RawAcks>,
+    pub(super) retry_backoff_ms: Option<Spanned<i64>>,
+    pub(super) delivery_timeout_ms: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -73,7 +99,14 @@ pub(super) enum RawCommit {
     EveryN,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum RawProtocol {
+    Classic,
+    Consumer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub(super) enum RawAssignor {
     #[serde(rename = "range")]
     Range,
@@ -83,6 +116,8 @@ pub(super) enum RawAssignor {
     Sticky,
     #[serde(rename = "cooperative-sticky")]
     CooperativeSticky,
+    #[serde(rename = "uniform")]
+    Uniform,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -103,9 +138,12 @@ pub(super) struct RawGroup {
     pub(super) commit: Option<RawCommit>,
     pub(super) commit_interval_ms: Option<Spanned<i64>>,
     pub(super) commit_every: Option<Spanned<u64>>,
-    pub(super) assignor: Option<RawAssignor>,
+    pub(super) protocol: Option<RawProtocol>,
+    pub(super) assignor: Option<Spanned<RawAssignor>>,
     pub(super) auto_offset_reset: Option<RawReset>,
     pub(super) session_timeout_ms: Option<Spanned<i64>>,
+    #[serde(rename = "static")]
+    pub(super) static_members: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -124,6 +162,12 @@ pub(super) enum RawAction {
     AddGroup,
     PauseGroup,
     ResumeGroup,
+    RestartConsumer,
+    CrashBroker,
+    RestartBroker,
+    StopBroker,
+    SlowBroker,
+    HealBroker,
 }
 
 #[derive(Debug, Deserialize)]
@@ -138,6 +182,8 @@ pub(super) struct RawBeat {
     pub(super) to: Option<Spanned<String>>,
     pub(super) name: Option<Spanned<String>>,
     pub(super) topics: Option<Spanned<Vec<String>>>,
+    pub(super) downtime: Option<Spanned<String>>,
+    pub(super) broker: Option<Spanned<u32>>,
     #[serde(default)]
     pub(super) caption: String,
 }
@@ -162,13 +208,45 @@ impl From<RawPartitioner> for KeyHasher {
     }
 }
 
-impl From<RawAssignor> for AssignorKind {
-    fn from(a: RawAssignor) -> Self {
+impl From<RawAcks> for Acks {
+    fn from(a: RawAcks) -> Self {
         match a {
+            RawAcks::Zero => Acks::None,
+            RawAcks::One => Acks::Leader,
+            RawAcks::All => Acks::All,
+        }
+    }
+}
+
+impl RawAssignor {
+    /// The name as written in the file.
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            RawAssignor::Range => "range",
+            RawAssignor::RoundRobin => "roundrobin",
+            RawAssignor::Sticky => "sticky",
+            RawAssignor::CooperativeSticky => "cooperative-sticky",
+            RawAssignor::Uniform => "uniform",
+        }
+    }
+
+    /// The classic protocol's assignor of this name, if it is one.
+    pub(super) fn classic(self) -> Option<AssignorKind> {
+        Some(match self {
             RawAssignor::Range => AssignorKind::Range,
             RawAssignor::RoundRobin => AssignorKind::RoundRobin,
             RawAssignor::Sticky => AssignorKind::Sticky,
             RawAssignor::CooperativeSticky => AssignorKind::CooperativeSticky,
+            RawAssignor::Uniform => return None,
+        })
+    }
+
+    /// The consumer protocol's server-side assignor of this name, if it is one.
+    pub(super) fn server_side(self) -> Option<ServerAssignor> {
+        match self {
+            RawAssignor::Range => Some(ServerAssignor::Range),
+            RawAssignor::Uniform => Some(ServerAssignor::Uniform),
+            _ => None,
         }
     }
 }
@@ -198,6 +276,12 @@ pub(super) fn action_label(a: RawAction) -> &'static str {
         RawAction::AddGroup => "add_group",
         RawAction::PauseGroup => "pause_group",
         RawAction::ResumeGroup => "resume_group",
+        RawAction::RestartConsumer => "restart_consumer",
+        RawAction::CrashBroker => "crash_broker",
+        RawAction::RestartBroker => "restart_broker",
+        RawAction::StopBroker => "stop_broker",
+        RawAction::SlowBroker => "slow_broker",
+        RawAction::HealBroker => "heal_broker",
     }
 }
 

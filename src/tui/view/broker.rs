@@ -1,7 +1,8 @@
 //! The part of a frame's snapshot that comes straight from the broker: topics, partition
-//! strips, groups with their members, offsets and lag, and recent broker events.
+//! strips, groups with their members, offsets and lag, recent broker events, and (through
+//! [`super::fill_cluster`]) the cluster's brokers and replicas.
 
-use crate::broker::{Broker, EventKind, GroupState, TopicPartition};
+use crate::broker::{AnyGroup, Broker, ElectionKind, EventKind, GroupState, TopicPartition};
 use crate::sim::AutoOffsetReset;
 
 use super::{
@@ -30,9 +31,10 @@ pub fn fill_from_broker(broker: &Broker, opts: &BrokerOptions<'_>, view: &mut Vi
     let known = opts
         .group_order
         .iter()
-        .filter_map(|(name, reset)| broker.group(name).map(|g| (g, Some(*reset))));
+        .filter_map(|(name, reset)| broker.any_group(name).map(|g| (g, Some(*reset))));
     let extra = broker
-        .groups()
+        .all_groups()
+        .into_iter()
         .filter(|g| !opts.group_order.iter().any(|(name, _)| *name == g.name()))
         .map(|g| (g, None));
     for (slot, (group, reset)) in known.chain(extra).enumerate() {
@@ -69,6 +71,7 @@ pub fn fill_from_broker(broker: &Broker, opts: &BrokerOptions<'_>, view: &mut Vi
             partitions,
         });
     }
+    super::fill_cluster(broker, view);
 
     view.events.clear();
     let recent: Vec<_> = broker
@@ -101,32 +104,49 @@ fn lag_of(
     }
 }
 
+/// `classic range`, `consumer uniform`: the group type, then the assignor once known.
+fn protocol_label(group: AnyGroup<'_>) -> String {
+    match group.assignor() {
+        Some(a) => format!("{} {a}", group.group_type()),
+        None => group.group_type().to_string(),
+    }
+}
+
 fn group_view(
     broker: &Broker,
-    group: &crate::broker::Group,
+    group: AnyGroup<'_>,
     slot: usize,
     reset: Option<AutoOffsetReset>,
 ) -> GroupView {
-    let members = group
-        .members()
+    let all = group.members();
+    let members = all
+        .iter()
         .map(|m| {
             let mut partitions: Vec<(String, u32)> = m
-                .assignment()
+                .assigned
                 .iter()
                 .map(|tp| (tp.topic.clone(), tp.partition))
                 .collect();
             partitions.sort();
             // Only a network client connects from somewhere.
-            let client = !m.client_host().is_empty();
+            let client = !m.client_host.is_empty();
             MemberView {
-                id: m.id().to_string(),
+                id: m.id.to_string(),
                 state: None,
                 partitions,
-                client_id: client.then(|| m.client_id().to_string()),
-                host: client.then(|| m.client_host().to_string()),
+                client_id: client.then(|| m.client_id.to_string()),
+                host: client.then(|| m.client_host.to_string()),
             }
         })
         .collect();
+    // Mid-rebalance, a partition nobody holds, or one being given up, is not worked on.
+    let rebalancing = group.state().is_rebalancing();
+    let paused = |tp: &TopicPartition| {
+        rebalancing
+            && all
+                .iter()
+                .all(|m| !m.assigned.contains(&tp) || m.revoking.contains(&tp))
+    };
     let mut offsets = Vec::new();
     for topic in group.topics() {
         let Some(t) = broker.topic(topic) else {
@@ -136,6 +156,7 @@ fn group_view(
             let tp = TopicPartition::new(topic, p as u32);
             let committed = group.committed(&tp);
             offsets.push(OffsetView {
+                paused: paused(&tp),
                 topic: topic.to_string(),
                 partition: p as u32,
                 committed,
@@ -152,6 +173,7 @@ fn group_view(
     let state = group.state();
     GroupView {
         generation: Some(group.generation()),
+        protocol: protocol_label(group),
         members,
         total_lag: offsets.iter().filter_map(|o| o.lag).sum(),
         offsets,
@@ -184,6 +206,22 @@ fn classify(kind: &EventKind) -> EventClass {
         | EventKind::PartitionsAdded { .. }
         | EventKind::TopicDeleted { .. }
         | EventKind::GroupDeleted { .. } => EventClass::Topic,
+        EventKind::BrokerCrashed { .. }
+        | EventKind::BrokerStopped { .. }
+        | EventKind::BrokerRestarted { .. }
+        | EventKind::BrokerSlowed { .. }
+        | EventKind::BrokerHealed { .. }
+        | EventKind::CoordinatorMoved { .. } => EventClass::Broker,
+        EventKind::LeaderElected {
+            kind: ElectionKind::Unclean,
+            ..
+        }
+        | EventKind::LogTruncated { .. }
+        | EventKind::PartitionOffline { .. }
+        | EventKind::NotEnoughReplicas { .. } => EventClass::Hazard,
+        EventKind::IsrShrunk { .. }
+        | EventKind::IsrExpanded { .. }
+        | EventKind::LeaderElected { .. } => EventClass::Replication,
     }
 }
 

@@ -8,8 +8,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use crate::broker::BrokerState;
 use crate::server::observe::events::ObservedEvent;
-use crate::server::observe::snapshot::{ClusterSnapshot, GroupProtocol, GroupSnapshot};
+use crate::server::observe::snapshot::{
+    ClusterSnapshot, GroupProtocol, GroupSnapshot, PartitionSnapshot,
+};
 use crate::server::observe::{Observation, Reachability};
 use crate::sim::GroupLag;
 
@@ -18,7 +21,7 @@ use super::super::text::Age;
 use super::sim::add_notices;
 use super::{
     BrokerView, EventClass, EventLine, GroupMark, GroupPhase, GroupView, Header, Limits,
-    MemberView, OffsetView, PartitionView, TopicView, View,
+    MemberView, OffsetView, PartitionView, ReplicaView, ReplicationView, TopicView, View,
 };
 
 /// Points kept per group for the lag chart: an hour of polls at the default 2 s.
@@ -293,6 +296,8 @@ fn group_view(
             committed: r.committed,
             lag: Some(r.lag),
             time_lag_ms: r.time_lag_ms,
+            // Who is working on what between polls is not published.
+            paused: false,
         })
         .collect();
     view.total_lag = view.offsets.iter().filter_map(|o| o.lag).sum();
@@ -315,19 +320,20 @@ fn fill_topics(snap: &ClusterSnapshot, view: &mut View) {
         let partitions: Vec<PartitionView> = t
             .partitions
             .iter()
-            .map(|p| PartitionView {
-                partition: p.partition,
-                log_start: p.log_start.unwrap_or(0),
-                high_watermark: p.high_watermark.unwrap_or(0),
-                tail: Vec::new(),
-                marks: topic_marks.next().unwrap_or_default(),
-                leader: p.leader,
-                replicas: p.replicas.clone(),
-                isr: p.isr.clone(),
+            .map(|p| {
+                under_replicated += usize::from(p.isr.len() < p.replicas.len());
+                offline += usize::from(!p.replicas.is_empty() && p.leader.is_none());
+                let high_watermark = p.high_watermark.unwrap_or(0);
+                PartitionView {
+                    partition: p.partition,
+                    log_start: p.log_start.unwrap_or(0),
+                    high_watermark,
+                    tail: Vec::new(),
+                    marks: topic_marks.next().unwrap_or_default(),
+                    replication: replication(p, high_watermark),
+                }
             })
             .collect();
-        under_replicated += partitions.iter().filter(|p| p.under_replicated()).count();
-        offline += partitions.iter().filter(|p| p.offline()).count();
         view.topics.push(TopicView {
             name: name.clone(),
             partitions,
@@ -335,6 +341,31 @@ fn fill_topics(snap: &ClusterSnapshot, view: &mut View) {
     }
     view.under_replicated = under_replicated;
     view.offline = offline;
+}
+
+/// A partition's leader, replicas and ISR as Metadata gives them, for its strip; `None`
+/// for a partition of one healthy replica, whose strip has nothing to add. Metadata does
+/// not publish a follower's log end, so every replica is drawn as having the leader's
+/// records: the ISR says which ones are behind.
+fn replication(p: &PartitionSnapshot, high_watermark: i64) -> Option<ReplicationView> {
+    if p.replicas.len() <= 1 && p.leader.is_some() {
+        return None;
+    }
+    Some(ReplicationView {
+        leader: p.leader,
+        epoch: p.leader_epoch,
+        replicas: (p.replicas.iter())
+            .map(|&broker| ReplicaView {
+                broker,
+                leo: high_watermark,
+                in_sync: p.isr.contains(&broker),
+            })
+            .collect(),
+        isr: p.isr.clone(),
+        log_end: high_watermark,
+        truncated: 0,
+        cut: None,
+    })
 }
 
 /// Every group's marks, by topic, then by the partition's place in the snapshot: one walk
@@ -379,20 +410,18 @@ fn fill_brokers(snap: &ClusterSnapshot, screen: &ObservedScreen, view: &mut View
         .brokers
         .iter()
         .map(|b| {
-            let view = BrokerView {
-                id: b.id,
-                up: true,
-                host: Some(format!("{}:{}", b.host, b.port)),
-                rack: b.rack.clone(),
-                ..BrokerView::default()
-            };
+            let mut view = BrokerView::new(b.id, BrokerState::Up);
+            view.host = Some(format!("{}:{}", b.host, b.port));
+            view.rack = b.rack.clone();
+            view.behind = None;
             (b.id, view)
         })
         .collect();
     for id in &screen.brokers_seen {
-        brokers.entry(*id).or_insert_with(|| BrokerView {
-            id: *id,
-            ..BrokerView::default()
+        brokers.entry(*id).or_insert_with(|| {
+            let mut gone = BrokerView::new(*id, BrokerState::Down);
+            gone.behind = None;
+            gone
         });
     }
     for p in snap.topics.values().flat_map(|t| &t.partitions) {
@@ -401,10 +430,10 @@ fn fill_brokers(snap: &ClusterSnapshot, screen: &ObservedScreen, view: &mut View
                 continue;
             };
             if p.leader == Some(*r) {
-                b.leaders += 1;
+                b.leads += 1;
             } else {
-                b.followers += 1;
-                b.out_of_sync += usize::from(!p.isr.contains(r));
+                b.follows += 1;
+                b.out_of_sync += u32::from(!p.isr.contains(r));
             }
         }
     }
@@ -550,11 +579,17 @@ mod tests {
         assert_eq!(g.lag_history[0].0, 1.0, "seconds since observing began");
 
         let p0 = &v.topics[0].partitions[0];
-        assert_eq!((p0.high_watermark, p0.leader), (400, Some(1)));
+        assert_eq!(
+            (
+                p0.high_watermark,
+                p0.replication.as_ref().and_then(|r| r.leader)
+            ),
+            (400, Some(1))
+        );
         assert_eq!(p0.marks[0].committed, Some(40));
         assert_eq!((v.under_replicated, v.offline), (1, 0));
         assert_eq!(v.brokers.len(), 2);
-        assert_eq!((v.brokers[0].leaders, v.brokers[1].followers), (2, 2));
+        assert_eq!((v.brokers[0].leads, v.brokers[1].follows), (2, 2));
         assert_eq!(v.brokers[1].out_of_sync, 1);
     }
 
@@ -581,7 +616,12 @@ mod tests {
             lines.contains(&(3_000, EventClass::Membership, "billing: m-1 left")),
             "{lines:?}"
         );
-        let down: Vec<i32> = v.brokers.iter().filter(|b| !b.up).map(|b| b.id).collect();
+        let down: Vec<i32> = v
+            .brokers
+            .iter()
+            .filter(|b| b.state == BrokerState::Down)
+            .map(|b| b.id)
+            .collect();
         assert_eq!(down, [2]);
     }
 

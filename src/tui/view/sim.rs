@@ -97,6 +97,13 @@ fn add_group_stats(sim: &Simulation, g: &mut GroupView) {
             g.process_rate = Some(gs.process_rate());
             g.duplicates = Some(gs.duplicates());
             g.lost = Some(gs.lost());
+            // The simulation knows what each member is working on, rebalancing or not.
+            let held = gs.held_partitions();
+            for o in &mut g.offsets {
+                o.paused = !held
+                    .iter()
+                    .any(|tp| tp.partition == o.partition && tp.topic == o.topic);
+            }
             for m in &mut g.members {
                 m.state = gs
                     .members()
