@@ -12,6 +12,11 @@
 //! ```
 //!
 //! From 44 columns on, the counts are spelled out: `leads 3  follows 3  behind 40`.
+//!
+//! An observed cluster's brokers show where they listen, and since Kafka does not publish
+//! how far followers are behind, how many of a broker's replicas are out of the ISR
+//! instead: `2 kafka2:9092 up 3/3  2 out of sync`. A broker gone from the metadata is
+//! `DOWN`.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -51,11 +56,14 @@ impl Widget for Brokers<'_> {
         }
         block.render(area, buf);
         let brokers = &ctx.view.brokers;
-        let rack_w = brokers
-            .iter()
-            .map(|b| b.rack.as_ref().map_or(0, |r| r.chars().count()))
-            .max()
-            .unwrap_or(0);
+        let width = |f: fn(&BrokerView) -> &Option<String>| {
+            brokers
+                .iter()
+                .map(|b| f(b).as_ref().map_or(0, |r| r.chars().count()))
+                .max()
+                .unwrap_or(0)
+        };
+        let (rack_w, host_w) = (width(|b| &b.rack), width(|b| &b.host));
         let state_w = brokers
             .iter()
             .map(|b| state_word(b).0.len())
@@ -67,6 +75,7 @@ impl Widget for Brokers<'_> {
                 y,
                 max_x: inner.right(),
                 rack_w,
+                host_w,
                 state_w,
                 wide,
             };
@@ -80,6 +89,7 @@ struct Row {
     y: u16,
     max_x: u16,
     rack_w: usize,
+    host_w: usize,
     state_w: usize,
     wide: bool,
 }
@@ -109,20 +119,8 @@ impl Row {
             s.fmt(format_args!("{:>2}", b.id)),
             id_style,
         );
-        let rack = b.rack.as_deref().unwrap_or("");
-        let rack_w = self.rack_w;
-        let x = if rack_w > 0 {
-            put(
-                buf,
-                x,
-                y,
-                max_x,
-                s.fmt(format_args!(" {rack:<rack_w$}")),
-                t.dim,
-            )
-        } else {
-            x
-        };
+        let x = self.padded(x, &b.rack, self.rack_w, t, s, buf);
+        let x = self.padded(x, &b.host, self.host_w, t, s, buf);
         let (word, style) = state_word(b);
         let word_style = style(t);
         let x = put(buf, x, y, max_x, " ", t.text);
@@ -141,14 +139,46 @@ impl Row {
             s.fmt(format_args!(" {}/{}", b.leads, b.follows))
         };
         let x = put(buf, x, y, max_x, counts, t.text);
+        self.lagging(x, b, t, s, buf);
+    }
+
+    /// A column of `w` for an optional word, left out when no broker has one.
+    fn padded(
+        &self,
+        x: u16,
+        word: &Option<String>,
+        w: usize,
+        t: &Theme,
+        s: &mut Scratch,
+        buf: &mut Buffer,
+    ) -> u16 {
+        if w == 0 {
+            return x;
+        }
+        let word = word.as_deref().unwrap_or("");
+        let text = s.fmt(format_args!(" {word:<w$}"));
+        put(buf, x, self.y, self.max_x, text, t.dim)
+    }
+
+    /// How far its followers are behind, where that is known, or else how many are out of
+    /// the ISR, when any are.
+    fn lagging(&self, x: u16, b: &BrokerView, t: &Theme, s: &mut Scratch, buf: &mut Buffer) {
+        let (y, max_x) = (self.y, self.max_x);
+        let Some(behind) = b.behind else {
+            if b.out_of_sync > 0 {
+                let text = s.fmt(format_args!("  {} out of sync", b.out_of_sync));
+                put(buf, x, y, max_x, text, t.warn);
+            }
+            return;
+        };
         let x = put(buf, x, y, max_x, "  behind ", t.dim);
-        let behind_style = if b.behind > 0 { t.warn } else { t.text };
+        let behind_style = if behind > 0 { t.warn } else { t.text };
         put(
             buf,
             x,
             y,
             max_x,
-            s.fmt(format_args!("{}", Count(b.behind))),
+            s.fmt(format_args!("{}", Count(behind))),
             behind_style,
         );
     }
