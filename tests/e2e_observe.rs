@@ -6,11 +6,14 @@
 #[path = "support/served.rs"]
 mod served;
 
+#[path = "support/tmux.rs"]
+mod tmux;
+
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use served::Served;
+use tmux::{Session, tmux};
 
 const BIN: &str = env!("CARGO_BIN_EXE_minikafka-tui");
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -49,17 +52,10 @@ rate = 70.0
 /// One tmux session running the binary; killed when dropped. After the binary exits, the
 /// shell records its exit status and the terminal's settings, and keeps the pane open.
 struct Pane {
-    name: String,
+    session: Session,
     status: PathBuf,
     stderr: PathBuf,
     stty: PathBuf,
-}
-
-fn tmux(args: &[&str]) -> std::process::Output {
-    Command::new("tmux")
-        .args(args)
-        .output()
-        .expect("tmux must be installed to run the end-to-end tests (.ci/run installs it)")
 }
 
 impl Pane {
@@ -77,26 +73,9 @@ impl Pane {
             tty = stty.display(),
             st = status.display(),
         );
-        let out = tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            "150",
-            "-y",
-            "40",
-            "sh",
-            "-c",
-            &cmd,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let session = Session::start(&format!("o-{test}"), 150, 40, &cmd);
         Pane {
-            name,
+            session,
             status,
             stderr,
             stty,
@@ -104,14 +83,11 @@ impl Pane {
     }
 
     fn screen(&self) -> String {
-        let out = tmux(&["capture-pane", "-p", "-t", &self.name]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        self.session.screen()
     }
 
     fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", self.name.as_str()];
-        args.extend_from_slice(keys);
-        assert!(tmux(&args).status.success());
+        self.session.send(keys)
     }
 
     /// Polls until `pred` holds on the screen within `deadline`, and returns what it found.
@@ -167,14 +143,19 @@ impl Pane {
             flags.contains(&"icanon") && flags.contains(&"echo"),
             "{stty}"
         );
-        let out = tmux(&["display-message", "-p", "-t", &self.name, "#{alternate_on}"]);
+        let out = tmux(&[
+            "display-message",
+            "-p",
+            "-t",
+            &self.session.name,
+            "#{alternate_on}",
+        ]);
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0");
     }
 }
 
 impl Drop for Pane {
     fn drop(&mut self) {
-        let _ = tmux(&["kill-session", "-t", &self.name]);
         for f in [&self.status, &self.stderr, &self.stty] {
             let _ = std::fs::remove_file(f);
         }
