@@ -1,29 +1,36 @@
-//! One poll of a large cluster by the observer: `serve` runs a generated scenario of 10
-//! topics × 1,000 partitions and 500 groups (50 per topic, one member each), and the
-//! benchmark measures the observer's own CPU time per poll (the server is another process).
+//! One poll of a large cluster by the observer: minikafka serves a generated scenario of
+//! 10 topics × 1,000 partitions with a producer on each topic and 20 simulated groups,
+//! plus 480 more groups that join and commit as network clients do (one member each,
+//! committed on every partition of its topic), 500 groups in all. The simulation's own
+//! limits stop at 64 groups and 20,000 subscribed partitions, since each simulated pair
+//! carries a lag history; an observed cluster has no such bound, so the rest come in the
+//! way a real cluster's groups do. The benchmark measures the observer's own CPU time per
+//! poll; the server answers from its own threads.
 //!
 //! `cargo bench --bench observe -- --warm-up-time 1 --measurement-time 20`
 //!
-//! Then the screen's costs on the same observation: rebuilding the view after a poll (or
-//! a key) and drawing a 200×60 frame, and the frame drawn between polls, where only the
-//! header is refreshed.
+//! Then the screen's costs on the same observation, each drawing a 200×60 frame: the view
+//! rebuilt after a poll, a key press (which refills only the events and the selection),
+//! and a frame between polls, where only the header is refreshed.
 //!
 //! The poll runs on this thread (a current-thread runtime), so the thread's CPU clock
 //! (`/proc/thread-self/schedstat`) is exactly the observer's work: decoding, building the
 //! snapshot and the requests, TCP system calls. Wall time, which includes the server's
 //! answers, is printed beside it.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use minikafka::broker::{
+    AssignorKind, Broker, JoinGroupRequest, JoinOutcome, SyncAssignment, TopicPartition,
+};
 use minikafka::server::observe::{
     ClientConfig, Cluster, ConnectSettings, Filter, Observation, Poller,
 };
-use minikafka::server::wall_clock_ms;
+use minikafka::server::{Server, ServerConfig, wall_clock_ms};
+use minikafka::sim::{Scenario, Simulation};
 use minikafka::tui::view::{
-    Limits, ObservedScreen, View, fill_from_observation, fill_observed_header,
+    Limits, ObservedScreen, View, fill_from_observation, fill_observed_events, fill_observed_header,
 };
 use minikafka::tui::{App, Screen, Theme};
 use ratatui::buffer::Buffer;
@@ -33,47 +40,84 @@ use ratatui::widgets::Widget;
 const TOPICS: usize = 10;
 const PARTITIONS: usize = 1_000;
 const GROUPS: usize = 500;
+/// As many simulated groups as the scenario limits allow over 1,000-partition topics.
+const SIMULATED_GROUPS: usize = 20;
 
 fn scenario() -> String {
     let mut s = String::from("name = \"observe-bench\"\nseed = 1\n");
     for t in 0..TOPICS {
         s += &format!("[[topics]]\nname = \"topic-{t}\"\npartitions = {PARTITIONS}\n");
-        s += &format!("[[producers]]\ntopic = \"topic-{t}\"\nrate = 2000.0\n");
+        s += &format!("[[producers]]\ntopic = \"topic-{t}\"\nrate = 20000.0\n");
     }
-    for g in 0..GROUPS {
+    for g in 0..SIMULATED_GROUPS {
         s += &format!(
-            "[[groups]]\nname = \"group-{g}\"\ntopics = [\"topic-{}\"]\nconsumers = 1\nprocess_rate = 1000.0\ncommit = \"every_poll\"\n",
+            "[[groups]]\nname = \"group-{g}\"\ntopics = [\"topic-{}\"]\nconsumers = 1\nprocess_rate = 10000.0\ncommit = \"every_poll\"\n",
             g % TOPICS
         );
     }
     s
 }
 
-struct Served(Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// Joins `group` with one member on `topic` and commits, as a client that has read some
+/// of each partition would, a little behind the high watermark.
+fn join_and_commit(broker: &mut Broker, group: &str, topic: &str, now: i64) {
+    let mut join = JoinGroupRequest::consumer(group, "bench-client", &[topic.to_string()], "range");
+    join.client_host = "/127.0.0.1".to_string();
+    let member = match broker.join_group(join, now).unwrap() {
+        JoinOutcome::Joined(j) => j.member_id,
+        JoinOutcome::Pending { member_id } => member_id,
+    };
+    broker.poll_join(group, &member);
+    let generation = broker.group(group).unwrap().generation();
+    broker
+        .sync_group(
+            group,
+            &member,
+            generation,
+            SyncAssignment::Compute(AssignorKind::Range),
+            now,
+        )
+        .unwrap();
+    let offsets: Vec<(TopicPartition, i64)> = (0..PARTITIONS as u32)
+        .map(|p| {
+            let hw = broker.partition(topic, p).unwrap().high_watermark();
+            (TopicPartition::new(topic, p), hw - hw / 4)
+        })
+        .collect();
+    broker
+        .commit_offsets(group, &member, generation, &offsets, now)
+        .unwrap();
 }
 
-fn serve() -> (Served, String) {
-    let path = std::env::temp_dir().join(format!("observe-bench-{}.toml", std::process::id()));
-    std::fs::write(&path, scenario()).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka-tui"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--scenario"])
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
+/// The cluster served: the scenario run for a few simulated seconds, then the network
+/// groups added. Nothing ticks afterwards, so every poll reads the same cluster.
+fn serve(runtime: &tokio::runtime::Runtime) -> (Simulation, String) {
+    let scenario = Scenario::parse(&scenario(), "observe-bench.toml").unwrap();
+    let mut sim = Simulation::new(scenario, Some(1)).unwrap();
+    sim.step(10_000);
+    {
+        let mut broker = sim.broker().write();
+        let now = sim.now_ms();
+        for g in SIMULATED_GROUPS..GROUPS {
+            join_and_commit(
+                &mut broker,
+                &format!("group-{g}"),
+                &format!("topic-{}", g % TOPICS),
+                now,
+            );
+        }
+    }
+    let config = ServerConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        tick_groups: false,
+        ..ServerConfig::default()
+    };
+    let server = runtime
+        .block_on(Server::bind(config, sim.broker().clone()))
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line.split_whitespace().last().unwrap().to_string();
-    (Served(child), addr)
+    let addr = server.local_addr().to_string();
+    runtime.spawn(server.run(std::future::pending()));
+    (sim, addr)
 }
 
 /// This thread's CPU time so far.
@@ -83,7 +127,8 @@ fn thread_cpu() -> Duration {
 }
 
 fn bench(c: &mut Criterion) {
-    let (_served, addr) = serve();
+    let server_runtime = tokio::runtime::Runtime::new().unwrap();
+    let (_sim, addr) = serve(&server_runtime);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -159,6 +204,16 @@ fn bench_screen(c: &mut Criterion, observation: &Observation, title: &str) {
             b.iter(|| {
                 let now = wall_clock_ms();
                 fill_from_observation(observation, &mut screen, &mut app, limits, now, &mut view);
+                (&Screen::new(&view, &app)).render(area, &mut buf);
+            })
+        },
+    );
+    c.bench_function(
+        "observe screen: a key pressed (events and notices refilled, drawn)",
+        |b| {
+            b.iter(|| {
+                let now = wall_clock_ms();
+                fill_observed_events(observation, &screen, &mut app, limits, now, &mut view);
                 (&Screen::new(&view, &app)).render(area, &mut buf);
             })
         },

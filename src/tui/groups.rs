@@ -31,21 +31,26 @@ use super::view::{GroupPhase, GroupView, MemberView, View};
 use crate::sim::MemberState;
 
 /// Content rows the pane would like at `width` columns (the pane's outer width),
-/// counting rows that wrap and the reason under group `detail` (see [`detail_group`]).
-pub fn rows_wanted(view: &View, width: u16, detail: Option<usize>) -> u16 {
+/// counting rows that wrap and the reason under group `detail` (see [`detail_group`]),
+/// up to `cap`.
+pub fn rows_wanted(view: &View, width: u16, detail: Option<usize>, cap: u16) -> u16 {
     let inner = usize::from(width.saturating_sub(2)).max(1);
-    view.groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| {
-            let reason = if detail == Some(i) {
-                measures::reason_rows(g, inner)
-            } else {
-                0
-            };
-            (rows_of(g, inner) + reason) as u16
-        })
-        .sum()
+    // Stops at `cap` (no pane is taller): measuring a group walks its offsets, and an
+    // observed cluster can hold hundreds of groups of a thousand partitions each. A
+    // group's rows grow with its offsets, so the walk stays about a screen's worth.
+    let mut rows = 0;
+    for (i, g) in view.groups.iter().enumerate() {
+        if rows >= usize::from(cap) {
+            break;
+        }
+        let reason = if detail == Some(i) {
+            measures::reason_rows(g, inner)
+        } else {
+            0
+        };
+        rows += rows_of(g, inner) + reason;
+    }
+    rows.min(usize::from(cap)) as u16
 }
 
 /// The group whose verdict's reason is shown: the selected row's, while the groups or lag
@@ -380,5 +385,54 @@ impl<'v> PartitionCell<'v> {
             None => x,
         };
         Some((x, y))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::view::OffsetView;
+
+    fn group(name: &str, slot: usize, partitions: u32) -> GroupView {
+        let mut g = GroupView::new(name, slot, "Stable", GroupPhase::Stable);
+        g.members = vec![MemberView {
+            id: format!("{name}-1"),
+            state: None,
+            partitions: (0..partitions).map(|p| ("t".to_string(), p)).collect(),
+            client_id: None,
+            host: None,
+        }];
+        g.offsets = (0..partitions)
+            .map(|p| OffsetView {
+                topic: "t".to_string(),
+                partition: p,
+                committed: Some(1_000),
+                lag: Some(10),
+                time_lag_ms: None,
+                paused: false,
+            })
+            .collect();
+        g
+    }
+
+    /// Under the cap the count is exact; over it the count is the cap, whatever the
+    /// groups hold beyond, so a frame never measures a whole cluster's offsets.
+    #[test]
+    fn rows_wanted_counts_up_to_the_cap() {
+        let view = View {
+            groups: (0..50).map(|i| group(&format!("g{i}"), i, 200)).collect(),
+            ..View::default()
+        };
+        let exact: usize = view.groups.iter().map(|g| rows_of(g, 78)).sum();
+        assert!(exact > 1_000, "{exact}");
+        assert_eq!(rows_wanted(&view, 80, None, u16::MAX), exact as u16);
+        assert_eq!(rows_wanted(&view, 80, None, 40), 40);
+        let small = View {
+            groups: vec![group("g", 0, 3)],
+            ..View::default()
+        };
+        let one = rows_of(&small.groups[0], 78) as u16;
+        assert!(one < 40);
+        assert_eq!(rows_wanted(&small, 80, None, 40), one);
     }
 }

@@ -39,10 +39,9 @@ use super::view::{PartitionView, ReplicationView, TopicView, View};
 
 /// Content rows the pane would like: a title line per topic and a line per partition.
 pub fn rows_wanted(view: &View) -> u16 {
-    view.topics
-        .iter()
-        .map(|t| 1 + t.partitions.len() as u16)
-        .sum()
+    // Saturates: an observed cluster may have more partitions than a u16 counts.
+    let rows: usize = view.topics.iter().map(|t| 1 + t.partitions.len()).sum();
+    rows.min(usize::from(u16::MAX)) as u16
 }
 
 /// The partition logs pane.

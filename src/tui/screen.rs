@@ -31,12 +31,12 @@ impl<'a> Screen<'a> {
     }
 
     /// The content rows each pane would like, from the view.
-    fn wants(&self, width: u16) -> Wants {
-        let view = self.ctx.view;
+    fn wants(&self, area: Rect) -> Wants {
+        let (view, width) = (self.ctx.view, area.width);
         Wants {
             partitions: partitions::rows_wanted(view),
-            producers: view.producers.len() as u16,
-            groups: groups::rows_wanted(view, width * 2 / 5, self.detail()),
+            producers: view.producers.len().min(usize::from(u16::MAX)) as u16,
+            groups: groups::rows_wanted(view, width * 2 / 5, self.detail(), area.height),
             caption: view.caption.as_ref().map_or(0, |c| caption::rows(c, width)),
             brokers: brokers::rows_wanted(view),
         }
@@ -57,7 +57,8 @@ impl<'a> Screen<'a> {
         } else {
             0
         };
-        let wanted = groups::rows_wanted(view, a.groups.width, self.detail());
+        let cap = height(a.groups).saturating_add(1);
+        let wanted = groups::rows_wanted(view, a.groups.width, self.detail(), cap);
         let first_group = if wanted > height(a.groups) {
             view.group_row(app.selected_row).map_or(0, |r| r.group)
         } else {
@@ -76,7 +77,7 @@ impl Widget for &Screen<'_> {
             too_small::TooSmall::new(area, self.ctx.theme()).render(area, buf);
             return;
         }
-        let a = layout::split(area, self.wants(area.width));
+        let a = layout::split(area, self.wants(area));
         let ctx = DrawContext {
             viewport: self.viewport(&a),
             ..self.ctx

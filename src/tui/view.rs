@@ -19,7 +19,9 @@ use super::app::Selectable;
 
 pub use broker::{BrokerOptions, fill_from_broker};
 pub use cluster::fill_cluster;
-pub use observe::{CHART_POINTS, ObservedScreen, fill_from_observation, fill_observed_header};
+pub use observe::{
+    CHART_POINTS, ObservedScreen, fill_from_observation, fill_observed_events, fill_observed_header,
+};
 pub use server::fill_from_server;
 pub use sim::{CAPTION_FRESH_MS, Limits, fill_from_sim};
 

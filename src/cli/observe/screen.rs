@@ -17,7 +17,9 @@ use tokio::time::{MissedTickBehavior, interval};
 
 use crate::server::observe::{ClusterSnapshot, Observation, ObserveError, Poller, Reachability};
 use crate::server::wall_clock_ms;
-use crate::tui::view::{Limits, ObservedScreen, View, fill_from_observation, fill_observed_header};
+use crate::tui::view::{
+    Limits, ObservedScreen, View, fill_from_observation, fill_observed_events, fill_observed_header,
+};
 use crate::tui::{App, Screen, Theme, ThemeKind, keymap, update};
 
 use super::super::interactive::terminal;
@@ -120,8 +122,11 @@ struct Ui {
     screen: ObservedScreen,
     app: App,
     view: View,
-    /// The view must be rebuilt before the next frame (a poll, a key, a resize).
+    /// The view must be rebuilt from the observation before the next frame (a poll).
     stale: bool,
+    /// The events, notices and selection must be refilled before the next frame (a key,
+    /// a resize).
+    keyed: bool,
     /// Something changed since the last frame.
     dirty: bool,
 }
@@ -134,6 +139,7 @@ impl Ui {
             app,
             view: View::default(),
             stale: true,
+            keyed: false,
             dirty: true,
         }
     }
@@ -145,12 +151,12 @@ impl Ui {
                     // Keys that would act on a simulation are refused by `update` with a
                     // notice, so nothing comes back to carry out.
                     let _ = update(&mut self.app, &self.view, action);
-                    self.stale = true;
+                    self.keyed = true;
                     self.dirty = true;
                 }
             }
             Event::Resize(..) => {
-                self.stale = true;
+                self.keyed = true;
                 self.dirty = true;
             }
             _ => {}
@@ -197,11 +203,15 @@ impl Ui {
     fn draw(&mut self, tui: &mut terminal::Tui) -> anyhow::Result<()> {
         let size = tui.size()?;
         let now = wall_clock_ms();
+        let limits = Limits::for_screen(size.width, size.height);
         if self.stale {
-            let limits = Limits::for_screen(size.width, size.height);
             let (obs, screen) = (&self.observation, &mut self.screen);
             fill_from_observation(obs, screen, &mut self.app, limits, now, &mut self.view);
-            self.stale = false;
+            (self.stale, self.keyed) = (false, false);
+        } else if self.keyed {
+            let (obs, screen) = (&self.observation, &self.screen);
+            fill_observed_events(obs, screen, &mut self.app, limits, now, &mut self.view);
+            self.keyed = false;
         } else {
             fill_observed_header(&self.observation, &self.screen, now, &mut self.view);
         }
