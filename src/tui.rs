@@ -31,6 +31,7 @@ pub mod caption;
 pub mod context;
 pub mod control;
 pub mod events;
+pub mod fit;
 pub mod footer;
 pub mod groups;
 pub mod header;
@@ -48,6 +49,7 @@ pub mod theme;
 pub mod too_small;
 pub mod update;
 pub mod view;
+pub mod zoom;
 
 pub use action::{Action, Effect};
 pub use app::{App, Focus};

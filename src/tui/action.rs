@@ -29,6 +29,8 @@ pub enum Action {
     NextBeat,
     /// Plot lag in records or in time.
     ToggleLagUnit,
+    /// Let the focused pane fill the screen, or go back to every pane.
+    ToggleZoom,
     ToggleHelp,
     CloseHelp,
 }

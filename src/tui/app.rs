@@ -103,6 +103,8 @@ pub struct App {
     pub events_scroll: usize,
     /// What the lag chart plots.
     pub lag_unit: LagUnit,
+    /// The focused pane fills the screen, for a projector.
+    pub zoomed: bool,
     speed_index: usize,
     notices: VecDeque<Notice>,
 }
@@ -121,6 +123,7 @@ impl App {
             selected_row: 0,
             events_scroll: 0,
             lag_unit: LagUnit::Records,
+            zoomed: false,
             speed_index: NORMAL_SPEED,
             notices: VecDeque::with_capacity(NOTICE_CAPACITY),
         }

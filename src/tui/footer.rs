@@ -9,6 +9,8 @@ use super::action::Action;
 use super::keymap::{KEYMAP, KeyRow, Scope};
 
 const ESSENTIAL: [Action; 2] = [Action::ToggleHelp, Action::Quit];
+/// Offered right after the pane's own keys: a presenter at a small terminal needs it.
+const ZOOM: Action = Action::ToggleZoom;
 use super::context::DrawContext;
 use super::text::put;
 
@@ -20,18 +22,22 @@ impl Widget for Footer<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.0.theme();
         let focus = self.0.app.focus;
-        // Help and quit always fit; then this pane's own keys; then the other global ones.
+        // Help and quit always fit; then this pane's own keys, zoom, and the other global
+        // ones.
         let essential = |r: &&KeyRow| r.bindings.iter().any(|(_, a)| ESSENTIAL.contains(a));
         let first = KEYMAP.iter().filter(essential);
         let own = KEYMAP
             .iter()
             .filter(|r| r.scope != Scope::Global && r.scope.applies_to(focus));
+        let zoom = KEYMAP.iter().filter(|r| r.bindings[0].1 == ZOOM);
         let global = KEYMAP.iter().filter(|r| {
-            r.scope == Scope::Global && !essential(r) && r.bindings[0].1 != Action::CloseHelp
+            r.scope == Scope::Global
+                && !essential(r)
+                && !matches!(r.bindings[0].1, Action::CloseHelp | ZOOM)
         });
         let max_x = area.right();
         let mut x = area.x + 1;
-        for row in first.chain(own).chain(global) {
+        for row in first.chain(own).chain(zoom).chain(global) {
             let keys = row.plain_keys();
             let need = (keys.chars().count() + row.hint.chars().count() + 3) as u16;
             if x + need > max_x {

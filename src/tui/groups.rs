@@ -24,6 +24,7 @@ use ratatui::widgets::Widget;
 
 use super::app::{App, Focus};
 use super::context::DrawContext;
+use super::fit::{Fields, KEEP};
 use super::text::{Count, Scratch, count_width, put};
 use super::theme::{Theme, group_letter};
 use super::view::{GroupView, MemberView, View};
@@ -122,6 +123,7 @@ impl Widget for Groups<'_> {
             area: inner,
             y: inner.y,
             text: Scratch::default(),
+            fields: Fields::default(),
         };
         for (gi, g) in view.groups.iter().enumerate().skip(first) {
             let header_selected = selected.is_some_and(|r| r.group == gi && r.member.is_none());
@@ -174,21 +176,24 @@ impl MemberRow<'_> {
         let m = self.member;
         let (x, y, max_x) = lines.next()?;
         let marker = if self.selected { "▸" } else { " " };
-        let x = put(lines.buf, x, y, max_x, marker, t.accent);
-        let mut x = put(lines.buf, x, y, max_x, &m.id, self.style);
+        let row = lines.fields.clear();
+        row.push(KEEP, t.accent, format_args!("{marker}"))
+            .push_text(KEEP, self.style, &m.id);
         if let Some(state) = m.state.filter(|s| *s != MemberState::Active) {
             let look = if state == MemberState::Crashed {
                 t.bad
             } else {
                 t.warn
             };
-            x = put(lines.buf, x, y, max_x, " ", look);
-            x = put(lines.buf, x, y, max_x, state.label(), look);
+            row.push(60, look, format_args!(" {}", state.label()));
         }
+        let x = row.draw(lines.buf, x, y, max_x);
         let parts = m.partitions.iter().map(|(topic, p)| (topic.as_str(), *p));
         let at = partition_cells(lines, t, g, parts, multi_topic, (x, y))?;
         if m.partitions.is_empty() {
-            put(lines.buf, at.0, at.1, max_x, " (no partitions)", t.dim);
+            let row = lines.fields.clear();
+            row.push(KEEP, t.dim, format_args!(" (no partitions)"));
+            row.draw(lines.buf, at.0, at.1, max_x);
         }
         Some(())
     }
@@ -234,6 +239,8 @@ struct Lines<'b> {
     y: u16,
     /// Where the rows' numbers are formatted.
     text: Scratch,
+    /// Where a row's fields are fitted.
+    fields: Fields,
 }
 
 impl Lines<'_> {
@@ -257,47 +264,48 @@ fn state_style(t: &Theme, state: GroupState) -> Style {
     }
 }
 
+/// A shorter name for a state, for a narrow pane: the word a reader knows it by.
+pub fn short_state(state: GroupState) -> &'static str {
+    match state {
+        GroupState::PreparingRebalance => "Preparing",
+        GroupState::CompletingRebalance => "Completing",
+        other => other.name(),
+    }
+}
+
+/// The group's first row. When narrow, the protocol goes first, then the generation, then
+/// the state's long form; the letter, name and verdict stay.
 fn group_header(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, selected: bool, focused: bool) {
     let Some((x, y, max_x)) = lines.next() else {
         return;
     };
-    let mut letter = [0u8; 4];
-    let letter = group_letter(g.slot).encode_utf8(&mut letter);
-    let x = put(lines.buf, x, y, max_x, letter, t.group_marker(g.slot));
-    let x = put(lines.buf, x, y, max_x, " ", t.text);
     let name_style = if selected && focused {
         t.selected
     } else {
         t.group(g.slot).patch(t.title)
     };
-    let mut x = put(lines.buf, x, y, max_x, &g.name, name_style);
+    let row = lines.fields.clear();
+    row.push(
+        KEEP,
+        t.group_marker(g.slot),
+        format_args!("{}", group_letter(g.slot)),
+    )
+    .push(KEEP, t.text, format_args!(" "))
+    .push_text(KEEP, name_style, &g.name);
     if let Some(v) = &g.verdict {
-        x = put(lines.buf, x, y, max_x, " ", t.text);
         let look = t.title.patch(measures::status_style(t, v.status));
-        x = put(lines.buf, x, y, max_x, v.status.as_str(), look);
+        row.lead(t.text, " ")
+            .push(90, look, format_args!("{}", v.status.as_str()));
     }
-    let x = put(lines.buf, x, y, max_x, " ", t.text);
-    let x = put(
-        lines.buf,
-        x,
-        y,
-        max_x,
-        g.state.name(),
+    row.lead(t.text, " ").push_or_short(
+        80,
         state_style(t, g.state),
+        format_args!("{}", g.state.name()),
+        format_args!("{}", short_state(g.state)),
     );
-    let x = put(
-        lines.buf,
-        x,
-        y,
-        max_x,
-        lines.text.fmt(format_args!(" gen {}", g.generation)),
-        t.dim,
-    );
-    // The protocol matters least here: shown whole or not at all.
-    let protocol = lines.text.fmt(format_args!(" · {}", g.protocol));
-    if usize::from(x) + protocol.chars().count() <= usize::from(max_x) {
-        put(lines.buf, x, y, max_x, protocol, t.dim);
-    }
+    row.push(50, t.dim, format_args!(" gen {}", g.generation))
+        .push(10, t.dim, format_args!(" · {}", g.protocol));
+    row.draw(lines.buf, x, y, max_x);
 }
 
 /// One partition of a member: its name, committed offset and lag, e.g. `p0 1200+3`.

@@ -6,7 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
 use super::context::DrawContext;
-use super::text::{fmt_rate, fmt_speed, fmt_time, put};
+use super::fit::{Fields, KEEP};
+use super::text::{fmt_rate, fmt_speed, fmt_time};
 use super::view::RunState;
 
 /// The header bar.
@@ -29,28 +30,41 @@ impl Widget for HeaderBar<'_> {
             ),
             None => (format!(" {} ", fmt_speed(h.speed)), t.text),
         };
-        let parts = [
-            (format!(" {} ", h.scenario), t.title),
-            (format!(" {} ", fmt_time(h.sim_time_ms)), t.accent),
-            speed,
-            (format!(" {state} "), state_style),
-            (format!(" seed {} ", h.seed), t.dim),
-            (format!(" in {} ", fmt_rate(h.produce_rate)), t.text),
-            (format!(" out {} ", fmt_rate(h.consume_rate)), t.text),
-        ];
-        let max_x = area.right();
-        let mut x = area.x;
-        for (i, (text, style)) in parts.iter().enumerate() {
-            if i > 0 {
-                x = put(buf, x, area.y, max_x, "│", t.dim);
-            }
-            x = put(buf, x, area.y, max_x, text, *style);
-        }
+        // The run's identity and clock stay; the seed goes first, then the rates.
+        let mut row = Fields::default();
+        row.push_text(KEEP, t.title, &format!(" {} ", h.scenario))
+            .lead(t.dim, "│")
+            .push(
+                KEEP,
+                t.accent,
+                format_args!(" {} ", fmt_time(h.sim_time_ms)),
+            )
+            .lead(t.dim, "│")
+            .push(80, speed.1, format_args!("{}", speed.0))
+            .lead(t.dim, "│")
+            .push(90, state_style, format_args!(" {state} "))
+            .lead(t.dim, "│")
+            .push(20, t.dim, format_args!(" seed {} ", h.seed))
+            .lead(t.dim, "│")
+            .push(
+                50,
+                t.text,
+                format_args!(" in {} ", fmt_rate(h.produce_rate)),
+            )
+            .lead(t.dim, "│")
+            .push(
+                50,
+                t.text,
+                format_args!(" out {} ", fmt_rate(h.consume_rate)),
+            );
         if let Some(server) = &h.server {
-            let text = format!(" kafka {} · {} conn ", server.listen, server.connections);
-            x = put(buf, x, area.y, max_x, "│", t.dim);
-            put(buf, x, area.y, max_x, &text, t.accent);
+            row.lead(t.dim, "│").push(
+                60,
+                t.accent,
+                format_args!(" kafka {} · {} conn ", server.listen, server.connections),
+            );
         }
+        row.draw(buf, area.x, area.y, area.right());
     }
 }
 

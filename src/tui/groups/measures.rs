@@ -14,11 +14,12 @@ use ratatui::style::Style;
 
 use super::Lines;
 use crate::sim::Status;
-use crate::tui::text::{Age, Count, Rate, printed_width, put, wrap};
+use crate::tui::fit::{ELLIPSIS, Fields, KEEP, wrap_rows};
+use crate::tui::text::{Age, Count, Rate, printed_width, put};
 use crate::tui::theme::Theme;
 use crate::tui::view::GroupView;
 
-/// The most rows a reason takes; a longer one is cut with `…`.
+/// The most rows a reason takes; a longer one ends with `…` at a word boundary.
 const REASON_ROWS: usize = 3;
 /// Where a wrapped line continues.
 const CONTINUE_AT: u16 = 4;
@@ -88,7 +89,8 @@ pub(super) fn reason_rows(g: &GroupView, width: usize) -> usize {
         .as_ref()
         .filter(|v| !v.reason.is_empty())
         .map_or(0, |v| {
-            wrap(&v.reason, reason_width(width)).len().min(REASON_ROWS)
+            let w = reason_width(width);
+            wrap_rows(&v.reason, w, w, REASON_ROWS).len()
         })
 }
 
@@ -96,52 +98,69 @@ fn reason_width(width: usize) -> usize {
     width.saturating_sub(2).max(10)
 }
 
-/// Draws the stats rows.
+/// Draws the stats rows. When narrow, the per-consumer maximum goes first, then the
+/// at-least-once counters while they are zero, then the rate; the lag stays.
 pub(super) fn stats(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) {
     let wraps = eta_wraps(g, usize::from(lines.area.width));
     let Some((x, y, max_x)) = lines.next() else {
         return;
     };
-    let text = lines.text.fmt(format_args!("{}", LagText(g)));
-    let mut at = (put(lines.buf, x, y, max_x, text, t.title), y);
-    if let Some(e) = eta(g) {
-        let sep = if wraps {
-            let Some((x, y, _)) = lines.next() else {
-                return;
-            };
-            at = (x + CONTINUE_AT, y);
-            ""
-        } else {
-            " · "
-        };
-        // Lag that holds steady while the group keeps up is not draining either, and
-        // needs no attention: only a group already in trouble gets the warning colour.
-        let in_trouble = g.verdict.as_ref().is_some_and(|v| v.status != Status::Ok);
-        let style = if e == Eta::NotDraining && in_trouble {
-            t.warn
-        } else {
-            t.text
-        };
-        let text = lines.text.fmt(format_args!("{sep}{e}"));
-        at.0 = put(lines.buf, at.0, at.1, max_x, text, style);
+    let row = lines.fields.clear();
+    row.push(KEEP, t.title, format_args!("  lag {}", Count(g.total_lag)));
+    if let Some(ms) = g.time_lag_ms {
+        row.push(85, t.title, format_args!(" ({})", Age(ms)));
     }
-    counters(lines, t, g, at);
+    let Some(e) = eta(g) else {
+        counters(row, t, g);
+        row.draw(lines.buf, x, y, max_x);
+        return;
+    };
+    // Lag that holds steady while the group keeps up is not draining either, and needs
+    // no attention: only a group already in trouble gets the warning colour.
+    let in_trouble = g.verdict.as_ref().is_some_and(|v| v.status != Status::Ok);
+    let style = if e == Eta::NotDraining && in_trouble {
+        t.warn
+    } else {
+        t.text
+    };
+    if !wraps {
+        row.push(80, style, format_args!(" · {e}"));
+        counters(row, t, g);
+        row.draw(lines.buf, x, y, max_x);
+        return;
+    }
+    row.draw(lines.buf, x, y, max_x);
+    let Some((x, y, max_x)) = lines.next() else {
+        return;
+    };
+    let row = lines.fields.clear();
+    row.push(KEEP, style, format_args!("{e}"));
+    counters(row, t, g);
+    row.draw(lines.buf, x + CONTINUE_AT, y, max_x);
 }
 
-/// The consume rate and the at-least-once counters, after the lag.
-fn counters(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, (x, y): (u16, u16)) {
-    let max_x = lines.area.right();
-    let text = lines.text.fmt(format_args!(" · {}", Rate(g.consume_rate)));
-    let x = put(lines.buf, x, y, max_x, text, t.text);
-    let dup_style = if g.duplicates > 0 { t.warn } else { t.dim };
-    let text = lines.text.fmt(format_args!(" · dup {}", g.duplicates));
-    let x = put(lines.buf, x, y, max_x, text, dup_style);
-    let lost_style = if g.lost > 0 { t.bad } else { t.dim };
-    let text = lines.text.fmt(format_args!(" · lost {}", g.lost));
-    let x = put(lines.buf, x, y, max_x, text, lost_style);
+/// The consume rate and the at-least-once counters, after the lag. A counter above zero
+/// is news, and outlasts everything but the lag itself.
+fn counters(row: &mut Fields, t: &Theme, g: &GroupView) {
+    row.push(60, t.text, format_args!(" · {}", Rate(g.consume_rate)));
+    let (dup_style, dup_priority) = if g.duplicates > 0 {
+        (t.warn, 88)
+    } else {
+        (t.dim, 40)
+    };
+    row.push(
+        dup_priority,
+        dup_style,
+        format_args!(" · dup {}", g.duplicates),
+    );
+    let (lost_style, lost_priority) = if g.lost > 0 { (t.bad, 88) } else { (t.dim, 40) };
+    row.push(
+        lost_priority,
+        lost_style,
+        format_args!(" · lost {}", g.lost),
+    );
     if let Some(r) = g.process_rate {
-        let text = lines.text.fmt(format_args!(" · max {} each", Rate(r)));
-        put(lines.buf, x, y, max_x, text, t.dim);
+        row.push(20, t.dim, format_args!(" · max {} each", Rate(r)));
     }
 }
 
@@ -151,9 +170,9 @@ pub(super) fn reason(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) -> Option<
     let Some(v) = g.verdict.as_ref().filter(|v| !v.reason.is_empty()) else {
         return Some(());
     };
-    let rows = wrap(&v.reason, reason_width(usize::from(lines.area.width)));
-    let cut = rows.len() > REASON_ROWS;
-    for (i, row) in rows.iter().take(REASON_ROWS).enumerate() {
+    let w = reason_width(usize::from(lines.area.width));
+    let rows = wrap_rows(&v.reason, w, w, REASON_ROWS);
+    for (i, row) in rows.iter().enumerate() {
         let (x, y, max_x) = lines.next()?;
         let mut x = x + 2;
         let mut row = row.as_str();
@@ -170,9 +189,14 @@ pub(super) fn reason(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) -> Option<
             );
             row = rest;
         }
-        x = put(lines.buf, x, y, max_x, row, t.text);
-        if cut && i + 1 == REASON_ROWS {
-            put(lines.buf, x, y, max_x, "…", t.dim);
+        match row.strip_suffix(ELLIPSIS) {
+            Some(kept) => {
+                x = put(lines.buf, x, y, max_x, kept, t.text);
+                put(lines.buf, x, y, max_x, ELLIPSIS, t.dim);
+            }
+            None => {
+                put(lines.buf, x, y, max_x, row, t.text);
+            }
         }
     }
     Some(())
