@@ -43,6 +43,7 @@ pub mod pane;
 pub mod partitions;
 pub mod producers;
 pub mod screen;
+pub mod slides;
 pub mod svg;
 pub mod text;
 pub mod theme;

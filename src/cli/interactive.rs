@@ -8,6 +8,7 @@
 //! only when something changed.
 
 mod diag;
+mod record;
 mod terminal;
 
 use std::io::IsTerminal;
@@ -42,6 +43,8 @@ pub struct Options {
     pub log: Option<PathBuf>,
     /// See the hidden `--panic-after-first-frame` flag.
     pub panic_after_first_frame: bool,
+    /// Where to record the session as asciicast v2 (`--record`).
+    pub record: Option<PathBuf>,
     /// What the partition logs may hold before the oldest records go (`--max-log-memory`).
     pub max_log_memory: u64,
     /// Also serve the Kafka wire protocol, on the simulation's broker.
@@ -73,13 +76,28 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
     let fps = opts.fps;
     let runtime = runtime(opts.server.is_some())?;
     let (stop_server, server_stopped) = oneshot::channel::<()>();
+    let cast = opts.record.as_deref().map(open_cast).transpose()?;
     let mut ui = runtime.block_on(Ui::start(opts, server_stopped))?;
-    let mut tui = terminal::enter().context("cannot set up the terminal")?;
-    let result = runtime.block_on(event_loop(&mut tui, &mut ui, fps));
+    let output = record::Output::new(cast);
+    let failure = output.failure();
+    let mut tui = terminal::enter(output).context("cannot set up the terminal")?;
+    let mut result = runtime.block_on(event_loop(&mut tui, &mut ui, fps));
     terminal::restore();
+    if let (Ok(()), Ok(failed)) = (&result, failure.lock())
+        && let Some(e) = failed.as_ref()
+    {
+        result = Err(anyhow::anyhow!("the recording stopped early: {e}"));
+    }
     let _ = stop_server.send(());
     ui.finish(&result);
     result
+}
+
+/// Creates the recording at the terminal's size.
+fn open_cast(path: &std::path::Path) -> anyhow::Result<record::Cast> {
+    let (width, height) = crossterm::terminal::size().context("cannot read the terminal size")?;
+    record::Cast::create(path, width, height)
+        .with_context(|| format!("cannot create the recording {}", path.display()))
 }
 
 /// With a listener, client connections get a worker thread of their own beside the UI's.
