@@ -240,3 +240,27 @@ fn zoomed_partitions_and_lag_show_more() {
     assert!(zoomed.contains("00:01.0"), "all the history:\n{zoomed}");
     insta::assert_snapshot!("quickstart_lag_zoomed_at_100x30", zoomed);
 }
+
+/// The screen the issue started from: `rebalance` with `--presenter` at 80×24, held at
+/// each beat with the next caption in the banner.
+#[test]
+fn presenter_mode_at_80x24_cuts_no_word_at_any_beat() {
+    let mut sim = Simulation::new(Scenario::bundled("rebalance").unwrap(), None).unwrap();
+    sim.set_hold_at_beats(true);
+    let mut held = 0;
+    while sim.next_beat().is_some() {
+        sim.step(1_000);
+        if !sim.held_at_beat() {
+            continue;
+        }
+        held += 1;
+        let mut app = App::new(Theme::default(), true);
+        let mut view = View::default();
+        fill_from_sim(&sim, &mut app, Limits::for_screen(80, 24), &mut view);
+        let screen = text(&draw(&view, &app, 80, 24));
+        let cut = cut_words(&screen, &vocabulary(&view, &app));
+        assert!(cut.is_empty(), "beat {held}: cut {cut:?}\n{screen}");
+        sim.release_beat();
+    }
+    assert!(held > 1, "held at {held} beats");
+}

@@ -363,6 +363,10 @@ impl<'v> PartitionCell<'v> {
             let (nx, ny, _) = lines.next()?;
             (x, y) = (nx + 3, ny);
         }
+        if x + width > max_x {
+            // Wider than a whole row: left out rather than cut.
+            return Some((x, y));
+        }
         let x = put(lines.buf, x, y, max_x, " ", t.text);
         let (x, name_style) = if self.paused {
             (put(lines.buf, x, y, max_x, "‖", t.warn), t.warn)
