@@ -251,7 +251,7 @@ mod tests {
         assert!(screen_size("69x24").is_err());
         assert!(screen_size("120").is_err());
         assert!(screen_size("120x9999").is_err());
-        assert!(parses(&["x", "--slides", "out", "--size", "100x30"]));
-        assert!(!parses(&["x", "--size", "100x30"]), "--size needs --slides");
+        assert!(parses(&["--slides", "out", "--size", "100x30"]));
+        assert!(!parses(&["--size", "100x30"]), "--size needs --slides");
     }
 }

@@ -9,8 +9,8 @@
 //! that had to stop early with the same ellipsis.
 //!
 //! ```text
-//! width 40: A analytics WARN PreparingRebalance gen 2 · classic range
-//! width 30: A analytics WARN Preparing gen 2
+//! width 57: A analytics WARN PreparingRebalance gen 2 · classic range
+//! width 32: A analytics WARN Preparing gen 2
 //! width 20: A analytics WARN
 //! ```
 

@@ -78,9 +78,33 @@ fn eta_wraps(g: &GroupView, width: usize) -> bool {
     eta(g).is_some_and(|e| printed_width(format_args!("{} · {e}", LagText(g))) > width)
 }
 
-/// Rows the stats take at `width` columns: one, or two when the ETA wraps.
+/// Whether the counters go on a row of their own at `width` columns: when one of them is
+/// above zero (news: duplicates or lost records) and it does not fit beside the lag.
+fn counters_wrap(g: &GroupView, width: usize) -> bool {
+    if g.duplicates == 0 && g.lost == 0 {
+        return false;
+    }
+    let lag = match eta(g) {
+        Some(e) => printed_width(format_args!("{} · {e}", LagText(g))),
+        None => printed_width(format_args!("{}", LagText(g))),
+    };
+    let dup = if g.duplicates > 0 {
+        printed_width(format_args!(" · dup {}", g.duplicates))
+    } else {
+        0
+    };
+    let lost = if g.lost > 0 {
+        printed_width(format_args!(" · lost {}", g.lost))
+    } else {
+        0
+    };
+    lag + dup + lost > width
+}
+
+/// Rows the stats take at `width` columns: one, or two when the ETA or the counters
+/// wrap.
 pub(super) fn stats_rows(g: &GroupView, width: usize) -> usize {
-    1 + usize::from(eta_wraps(g, width))
+    1 + usize::from(eta_wraps(g, width) || counters_wrap(g, width))
 }
 
 /// Rows the reason takes at `width` columns.
@@ -99,9 +123,11 @@ fn reason_width(width: usize) -> usize {
 }
 
 /// Draws the stats rows. When narrow, the per-consumer maximum goes first, then the
-/// at-least-once counters while they are zero, then the rate; the lag stays.
+/// at-least-once counters while they are zero, then the rate; the lag stays. The ETA, and
+/// counters above zero, go on a second row rather than being dropped.
 pub(super) fn stats(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) {
-    let wraps = eta_wraps(g, usize::from(lines.area.width));
+    let width = usize::from(lines.area.width);
+    let (eta_wraps, counters_wrap) = (eta_wraps(g, width), counters_wrap(g, width));
     let Some((x, y, max_x)) = lines.next() else {
         return;
     };
@@ -110,22 +136,20 @@ pub(super) fn stats(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) {
     if let Some(ms) = g.time_lag_ms {
         row.push(85, t.title, format_args!(" ({})", Age(ms)));
     }
-    let Some(e) = eta(g) else {
-        counters(row, t, g);
-        row.draw(lines.buf, x, y, max_x);
-        return;
-    };
+    let e = eta(g);
     // Lag that holds steady while the group keeps up is not draining either, and needs
     // no attention: only a group already in trouble gets the warning colour.
     let in_trouble = g.verdict.as_ref().is_some_and(|v| v.status != Status::Ok);
-    let style = if e == Eta::NotDraining && in_trouble {
+    let style = if e == Some(Eta::NotDraining) && in_trouble {
         t.warn
     } else {
         t.text
     };
-    if !wraps {
+    if let Some(e) = e.filter(|_| !eta_wraps) {
         row.push(80, style, format_args!(" · {e}"));
-        counters(row, t, g);
+    }
+    if !eta_wraps && !counters_wrap {
+        counters(row, t, g, " · ");
         row.draw(lines.buf, x, y, max_x);
         return;
     }
@@ -134,15 +158,20 @@ pub(super) fn stats(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) {
         return;
     };
     let row = lines.fields.clear();
-    row.push(KEEP, style, format_args!("{e}"));
-    counters(row, t, g);
+    match e.filter(|_| eta_wraps) {
+        Some(e) => {
+            row.push(KEEP, style, format_args!("{e}"));
+            counters(row, t, g, " · ");
+        }
+        None => counters(row, t, g, ""),
+    }
     row.draw(lines.buf, x + CONTINUE_AT, y, max_x);
 }
 
 /// The consume rate and the at-least-once counters, after the lag. A counter above zero
 /// is news, and outlasts everything but the lag itself.
-fn counters(row: &mut Fields, t: &Theme, g: &GroupView) {
-    row.push(60, t.text, format_args!(" · {}", Rate(g.consume_rate)));
+fn counters(row: &mut Fields, t: &Theme, g: &GroupView, sep: &str) {
+    row.push(60, t.text, format_args!("{sep}{}", Rate(g.consume_rate)));
     let (dup_style, dup_priority) = if g.duplicates > 0 {
         (t.warn, 88)
     } else {
