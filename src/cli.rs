@@ -31,6 +31,7 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 #[command(name = "minikafka-tui", version, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
+    /// A mode other than the simulation; none runs the simulation.
     pub command: Option<Command>,
 
     /// Run without the terminal UI, as fast as the machine allows, then print a report.
@@ -120,7 +121,9 @@ pub enum Command {
 /// The `--theme` choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ThemeArg {
+    /// The default palette.
     Default,
+    /// Bright colours and bold text, for projectors.
     HighContrast,
 }
 

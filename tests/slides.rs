@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use minikafka::sim::Scenario;
-use minikafka::tui::slides::escape;
+use minikafka::tui::escape;
 
 const BIN: &str = env!("CARGO_BIN_EXE_minikafka-tui");
 

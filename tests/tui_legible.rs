@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use buffer_text::text;
 use minikafka::sim::{Scenario, Simulation};
-use minikafka::tui::theme::group_letter;
+use minikafka::tui::group_letter;
 use minikafka::tui::view::{Limits, fill_from_sim};
 use minikafka::tui::{App, Focus, Screen, Theme, View};
 use ratatui::buffer::Buffer;
@@ -28,7 +28,7 @@ const SIZES: [(u16, u16); 6] = [
 ];
 
 /// Short forms a narrow pane uses in place of a longer word.
-const SHORT_FORMS: [&str; 2] = ["Preparing", "Completing"];
+const SHORT_FORMS: [&str; 3] = ["Preparing", "Completing", "leads/follows"];
 
 /// Characters that are drawing, not words: borders, chart dots, strip cells and glyphs.
 fn is_separator(c: char) -> bool {
@@ -69,6 +69,12 @@ fn view_strings(view: &View) -> Vec<String> {
             p.partitioner.clone(),
         ]);
     }
+    // A narrow brokers pane counts as `leads/follows`, the short form of the wide words.
+    out.extend(
+        view.brokers
+            .iter()
+            .map(|b| format!("{}/{}", b.leads, b.follows)),
+    );
     out.extend(view.events.iter().map(|e| e.text.clone()));
     out.extend(view.caption.iter().map(|c| c.text.clone()));
     out

@@ -1,7 +1,7 @@
 //! The README's key table is generated from the key map; this keeps them identical.
 //! Run with `UPDATE_README=1` to rewrite the table in place after changing the key map.
 
-use minikafka::tui::keymap::markdown_table;
+use minikafka::tui::markdown_table;
 
 const START: &str = "<!-- keys:start -->\n";
 const END: &str = "<!-- keys:end -->";

@@ -1,4 +1,10 @@
 //! One partition's append-only log: dense offsets, fetch, offset lookup and prefix-only retention.
+//!
+//! The log end offset is where the next record goes; the high watermark is how far readers
+//! may see. With one replica they are the same point. With followers the high watermark is
+//! the smallest log end over the in-sync replicas, which the broker's replication sets here
+//! (docs/design.md, "Replication"); everything that reads (fetch, ListOffsets, lag, commits,
+//! retention) stops at it.
 
 use std::collections::VecDeque;
 
@@ -32,8 +38,19 @@ pub enum OffsetSpec {
 /// What a fetch returns besides the records: the bounds of the log at that moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogBounds {
+    /// The first offset still held.
     pub log_start_offset: i64,
+    /// The end of what readers may see.
     pub high_watermark: i64,
+}
+
+/// What [`PartitionLog::truncate_to`] removed from the end of a log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Truncated {
+    /// Records removed.
+    pub records: u64,
+    /// Their payload bytes.
+    pub bytes: u64,
 }
 
 /// A partition's log. Records live in a `VecDeque` so that retention pops a prefix
@@ -47,12 +64,20 @@ pub struct PartitionLog {
     timestamps_monotonic: bool,
     appended_total: u64,
     deleted_total: u64,
+    truncated_total: u64,
+    /// The high watermark while it does not follow the end.
+    hw: i64,
+    /// With the leader alone in sync, every append is committed at once: the high watermark
+    /// is the log end, and appends need not touch it.
+    hw_follows_end: bool,
 }
 
 impl PartitionLog {
+    /// An empty log starting at offset 0.
     pub fn new() -> Self {
         PartitionLog {
             timestamps_monotonic: true,
+            hw_follows_end: true,
             ..Default::default()
         }
     }
@@ -61,10 +86,38 @@ impl PartitionLog {
     pub fn log_start_offset(&self) -> i64 {
         self.log_start_offset
     }
-    /// The offset the next record will get. With one replica this is also the log end offset.
+    /// How far readers may see: records below it are on every in-sync replica. With one
+    /// replica it is the log end offset.
     pub fn high_watermark(&self) -> i64 {
+        if self.hw_follows_end {
+            self.log_end_offset()
+        } else {
+            self.hw
+        }
+    }
+    /// The offset the next record will get.
+    pub fn log_end_offset(&self) -> i64 {
         self.log_start_offset + self.records.len() as i64
     }
+    /// Moves the high watermark; the broker's replication calls this with the smallest log
+    /// end over the in-sync replicas. Clamped to the log's bounds.
+    pub(crate) fn set_high_watermark(&mut self, hw: i64) {
+        self.hw = hw.clamp(self.log_start_offset, self.log_end_offset());
+        self.hw_follows_end = false;
+    }
+    /// Whether the high watermark moves with every append (the leader is the only in-sync
+    /// replica). Turning it off keeps the current value.
+    pub(crate) fn set_hw_follows_end(&mut self, follows: bool) {
+        if !follows && self.hw_follows_end {
+            self.hw = self.log_end_offset();
+        }
+        self.hw_follows_end = follows;
+    }
+    /// Whether appends move the high watermark at once.
+    pub(crate) fn hw_follows_end(&self) -> bool {
+        self.hw_follows_end
+    }
+    /// The log start and the high watermark, as a fetch reports them.
     pub fn bounds(&self) -> LogBounds {
         LogBounds {
             log_start_offset: self.log_start_offset,
@@ -75,6 +128,7 @@ impl PartitionLog {
     pub fn len(&self) -> usize {
         self.records.len()
     }
+    /// Whether no record is held.
     pub fn is_empty(&self) -> bool {
         self.records.is_empty()
     }
@@ -100,10 +154,14 @@ impl PartitionLog {
     pub fn deleted_total(&self) -> u64 {
         self.deleted_total
     }
+    /// Records ever cut from the end by an election ([`PartitionLog::truncate_to`]).
+    pub fn truncated_total(&self) -> u64 {
+        self.truncated_total
+    }
 
     /// Appends one record and returns its offset.
     pub fn append(&mut self, record: NewRecord) -> i64 {
-        let offset = self.high_watermark();
+        let offset = self.log_end_offset();
         if let Some(last) = self.records.back()
             && record.timestamp_ms < last.timestamp_ms()
         {
@@ -118,7 +176,7 @@ impl PartitionLog {
 
     /// Appends records in order and returns the base offset (the first record's offset).
     pub fn append_batch<I: IntoIterator<Item = NewRecord>>(&mut self, records: I) -> i64 {
-        let base = self.high_watermark();
+        let base = self.log_end_offset();
         let iter = records.into_iter();
         self.records.reserve(iter.size_hint().0);
         for r in iter {
@@ -135,6 +193,11 @@ impl PartitionLog {
         Ok((offset - self.log_start_offset) as usize)
     }
 
+    /// Records held below the high watermark: what readers may see.
+    fn visible_len(&self) -> usize {
+        (self.high_watermark() - self.log_start_offset) as usize
+    }
+
     /// Borrows records from `offset`: at most `max_records`, and no more than `max_bytes` of
     /// payload, except that the first record is always included so a consumer can make
     /// progress past a large record, as Kafka does. Nothing is copied or allocated.
@@ -148,7 +211,7 @@ impl PartitionLog {
         max_bytes: u64,
     ) -> std::result::Result<impl Iterator<Item = &Record>, LogBounds> {
         let start = self.check_fetch_offset(offset)?;
-        let end = start.saturating_add(max_records).min(self.records.len());
+        let end = start.saturating_add(max_records).min(self.visible_len());
         let mut bytes = 0u64;
         let mut first = true;
         Ok(self.records.range(start..end).take_while(move |r| {
@@ -170,7 +233,7 @@ impl PartitionLog {
         out: &mut Vec<Record>,
     ) -> std::result::Result<LogBounds, LogBounds> {
         let start = self.check_fetch_offset(offset)?;
-        let end = start.saturating_add(max_records).min(self.records.len());
+        let end = start.saturating_add(max_records).min(self.visible_len());
         out.reserve(end - start);
         // A plain loop rather than `extend(read(..).cloned())`: the adapter chain moved each
         // record several times and cost twice the instructions on this hot path.
@@ -188,10 +251,12 @@ impl PartitionLog {
     /// Iterates over records from `offset` up to the high watermark without copying anything.
     pub fn iter_from(&self, offset: i64) -> impl Iterator<Item = &Record> {
         let start = (offset.max(self.log_start_offset) - self.log_start_offset) as usize;
-        self.records.range(start.min(self.records.len())..)
+        let visible = self.visible_len();
+        self.records.range(start.min(visible)..visible)
     }
 
-    /// The newest `n` records, oldest first: what a partition strip draws.
+    /// The newest `n` records up to the log end (past the high watermark too), oldest
+    /// first: what a partition strip draws.
     pub fn tail(&self, n: usize) -> impl DoubleEndedIterator<Item = &Record> {
         let start = self.records.len().saturating_sub(n);
         self.records.range(start..)
@@ -211,6 +276,7 @@ impl PartitionLog {
             OffsetSpec::Earliest => Some(self.log_start_offset),
             OffsetSpec::Latest => Some(self.high_watermark()),
             OffsetSpec::Timestamp(ts) => {
+                let visible = self.visible_len();
                 let idx = if self.timestamps_monotonic {
                     self.records.partition_point(|r| r.timestamp_ms() < ts)
                 } else {
@@ -219,7 +285,7 @@ impl PartitionLog {
                         .position(|r| r.timestamp_ms() >= ts)
                         .unwrap_or(self.records.len())
                 };
-                (idx < self.records.len()).then(|| self.log_start_offset + idx as i64)
+                (idx < visible).then(|| self.log_start_offset + idx as i64)
             }
         }
     }
@@ -227,10 +293,14 @@ impl PartitionLog {
     /// Deletes the oldest records that break `policy` at time `now_ms`, returning how many.
     ///
     /// Only a prefix is ever removed, so the log start only moves forward; the work done is
-    /// proportional to the number of records removed, never to the length of the log.
+    /// proportional to the number of records removed, never to the length of the log. As in
+    /// Kafka, nothing at or above the high watermark is deleted: followers may still need it.
     pub fn enforce_retention(&mut self, policy: &RetentionPolicy, now_ms: i64) -> u64 {
         let mut removed = 0u64;
         while let Some(front) = self.records.front() {
+            if front.offset() >= self.high_watermark() {
+                break;
+            }
             let too_old = policy
                 .ms
                 .is_some_and(|ms| front.timestamp_ms() < now_ms.saturating_sub(ms));
@@ -253,6 +323,9 @@ impl PartitionLog {
     pub(crate) fn evict_oldest(&mut self, until: Option<i64>, bytes: u64) -> (u64, u64) {
         let (mut removed, mut freed) = (0u64, 0u64);
         while let Some(front) = self.records.front() {
+            if front.offset() >= self.high_watermark() {
+                break;
+            }
             let newer = until.is_some_and(|ts| front.timestamp_ms() > ts);
             if removed > 0 && (freed >= bytes || newer) {
                 break;
@@ -288,6 +361,30 @@ impl PartitionLog {
         self.log_start_offset = offset;
         self.deleted_total += n;
         Ok(n)
+    }
+
+    /// Removes every record at or after `offset` (never before the log start): an election
+    /// cut the log back to the new leader's end, and those offsets go to new records. The
+    /// high watermark comes down with the end if it was above it. Returns what went; the
+    /// work is proportional to it.
+    pub fn truncate_to(&mut self, offset: i64) -> Truncated {
+        let offset = offset.max(self.log_start_offset);
+        let mut cut = Truncated::default();
+        while self.log_end_offset() > offset {
+            let r = self
+                .records
+                .pop_back()
+                .expect("the log end is past the log start");
+            cut.records += 1;
+            cut.bytes += u64::from(r.size_bytes());
+        }
+        self.size_bytes -= cut.bytes;
+        self.truncated_total += cut.records;
+        self.hw = self.hw.min(self.log_end_offset());
+        if self.records.is_empty() {
+            self.timestamps_monotonic = true;
+        }
+        cut
     }
 }
 

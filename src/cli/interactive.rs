@@ -171,6 +171,9 @@ impl Ui {
         if let Some(mut config) = opts.server {
             config.log_to_stderr = false;
             let (server, net) = network::bind(config, sim.broker().clone(), clock).await?;
+            for line in network::address_lines(&server) {
+                diag.line(0, format_args!("{line}"));
+            }
             if let Some(warning) = network::exposure_warning(server.local_addr()) {
                 app.notify(0, warning, true);
             }

@@ -40,6 +40,22 @@ impl From<&BrokerError> for ResponseError {
             BrokerError::UnreleasedInstanceId { .. } => ResponseError::UnreleasedInstanceId,
             BrokerError::UnsupportedAssignor(_) => ResponseError::UnsupportedAssignor,
             BrokerError::NotAConsumerGroup(_) => ResponseError::GroupIdNotFound,
+            BrokerError::NotLeaderOrFollower { .. } => ResponseError::NotLeaderOrFollower,
+            BrokerError::LeaderNotAvailable { .. } => ResponseError::LeaderNotAvailable,
+            BrokerError::FencedLeaderEpoch { .. } => ResponseError::FencedLeaderEpoch,
+            BrokerError::UnknownLeaderEpoch { .. } => ResponseError::UnknownLeaderEpoch,
+            BrokerError::NotEnoughReplicas { .. } => ResponseError::NotEnoughReplicas,
+            BrokerError::NotEnoughReplicasAfterAppend { .. } => {
+                ResponseError::NotEnoughReplicasAfterAppend
+            }
+            BrokerError::NotCoordinator { .. } => ResponseError::NotCoordinator,
+            BrokerError::CoordinatorNotAvailable { .. } => ResponseError::CoordinatorNotAvailable,
+            BrokerError::InvalidReplicationFactor { .. } => ResponseError::InvalidReplicationFactor,
+            BrokerError::InvalidMinInsyncReplicas { .. } => ResponseError::InvalidConfig,
+            // Operator actions on the simulated cluster, never a client's request.
+            BrokerError::UnknownBroker { .. }
+            | BrokerError::BrokerStateConflict { .. }
+            | BrokerError::InvalidCluster(_) => ResponseError::InvalidRequest,
         }
     }
 }
@@ -97,6 +113,22 @@ mod tests {
                 },
                 86,
             ),
+        ];
+        for (error, code) in cases {
+            assert_eq!(error.kafka_code(), code, "{error}");
+        }
+        assert_eq!(
+            ResponseError::from(&BrokerError::GroupNotEmpty {
+                group: "g".into(),
+                members: 1
+            }),
+            ResponseError::NonEmptyGroup
+        );
+    }
+
+    #[test]
+    fn consumer_protocol_codes_match_kafka() {
+        let cases = [
             (BrokerError::NotAConsumerGroup("g".into()), 69),
             (
                 BrokerError::FencedMemberEpoch {
@@ -137,13 +169,6 @@ mod tests {
         for (error, code) in cases {
             assert_eq!(error.kafka_code(), code, "{error}");
         }
-        assert_eq!(
-            ResponseError::from(&BrokerError::GroupNotEmpty {
-                group: "g".into(),
-                members: 1
-            }),
-            ResponseError::NonEmptyGroup
-        );
     }
 
     #[test]

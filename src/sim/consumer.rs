@@ -76,20 +76,6 @@ impl GroupSim {
     pub fn lost(&self) -> u64 {
         self.tracks.iter().map(|t| t.lost).sum()
     }
-    /// Duplicates on one partition.
-    pub fn partition_duplicates(&self, tp: &TopicPartition) -> u64 {
-        self.tracks
-            .iter()
-            .find(|t| &t.tp == tp)
-            .map_or(0, |t| t.duplicates)
-    }
-    /// Losses on one partition.
-    pub fn partition_lost(&self, tp: &TopicPartition) -> u64 {
-        self.tracks
-            .iter()
-            .find(|t| &t.tp == tp)
-            .map_or(0, |t| t.lost)
-    }
     /// Whether the members are paused (heartbeating, not polling).
     pub fn paused(&self) -> bool {
         self.paused
@@ -253,6 +239,22 @@ impl GroupSim {
             .map(|m| m.owned_count() as u64)
             .sum();
         self.unowned_ms += total.saturating_sub(held) * dt_ms.max(0) as u64;
+    }
+
+    /// An election cut `topic`-`partition` back to `to`, below what readers had seen: the
+    /// positions past it come back (the consumer detects the truncation, KIP-320, and
+    /// resumes at the new end), and the offsets there will hold new records, so reading
+    /// them is not a repeat.
+    pub(crate) fn after_truncation(&mut self, topic: &str, partition: u32, to: i64) {
+        let Some(part) =
+            (self.tracks.iter()).position(|t| t.tp.partition == partition && t.tp.topic == topic)
+        else {
+            return;
+        };
+        self.tracks[part].truncated(to);
+        for m in &mut self.members {
+            m.truncated(part, to);
+        }
     }
 
     /// Counts records retention deleted before the group fetched them.

@@ -23,7 +23,9 @@ pub struct GroupLagDetail {
 /// Where a group stands on one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionLagDetail {
+    /// The partition.
     pub tp: TopicPartition,
+    /// The group's committed offset there, if it has one.
     pub committed: Option<i64>,
     /// From the committed offset, or from where the group would start.
     pub lag: i64,

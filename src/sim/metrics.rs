@@ -69,14 +69,18 @@ pub struct PartitionMetrics {
     last_hw: i64,
     /// Records appended in the last sampled second.
     pub rate: f64,
+    /// Its rate, one sample per second.
     pub history: Ring<f64>,
 }
 
 /// A topic's produce rate, total and per partition.
 #[derive(Debug, Clone)]
 pub struct TopicMetrics {
+    /// Records appended in the last sampled second, all partitions.
     pub rate: f64,
+    /// That rate, one sample per second.
     pub history: Ring<f64>,
+    /// Each partition's rate, by index.
     pub partitions: Vec<PartitionMetrics>,
 }
 
@@ -86,11 +90,13 @@ pub struct GroupMetrics {
     last_consumed: u64,
     /// Records processed in the last sampled second.
     pub rate: f64,
+    /// That rate, one sample per second.
     pub rate_history: Ring<f64>,
     /// Total lag over the group's partitions, one sample per second.
     pub lag_history: Ring<i64>,
     /// The age of the group's oldest unprocessed record, in ms, one sample per second.
     pub time_lag_history: Ring<i64>,
+    /// Lag per partition, one sample per second.
     pub partition_lag: BTreeMap<TopicPartition, Ring<i64>>,
     /// The last [`VERDICT_WINDOW`] samples per partition, for the verdicts.
     windows: BTreeMap<TopicPartition, PartitionLagHistory>,
@@ -280,7 +286,8 @@ impl Metrics {
                 }
                 let pm = &mut tm.partitions[p];
                 let hw = log.high_watermark();
-                pm.rate = (hw - pm.last_hw) as f64 / secs;
+                // An unclean election can move the high watermark back: no negative rate.
+                pm.rate = (hw - pm.last_hw).max(0) as f64 / secs;
                 pm.last_hw = hw;
                 pm.history.push(pm.rate);
                 total += pm.rate;

@@ -1,14 +1,29 @@
 //! Simulated producers: records at a steady rate, keyed by a distribution, partitioned the
-//! way a real client would.
+//! way a real client would, sent with `acks` and retried as a client does.
+//!
+//! A record whose partition refuses it (offline: LEADER_NOT_AVAILABLE; too few in sync for
+//! `acks=all`: NOT_ENOUGH_REPLICAS) joins that partition's backlog, and so do the records
+//! after it, keeping the partition's order. The backlog is retried after
+//! `retry_backoff_ms`, doubling up to a second; records older than
+//! `delivery_timeout_ms` fail. Records an election cut before they were acknowledged come
+//! back from the broker and are sent again. Counted per producer: sent, acknowledged,
+//! failed (by error), acknowledged then lost.
+
+mod backlog;
+
+use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, Zipf};
 
-use crate::broker::{Broker, KeyHasher, NewRecord, NullKeyStrategy, Partitioner};
+use crate::broker::{
+    Acks, Broker, KeyHasher, NewRecord, NullKeyStrategy, Partitioner, ProducerId, TopicAppender,
+};
 
 use super::scenario::{KeyDistribution, ProducerSpec};
+use backlog::Backlog;
 
 /// One zero buffer shared by every record value, so producing allocates no payload.
 static ZEROS: [u8; super::limits::MAX_VALUE_BYTES] = [0; super::limits::MAX_VALUE_BYTES];
@@ -21,19 +36,38 @@ const STICKY_BATCH_BYTES: usize = 16 * 1024;
 pub struct ProducerInfo {
     /// Stable id: creation order, never reused.
     pub id: usize,
+    /// Its name, `PREFIX-N`.
     pub name: String,
+    /// The topic it writes.
     pub topic: String,
     /// Records per simulated second.
     pub rate: f64,
+    /// How it picks keys.
     pub keys: KeyDistribution,
+    /// How many distinct keys.
     pub key_count: u32,
     /// The zipf exponent; only meaningful with [`KeyDistribution::Zipf`].
     pub zipf_s: f64,
+    /// How keys choose partitions.
     pub partitioner: KeyHasher,
-    /// Records appended so far.
+    /// Records appended so far (a record sent again after an election counts again).
     pub produced: u64,
     /// False once removed; a removed producer stays listed with its count.
     pub active: bool,
+    /// When it is answered.
+    pub acks: Acks,
+    /// Records the application handed to the producer.
+    pub sent: u64,
+    /// Records acknowledged (never, with `acks=0`).
+    pub acked: u64,
+    /// Records given up after `delivery_timeout_ms`.
+    pub failed: u64,
+    /// `failed` by the last error each record met, by Kafka's name for it.
+    pub failed_by: BTreeMap<&'static str, u64>,
+    /// Acknowledged records an election later cut from the log.
+    pub acked_lost: u64,
+    /// Records waiting to be sent (again).
+    pub backlog: u64,
 }
 
 impl ProducerInfo {
@@ -93,6 +127,13 @@ pub(crate) struct ProducerActor {
     kind: KeyDistribution,
     next_sequential: usize,
     clock: RateClock,
+    acks: Acks,
+    retry_backoff_ms: i64,
+    delivery_timeout_ms: i64,
+    /// Refused partitions' records, by partition.
+    backlogs: BTreeMap<u32, Backlog>,
+    /// A key of each partition, for records sent again; built on the first retry.
+    partition_keys: Option<Vec<Option<u32>>>,
 }
 
 impl ProducerActor {
@@ -118,6 +159,11 @@ impl ProducerActor {
             kind: spec.keys,
             next_sequential: 0,
             clock: RateClock::default(),
+            acks: spec.acks,
+            retry_backoff_ms: spec.retry_backoff_ms,
+            delivery_timeout_ms: spec.delivery_timeout_ms,
+            backlogs: BTreeMap::new(),
+            partition_keys: None,
         }
     }
 
@@ -131,6 +177,7 @@ impl ProducerActor {
         self.keys = Vec::new();
         self.key_partitions = Vec::new();
         self.cached_partitions = 0;
+        self.partition_keys = None;
     }
 
     fn next_key(&mut self) -> Option<usize> {
@@ -167,9 +214,10 @@ impl ProducerActor {
         (p, record)
     }
 
-    /// Appends the records due in the next `dt_ms`, stamped `now`, straight into their
-    /// partitions: no buffer per partition, so a producer on a wide topic costs no more
-    /// than one on a narrow one. Returns how many.
+    /// Sends the records due in the next `dt_ms`, stamped `now`, straight into their
+    /// partitions (no buffer per partition, so a producer on a wide topic costs no more
+    /// than one on a narrow one), after retrying what is due from the backlogs. Returns
+    /// how many records were appended.
     pub(crate) fn tick(
         &mut self,
         info: &mut ProducerInfo,
@@ -177,30 +225,145 @@ impl ProducerActor {
         now: i64,
         dt_ms: i64,
     ) -> u64 {
-        if !info.active {
-            return 0;
+        let due = if info.active {
+            self.clock.advance(info.rate, dt_ms)
+        } else {
+            0
+        };
+        let id = ProducerId(info.id as u32);
+        for (tp, n) in broker.take_resends(id) {
+            if tp.topic == info.topic {
+                self.hold(tp.partition, now, n, "NOT_LEADER_OR_FOLLOWER");
+            }
         }
-        let due = self.clock.advance(info.rate, dt_ms);
-        if due == 0 {
-            return 0;
+        let appended = if due > 0 || !self.backlogs.is_empty() {
+            self.send(info, broker, now, due)
+        } else {
+            0
+        };
+        info.backlog = self.backlogs.values().map(Backlog::records).sum();
+        appended
+    }
+
+    /// Takes what the broker told this producer: acknowledgements, and acknowledged
+    /// records lost. Called after replication, which acknowledges `acks=all` records.
+    pub(crate) fn hear_back(info: &mut ProducerInfo, broker: &Broker) {
+        if let Some(t) = broker.producer_tally(ProducerId(info.id as u32)) {
+            (info.acked, info.acked_lost) = (t.acked, t.acked_lost);
         }
+    }
+
+    fn send(&mut self, info: &mut ProducerInfo, broker: &mut Broker, now: i64, due: u64) -> u64 {
         let Some(partitions) = broker.topic(&info.topic).map(|t| t.partition_count()) else {
             // The topic was deleted under us (by a network client): nothing to write to.
             return 0;
         };
         if partitions != self.cached_partitions {
             self.cached_partitions = partitions;
-            self.key_partitions = self
-                .keys
-                .iter()
+            self.partition_keys = None;
+            self.key_partitions = (self.keys.iter())
                 .map(|k| info.partitioner.partition(k, partitions))
                 .collect();
         }
-        let records = (0..due).map(|_| self.next_record(partitions, now));
-        // The topic exists (checked above) and every partition is below its count.
-        let _ = broker.append_routed(&info.topic, records);
-        info.produced += due;
-        due
+        let id = ProducerId(info.id as u32);
+        let Ok(mut app) = broker.appender(&info.topic, self.acks, id, now) else {
+            return 0;
+        };
+        let mut appended = self.retry(info, &mut app, now);
+        for _ in 0..due {
+            let (p, record) = self.next_record(partitions, now);
+            info.sent += 1;
+            if let Some(b) = self.backlogs.get_mut(&p) {
+                b.add(now, 1, self.delivery_timeout_ms);
+                continue;
+            }
+            match app.check(p) {
+                Ok(()) => {
+                    app.append(p, record);
+                    appended += 1;
+                }
+                Err(refusal) => self.hold(p, now, 1, refusal.name()),
+            }
+        }
+        info.produced += appended;
+        appended
+    }
+
+    /// Puts `records` for `partition` in its backlog, refused with `error`.
+    fn hold(&mut self, partition: u32, now: i64, records: u64, error: &'static str) {
+        let (backoff, timeout) = (self.retry_backoff_ms, self.delivery_timeout_ms);
+        match self.backlogs.get_mut(&partition) {
+            Some(b) => {
+                b.add(now, records, timeout);
+                b.last_error = error;
+            }
+            None => {
+                let b = Backlog::new(now, records, error, backoff);
+                self.backlogs.insert(partition, b);
+            }
+        }
+    }
+
+    /// Fails what outlived the delivery timeout, then retries each backlog whose time has
+    /// come. Returns the records appended.
+    fn retry(&mut self, info: &mut ProducerInfo, app: &mut TopicAppender<'_>, now: i64) -> u64 {
+        if self.backlogs.is_empty() {
+            return 0;
+        }
+        let timeout = self.delivery_timeout_ms;
+        self.backlogs.retain(|_, b| {
+            let failed = b.expire(now, timeout);
+            if failed > 0 {
+                info.failed += failed;
+                *info.failed_by.entry(b.last_error).or_default() += failed;
+            }
+            !b.is_empty()
+        });
+        let due: Vec<u32> = (self.backlogs.iter())
+            .filter(|(_, b)| b.retry_at_ms <= now)
+            .map(|(p, _)| *p)
+            .collect();
+        let mut appended = 0;
+        for p in due {
+            match app.check(p) {
+                Ok(()) => {
+                    let mut backlog = self.backlogs.remove(&p).expect("listed as due");
+                    for (since, n) in backlog.drain() {
+                        for _ in 0..n {
+                            app.append(p, self.resent_record(p, since));
+                        }
+                        appended += n;
+                    }
+                }
+                Err(refusal) => {
+                    let backoff = self.retry_backoff_ms;
+                    let b = self.backlogs.get_mut(&p).expect("listed as due");
+                    b.refused(now, refusal.name(), backoff);
+                }
+            }
+        }
+        appended
+    }
+
+    /// A record for `partition` sent again, stamped when it was first sent: a key of that
+    /// partition (no payload is kept for records waiting, so any of its keys stands in).
+    fn resent_record(&mut self, partition: u32, since: i64) -> NewRecord {
+        let (keys, key_partitions) = (&self.keys, &self.key_partitions);
+        let by_partition = self.partition_keys.get_or_insert_with(|| {
+            let mut first = vec![None; self.cached_partitions as usize];
+            for (k, &p) in key_partitions.iter().enumerate().rev() {
+                first[p as usize] = Some(k as u32);
+            }
+            first
+        });
+        let key = (by_partition.get(partition as usize).copied().flatten())
+            .and_then(|k| keys.get(k as usize).cloned());
+        NewRecord {
+            timestamp_ms: since,
+            key,
+            value: Some(self.value.clone()),
+            headers: Vec::new(),
+        }
     }
 }
 

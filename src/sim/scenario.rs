@@ -12,7 +12,10 @@ mod validate;
 use std::io::Read;
 use std::path::Path;
 
-use crate::broker::{AssignorKind, GroupType, KeyHasher, RetentionPolicy, ServerAssignor};
+use crate::broker::{
+    Acks, AssignorKind, Broker, ClusterConfig, GroupType, KeyHasher, RetentionPolicy,
+    ServerAssignor,
+};
 
 use super::command::Command;
 use super::error::SimError;
@@ -59,6 +62,19 @@ const BUNDLED: &[(&str, &str)] = &[
         "rebalance-protocols",
         include_str!("../../assets/scenarios/rebalance-protocols.toml"),
     ),
+    (
+        "replication",
+        include_str!("../../assets/scenarios/replication.toml"),
+    ),
+    ("acks", include_str!("../../assets/scenarios/acks.toml")),
+    (
+        "min-insync",
+        include_str!("../../assets/scenarios/min-insync.toml"),
+    ),
+    (
+        "unclean-election",
+        include_str!("../../assets/scenarios/unclean-election.toml"),
+    ),
     ("bench", include_str!("../../assets/scenarios/bench.toml")),
 ];
 
@@ -69,21 +85,63 @@ pub struct Scenario {
     pub name: String,
     /// The human title from the file's `name` key.
     pub title: String,
+    /// What the scenario shows, in a sentence or two.
     pub description: String,
+    /// The seed, unless the command line gives one.
     pub seed: Option<u64>,
+    /// The `[cluster]` table; without one, a single broker and one replica per partition,
+    /// exactly as before clusters existed.
+    pub cluster: Option<ClusterSpec>,
+    /// Topics created at the start.
     pub topics: Vec<TopicSpec>,
+    /// Producers, each entry possibly several.
     pub producers: Vec<ProducerSpec>,
+    /// Consumer groups.
     pub groups: Vec<GroupSpec>,
     /// Sorted by time; beats at the same time keep their file order.
     pub timeline: Vec<Beat>,
 }
 
+/// The `[cluster]` table: brokers and how replication behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterSpec {
+    /// Broker ids are `1..=brokers`.
+    pub brokers: u32,
+    /// One rack per broker, in id order.
+    pub racks: Option<Vec<String>>,
+    /// A follower this far behind leaves the ISR.
+    pub replica_lag_time_max_ms: i64,
+    /// Whether an out-of-sync replica may lead when no in-sync one is alive.
+    pub unclean_leader_election: bool,
+}
+
+impl ClusterSpec {
+    /// The broker's configuration, replicas placed from `seed`.
+    pub fn config(&self, seed: u64) -> ClusterConfig {
+        ClusterConfig {
+            brokers: self.brokers,
+            racks: self.racks.clone(),
+            replica_lag_time_max_ms: self.replica_lag_time_max_ms,
+            unclean_leader_election: self.unclean_leader_election,
+            placement_seed: seed,
+        }
+    }
+}
+
 /// A topic the scenario creates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TopicSpec {
+    /// The topic name.
     pub name: String,
+    /// How many partitions.
     pub partitions: u32,
+    /// What retention removes.
     pub retention: RetentionPolicy,
+    /// Replicas per partition, at most the cluster's brokers; 1 by default, as Kafka's
+    /// `default.replication.factor`.
+    pub replication_factor: u32,
+    /// In-sync replicas an `acks=all` produce needs; 1 by default.
+    pub min_insync_replicas: u32,
 }
 
 /// How a producer picks record keys.
@@ -114,17 +172,31 @@ impl KeyDistribution {
 /// A `[[producers]]` entry: `count` identical producers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProducerSpec {
+    /// The topic written.
     pub topic: String,
     /// Records per simulated second, per producer.
     pub rate: f64,
+    /// How keys are picked.
     pub keys: KeyDistribution,
+    /// How many distinct keys.
     pub key_count: u32,
+    /// The Zipf exponent, for `zipf` keys.
     pub zipf_s: f64,
+    /// Each record's value size.
     pub value_bytes: usize,
+    /// How keys choose partitions.
     pub partitioner: KeyHasher,
+    /// How many identical producers.
     pub count: u32,
     /// Name prefix; producers are called `PREFIX-N`.
     pub name: Option<String>,
+    /// `all` by default, as Kafka's producers since 3.0. With one replica, `1` and `all`
+    /// behave alike.
+    pub acks: Acks,
+    /// The first wait before a refused send is retried; it doubles up to a second.
+    pub retry_backoff_ms: i64,
+    /// How long a record is retried before it counts as failed.
+    pub delivery_timeout_ms: i64,
 }
 
 impl ProducerSpec {
@@ -140,6 +212,9 @@ impl ProducerSpec {
             partitioner: KeyHasher::Murmur2,
             count: 1,
             name: None,
+            acks: Acks::All,
+            retry_backoff_ms: 100,
+            delivery_timeout_ms: 120_000,
         }
     }
 
@@ -157,7 +232,10 @@ impl ProducerSpec {
 pub enum CommitPolicy {
     /// `enable.auto.commit`: every interval, and also before giving partitions up in a
     /// rebalance or on a graceful leave, as the Java client does.
-    Auto { interval_ms: i64 },
+    Auto {
+        /// How often, in simulated ms.
+        interval_ms: i64,
+    },
     /// After every poll's records are processed.
     EveryPoll,
     /// After every N records processed.
@@ -178,7 +256,9 @@ impl CommitPolicy {
 /// Where a member starts on a partition with no usable committed offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AutoOffsetReset {
+    /// The log start.
     Earliest,
+    /// The high watermark: only new records.
     Latest,
 }
 
@@ -217,16 +297,23 @@ impl RebalanceProtocol {
 /// A `[[groups]]` entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupSpec {
+    /// The group id.
     pub name: String,
+    /// The topics it reads.
     pub topics: Vec<String>,
+    /// Members at the start.
     pub consumers: u32,
     /// Records per simulated second, per member.
     pub process_rate: f64,
+    /// The most records one poll returns.
     pub max_poll_records: u32,
+    /// When members commit.
     pub commit: CommitPolicy,
     /// The protocol and assignor (`protocol` and `assignor` in the file).
     pub protocol: RebalanceProtocol,
+    /// Where members start without a committed offset.
     pub auto_offset_reset: AutoOffsetReset,
+    /// How long a member may go silent.
     pub session_timeout_ms: i64,
     /// Members keep a `group.instance.id` (their client id) across restarts.
     pub static_members: bool,
@@ -258,8 +345,11 @@ impl GroupSpec {
 /// A scripted moment: at `at_ms` of simulated time, run `command` and show `caption`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Beat {
+    /// When it fires, in simulated ms.
     pub at_ms: i64,
+    /// What it does.
     pub command: Command,
+    /// What the presenter says; empty for a beat that only acts.
     pub caption: String,
 }
 
@@ -276,6 +366,17 @@ impl Scenario {
                     .map_or_else(|| origin.to_string(), |s| s.to_string_lossy().into_owned())
             });
         validate::parse(text, origin, short)
+    }
+
+    /// The broker this scenario runs on: one broker, or its `[cluster]` with replicas placed
+    /// from the seed the simulation will use (`seed`, else the scenario's, else
+    /// [`DEFAULT_SEED`]). A network server serving the scenario builds it here too.
+    pub fn broker(&self, seed: Option<u64>) -> Result<Broker, SimError> {
+        let seed = seed.or(self.seed).unwrap_or(DEFAULT_SEED);
+        Ok(match &self.cluster {
+            Some(c) => Broker::with_cluster(c.config(seed))?,
+            None => Broker::new(),
+        })
     }
 
     /// A scenario embedded in the binary.

@@ -1,5 +1,6 @@
-//! The bottom line: key hints for the focused pane first, then the global ones, taken
-//! from the key map so they can never be out of date.
+//! The bottom line: key hints for the focused pane first (after help, quit and, on a
+//! cluster, the broker keys), then the global ones, taken from the key map so they can
+//! never be out of date.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -25,7 +26,12 @@ impl Widget for Footer<'_> {
         // Help and quit always fit; then this pane's own keys, zoom, and the other global
         // ones.
         let essential = |r: &&KeyRow| r.bindings.iter().any(|(_, a)| ESSENTIAL.contains(a));
-        let first = KEYMAP.iter().filter(essential);
+        // On a cluster, the broker keys are what the screen is for: they come next.
+        let cluster = !self.0.view.brokers.is_empty();
+        let brokers = KEYMAP
+            .iter()
+            .filter(move |r| cluster && r.scope == Scope::Broker);
+        let first = KEYMAP.iter().filter(essential).chain(brokers);
         let own = KEYMAP
             .iter()
             .filter(|r| r.scope != Scope::Global && r.scope.applies_to(focus));

@@ -12,8 +12,8 @@ use super::layout::{self, Areas, Wants};
 use super::pane::Pane;
 use super::view::View;
 use super::{
-    caption, events, footer, groups, header, help, lag_chart, partitions, producers, too_small,
-    zoom,
+    brokers, caption, events, footer, groups, header, help, lag_chart, partitions, producers,
+    too_small, zoom,
 };
 
 /// The root widget.
@@ -38,6 +38,7 @@ impl<'a> Screen<'a> {
             producers: view.producers.len() as u16,
             groups: groups::rows_wanted(view, width * 2 / 5, self.detail()),
             caption: view.caption.as_ref().map_or(0, |c| caption::rows(c, width)),
+            brokers: brokers::rows_wanted(view),
         }
     }
 
@@ -94,6 +95,9 @@ impl Widget for &Screen<'_> {
         partitions::Partitions(ctx).render(a.partitions, buf);
         producers::Producers(ctx).render(a.producers, buf);
         groups::Groups(ctx).render(a.groups, buf);
+        if let Some(rect) = a.brokers {
+            brokers::Brokers(ctx).render(rect, buf);
+        }
         lag_chart::LagChart(ctx).render(a.lag, buf);
         events::Events(ctx).render(a.events, buf);
         footer::Footer(ctx).render(a.footer, buf);

@@ -10,6 +10,10 @@ use crate::sim::Command;
 /// How much `[` `]` and `{` `}` scale a rate by.
 pub const RATE_FACTOR: f64 = 2.0;
 
+/// The records per second `s` leaves a broker's followers: none, so they stall, fall
+/// behind and leave the ISRs after `replica_lag_time_max_ms`, the lesson the key is for.
+pub const SLOW_BROKER_RATE: f64 = 0.0;
+
 /// Applies `action` to the UI state, reading names and counts from this frame's `view`.
 /// Returns what the simulation should do, if anything.
 pub fn update(app: &mut App, view: &View, action: Action) -> Option<Effect> {
@@ -45,6 +49,12 @@ pub fn update(app: &mut App, view: &View, action: Action) -> Option<Effect> {
             return Some(Effect::ReleaseBeat);
         }
         Action::NextBeat => app.notify(now, "no timeline beat is waiting", true),
+        Action::NextBroker | Action::PrevBroker => {
+            select_broker(app, view, action == Action::NextBroker);
+        }
+        Action::CrashBroker | Action::RestartBroker | Action::SlowBroker | Action::HealBroker => {
+            return on_broker(app, view, action).map(Effect::Command);
+        }
         _ => return on_kafka(app, view, action).map(Effect::Command),
     }
     None
@@ -77,6 +87,39 @@ fn select(app: &mut App, view: &View, down: bool) {
             };
         }
     }
+}
+
+/// Moves the broker selection one step, wrapping around the cluster.
+fn select_broker(app: &mut App, view: &View, next: bool) {
+    let n = view.brokers.len();
+    if n == 0 {
+        app.notify(view.header.sim_time_ms, NO_CLUSTER, true);
+        return;
+    }
+    app.selected_broker = if next {
+        (app.selected_broker + 1) % n
+    } else {
+        (app.selected_broker + n - 1) % n
+    };
+}
+
+const NO_CLUSTER: &str = "no cluster: this scenario has one broker";
+
+/// The command for a broker key, on the selected broker.
+fn on_broker(app: &mut App, view: &View, action: Action) -> Option<Command> {
+    let Some(broker) = view.brokers.get(app.selected_broker).map(|b| b.id) else {
+        app.notify(view.header.sim_time_ms, NO_CLUSTER, true);
+        return None;
+    };
+    Some(match action {
+        Action::CrashBroker => Command::CrashBroker { broker },
+        Action::RestartBroker => Command::RestartBroker { broker },
+        Action::SlowBroker => Command::SlowBroker {
+            broker,
+            rate: SLOW_BROKER_RATE,
+        },
+        _ => Command::HealBroker { broker },
+    })
 }
 
 fn on_kafka(app: &mut App, view: &View, action: Action) -> Option<Command> {
@@ -287,6 +330,62 @@ mod tests {
         let texts: Vec<&str> = a.notices().map(|n| n.text.as_str()).collect();
         assert_eq!(texts, vec!["no group to act on", "no topic to act on"]);
         assert!(a.notices().all(|n| n.is_error));
+    }
+
+    fn cluster_view(brokers: i32) -> View {
+        let mut v = view();
+        v.brokers = (1..=brokers)
+            .map(|id| crate::tui::view::BrokerView {
+                id,
+                rack: None,
+                state: crate::broker::BrokerState::Up,
+                slow: None,
+                leads: 0,
+                follows: 0,
+                behind: 0,
+            })
+            .collect();
+        v
+    }
+
+    #[test]
+    fn broker_keys_act_on_the_selected_broker() {
+        let (mut a, v) = (app(), cluster_view(3));
+        assert_eq!(
+            command(&mut a, &v, Action::CrashBroker),
+            Command::CrashBroker { broker: 1 }
+        );
+        update(&mut a, &v, Action::PrevBroker);
+        assert_eq!(a.selected_broker, 2, "selection wraps backwards");
+        assert_eq!(
+            command(&mut a, &v, Action::RestartBroker),
+            Command::RestartBroker { broker: 3 }
+        );
+        update(&mut a, &v, Action::NextBroker);
+        update(&mut a, &v, Action::NextBroker);
+        assert_eq!(a.selected_broker, 1, "selection wraps forwards");
+        assert_eq!(
+            command(&mut a, &v, Action::SlowBroker),
+            Command::SlowBroker {
+                broker: 2,
+                rate: SLOW_BROKER_RATE
+            }
+        );
+        assert_eq!(
+            command(&mut a, &v, Action::HealBroker),
+            Command::HealBroker { broker: 2 }
+        );
+        assert_eq!(a.notices().count(), 0);
+    }
+
+    #[test]
+    fn broker_keys_without_a_cluster_are_a_notice() {
+        let (mut a, v) = (app(), view());
+        assert_eq!(update(&mut a, &v, Action::CrashBroker), None);
+        assert_eq!(update(&mut a, &v, Action::NextBroker), None);
+        assert_eq!(a.selected_broker, 0);
+        let texts: Vec<&str> = a.notices().map(|n| n.text.as_str()).collect();
+        assert_eq!(texts, vec![NO_CLUSTER, NO_CLUSTER]);
     }
 
     #[test]

@@ -7,15 +7,17 @@
 //! as many lines as a pane can hold.
 
 mod broker;
+mod cluster;
 mod server;
 mod sim;
 
-use crate::broker::GroupState;
+use crate::broker::{BrokerId, BrokerState, GroupState};
 use crate::sim::{GroupLag, MemberState, Verdict};
 
 use super::app::Selectable;
 
 pub use broker::{BrokerOptions, fill_from_broker};
+pub use cluster::fill_cluster;
 pub use server::fill_from_server;
 pub use sim::{CAPTION_FRESH_MS, Limits, fill_from_sim};
 
@@ -23,7 +25,9 @@ pub use sim::{CAPTION_FRESH_MS, Limits, fill_from_sim};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RunState {
     #[default]
+    /// Time moves.
     Running,
+    /// Time stands still.
     Paused,
     /// Presenter mode is holding at a timeline beat until `n`.
     HeldAtBeat,
@@ -32,25 +36,33 @@ pub enum RunState {
 /// The network server's address and how many clients are connected, when it runs.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServerInfo {
+    /// The address it listens on.
     pub listen: String,
+    /// Clients connected now.
     pub connections: usize,
 }
 
 /// What the header shows.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Header {
+    /// The scenario's name, or what is observed.
     pub scenario: String,
+    /// Simulated time.
     pub sim_time_ms: i64,
+    /// The speed asked for.
     pub speed: f64,
     /// The speed the simulation actually reached, when clearly below `speed` (the machine
     /// cannot keep up).
     pub reached_speed: Option<f64>,
+    /// Whether time moves.
     pub run_state: RunState,
+    /// The seed.
     pub seed: u64,
     /// Records produced per simulated second, all topics.
     pub produce_rate: f64,
     /// Records processed per simulated second, all groups.
     pub consume_rate: f64,
+    /// The network server, when it runs.
     pub server: Option<ServerInfo>,
 }
 
@@ -59,35 +71,126 @@ pub struct Header {
 pub struct GroupMark {
     /// The group's colour and letter slot.
     pub slot: usize,
+    /// Its committed offset here, if any.
     pub committed: Option<i64>,
+    /// Its lag here, when known.
     pub lag: Option<i64>,
 }
 
 /// One partition's strip.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PartitionView {
+    /// The partition index.
     pub partition: u32,
+    /// The first offset still held.
     pub log_start: i64,
+    /// The end of what readers may see.
     pub high_watermark: i64,
-    /// Key shades of the newest records, oldest first; the last is at `high_watermark - 1`.
-    /// `None` is a record without a key.
+    /// Key shades of the newest records, oldest first; the last is at [`Self::log_end`]
+    /// − 1. `None` is a record without a key.
     pub tail: Vec<Option<u8>>,
+    /// Each group's committed offset on it.
     pub marks: Vec<GroupMark>,
+    /// Leader, replicas and ISR, when the broker is a cluster of more than one.
+    pub replication: Option<ReplicationView>,
+}
+
+impl PartitionView {
+    /// Where the next record goes: past the high watermark while followers have records
+    /// still to copy.
+    pub fn log_end(&self) -> i64 {
+        self.replication
+            .as_ref()
+            .map_or(self.high_watermark, |r| r.log_end)
+    }
+}
+
+/// One replica of a partition: how far its copy of the leader's log reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplicaView {
+    /// The broker holding this replica.
+    pub broker: BrokerId,
+    /// Its log end offset: the next offset it will copy.
+    pub leo: i64,
+    /// Whether it is in the partition's ISR.
+    pub in_sync: bool,
+}
+
+/// A partition's replication, for its strip.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReplicationView {
+    /// `None` while the partition is offline.
+    pub leader: Option<BrokerId>,
+    /// The leader epoch: one more for each election.
+    pub epoch: i32,
+    /// Every replica, the preferred leader first.
+    pub replicas: Vec<ReplicaView>,
+    /// In-sync replicas in the broker's order (the leader is one of them).
+    pub isr: Vec<BrokerId>,
+    /// The leader's log end offset: records from the high watermark to here are on the
+    /// leader only, not yet readable.
+    pub log_end: i64,
+    /// Records ever cut from this partition's end by elections.
+    pub truncated: u64,
+    /// Offsets the last election cut that no new record has taken again yet, `from..to`
+    /// with `from` the log end: the strip shows them past the end.
+    pub cut: Option<(i64, i64)>,
+}
+
+impl ReplicationView {
+    /// Whether no broker leads: nothing can be produced or read.
+    pub fn is_offline(&self) -> bool {
+        self.leader.is_none()
+    }
+
+    /// The followers short of the leader's end, with their log end offsets: the ones a
+    /// strip marks. Followers with everything the leader has sit at the end, unmarked.
+    pub fn lagging_followers(&self) -> impl Iterator<Item = (BrokerId, i64)> + '_ {
+        self.replicas
+            .iter()
+            .filter(|r| Some(r.broker) != self.leader && r.leo < self.log_end)
+            .map(|r| (r.broker, r.leo))
+    }
+}
+
+/// One broker of a cluster, as the brokers pane shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokerView {
+    /// Its id, `1..=N`: the digit that marks its replicas on the strips.
+    pub id: BrokerId,
+    /// Its rack, when the scenario gives racks.
+    pub rack: Option<String>,
+    /// Up, crashed or stopped.
+    pub state: BrokerState,
+    /// While slow, the records per second its followers copy.
+    pub slow: Option<f64>,
+    /// Partitions it leads.
+    pub leads: u32,
+    /// Partitions it holds a follower replica of.
+    pub follows: u32,
+    /// Records its follower replicas have still to copy, over every partition it follows.
+    pub behind: i64,
 }
 
 /// A topic and its partitions.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TopicView {
+    /// The topic name.
     pub name: String,
+    /// Its partitions.
     pub partitions: Vec<PartitionView>,
 }
 
 /// A group's committed offset and lag on one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OffsetView {
+    /// The topic.
     pub topic: String,
+    /// The partition index.
     pub partition: u32,
+    /// The committed offset, if any.
     pub committed: Option<i64>,
+    /// The lag, when known.
     pub lag: Option<i64>,
     /// The age of the oldest record the group has not processed here, when known.
     pub time_lag_ms: Option<i64>,
@@ -99,6 +202,7 @@ pub struct OffsetView {
 /// A member and the partitions it owns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberView {
+    /// The member id.
     pub id: String,
     /// Where a simulated member stands, as its client sees it, when the simulation runs
     /// it. A crashed member stays listed until its session expires.
@@ -110,22 +214,29 @@ pub struct MemberView {
 /// A consumer group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupView {
+    /// The group id.
     pub name: String,
+    /// Its colour and letter slot.
     pub slot: usize,
+    /// Its state.
     pub state: GroupState,
     /// The generation, or a consumer-protocol group's epoch.
     pub generation: i32,
     /// How it rebalances, as `protocol assignor`: `classic range`, `consumer uniform`.
     pub protocol: String,
+    /// Members by id.
     pub members: Vec<MemberView>,
     /// One entry for every partition of every subscribed topic.
     pub offsets: Vec<OffsetView>,
+    /// Lag summed over its partitions.
     pub total_lag: i64,
     /// Records processed per simulated second.
     pub consume_rate: f64,
     /// Records processed per simulated second by one consumer, when the simulation runs it.
     pub process_rate: Option<f64>,
+    /// Records processed again (at-least-once).
     pub duplicates: u64,
+    /// Records skipped.
     pub lost: u64,
     /// Total lag over time: `(simulated seconds, lag)`, oldest first.
     pub lag_history: Vec<(f64, f64)>,
@@ -163,25 +274,42 @@ impl GroupView {
 /// A simulated producer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProducerView {
+    /// Its name.
     pub name: String,
+    /// The topic it writes.
     pub topic: String,
+    /// Records per simulated second.
     pub rate: f64,
     /// How keys are chosen, e.g. "uniform/16" or "none".
     pub keys: String,
+    /// How keys choose partitions.
     pub partitioner: String,
+    /// Records appended so far.
     pub produced: u64,
 }
 
 /// What kind of line an events-pane entry is, for its style and its marker glyph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventClass {
+    /// A rebalance started or completed.
     Rebalance,
+    /// A member joined or left.
     Membership,
+    /// Retention removed records.
     Retention,
+    /// Offsets were reset.
     Reset,
+    /// A topic was created, grown or deleted.
     Topic,
     /// A timeline caption.
     Caption,
+    /// A broker crashed, stopped, came back, slowed or healed; a coordinator moved.
+    Broker,
+    /// An ISR shrank or grew; a partition got a leader in a clean election.
+    Replication,
+    /// Data or availability at risk: an unclean election, a log cut, a partition
+    /// offline, produces refused for too few in-sync replicas.
+    Hazard,
     /// The result of a user's command.
     Command,
     /// A command that failed.
@@ -191,14 +319,18 @@ pub enum EventClass {
 /// One line of the events pane.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventLine {
+    /// When it happened.
     pub time_ms: i64,
+    /// What kind of line it is.
     pub class: EventClass,
+    /// The text.
     pub text: String,
 }
 
 /// The caption banner's content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caption {
+    /// The caption.
     pub text: String,
     /// Presenter mode is waiting for `n` before this beat fires.
     pub held: bool,
@@ -207,12 +339,20 @@ pub struct Caption {
 /// Everything a frame shows.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct View {
+    /// The header line.
     pub header: Header,
+    /// Every topic.
     pub topics: Vec<TopicView>,
+    /// Every group.
     pub groups: Vec<GroupView>,
+    /// Every producer.
     pub producers: Vec<ProducerView>,
+    /// The cluster's brokers in id order; empty for a single broker, whose screen has no
+    /// brokers pane.
+    pub brokers: Vec<BrokerView>,
     /// Oldest first.
     pub events: Vec<EventLine>,
+    /// The caption banner, while fresh.
     pub caption: Option<Caption>,
 }
 
@@ -230,6 +370,7 @@ impl View {
             topics: self.topics.len(),
             group_rows: self.group_rows().count(),
             events: self.events.len(),
+            brokers: self.brokers.len(),
         }
     }
 
@@ -256,7 +397,9 @@ impl View {
 /// A row of the groups pane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GroupRow {
+    /// Index into the view's groups.
     pub group: usize,
+    /// The member's index, or `None` for the group's own row.
     pub member: Option<usize>,
 }
 

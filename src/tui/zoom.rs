@@ -1,7 +1,8 @@
 //! Zoom: the focused pane alone between the header and the footer, for a projector. The
 //! caption banner stays, so a presenter's story is never hidden. The panes know they are
 //! zoomed ([`DrawContext::zoomed`]) and use the room: the partitions pane draws taller
-//! markers, the lag chart plots all the history it has.
+//! markers, the lag chart plots all the history it has. The brokers pane takes no focus:
+//! on a cluster it stays above the groups when they are zoomed, as it sits beside them.
 //!
 //! ```text
 //! header
@@ -19,7 +20,7 @@ use ratatui::widgets::Widget;
 use super::app::Focus;
 use super::context::{DrawContext, Viewport};
 use super::pane::Pane;
-use super::{caption, events, footer, groups, header, lag_chart, partitions, producers};
+use super::{brokers, caption, events, footer, groups, header, lag_chart, partitions, producers};
 
 /// The zoomed screen's rows: header, banner, the pane, footer.
 fn split(ctx: DrawContext<'_>, area: Rect) -> [Rect; 4] {
@@ -37,6 +38,18 @@ fn split(ctx: DrawContext<'_>, area: Rect) -> [Rect; 4] {
     .areas(area)
 }
 
+/// The brokers pane over the zoomed groups, at most a third of the body, and the
+/// groups' area; no brokers pane without a cluster.
+fn groups_split(ctx: DrawContext<'_>, body: Rect) -> (Option<Rect>, Rect) {
+    let wanted = brokers::rows_wanted(ctx.view);
+    if wanted == 0 {
+        return (None, body);
+    }
+    let rows = (wanted + 2).min(body.height / 3);
+    let [top, rest] = Layout::vertical([Constraint::Length(rows), Constraint::Fill(1)]).areas(body);
+    (Some(top), rest)
+}
+
 /// Where the zoomed pane starts when its content does not fit: at the selection.
 fn viewport(ctx: DrawContext<'_>, body: Rect) -> Viewport {
     let (view, app) = (ctx.view, ctx.app);
@@ -47,7 +60,8 @@ fn viewport(ctx: DrawContext<'_>, body: Rect) -> Viewport {
         0
     };
     let detail = groups::detail_group(view, app);
-    let first_group = if groups::rows_wanted(view, body.width, detail) > height {
+    let groups_height = Pane::content_area(groups_split(ctx, body).1).height;
+    let first_group = if groups::rows_wanted(view, body.width, detail) > groups_height {
         view.group_row(app.selected_row).map_or(0, |r| r.group)
     } else {
         0
@@ -71,7 +85,13 @@ pub fn render(ctx: DrawContext<'_>, area: Rect, buf: &mut Buffer) {
     }
     match ctx.app.focus {
         Focus::Partitions => partitions::Partitions(ctx).render(body, buf),
-        Focus::Groups => groups::Groups(ctx).render(body, buf),
+        Focus::Groups => {
+            let (top, rest) = groups_split(ctx, body);
+            if let Some(top) = top {
+                brokers::Brokers(ctx).render(top, buf);
+            }
+            groups::Groups(ctx).render(rest, buf);
+        }
         Focus::Producers => producers::Producers(ctx).render(body, buf),
         Focus::Lag => lag_chart::LagChart(ctx).render(body, buf),
         Focus::Events => events::Events(ctx).render(body, buf),

@@ -1,4 +1,9 @@
 //! Fetch: records from each requested partition, long-polling until `min_bytes` are there.
+//! Only the partition's leader serves it: another broker answers NOT_LEADER_OR_FOLLOWER,
+//! and a stale or unknown leader epoch is refused as KIP-320 says. Records stop at the high
+//! watermark. The answer names no current leader: Kafka fills that field only from v16,
+//! beside the leader's endpoint, and a client told of a node its metadata lacks can stall
+//! (kafka-python 3 does), so clients find the new leader in fresh metadata instead.
 //!
 //! Byte limits count record payloads (key, value, headers), as the broker's fetch does; the
 //! first record of a response is always returned so a large record cannot stall a consumer.
@@ -110,6 +115,7 @@ fn read_partition(
         .min(u64::try_from(p.partition_max_bytes).unwrap_or(0));
     let fetched = partition_index(topic, p.partition).and_then(|index| {
         let broker = ctx.broker.read();
+        broker.check_leader_epoch(topic, index, ctx.broker_id, p.current_leader_epoch)?;
         if limit == 0 && totals.bytes > 0 {
             // The response is full: report the bounds, read nothing.
             return broker.partition(topic, index).map(|l| l.bounds());
@@ -127,6 +133,7 @@ fn read_partition(
         Ok(b) => b,
         Err(e) => {
             totals.errors = true;
+
             return refused(out, e);
         }
     };

@@ -1,4 +1,6 @@
 //! ListOffsets: earliest (-2), latest (-1), or the first offset at or after a timestamp.
+//! Only the partition's leader answers (NOT_LEADER_OR_FOLLOWER elsewhere); "latest" is the
+//! high watermark. In a cluster each answer carries the leader epoch (v4+).
 
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::list_offsets_request::ListOffsetsRequest;
@@ -6,7 +8,7 @@ use kafka_protocol::messages::list_offsets_response::{
     ListOffsetsPartitionResponse, ListOffsetsResponse, ListOffsetsTopicResponse,
 };
 
-use super::{RequestContext, partition_index};
+use super::{RequestContext, nodes, partition_index};
 use crate::broker::OffsetSpec;
 use crate::server::codec::Response;
 
@@ -32,8 +34,11 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ListOffsetsRequest) -> R
                         // -3 (max timestamp) and other special values are not implemented.
                         _ => return out.with_error_code(ResponseError::InvalidRequest.code()),
                     };
-                    let found = partition_index(&t.name, p.partition_index)
-                        .and_then(|i| broker.list_offset(&t.name, i, spec).map(|o| (i, o)));
+                    let found = partition_index(&t.name, p.partition_index).and_then(|i| {
+                        let via = ctx.broker_id;
+                        broker.check_leader_epoch(&t.name, i, via, p.current_leader_epoch)?;
+                        broker.list_offset(&t.name, i, spec).map(|o| (i, o))
+                    });
                     match found {
                         Err(e) => out.with_error_code(e.kafka_code()),
                         Ok((_, None)) => out,
@@ -46,7 +51,14 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ListOffsetsRequest) -> R
                                     .map_or(-1, |r| r.timestamp_ms()),
                                 _ => -1,
                             };
-                            out.with_offset(offset).with_timestamp(timestamp)
+                            let out = out.with_offset(offset).with_timestamp(timestamp);
+                            match broker.replica_set(&t.name, i) {
+                                // Leader epochs came with v4.
+                                Ok(rs) if ctx.version >= 4 => {
+                                    out.with_leader_epoch(nodes::leader_epoch(&broker, rs))
+                                }
+                                _ => out,
+                            }
                         }
                     }
                 })

@@ -1,9 +1,13 @@
-//! Produce: decode each partition's batches and append them.
+//! Produce: decode each partition's batches and append them at the partition's leader.
 //!
 //! Batches are decoded before the write lock is taken, so the lock covers only the appends.
-//! With one replica, acks=1 and acks=-1 are the same; acks=0 gets no response at all.
-//! What one request may decode into (decompressed bytes and decoded records) is bounded
-//! across all its partitions; a partition past the bound gets MESSAGE_TOO_LARGE and
+//! A broker that does not lead the partition answers NOT_LEADER_OR_FOLLOWER, an offline
+//! partition LEADER_NOT_AVAILABLE, and `acks=all` with the ISR below `min.insync.replicas`
+//! NOT_ENOUGH_REPLICAS (nothing appended). `acks=1` is answered at the append; `acks=all`
+//! waits until the high watermark covers the batch (at once where the leader is alone in
+//! sync), or answers REQUEST_TIMED_OUT after the request's timeout; acks=0 gets no response
+//! at all. What one request may decode into (decompressed bytes and decoded records) is
+//! bounded across all its partitions; a partition past the bound gets MESSAGE_TOO_LARGE and
 //! appends nothing, and the partitions before it keep their records.
 
 use kafka_protocol::ResponseError;
@@ -13,38 +17,113 @@ use kafka_protocol::messages::produce_response::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::{Outcome, RequestContext, ensure_topic, partition_index};
-use crate::broker::{BrokerError, NewRecord};
+use super::{Outcome, RequestContext, WaitKind, Waiter, ensure_topic, partition_index};
+use crate::broker::{
+    Acks, BrokerError, NewRecord, ProduceOptions, ProduceWait as Status, Produced, ProducerId,
+};
 use crate::server::codec::Response;
 use crate::server::records::{DecodeBudget, decode_batches};
 
+/// Every network client's records count in one tally: the wire tells clients what became
+/// of their records itself, and one tally keeps the broker's bookkeeping bounded.
+const NETWORK_PRODUCER: ProducerId = ProducerId(ProducerId::NETWORK_BASE);
+
+/// An `acks=all` produce waiting for the high watermark to cover its batches.
+#[derive(Debug)]
+pub(super) struct ProduceWait {
+    responses: Vec<TopicProduceResponse>,
+    pending: Vec<Pending>,
+}
+
+/// One partition's batch not yet answered, and where its answer goes.
+#[derive(Debug)]
+struct Pending {
+    topic: usize,
+    slot: usize,
+    partition: u32,
+    produced: Produced,
+}
+
+impl ProduceWait {
+    /// The response once every batch is acknowledged or failed.
+    pub(super) fn poll(&mut self, ctx: &mut RequestContext<'_>) -> Option<Response> {
+        let broker = ctx.broker.read();
+        let responses = &mut self.responses;
+        self.pending.retain(|p| {
+            let t = &mut responses[p.topic];
+            let (name, out) = (&t.name, &mut t.partition_responses[p.slot]);
+            match broker.produce_status(name, p.partition, &p.produced) {
+                Ok(Status::Waiting) => return true,
+                Ok(Status::Acknowledged) => {
+                    out.base_offset = p.produced.base_offset;
+                    out.log_start_offset =
+                        (broker.partition(name, p.partition)).map_or(-1, |l| l.log_start_offset());
+                }
+                Ok(Status::Failed(e)) | Err(e) => fail(out, &e),
+            }
+            false
+        });
+        drop(broker);
+        self.pending.is_empty().then(|| self.response())
+    }
+
+    /// The response at the request's timeout: batches still waiting get REQUEST_TIMED_OUT.
+    /// Their records stay in the log, as Kafka's do; the client may send them again.
+    pub(super) fn timed_out(&mut self) -> Response {
+        for p in self.pending.drain(..) {
+            let out = &mut self.responses[p.topic].partition_responses[p.slot];
+            out.error_code = ResponseError::RequestTimedOut.code();
+        }
+        self.response()
+    }
+
+    fn response(&mut self) -> Response {
+        Response::Produce(
+            ProduceResponse::default().with_responses(std::mem::take(&mut self.responses)),
+        )
+    }
+}
+
+fn fail(out: &mut PartitionProduceResponse, e: &BrokerError) {
+    out.error_code = e.kafka_code();
+    out.error_message = Some(StrBytes::from_string(e.to_string()));
+}
+
+/// One partition's part of a request, as it came.
+struct Batch {
+    index: i32,
+    data: Option<bytes::Bytes>,
+    acks: Acks,
+}
+
+/// Appends one partition's batch; returns its answer and, for `acks=all` not yet
+/// acknowledged, the batch to wait for.
 fn append(
     ctx: &mut RequestContext<'_>,
     topic: &str,
-    index: i32,
-    data: Option<bytes::Bytes>,
+    batch: Batch,
     scratch: &mut Vec<NewRecord>,
     budget: &mut DecodeBudget,
-) -> PartitionProduceResponse {
-    let resp = PartitionProduceResponse::default()
-        .with_index(index)
+) -> (PartitionProduceResponse, Option<(u32, Produced)>) {
+    let mut resp = PartitionProduceResponse::default()
+        .with_index(batch.index)
         .with_base_offset(-1)
         .with_log_append_time_ms(-1)
         .with_log_start_offset(-1);
-    let fail = |e: BrokerError| {
-        resp.clone()
-            .with_error_code(e.kafka_code())
-            .with_error_message(Some(StrBytes::from_string(e.to_string())))
-    };
-    let partition = match ensure_topic(ctx, topic).and_then(|_| partition_index(topic, index)) {
+    let partition = match ensure_topic(ctx, topic).and_then(|_| partition_index(topic, batch.index))
+    {
         Ok(p) => p,
-        Err(e) => return fail(e),
+        Err(e) => {
+            fail(&mut resp, &e);
+            return (resp, None);
+        }
     };
     scratch.clear();
-    if let Err(e) = decode_batches(data.unwrap_or_default(), scratch, budget) {
-        return resp
+    if let Err(e) = decode_batches(batch.data.unwrap_or_default(), scratch, budget) {
+        let resp = resp
             .with_error_code(e.kafka_code())
             .with_error_message(Some(StrBytes::from_string(e.to_string())));
+        return (resp, None);
     }
     let count = scratch.len() as u64;
     let bytes: u64 = scratch
@@ -53,43 +132,78 @@ fn append(
             (r.key.as_ref().map_or(0, |k| k.len()) + r.value.as_ref().map_or(0, |v| v.len())) as u64
         })
         .sum();
+    let options = ProduceOptions {
+        acks: batch.acks,
+        producer: NETWORK_PRODUCER,
+        via: Some(ctx.broker_id),
+    };
     let mut broker = ctx.broker.write();
-    match broker.append_batch(topic, partition, scratch.drain(..)) {
-        Ok(base) => {
+    match broker.produce(topic, partition, scratch.drain(..), options, ctx.now_ms) {
+        Ok(produced) => {
+            ctx.effects.produced_records += count;
+            ctx.effects.produced_bytes += bytes;
+            if batch.acks == Acks::All && !produced.acknowledged {
+                return (resp, Some((partition, produced)));
+            }
             let start = broker
                 .partition(topic, partition)
                 .map_or(0, |p| p.log_start_offset());
-            drop(broker);
-            ctx.effects.produced_records += count;
-            ctx.effects.produced_bytes += bytes;
-            resp.with_base_offset(base).with_log_start_offset(start)
+            (
+                resp.with_base_offset(produced.base_offset)
+                    .with_log_start_offset(start),
+                None,
+            )
         }
-        Err(e) => fail(e),
+        Err(e) => {
+            fail(&mut resp, &e);
+            (resp, None)
+        }
     }
 }
 
 pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ProduceRequest) -> Outcome {
     let mut scratch = Vec::new();
     let mut budget = DecodeBudget::new(ctx.settings.max_decoded_bytes);
+    // Values other than 0 and -1 are taken as 1, as they always were here.
+    let acks = Acks::from_kafka(req.acks).unwrap_or(Acks::Leader);
     let mut responses = Vec::with_capacity(req.topic_data.len());
-    for t in req.topic_data {
-        let partitions = t
-            .partition_data
-            .into_iter()
-            .map(|p| append(ctx, &t.name, p.index, p.records, &mut scratch, &mut budget))
-            .collect();
+    let mut pending = Vec::new();
+    for (topic, t) in req.topic_data.into_iter().enumerate() {
+        let mut partitions = Vec::with_capacity(t.partition_data.len());
+        for (slot, p) in t.partition_data.into_iter().enumerate() {
+            let batch = Batch {
+                index: p.index,
+                data: p.records,
+                acks,
+            };
+            let (resp, waiting) = append(ctx, &t.name, batch, &mut scratch, &mut budget);
+            partitions.push(resp);
+            if let Some((partition, produced)) = waiting {
+                pending.push(Pending {
+                    topic,
+                    slot,
+                    partition,
+                    produced,
+                });
+            }
+        }
         responses.push(
             TopicProduceResponse::default()
                 .with_name(t.name)
                 .with_partition_responses(partitions),
         );
     }
-    if req.acks == 0 {
+    if acks == Acks::None {
         return Outcome::NoReply;
     }
-    Outcome::Reply(Response::Produce(
-        ProduceResponse::default().with_responses(responses),
-    ))
+    let mut wait = ProduceWait { responses, pending };
+    if wait.pending.is_empty() {
+        return Outcome::Reply(wait.response());
+    }
+    Outcome::Wait(Waiter {
+        kind: WaitKind::Produce(wait),
+        deadline_ms: ctx.now_ms + i64::from(req.timeout_ms.max(0)),
+    })
 }
 
 /// Every partition carries `error`, except that acks=0 still gets no response at all.
@@ -123,7 +237,7 @@ pub(super) fn error_response(req: ProduceRequest, error: ResponseError) -> Outco
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::broker::{Record, SharedBroker};
     use crate::server::api::dispatch;

@@ -1,7 +1,8 @@
 //! The part of a frame's snapshot that comes straight from the broker: topics, partition
-//! strips, groups with their members, offsets and lag, and recent broker events.
+//! strips, groups with their members, offsets and lag, recent broker events, and (through
+//! [`super::fill_cluster`]) the cluster's brokers and replicas.
 
-use crate::broker::{AnyGroup, Broker, EventKind, GroupState, TopicPartition};
+use crate::broker::{AnyGroup, Broker, ElectionKind, EventKind, GroupState, TopicPartition};
 use crate::sim::AutoOffsetReset;
 
 use super::{
@@ -60,6 +61,7 @@ pub fn fill_from_broker(broker: &Broker, opts: &BrokerOptions<'_>, view: &mut Vi
                         .map(|r| r.key().map(|k| key_shade(k)))
                         .collect(),
                     marks: marks_for(&view.groups, topic.name(), p),
+                    replication: None,
                 }
             })
             .collect();
@@ -68,6 +70,7 @@ pub fn fill_from_broker(broker: &Broker, opts: &BrokerOptions<'_>, view: &mut Vi
             partitions,
         });
     }
+    super::fill_cluster(broker, view);
 
     view.events.clear();
     let recent: Vec<_> = broker
@@ -146,7 +149,7 @@ fn group_view(
         };
         for (p, log) in t.partitions().iter().enumerate() {
             let tp = TopicPartition::new(topic, p as u32);
-            let committed = group.offsets().get(&tp).map(|c| c.offset);
+            let committed = group.committed(&tp);
             offsets.push(OffsetView {
                 paused: paused(&tp),
                 topic: topic.to_string(),
@@ -211,6 +214,22 @@ fn classify(kind: &EventKind) -> EventClass {
         | EventKind::PartitionsAdded { .. }
         | EventKind::TopicDeleted { .. }
         | EventKind::GroupDeleted { .. } => EventClass::Topic,
+        EventKind::BrokerCrashed { .. }
+        | EventKind::BrokerStopped { .. }
+        | EventKind::BrokerRestarted { .. }
+        | EventKind::BrokerSlowed { .. }
+        | EventKind::BrokerHealed { .. }
+        | EventKind::CoordinatorMoved { .. } => EventClass::Broker,
+        EventKind::LeaderElected {
+            kind: ElectionKind::Unclean,
+            ..
+        }
+        | EventKind::LogTruncated { .. }
+        | EventKind::PartitionOffline { .. }
+        | EventKind::NotEnoughReplicas { .. } => EventClass::Hazard,
+        EventKind::IsrShrunk { .. }
+        | EventKind::IsrExpanded { .. }
+        | EventKind::LeaderElected { .. } => EventClass::Replication,
     }
 }
 
