@@ -160,7 +160,13 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = if let Some(command) = cli.command {
         match command {
             Command::Serve(args) => serve::run(args),
-            Command::Observe(args) => observe::run(args),
+            Command::Observe(args) => observe::run(
+                args,
+                observe::Looks {
+                    theme: cli.theme.into(),
+                    fps: cli.fps,
+                },
+            ),
         }
     } else if cli.list_scenarios {
         list_scenarios()

@@ -3,9 +3,13 @@
 //! `capture-pane`: the leader changes, the ISR shrinks, then grows back. Every wait polls
 //! the screen with a deadline, as in `e2e_tui.rs`.
 
+#[path = "support/tmux.rs"]
+mod tmux;
+
 use std::path::PathBuf;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tmux::Session;
 
 const BIN: &str = env!("CARGO_BIN_EXE_minikafka-tui");
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -39,78 +43,32 @@ consumers = 1
 process_rate = 60.0
 "#;
 
-fn tmux(args: &[&str]) -> std::process::Output {
-    Command::new("tmux")
-        .args(args)
-        .output()
-        .expect("tmux must be installed to run the end-to-end tests (.ci/run installs it)")
-}
-
-/// One tmux session running the binary on [`SCENARIO`]; killed when dropped.
+/// The binary on [`SCENARIO`] in a tmux session; the scenario file goes with it.
 struct Pane {
-    name: String,
+    session: Session,
     scenario: PathBuf,
 }
 
 impl Pane {
     fn start(test: &str, width: u16, height: u16) -> Pane {
-        let name = format!("mk-{test}-{}", std::process::id());
-        let scenario = std::env::temp_dir().join(format!("{name}.toml"));
+        let scenario = std::env::temp_dir().join(format!("mk-{test}-{}.toml", std::process::id()));
         std::fs::write(&scenario, SCENARIO).unwrap();
         let cmd = format!("{BIN} --scenario {}; sleep 60", scenario.display());
-        let (w, h) = (width.to_string(), height.to_string());
-        let out = tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            &w,
-            "-y",
-            &h,
-            "sh",
-            "-c",
-            &cmd,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Pane { name, scenario }
-    }
-
-    fn screen(&self) -> String {
-        let out = tmux(&["capture-pane", "-p", "-t", &self.name]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let session = Session::start(test, width, height, &cmd);
+        Pane { session, scenario }
     }
 
     fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", self.name.as_str()];
-        args.extend_from_slice(keys);
-        assert!(tmux(&args).status.success());
+        self.session.send(keys)
     }
 
-    /// Polls until `pred` holds on the screen, and returns what it found.
-    fn wait_for<T>(&self, what: &str, mut pred: impl FnMut(&str) -> Option<T>) -> T {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if let Some(found) = pred(&screen) {
-                return found;
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(POLL);
-        }
+    fn wait_for<T>(&self, what: &str, pred: impl FnMut(&str) -> Option<T>) -> T {
+        self.session.wait_for(what, DEADLINE, POLL, pred)
     }
 }
 
 impl Drop for Pane {
     fn drop(&mut self) {
-        let _ = tmux(&["kill-session", "-t", &self.name]);
         let _ = std::fs::remove_file(&self.scenario);
     }
 }

@@ -4,25 +4,22 @@
 //! asciicast v2 file whose output, replayed into a terminal emulator, gives the screen
 //! tmux showed. Every wait polls with a deadline.
 
+#[path = "support/tmux.rs"]
+mod tmux;
+
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
+
+use tmux::Session;
 
 const BIN: &str = env!("CARGO_BIN_EXE_minikafka-tui");
 const DEADLINE: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(50);
 
-fn tmux(args: &[&str]) -> std::process::Output {
-    Command::new("tmux")
-        .args(args)
-        .output()
-        .expect("tmux must be installed to run the end-to-end tests (.ci/run installs it)")
-}
-
 /// One tmux session running the binary; killed when dropped. The shell writes the exit
 /// status once the binary has exited, and keeps the pane open.
 struct Pane {
-    name: String,
+    session: Session,
     status: PathBuf,
 }
 
@@ -35,52 +32,20 @@ impl Pane {
             "{BIN} {args} 2>/dev/null; echo $? >{st}; sleep 60",
             st = status.display()
         );
-        let (w, h) = (width.to_string(), height.to_string());
-        let out = tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            &w,
-            "-y",
-            &h,
-            "sh",
-            "-c",
-            &cmd,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Pane { name, status }
+        let session = Session::start(&format!("stage-{test}"), width, height, &cmd);
+        Pane { session, status }
     }
 
     fn screen(&self) -> String {
-        let out = tmux(&["capture-pane", "-p", "-t", &self.name]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        self.session.screen()
     }
 
     fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", self.name.as_str()];
-        args.extend_from_slice(keys);
-        assert!(tmux(&args).status.success());
+        self.session.send(keys)
     }
 
-    fn wait_for<T>(&self, what: &str, mut pred: impl FnMut(&str) -> Option<T>) -> T {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if let Some(found) = pred(&screen) {
-                return found;
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(POLL);
-        }
+    fn wait_for<T>(&self, what: &str, pred: impl FnMut(&str) -> Option<T>) -> T {
+        self.session.wait_for(what, DEADLINE, POLL, pred)
     }
 
     fn wait_text(&self, text: &str) {
@@ -118,7 +83,6 @@ impl Pane {
 
 impl Drop for Pane {
     fn drop(&mut self) {
-        let _ = tmux(&["kill-session", "-t", &self.name]);
         let _ = std::fs::remove_file(&self.status);
     }
 }

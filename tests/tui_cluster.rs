@@ -10,8 +10,8 @@ use buffer_text::text;
 use minikafka::broker::BrokerState;
 use minikafka::sim::{Scenario, Simulation};
 use minikafka::tui::view::{
-    BrokerView, GroupMark, Limits, PartitionView, ReplicaView, ReplicationView, TopicView,
-    fill_from_sim,
+    BrokerView, GroupMark, Header, Limits, PartitionView, ReplicaView, ReplicationView, SimClock,
+    TopicView, fill_from_sim,
 };
 use minikafka::tui::{App, Brokers, DrawContext, Help, Partitions, Screen, Theme, ThemeKind, View};
 use ratatui::Terminal;
@@ -202,6 +202,11 @@ fn cluster_view() -> View {
         (3, "c", BrokerState::Stopped, None, 1, 2, 0),
     ];
     View {
+        // A simulated cluster: its keys all apply.
+        header: Header {
+            sim: Some(SimClock::default()),
+            ..Header::default()
+        },
         topics: vec![TopicView {
             name: "orders".into(),
             partitions: vec![
@@ -214,13 +219,12 @@ fn cluster_view() -> View {
             .iter()
             .map(
                 |&(id, rack, state, slow, leads, follows, behind)| BrokerView {
-                    id,
                     rack: Some(rack.into()),
-                    state,
                     slow,
                     leads,
                     follows,
-                    behind,
+                    behind: Some(behind),
+                    ..BrokerView::new(id, state)
                 },
             )
             .collect(),
@@ -322,7 +326,8 @@ fn help_on_a_cluster_lists_every_key_at_80x24() {
 
 #[test]
 fn help_without_a_cluster_leaves_the_broker_keys_out() {
-    let view = View::default();
+    let mut view = View::default();
+    view.header.sim = Some(SimClock::default());
     let app = app(ThemeKind::Default);
     let out = text(&draw(80, 24, |a, b| {
         Help(DrawContext::new(&view, &app)).render(a, b)

@@ -52,7 +52,7 @@ fn draw(view: &View, app: &App, w: u16, h: u16) -> Buffer {
 
 /// Every string the view holds, as the panes would print it given room.
 fn view_strings(view: &View) -> Vec<String> {
-    let mut out = vec![view.header.scenario.clone()];
+    let mut out = vec![view.header.title.clone()];
     for t in &view.topics {
         out.push(t.name.clone());
     }

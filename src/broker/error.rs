@@ -209,11 +209,11 @@ pub enum BrokerError {
     NotLeaderOrFollower {
         /// The topic.
         topic: String,
-        /// The partition.
+        /// The partition index.
         partition: u32,
-        /// The broker the request reached.
+        /// The broker asked.
         broker: BrokerId,
-        /// The partition's leader, `None` while it is offline.
+        /// The leader, if the partition has one.
         leader: Option<BrokerId>,
     },
     /// A client named an older leader epoch than the partition's: its metadata is stale.
@@ -223,11 +223,11 @@ pub enum BrokerError {
     FencedLeaderEpoch {
         /// The topic.
         topic: String,
-        /// The partition.
+        /// The partition index.
         partition: u32,
-        /// The epoch the request named.
+        /// The leader epoch the client gave.
         asked: i32,
-        /// The partition's leader epoch now.
+        /// The partition's leader epoch.
         current: i32,
     },
     /// A client named a newer leader epoch than the broker knows.
@@ -237,11 +237,11 @@ pub enum BrokerError {
     UnknownLeaderEpoch {
         /// The topic.
         topic: String,
-        /// The partition.
+        /// The partition index.
         partition: u32,
-        /// The epoch the request named.
+        /// The leader epoch the client gave.
         asked: i32,
-        /// The partition's leader epoch now.
+        /// The partition's leader epoch.
         current: i32,
     },
     /// The partition is offline.
@@ -249,7 +249,7 @@ pub enum BrokerError {
     LeaderNotAvailable {
         /// The topic.
         topic: String,
-        /// The partition.
+        /// The partition index.
         partition: u32,
     },
     /// `acks=all` with fewer in-sync replicas than `min.insync.replicas`: nothing appended.
@@ -259,11 +259,11 @@ pub enum BrokerError {
     NotEnoughReplicas {
         /// The topic.
         topic: String,
-        /// The partition.
+        /// The partition index.
         partition: u32,
-        /// In-sync replicas.
+        /// In-sync replicas now.
         isr: u32,
-        /// The topic's `min.insync.replicas`.
+        /// `min.insync.replicas`.
         min_insync: u32,
     },
     /// `acks=all` records appended, but the ISR shrank below `min.insync.replicas` before
@@ -274,21 +274,21 @@ pub enum BrokerError {
     NotEnoughReplicasAfterAppend {
         /// The topic.
         topic: String,
-        /// The partition.
+        /// The partition index.
         partition: u32,
-        /// In-sync replicas.
+        /// In-sync replicas now.
         isr: u32,
-        /// The topic's `min.insync.replicas`.
+        /// `min.insync.replicas`.
         min_insync: u32,
     },
     /// A group request reached a broker that does not coordinate the group.
     #[error("broker {broker} is not the coordinator of group '{group}'; broker {coordinator} is")]
     NotCoordinator {
-        /// The group.
+        /// The group id.
         group: String,
-        /// The broker the request reached.
+        /// The broker asked.
         broker: BrokerId,
-        /// The broker that does coordinate it.
+        /// The broker that coordinates the group.
         coordinator: BrokerId,
     },
     /// The group's offsets partition is offline.
@@ -296,7 +296,7 @@ pub enum BrokerError {
         "the coordinator of group '{group}' is not available: its offsets partition is offline"
     )]
     CoordinatorNotAvailable {
-        /// The group.
+        /// The group id.
         group: String,
     },
     /// A replication factor of zero, or more than the live brokers.
@@ -318,7 +318,7 @@ pub enum BrokerError {
     InvalidMinInsyncReplicas {
         /// The topic.
         topic: String,
-        /// The topic's `min.insync.replicas`.
+        /// The `min.insync.replicas` asked for.
         min_insync: i64,
         /// The topic's replication factor.
         replication_factor: u32,
@@ -328,7 +328,7 @@ pub enum BrokerError {
     UnknownBroker {
         /// The broker named.
         broker: BrokerId,
-        /// Brokers in the cluster.
+        /// How many brokers the cluster has.
         brokers: u32,
     },
     /// An operator action the broker's state rules out (crashing a crashed broker).
@@ -336,7 +336,7 @@ pub enum BrokerError {
     BrokerStateConflict {
         /// The broker named.
         broker: BrokerId,
-        /// What the broker is now.
+        /// Its state.
         state: &'static str,
         /// What was asked of it.
         action: &'static str,

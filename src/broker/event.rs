@@ -201,7 +201,7 @@ pub enum EventKind {
         isr: u32,
         /// The topic's `min.insync.replicas`.
         min_insync: u32,
-        /// Refusals since the last event for this partition.
+        /// Produce requests refused.
         refused: u64,
     },
     /// The group's coordinator moved with the leadership of its offsets partition.

@@ -8,8 +8,8 @@
 //! only when something changed.
 
 mod diag;
-mod record;
-mod terminal;
+pub(super) mod record;
+pub(super) mod terminal;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -76,28 +76,17 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
     let fps = opts.fps;
     let runtime = runtime(opts.server.is_some())?;
     let (stop_server, server_stopped) = oneshot::channel::<()>();
-    let cast = opts.record.as_deref().map(open_cast).transpose()?;
+    let cast = opts.record.as_deref().map(record::open).transpose()?;
     let mut ui = runtime.block_on(Ui::start(opts, server_stopped))?;
     let output = record::Output::new(cast);
     let failure = output.failure();
     let mut tui = terminal::enter(output).context("cannot set up the terminal")?;
     let mut result = runtime.block_on(event_loop(&mut tui, &mut ui, fps));
     terminal::restore();
-    if let (Ok(()), Ok(failed)) = (&result, failure.lock())
-        && let Some(e) = failed.as_ref()
-    {
-        result = Err(anyhow::anyhow!("the recording stopped early: {e}"));
-    }
+    record::check(&mut result, &failure);
     let _ = stop_server.send(());
     ui.finish(&result);
     result
-}
-
-/// Creates the recording at the terminal's size.
-fn open_cast(path: &std::path::Path) -> anyhow::Result<record::Cast> {
-    let (width, height) = crossterm::terminal::size().context("cannot read the terminal size")?;
-    record::Cast::create(path, width, height)
-        .with_context(|| format!("cannot create the recording {}", path.display()))
 }
 
 /// With a listener, client connections get a worker thread of their own beside the UI's.
@@ -151,6 +140,10 @@ impl Ui {
             .with_context(|| format!("cannot open log file {:?}", opts.log))?;
         let mut sim = Simulation::new(opts.scenario, opts.seed)?;
         sim.broker().write().set_max_log_bytes(opts.max_log_memory);
+        if opts.server.is_some() {
+            // Real clients age records by the wall clock: stamp the simulated ones on it.
+            sim.set_time_origin(crate::server::wall_clock_ms());
+        }
         sim.set_hold_at_beats(opts.presenter);
         let theme = Theme::resolve(opts.theme, Theme::no_color_env());
         let mut app = App::new(theme, opts.presenter);
@@ -230,7 +223,9 @@ impl Ui {
         let size = tui.size()?;
         let limits = Limits::for_screen(size.width, size.height);
         fill_from_sim(&self.sim, &mut self.app, limits, &mut self.view);
-        self.view.header.reached_speed = self.driver.reached_speed();
+        if let Some(clock) = &mut self.view.header.sim {
+            clock.reached_speed = self.driver.reached_speed();
+        }
         if let Some(stats) = &self.stats {
             let clients = stats.clients();
             fill_from_server(

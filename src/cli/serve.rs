@@ -155,7 +155,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let sim = match &args.scenario {
+    let mut sim = match &args.scenario {
         Some(name) => Some(Simulation::new(Scenario::load(name)?, args.seed)?),
         None => None,
     };
@@ -169,9 +169,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     runtime.block_on(async {
         broker.write().set_max_log_bytes(args.max_log_memory);
         // Wall-clock milliseconds, as clients stamp their records, so that retention by
-        // time compares like with like.
+        // time compares like with like; the simulated records are stamped on it too, so
+        // clients and observers see their real age.
         let start = Instant::now();
-        let clock = RealTime::starting_at(start, crate::server::wall_clock_ms());
+        let started_ms = crate::server::wall_clock_ms();
+        let clock = RealTime::starting_at(start, started_ms);
+        if let Some(sim) = &mut sim {
+            sim.set_time_origin(started_ms);
+        }
         let (server, net) = network::bind(args.config(), broker.clone(), clock).await?;
         let stop = stop::signal().context("cannot install the signal handlers")?;
         if let Some(sim) = &sim {

@@ -267,6 +267,11 @@ fn coordinated_group(request: &Request) -> Option<&str> {
         Request::Heartbeat(r) => Some(&r.group_id),
         Request::LeaveGroup(r) => Some(&r.group_id),
         Request::OffsetCommit(r) => Some(&r.group_id),
+        // From v8 the groups come as a list and the top-level id is empty; clients batch only
+        // groups that share a coordinator, so the first names it.
+        Request::OffsetFetch(r) if r.group_id.is_empty() => {
+            r.groups.first().map(|g| g.group_id.as_str())
+        }
         Request::OffsetFetch(r) => Some(&r.group_id),
         Request::OffsetDelete(r) => Some(&r.group_id),
         Request::ConsumerGroupHeartbeat(r) => Some(&r.group_id),

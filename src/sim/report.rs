@@ -14,6 +14,7 @@ use super::consumer::GroupSim;
 use super::group_lag::measure;
 use super::lag::Status;
 use super::metrics::Metrics;
+use super::moment::Moment;
 use super::producer::ProducerInfo;
 use super::scenario::AutoOffsetReset;
 
@@ -214,13 +215,13 @@ impl Report {
     /// brings the cluster's fields with it.
     pub(crate) fn build(sim: &Simulation, broker: &Broker) -> Report {
         let (metrics, scenario, seed) = (&sim.metrics, sim.scenario.name.as_str(), sim.seed);
-        let (sim_time_ms, produced, groups) = (sim.now, sim.produced(), &sim.groups[..]);
+        let (moment, produced, groups) = (sim.moment(), sim.produced(), &sim.groups[..]);
         let producers = (sim.scenario.cluster.is_some()).then_some(&sim.producers[..]);
         let replicated = producers.is_some();
         let at = Measured {
             broker,
             metrics,
-            now: sim_time_ms,
+            moment,
         };
         let topics = broker
             .topics()
@@ -268,7 +269,7 @@ impl Report {
         Report {
             scenario: scenario.to_string(),
             seed,
-            sim_time_ms,
+            sim_time_ms: moment.now_ms,
             produced,
             consumed: groups.iter().map(GroupSim::consumed).sum(),
             topics,
@@ -323,7 +324,7 @@ fn cluster_report(broker: &Broker, producers: &[ProducerInfo]) -> ClusterReport 
 struct Measured<'a> {
     broker: &'a Broker,
     metrics: &'a Metrics,
-    now: i64,
+    moment: Moment,
 }
 
 fn group_report(
@@ -351,7 +352,7 @@ fn group_report(
             })
             .collect()
     });
-    let measured = measure(broker, at.metrics, name, topics, reset, at.now);
+    let measured = measure(broker, at.metrics, name, topics, reset, at.moment);
     let offsets: Vec<OffsetReport> = measured
         .partitions
         .into_iter()

@@ -12,6 +12,11 @@
 //! ```
 //!
 //! From 44 columns on, the counts are spelled out: `leads 3  follows 3  behind 40`.
+//!
+//! An observed cluster's brokers show where they listen, and since Kafka does not publish
+//! how far followers are behind, how many of a broker's replicas are out of the ISR
+//! instead: `2 kafka2:9092 up 3/3  2 out of sync`. A broker gone from the metadata is
+//! `DOWN`.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -29,6 +34,10 @@ use crate::broker::BrokerState;
 
 /// Inner width from which rows spell their words out.
 const WIDE: u16 = 44;
+/// How soon the rack column gives way.
+const RACK: u8 = 20;
+/// How soon the host column gives way.
+const HOST: u8 = 30;
 
 /// Content rows the pane would like: one per broker, none without a cluster.
 pub fn rows_wanted(view: &View) -> u16 {
@@ -52,58 +61,53 @@ impl Widget for Brokers<'_> {
         }
         block.render(area, buf);
         let brokers = &ctx.view.brokers;
-        let rack_w = brokers
-            .iter()
-            .map(|b| b.rack.as_ref().map_or(0, |r| r.chars().count()))
-            .max()
-            .unwrap_or(0);
+        let width = |f: fn(&BrokerView) -> &Option<String>| {
+            brokers
+                .iter()
+                .map(|b| f(b).as_ref().map_or(0, |r| r.chars().count()))
+                .max()
+                .unwrap_or(0)
+        };
+        let (rack_w, host_w) = (width(|b| &b.rack), width(|b| &b.host));
         let state_w = brokers
             .iter()
             .map(|b| state_word(b).0.len())
             .max()
             .unwrap_or(0);
+        let row = Row {
+            max_x: inner.right(),
+            rack_w,
+            host_w,
+            state_w,
+            wide,
+        };
         let mut fields = Fields::default();
         for (i, (b, y)) in brokers.iter().zip(inner.y..inner.bottom()).enumerate() {
-            let row = Row {
-                y,
-                max_x: inner.right(),
-                rack_w,
-                state_w,
-                wide,
-            };
-            row.draw(
-                t,
-                b,
-                i == ctx.app.selected_broker,
-                inner.x,
-                &mut fields,
-                buf,
-            );
+            row.fill(t, b, i == ctx.app.selected_broker, &mut fields)
+                .draw(buf, inner.x, y, row.max_x);
         }
     }
 }
 
 /// One broker's line and the column widths shared by every line.
 struct Row {
-    y: u16,
     max_x: u16,
     rack_w: usize,
+    host_w: usize,
     state_w: usize,
     wide: bool,
 }
 
 impl Row {
-    /// Draws one broker's line; a narrow pane drops the counts before the lag behind, and
-    /// never cuts a number.
-    fn draw(
+    /// One broker's line as fields; a narrow pane drops the counts before the lag behind,
+    /// and never cuts a number.
+    fn fill<'f>(
         &self,
         t: &Theme,
         b: &BrokerView,
         selected: bool,
-        x: u16,
-        f: &mut Fields,
-        buf: &mut Buffer,
-    ) {
+        f: &'f mut Fields,
+    ) -> &'f mut Fields {
         let (marker, id_style) = if selected {
             ("▸", t.selected)
         } else {
@@ -112,10 +116,9 @@ impl Row {
         f.clear()
             .push(KEEP, t.accent, format_args!("{marker}"))
             .push(KEEP, id_style, format_args!("{:>2}", b.id));
-        if self.rack_w > 0 {
-            let (rack, rack_w) = (b.rack.as_deref().unwrap_or(""), self.rack_w);
-            f.push(20, t.dim, format_args!(" {rack:<rack_w$}"));
-        }
+        // Where a broker listens says more than its rack, so the rack gives way first.
+        padded(f, RACK, &b.rack, self.rack_w, t);
+        padded(f, HOST, &b.host, self.host_w, t);
         let (word, style) = state_word(b);
         let state_w = self.state_w;
         f.lead(t.text, " ")
@@ -131,11 +134,33 @@ impl Row {
         } else {
             f.push(40, t.text, format_args!(" {leads}/{follows}"));
         }
-        let behind_style = if b.behind > 0 { t.warn } else { t.text };
-        f.lead(t.dim, "  behind ")
-            .push(60, behind_style, format_args!("{}", Count(b.behind)));
-        f.draw(buf, x, self.y, self.max_x);
+        lagging(f, b, t);
+        f
     }
+}
+
+/// A column of `w` for an optional word, left out when no broker has one.
+fn padded(f: &mut Fields, priority: u8, word: &Option<String>, w: usize, t: &Theme) {
+    if w == 0 {
+        return;
+    }
+    let word = word.as_deref().unwrap_or("");
+    f.push(priority, t.dim, format_args!(" {word:<w$}"));
+}
+
+/// How far its followers are behind, where that is known, or else how many are out of
+/// the ISR, when any are.
+fn lagging(f: &mut Fields, b: &BrokerView, t: &Theme) {
+    let Some(behind) = b.behind else {
+        if b.out_of_sync > 0 {
+            let out = b.out_of_sync;
+            f.push(60, t.warn, format_args!("  {out} out of sync"));
+        }
+        return;
+    };
+    let behind_style = if behind > 0 { t.warn } else { t.text };
+    f.lead(t.dim, "  behind ")
+        .push(60, behind_style, format_args!("{}", Count(behind)));
 }
 
 /// The state as a word, which says it without colour, and the style that colours it.

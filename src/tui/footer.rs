@@ -1,6 +1,7 @@
 //! The bottom line: key hints for the focused pane first (after help, quit and, on a
 //! cluster, the broker keys), then the global ones, taken from the key map so they can
-//! never be out of date.
+//! never be out of date. Where nothing is simulated, keys that only act on a simulation
+//! are not offered.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -8,6 +9,7 @@ use ratatui::widgets::Widget;
 
 use super::action::Action;
 use super::keymap::{KEYMAP, KeyRow, Scope};
+use super::update::offered;
 
 const ESSENTIAL: [Action; 2] = [Action::ToggleHelp, Action::Quit];
 /// Offered right after the pane's own keys: a presenter at a small terminal needs it.
@@ -23,6 +25,8 @@ impl Widget for Footer<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.0.theme();
         let focus = self.0.app.focus;
+        let simulated = self.0.view.header.simulated();
+        let works = |r: &&KeyRow| offered(r, simulated);
         // Help and quit always fit; then this pane's own keys, zoom, and the other global
         // ones.
         let essential = |r: &&KeyRow| r.bindings.iter().any(|(_, a)| ESSENTIAL.contains(a));
@@ -43,7 +47,7 @@ impl Widget for Footer<'_> {
         });
         let max_x = area.right();
         let mut x = area.x + 1;
-        for row in first.chain(own).chain(zoom).chain(global) {
+        for row in first.chain(own).chain(zoom).chain(global).filter(works) {
             let keys = row.plain_keys();
             let need = (keys.chars().count() + row.hint.chars().count() + 3) as u16;
             if x + need > max_x {

@@ -1,7 +1,8 @@
-//! Consumer groups: the verdict, state and generation, lag in records and in time with
-//! the ETA, consume rate, duplicates and lost records, then the members with their
-//! partitions, committed offset and lag per partition. While the groups or lag pane has
-//! the focus, the selected group also shows the rule behind its verdict.
+//! Consumer groups: the verdict, state, generation and protocol, lag in records and in
+//! time with the ETA, consume rate, duplicates and lost records, then the members (with
+//! the client id and host of a real client) and their partitions, committed offset and
+//! lag per partition. While the groups or lag pane has the focus, the selected group also
+//! shows the rule behind its verdict. What a source cannot know is left out.
 //!
 //! A rebalance shows in two steps, as it happens: the state word changes first
 //! (`PreparingRebalance`, `CompletingRebalance`; `Assigning`, `Reconciling` under the
@@ -27,8 +28,7 @@ use super::context::DrawContext;
 use super::fit::{Fields, KEEP};
 use super::text::{Count, Scratch, count_width, put};
 use super::theme::{Theme, group_letter};
-use super::view::{GroupView, MemberView, View};
-use crate::broker::GroupState;
+use super::view::{GroupPhase, GroupView, MemberView, View};
 use crate::sim::MemberState;
 
 /// Content rows the pane would like at `width` columns (the pane's outer width),
@@ -64,7 +64,7 @@ fn rows_of(g: &GroupView, width: usize) -> usize {
         .members
         .iter()
         .map(|m| {
-            (1 + m.id.len() + m.partitions.len() * cell)
+            (1 + m.id.len() + client_width(m) + m.partitions.len() * cell)
                 .div_ceil(width)
                 .max(1)
         })
@@ -91,11 +91,22 @@ fn has_unassigned(g: &GroupView) -> bool {
 }
 
 fn is_assigned(g: &GroupView, topic: &str, partition: u32) -> bool {
+    // Each member's partitions are sorted: a group of a thousand partitions is asked this
+    // a thousand times a frame.
     g.members.iter().any(|m| {
         m.partitions
-            .iter()
-            .any(|(t, p)| *p == partition && t == topic)
+            .binary_search_by(|(t, p)| (t.as_str(), *p).cmp(&(topic, partition)))
+            .is_ok()
     })
+}
+
+/// Columns a real client's id and host take after the member id.
+fn client_width(m: &MemberView) -> usize {
+    [&m.client_id, &m.host]
+        .into_iter()
+        .flatten()
+        .map(|s| 1 + s.chars().count())
+        .sum()
 }
 
 /// The consumer groups pane.
@@ -179,6 +190,13 @@ impl MemberRow<'_> {
         let row = lines.fields.clear();
         row.push(KEEP, t.accent, format_args!("{marker}"))
             .push_text(KEEP, self.style, &m.id);
+        // Where a member runs tells least, so its host gives way before its client id.
+        for (text, priority) in [(&m.client_id, 30), (&m.host, 20)] {
+            if let Some(text) = text {
+                row.lead(t.dim, " ")
+                    .push(priority, t.dim, format_args!("{text}"));
+            }
+        }
         if let Some(state) = m.state.filter(|s| *s != MemberState::Active) {
             let look = if state == MemberState::Crashed {
                 t.bad
@@ -253,23 +271,20 @@ impl Lines<'_> {
     }
 }
 
-fn state_style(t: &Theme, state: GroupState) -> Style {
-    match state {
-        GroupState::Stable => t.good,
-        GroupState::PreparingRebalance
-        | GroupState::CompletingRebalance
-        | GroupState::Assigning
-        | GroupState::Reconciling => t.warn,
-        GroupState::Empty | GroupState::Dead => t.dim,
+fn state_style(t: &Theme, phase: GroupPhase) -> Style {
+    match phase {
+        GroupPhase::Stable => t.good,
+        GroupPhase::Rebalancing => t.warn,
+        GroupPhase::Idle => t.dim,
     }
 }
 
 /// A shorter name for a state, for a narrow pane: the word a reader knows it by.
-pub fn short_state(state: GroupState) -> &'static str {
+pub fn short_state(state: &str) -> &str {
     match state {
-        GroupState::PreparingRebalance => "Preparing",
-        GroupState::CompletingRebalance => "Completing",
-        other => other.name(),
+        "PreparingRebalance" => "Preparing",
+        "CompletingRebalance" => "Completing",
+        other => other,
     }
 }
 
@@ -299,12 +314,16 @@ fn group_header(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, selected: bool,
     }
     row.lead(t.text, " ").push_or_short(
         80,
-        state_style(t, g.state),
-        format_args!("{}", g.state.name()),
-        format_args!("{}", short_state(g.state)),
+        state_style(t, g.phase),
+        format_args!("{}", g.state),
+        format_args!("{}", short_state(&g.state)),
     );
-    row.push(50, t.dim, format_args!(" gen {}", g.generation))
-        .push(10, t.dim, format_args!(" · {}", g.protocol));
+    if let Some(generation) = g.generation {
+        row.push(50, t.dim, format_args!(" gen {generation}"));
+    }
+    if !g.protocol.is_empty() {
+        row.push(10, t.dim, format_args!(" · {}", g.protocol));
+    }
     row.draw(lines.buf, x, y, max_x);
 }
 
@@ -320,10 +339,7 @@ struct PartitionCell<'v> {
 
 impl<'v> PartitionCell<'v> {
     fn new(g: &GroupView, topic: &'v str, partition: u32, multi_topic: bool) -> Self {
-        let offset = g
-            .offsets
-            .iter()
-            .find(|o| o.partition == partition && o.topic == topic);
+        let offset = g.offset(topic, partition);
         PartitionCell {
             topic,
             partition,

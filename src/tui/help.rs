@@ -1,5 +1,5 @@
 //! The `?` overlay: every row of the key map that applies to this screen, centred over
-//! the screen.
+//! the screen; where nothing is simulated, only the keys that work there.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 use super::context::DrawContext;
 use super::keymap::{KEYMAP, KeyRow, Scope};
 use super::text::wrap;
+use super::update::offered;
 
 /// The help overlay.
 #[derive(Debug, Clone, Copy)]
@@ -17,12 +18,13 @@ pub struct Help<'a>(pub DrawContext<'a>);
 impl Widget for Help<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.0.theme();
+        let simulated = self.0.view.header.simulated();
         // Broker keys do nothing without a cluster, so only a cluster's help lists them.
         let cluster = !self.0.view.brokers.is_empty();
         let rows = || {
-            KEYMAP
-                .iter()
-                .filter(move |r: &&KeyRow| cluster || r.scope != Scope::Broker)
+            KEYMAP.iter().filter(move |r: &&KeyRow| {
+                (cluster || r.scope != Scope::Broker) && offered(r, simulated)
+            })
         };
         let key_w = rows()
             .map(|r| r.plain_keys().chars().count())

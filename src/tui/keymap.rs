@@ -287,8 +287,13 @@ pub fn lookup(event: &KeyEvent) -> Option<Action> {
 
 /// The README's key table, generated from [`KEYMAP`].
 pub fn markdown_table() -> String {
+    markdown_table_of(KEYMAP.iter())
+}
+
+/// A README key table of some of the rows, such as those offered on an observed cluster.
+pub fn markdown_table_of<'a>(rows: impl Iterator<Item = &'a KeyRow>) -> String {
     let mut out = String::from("| Key | Action |\n|---|---|\n");
-    for row in KEYMAP {
+    for row in rows {
         out.push_str(&format!("| {} | {} |\n", row.keys, row.help));
     }
     out

@@ -112,9 +112,8 @@ mod tests {
     use ratatui::buffer::Buffer;
 
     use super::*;
-    use crate::broker::GroupState;
     use crate::tui::theme::Theme;
-    use crate::tui::view::{GroupView, MemberView, PartitionView, TopicView};
+    use crate::tui::view::{GroupPhase, GroupView, MemberView, PartitionView, TopicView};
 
     const TOPICS: [&str; 8] = [
         "apple", "birch", "cedar", "daisy", "elder", "fern", "grove", "heath",
@@ -135,29 +134,18 @@ mod tests {
 
     fn group(slot: usize, name: &str) -> GroupView {
         GroupView {
-            name: name.to_string(),
-            slot,
-            state: GroupState::Stable,
-            generation: 1,
+            generation: Some(1),
             protocol: "classic range".to_string(),
             members: (1..=2)
                 .map(|m| MemberView {
                     id: format!("{name}-{m}"),
                     state: None,
                     partitions: Vec::new(),
+                    client_id: None,
+                    host: None,
                 })
                 .collect(),
-            offsets: Vec::new(),
-            total_lag: 0,
-            consume_rate: 0.0,
-            process_rate: None,
-            duplicates: 0,
-            lost: 0,
-            lag_history: Vec::new(),
-            time_lag_ms: None,
-            eta_ms: None,
-            verdict: None,
-            time_lag_history: Vec::new(),
+            ..GroupView::new(name, slot, "Stable", GroupPhase::Stable)
         }
     }
 

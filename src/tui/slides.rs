@@ -89,7 +89,9 @@ fn draw(sim: &Simulation, app: &mut App, beat: &FiredBeat, width: u16, height: u
         held: false,
     });
     // A slide shows the run, not the hold that paced it.
-    view.header.run_state = RunState::Running;
+    if let Some(clock) = &mut view.header.sim {
+        clock.run_state = RunState::Running;
+    }
     let area = Rect::new(0, 0, width, height);
     let mut buf = Buffer::empty(area);
     (&Screen::new(&view, app)).render(area, &mut buf);

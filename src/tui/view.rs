@@ -8,6 +8,7 @@
 
 mod broker;
 mod cluster;
+mod observe;
 mod server;
 mod sim;
 
@@ -18,6 +19,7 @@ use super::app::Selectable;
 
 pub use broker::{BrokerOptions, fill_from_broker};
 pub use cluster::fill_cluster;
+pub use observe::{CHART_POINTS, ObservedScreen, fill_from_observation, fill_observed_header};
 pub use server::fill_from_server;
 pub use sim::{CAPTION_FRESH_MS, Limits, fill_from_sim};
 
@@ -42,13 +44,9 @@ pub struct ServerInfo {
     pub connections: usize,
 }
 
-/// What the header shows.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Header {
-    /// The scenario's name, or what is observed.
-    pub scenario: String,
-    /// Simulated time.
-    pub sim_time_ms: i64,
+/// How simulated time runs, for the header.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SimClock {
     /// The speed asked for.
     pub speed: f64,
     /// The speed the simulation actually reached, when clearly below `speed` (the machine
@@ -58,12 +56,45 @@ pub struct Header {
     pub run_state: RunState,
     /// The seed.
     pub seed: u64,
-    /// Records produced per simulated second, all topics.
+}
+
+/// What the header shows. Each source fills what it knows; a field it cannot know is
+/// `None` and is not drawn.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Header {
+    /// What the screen shows: the scenario's name, or the cluster observed.
+    pub title: String,
+    /// The screen's clock in milliseconds: simulated time, or the time since observing
+    /// began. Events and the user's notices are stamped on it.
+    pub now_ms: i64,
+    /// Speed, run state and seed of the simulated time; `None` when nothing on screen is
+    /// simulated, and then keys that act on a simulation are refused with a notice.
+    pub sim: Option<SimClock>,
+    /// The cluster's id, when the source reports one.
+    pub cluster_id: Option<String>,
+    /// How long ago the data on screen was read, when it is read by polling.
+    pub data_age_ms: Option<i64>,
+    /// What is wrong with the source the whole screen depends on (a cluster that does not
+    /// answer, and when it is tried again), drawn first in the alarm colour.
+    pub alert: Option<String>,
+    /// Records produced per second, all topics.
     pub produce_rate: f64,
-    /// Records processed per simulated second, all groups.
+    /// Records processed per second, all groups.
     pub consume_rate: f64,
     /// The network server, when it runs.
     pub server: Option<ServerInfo>,
+}
+
+impl Header {
+    /// Whether keys that act on a simulation can act here.
+    pub fn simulated(&self) -> bool {
+        self.sim.is_some()
+    }
+
+    /// Where presenter mode holds, or runs, when there is simulated time.
+    pub fn run_state(&self) -> Option<RunState> {
+        self.sim.map(|s| s.run_state)
+    }
 }
 
 /// A group's committed offset on one partition, as a strip marks it.
@@ -87,7 +118,7 @@ pub struct PartitionView {
     /// The end of what readers may see.
     pub high_watermark: i64,
     /// Key shades of the newest records, oldest first; the last is at [`Self::log_end`]
-    /// − 1. `None` is a record without a key.
+    /// − 1. `None` is a record without a key. Empty when the source does not read records.
     pub tail: Vec<Option<u8>>,
     /// Each group's committed offset on it.
     pub marks: Vec<GroupMark>,
@@ -112,7 +143,7 @@ pub struct ReplicaView {
     pub broker: BrokerId,
     /// Its log end offset: the next offset it will copy.
     pub leo: i64,
-    /// Whether it is in the partition's ISR.
+    /// Whether it is in the ISR.
     pub in_sync: bool,
 }
 
@@ -153,14 +184,17 @@ impl ReplicationView {
     }
 }
 
-/// One broker of a cluster, as the brokers pane shows it.
+/// One broker of a cluster, as the brokers pane shows it: a simulated cluster's, or an
+/// observed one's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BrokerView {
-    /// Its id, `1..=N`: the digit that marks its replicas on the strips.
+    /// Its id: the digit that marks its replicas on the strips.
     pub id: BrokerId,
-    /// Its rack, when the scenario gives racks.
+    /// Its rack, when the scenario or the cluster gives racks.
     pub rack: Option<String>,
-    /// Up, crashed or stopped.
+    /// Where it listens, for an observed cluster.
+    pub host: Option<String>,
+    /// Up, crashed or stopped; an observed broker gone from the metadata is down.
     pub state: BrokerState,
     /// While slow, the records per second its followers copy.
     pub slow: Option<f64>,
@@ -168,8 +202,28 @@ pub struct BrokerView {
     pub leads: u32,
     /// Partitions it holds a follower replica of.
     pub follows: u32,
-    /// Records its follower replicas have still to copy, over every partition it follows.
-    pub behind: i64,
+    /// Records its follower replicas have still to copy, over every partition it follows;
+    /// `None` where followers' log ends are not published (an observed cluster).
+    pub behind: Option<i64>,
+    /// Its follower replicas out of the ISR.
+    pub out_of_sync: u32,
+}
+
+impl BrokerView {
+    /// A broker in `state` that leads and follows nothing yet, for a source to fill.
+    pub fn new(id: BrokerId, state: BrokerState) -> Self {
+        BrokerView {
+            id,
+            rack: None,
+            host: None,
+            state,
+            slow: None,
+            leads: 0,
+            follows: 0,
+            behind: Some(0),
+            out_of_sync: 0,
+        }
+    }
 }
 
 /// A topic and its partitions.
@@ -209,6 +263,46 @@ pub struct MemberView {
     pub state: Option<MemberState>,
     /// `(topic, partition)` pairs, sorted.
     pub partitions: Vec<(String, u32)>,
+    /// The `client.id` it connected with, for a member that is a real client.
+    pub client_id: Option<String>,
+    /// Where it connects from, as Kafka shows it (`/10.0.0.7`), for a real client.
+    pub host: Option<String>,
+}
+
+/// Whether a group is settled, moving partitions, or idle: how its state word is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GroupPhase {
+    /// Every member has its assignment.
+    #[default]
+    Stable,
+    /// Partitions are moving, or the state is one this program has no name for.
+    Rebalancing,
+    /// No members, or the group is gone.
+    Idle,
+}
+
+impl GroupPhase {
+    /// The phase of a group the broker holds.
+    pub fn of(state: GroupState) -> Self {
+        match state {
+            GroupState::Stable => GroupPhase::Stable,
+            GroupState::PreparingRebalance
+            | GroupState::CompletingRebalance
+            | GroupState::Assigning
+            | GroupState::Reconciling => GroupPhase::Rebalancing,
+            GroupState::Empty | GroupState::Dead => GroupPhase::Idle,
+        }
+    }
+
+    /// The phase of a state as a coordinator names it: the classic protocol's and
+    /// KIP-848's (`Assigning`, `Reconciling`). A name not known here is worth a look.
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "Stable" => GroupPhase::Stable,
+            "Empty" | "Dead" => GroupPhase::Idle,
+            _ => GroupPhase::Rebalancing,
+        }
+    }
 }
 
 /// A consumer group.
@@ -218,26 +312,31 @@ pub struct GroupView {
     pub name: String,
     /// Its colour and letter slot.
     pub slot: usize,
-    /// Its state.
-    pub state: GroupState,
-    /// The generation, or a consumer-protocol group's epoch.
-    pub generation: i32,
-    /// How it rebalances, as `protocol assignor`: `classic range`, `consumer uniform`.
+    /// The state as the group's coordinator names it: `Stable`, `PreparingRebalance`, ...
+    pub state: String,
+    /// Whether it is settled, moving partitions or idle.
+    pub phase: GroupPhase,
+    /// The generation, or a consumer-protocol group's epoch; `None` when the source cannot
+    /// see it (Kafka's read APIs do not publish a classic group's generation).
+    pub generation: Option<i32>,
+    /// How it rebalances, as `protocol assignor` (`classic range`, `consumer uniform`);
+    /// empty when the source does not say.
     pub protocol: String,
     /// Members by id.
     pub members: Vec<MemberView>,
-    /// One entry for every partition of every subscribed topic.
+    /// One entry for every partition of every subscribed topic, by topic then partition.
     pub offsets: Vec<OffsetView>,
     /// Lag summed over its partitions.
     pub total_lag: i64,
-    /// Records processed per simulated second.
+    /// Records processed per second.
     pub consume_rate: f64,
     /// Records processed per simulated second by one consumer, when the simulation runs it.
     pub process_rate: Option<f64>,
-    /// Records processed again (at-least-once).
-    pub duplicates: u64,
-    /// Records skipped.
-    pub lost: u64,
+    /// Records processed more than once; `None` when the source cannot know (only a
+    /// simulation sees what its consumers processed).
+    pub duplicates: Option<u64>,
+    /// Records retention deleted before the group read them; `None` when unknown.
+    pub lost: Option<u64>,
     /// Total lag over time: `(simulated seconds, lag)`, oldest first.
     pub lag_history: Vec<(f64, f64)>,
     /// The age of the oldest record the group has not processed, over its partitions.
@@ -251,6 +350,40 @@ pub struct GroupView {
 }
 
 impl GroupView {
+    /// A group in `state` with nothing else known yet: the fields a source measures
+    /// start empty, for it to fill.
+    pub fn new(name: &str, slot: usize, state: &str, phase: GroupPhase) -> Self {
+        GroupView {
+            name: name.to_string(),
+            slot,
+            state: state.to_string(),
+            phase,
+            generation: None,
+            protocol: String::new(),
+            members: Vec::new(),
+            offsets: Vec::new(),
+            total_lag: 0,
+            consume_rate: 0.0,
+            process_rate: None,
+            duplicates: None,
+            lost: None,
+            lag_history: Vec::new(),
+            time_lag_ms: None,
+            eta_ms: None,
+            verdict: None,
+            time_lag_history: Vec::new(),
+        }
+    }
+
+    /// The offset view of one partition, if the group reads it. Offsets are sorted, so
+    /// this is a binary search: the groups pane asks it for every cell it draws.
+    pub fn offset(&self, topic: &str, partition: u32) -> Option<&OffsetView> {
+        self.offsets
+            .binary_search_by(|o| (o.topic.as_str(), o.partition).cmp(&(topic, partition)))
+            .ok()
+            .map(|i| &self.offsets[i])
+    }
+
     /// Fills the lag measures from whoever judged the group: the simulation from its own
     /// history, or an observer from its polls, through the same [`crate::sim::lag`].
     pub fn set_lag_measures(&mut self, lag: &GroupLag) {
@@ -261,12 +394,11 @@ impl GroupView {
 
     /// Sets one partition's time lag, if the group reads that partition.
     pub fn set_partition_time_lag(&mut self, topic: &str, partition: u32, ms: Option<i64>) {
-        if let Some(o) = self
+        if let Ok(i) = self
             .offsets
-            .iter_mut()
-            .find(|o| o.partition == partition && o.topic == topic)
+            .binary_search_by(|o| (o.topic.as_str(), o.partition).cmp(&(topic, partition)))
         {
-            o.time_lag_ms = ms;
+            self.offsets[i].time_lag_ms = ms;
         }
     }
 }
@@ -341,6 +473,11 @@ pub struct Caption {
 pub struct View {
     /// The header line.
     pub header: Header,
+    /// Partitions with fewer replicas in sync than they have, over the topics on screen
+    /// (counted for an observed cluster, whose header shows them).
+    pub under_replicated: usize,
+    /// Partitions no broker leads, over the topics on screen.
+    pub offline: usize,
     /// Every topic.
     pub topics: Vec<TopicView>,
     /// Every group.

@@ -11,6 +11,24 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+/// Creates the recording at the terminal's size.
+pub(crate) fn open(path: &Path) -> anyhow::Result<Cast> {
+    use anyhow::Context;
+    let (width, height) = crossterm::terminal::size().context("cannot read the terminal size")?;
+    Cast::create(path, width, height)
+        .with_context(|| format!("cannot create the recording {}", path.display()))
+}
+
+/// A session that ended well still fails when its recording stopped early: the file is
+/// not the whole session.
+pub(crate) fn check(result: &mut anyhow::Result<()>, failure: &Mutex<Option<io::Error>>) {
+    if let (Ok(()), Ok(failed)) = (&*result, failure.lock())
+        && let Some(e) = failed.as_ref()
+    {
+        *result = Err(anyhow::anyhow!("the recording stopped early: {e}"));
+    }
+}
+
 /// An open recording.
 #[derive(Debug)]
 pub struct Cast {

@@ -100,6 +100,7 @@ fn ask(broker: &SharedBroker, via: BrokerId, version: i16, request: Request) -> 
         Request::Metadata(_) => ApiKey::Metadata,
         Request::Heartbeat(_) => ApiKey::Heartbeat,
         Request::FindCoordinator(_) => ApiKey::FindCoordinator,
+        Request::OffsetFetch(_) => ApiKey::OffsetFetch,
         Request::OffsetForLeaderEpoch(_) => ApiKey::OffsetForLeaderEpoch,
         Request::CreateTopics(_) => ApiKey::CreateTopics,
         other => panic!("no key listed for {other:?}"),
@@ -393,4 +394,30 @@ fn create_topics_places_the_replicas_asked_for() {
         38,
         "INVALID_REPLICATION_FACTOR: three brokers"
     );
+}
+
+/// OffsetFetch v8+ names its groups in a list and leaves the old top-level id empty: the
+/// coordinator check reads the list, so the coordinator answers and the others refuse.
+#[test]
+fn offset_fetch_v8_is_checked_against_its_groups_coordinator() {
+    use kafka_protocol::messages::offset_fetch_request::{
+        OffsetFetchRequest, OffsetFetchRequestGroup,
+    };
+    let broker = cluster();
+    let coordinator = broker.read().coordinator("g").unwrap();
+    let request = || {
+        let group = OffsetFetchRequestGroup::default()
+            .with_group_id(GroupId(StrBytes::from_static_str("g")));
+        Request::OffsetFetch(OffsetFetchRequest::default().with_groups(vec![group]))
+    };
+    let codes = |o: Outcome| match reply(o) {
+        Response::OffsetFetch(r) => (
+            r.error_code,
+            r.groups.iter().map(|g| g.error_code).collect::<Vec<_>>(),
+        ),
+        other => panic!("wrong response type {other:?}"),
+    };
+    assert_eq!(codes(ask(&broker, coordinator, 8, request())), (0, vec![0]));
+    let (top, groups) = codes(ask(&broker, other_than(coordinator), 8, request()));
+    assert_eq!((top, groups), (NOT_COORDINATOR, vec![NOT_COORDINATOR]));
 }

@@ -81,20 +81,21 @@ fn eta_wraps(g: &GroupView, width: usize) -> bool {
 /// Whether the counters go on a row of their own at `width` columns: when one of them is
 /// above zero (news: duplicates or lost records) and it does not fit beside the lag.
 fn counters_wrap(g: &GroupView, width: usize) -> bool {
-    if g.duplicates == 0 && g.lost == 0 {
+    let (dup, lost) = (g.duplicates.unwrap_or(0), g.lost.unwrap_or(0));
+    if dup == 0 && lost == 0 {
         return false;
     }
     let lag = match eta(g) {
         Some(e) => printed_width(format_args!("{} · {e}", LagText(g))),
         None => printed_width(format_args!("{}", LagText(g))),
     };
-    let dup = if g.duplicates > 0 {
-        printed_width(format_args!(" · dup {}", g.duplicates))
+    let dup = if dup > 0 {
+        printed_width(format_args!(" · dup {dup}"))
     } else {
         0
     };
-    let lost = if g.lost > 0 {
-        printed_width(format_args!(" · lost {}", g.lost))
+    let lost = if lost > 0 {
+        printed_width(format_args!(" · lost {lost}"))
     } else {
         0
     };
@@ -168,26 +169,18 @@ pub(super) fn stats(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) {
     row.draw(lines.buf, x + CONTINUE_AT, y, max_x);
 }
 
-/// The consume rate and the at-least-once counters, after the lag. A counter above zero
-/// is news, and outlasts everything but the lag itself.
+/// The consume rate and the at-least-once counters, after the lag, where the source
+/// knows them. A counter above zero is news, and outlasts everything but the lag itself.
 fn counters(row: &mut Fields, t: &Theme, g: &GroupView, sep: &str) {
     row.push(60, t.text, format_args!("{sep}{}", Rate(g.consume_rate)));
-    let (dup_style, dup_priority) = if g.duplicates > 0 {
-        (t.warn, 88)
-    } else {
-        (t.dim, 40)
-    };
-    row.push(
-        dup_priority,
-        dup_style,
-        format_args!(" · dup {}", g.duplicates),
-    );
-    let (lost_style, lost_priority) = if g.lost > 0 { (t.bad, 88) } else { (t.dim, 40) };
-    row.push(
-        lost_priority,
-        lost_style,
-        format_args!(" · lost {}", g.lost),
-    );
+    if let Some(dup) = g.duplicates {
+        let (dup_style, dup_priority) = if dup > 0 { (t.warn, 88) } else { (t.dim, 40) };
+        row.push(dup_priority, dup_style, format_args!(" · dup {dup}"));
+    }
+    if let Some(lost) = g.lost {
+        let (lost_style, lost_priority) = if lost > 0 { (t.bad, 88) } else { (t.dim, 40) };
+        row.push(lost_priority, lost_style, format_args!(" · lost {lost}"));
+    }
     if let Some(r) = g.process_rate {
         row.push(20, t.dim, format_args!(" · max {} each", Rate(r)));
     }

@@ -19,13 +19,9 @@ pub fn fill_cluster(broker: &Broker, view: &mut View) {
         return;
     }
     view.brokers.extend(nodes.iter().map(|n| BrokerView {
-        id: n.id(),
         rack: n.rack().map(str::to_string),
-        state: n.state(),
         slow: n.slow_rate(),
-        leads: 0,
-        follows: 0,
-        behind: 0,
+        ..BrokerView::new(n.id(), n.state())
     }));
     for (tv, topic) in view.topics.iter_mut().zip(broker.topics()) {
         let pairs = topic.partitions().iter().zip(topic.replica_sets());
@@ -73,7 +69,10 @@ fn count_load(r: &ReplicationView, brokers: &mut [BrokerView]) {
             b.leads += 1;
         } else {
             b.follows += 1;
-            b.behind += r.log_end - replica.leo;
+            b.out_of_sync += u32::from(!replica.in_sync);
+            if let Some(behind) = &mut b.behind {
+                *behind += r.log_end - replica.leo;
+            }
         }
     }
 }
@@ -145,10 +144,10 @@ mod tests {
         assert_eq!(slow.slow, Some(0.0));
         assert_eq!(slow.state, BrokerState::Up);
         // It stalls on p0 (ten records) and follows p1 too unless it leads it.
-        assert_eq!(slow.behind, 10);
+        assert_eq!(slow.behind, Some(10));
         let others: i64 = (view.brokers.iter())
             .filter(|v| v.id != slow_one)
-            .map(|v| v.behind)
+            .filter_map(|v| v.behind)
             .sum();
         assert_eq!(others, 0);
 
