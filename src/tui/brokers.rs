@@ -74,7 +74,7 @@ impl Widget for Brokers<'_> {
             .map(|b| state_word(b).0.len())
             .max()
             .unwrap_or(0);
-        let row = Row {
+        let mut row = Row {
             max_x: inner.right(),
             rack_w,
             host_w,
@@ -82,6 +82,17 @@ impl Widget for Brokers<'_> {
             wide,
         };
         let mut fields = Fields::default();
+        // A column stays only while every row has room for it, so the columns line up.
+        for b in brokers {
+            row.fill(t, b, false, &mut fields)
+                .fit(usize::from(inner.width));
+            if fields.dropped(RACK) {
+                row.rack_w = 0;
+            }
+            if fields.dropped(HOST) {
+                row.host_w = 0;
+            }
+        }
         for (i, (b, y)) in brokers.iter().zip(inner.y..inner.bottom()).enumerate() {
             row.fill(t, b, i == ctx.app.selected_broker, &mut fields)
                 .draw(buf, inner.x, y, row.max_x);

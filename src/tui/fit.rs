@@ -157,6 +157,14 @@ impl Fields {
         self.fields.iter().map(|f| width(self.shown(f))).sum()
     }
 
+    /// Whether the last fitting dropped a field of `priority`: a pane keeps a column only
+    /// while every row has room for it.
+    pub fn dropped(&self, priority: u8) -> bool {
+        self.fields
+            .iter()
+            .any(|f| f.priority == priority && f.form == Form::Gone)
+    }
+
     /// Chooses each field's form so the row fits `columns`, if dropping can make it fit.
     /// Level by level from the lowest: a field of priority `p` takes its shorter form at
     /// level `p / 2`, so a decodable abbreviation comes before losing a field of nearly the
@@ -370,7 +378,12 @@ mod tests {
             "A analytics WARN PreparingRebalance gen 2"
         );
         assert_eq!(drawn(&mut f, 32), "A analytics WARN Preparing gen 2");
+        assert!(f.dropped(10) && !f.dropped(50) && !f.dropped(80));
         assert_eq!(drawn(&mut f, 30), "A analytics WARN Preparing");
+        assert!(
+            f.dropped(50) && !f.dropped(80),
+            "a shorter form is not dropped"
+        );
         assert_eq!(drawn(&mut f, 20), "A analytics WARN");
         assert_eq!(drawn(&mut f, 12), "A analytics");
         assert_eq!(drawn(&mut f, 8), "A analy…");
