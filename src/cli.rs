@@ -98,7 +98,8 @@ pub struct Cli {
     #[arg(long, value_name = "WxH", default_value = "120x36", value_parser = flag_bounds::screen_size, requires = "slides")]
     pub size: (u16, u16),
 
-    /// Record the interactive session to FILE as an asciicast v2 file (asciinema's format).
+    /// Record the terminal screen, the simulation's or observe's, to FILE as an asciicast
+    /// v2 file (asciinema's format).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["headless", "slides"])]
     pub record: Option<PathBuf>,
 
@@ -165,6 +166,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 observe::Looks {
                     theme: cli.theme.into(),
                     fps: cli.fps,
+                    record: cli.record.clone(),
                 },
             ),
         }
