@@ -8,6 +8,7 @@ mod interactive;
 mod network;
 mod observe;
 mod serve;
+mod slides;
 mod stop;
 
 use std::path::PathBuf;
@@ -88,6 +89,20 @@ pub struct Cli {
     #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = flag_bounds::max_log_memory)]
     pub max_log_memory: u64,
 
+    /// Run the scenario headless and write, at each timeline beat, the screen as an SVG
+    /// with the beat's caption, plus an index.html showing them in order, into DIR.
+    #[arg(long, value_name = "DIR", conflicts_with = "headless")]
+    pub slides: Option<PathBuf>,
+
+    /// With --slides: the terminal size the slides are drawn at, as COLUMNSxROWS.
+    #[arg(long, value_name = "WxH", default_value = "120x36", value_parser = flag_bounds::screen_size, requires = "slides")]
+    pub size: (u16, u16),
+
+    /// Record the terminal screen, the simulation's or observe's, to FILE as an asciicast
+    /// v2 file (asciinema's format).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["headless", "slides"])]
+    pub record: Option<PathBuf>,
+
     /// Testing aid: panic right after the first frame, so the end-to-end tests can check
     /// that a panic restores the terminal and then prints its message.
     #[arg(long, hide = true)]
@@ -151,11 +166,14 @@ pub fn run(cli: Cli) -> ExitCode {
                 observe::Looks {
                     theme: cli.theme.into(),
                     fps: cli.fps,
+                    record: cli.record.clone(),
                 },
             ),
         }
     } else if cli.list_scenarios {
         list_scenarios()
+    } else if let Some(dir) = &cli.slides {
+        slides::run(&cli, dir)
     } else if cli.headless {
         headless::run(&cli)
     } else {
@@ -185,6 +203,7 @@ fn run_interactive(cli: &Cli) -> anyhow::Result<()> {
         theme: cli.theme.into(),
         log: cli.log.clone(),
         panic_after_first_frame: cli.panic_after_first_frame,
+        record: cli.record.clone(),
         max_log_memory: cli.max_log_memory,
         server: cli.listen.map(|listen| ServerConfig {
             listen,

@@ -336,3 +336,67 @@ fn only_the_keys_that_work_on_a_real_cluster_are_offered() {
     assert_eq!(p.wait_exit(), 0, "stderr: {}", p.stderr());
     p.assert_restored();
 }
+
+/// The focused pane's top border, when it spans the whole screen: the pane is zoomed.
+fn zoomed(screen: &str, title: &str, width: usize) -> bool {
+    let marker = format!("┌▶ {title}");
+    screen
+        .lines()
+        .any(|l| l.starts_with(&marker) && l.ends_with('┐') && l.chars().count() == width)
+}
+
+#[test]
+fn the_observe_screen_zooms_a_pane_and_is_recorded() {
+    let cast = std::env::temp_dir().join(format!("mko-record-{}.cast", std::process::id()));
+    let _ = std::fs::remove_file(&cast);
+    let server = Served::start(&["--scenario", "quickstart"]);
+    let args = format!(
+        "--record {} observe --bootstrap {} --interval 500ms",
+        cast.display(),
+        server.addr
+    );
+    let p = Pane::start("zoom", &args);
+    p.wait_text("Brokers");
+    let footer = p.screen().lines().last().unwrap_or_default().to_string();
+    assert!(footer.contains("z zoom"), "zoom is offered: {footer}");
+
+    p.send(&["z"]);
+    let screen = p.wait_within(DEADLINE, "partitions zoomed", |s| {
+        zoomed(s, "Partitions", 150).then(|| s.to_string())
+    });
+    assert!(
+        !screen.contains("┌Groups"),
+        "the other panes give way:\n{screen}"
+    );
+    p.send(&["z"]);
+    p.wait_text("┌Groups");
+    p.send(&["Tab", "z"]);
+    p.wait_within(DEADLINE, "groups zoomed", |s| {
+        zoomed(s, "Groups", 150).then_some(())
+    });
+    p.send(&["q"]);
+    assert_eq!(p.wait_exit(), 0, "stderr: {}", p.stderr());
+    p.assert_restored();
+
+    let text = std::fs::read_to_string(&cast).expect("the recording was written");
+    let _ = std::fs::remove_file(&cast);
+    let mut lines = text.lines();
+    let header: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(header["version"], 2);
+    assert_eq!(
+        (header["width"].as_u64(), header["height"].as_u64()),
+        (Some(150), Some(40))
+    );
+    let size = |n: u16| std::num::NonZeroU16::new(n).unwrap();
+    let mut parser = vt100::Parser::new(size(40), size(150), 0);
+    for line in lines {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(event[1], "o", "{line}");
+        parser.process(event[2].as_str().unwrap().as_bytes());
+    }
+    let last = parser.screen().contents();
+    assert!(
+        zoomed(&last, "Groups", 150),
+        "the recording ends on the zoomed groups:\n{last}"
+    );
+}

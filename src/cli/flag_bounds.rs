@@ -166,6 +166,31 @@ pub fn max_request_bytes(s: &str) -> Result<usize, String> {
     Ok(n)
 }
 
+/// `--size`: from the smallest screen the UI lays out to one far larger than any projector.
+pub const SCREEN_SIZE: (RangeInclusive<u16>, RangeInclusive<u16>) = (
+    crate::tui::layout::MIN_WIDTH..=1_000,
+    crate::tui::layout::MIN_HEIGHT..=500,
+);
+
+/// Parses `--size` as `COLUMNSxROWS`, such as `120x36`.
+pub(crate) fn screen_size(s: &str) -> Result<(u16, u16), String> {
+    let bad = || format!("`{s}` is not a size; write it as COLUMNSxROWS, such as 120x36");
+    let (w, h) = s.trim().split_once(['x', 'X', '×']).ok_or_else(bad)?;
+    let w: u16 = w.trim().parse().map_err(|_| bad())?;
+    let h: u16 = h.trim().parse().map_err(|_| bad())?;
+    let (ws, hs) = SCREEN_SIZE;
+    if !ws.contains(&w) || !hs.contains(&h) {
+        return Err(format!(
+            "`{s}` is out of range: {}x{} to {}x{}",
+            ws.start(),
+            hs.start(),
+            ws.end(),
+            hs.end()
+        ));
+    }
+    Ok((w, h))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,5 +260,16 @@ mod tests {
             panic!("serve parses")
         };
         assert!(MAX_REQUEST_BYTES.contains(&args.config().max_request_bytes));
+    }
+
+    #[test]
+    fn screen_size_is_columns_by_rows_within_bounds() {
+        assert_eq!(screen_size("120x36"), Ok((120, 36)));
+        assert_eq!(screen_size("80×24"), Ok((80, 24)));
+        assert!(screen_size("69x24").is_err());
+        assert!(screen_size("120").is_err());
+        assert!(screen_size("120x9999").is_err());
+        assert!(parses(&["--slides", "out", "--size", "100x30"]));
+        assert!(!parses(&["--size", "100x30"]), "--size needs --slides");
     }
 }

@@ -8,6 +8,7 @@
 //! only when something changed.
 
 mod diag;
+pub(super) mod record;
 pub(super) mod terminal;
 
 use std::io::IsTerminal;
@@ -42,6 +43,8 @@ pub struct Options {
     pub log: Option<PathBuf>,
     /// See the hidden `--panic-after-first-frame` flag.
     pub panic_after_first_frame: bool,
+    /// Where to record the session as asciicast v2 (`--record`).
+    pub record: Option<PathBuf>,
     /// What the partition logs may hold before the oldest records go (`--max-log-memory`).
     pub max_log_memory: u64,
     /// Also serve the Kafka wire protocol, on the simulation's broker.
@@ -73,10 +76,14 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
     let fps = opts.fps;
     let runtime = runtime(opts.server.is_some())?;
     let (stop_server, server_stopped) = oneshot::channel::<()>();
+    let cast = opts.record.as_deref().map(record::open).transpose()?;
     let mut ui = runtime.block_on(Ui::start(opts, server_stopped))?;
-    let mut tui = terminal::enter().context("cannot set up the terminal")?;
-    let result = runtime.block_on(event_loop(&mut tui, &mut ui, fps));
+    let output = record::Output::new(cast);
+    let failure = output.failure();
+    let mut tui = terminal::enter(output).context("cannot set up the terminal")?;
+    let mut result = runtime.block_on(event_loop(&mut tui, &mut ui, fps));
     terminal::restore();
+    record::check(&mut result, &failure);
     let _ = stop_server.send(());
     ui.finish(&result);
     result

@@ -86,11 +86,13 @@ impl ObserveArgs {
     }
 }
 
-/// How the terminal screen looks, from the flags before the subcommand.
-#[derive(Debug, Clone, Copy)]
+/// How the terminal screen looks, and where it is recorded, from the flags before the
+/// subcommand.
+#[derive(Debug, Clone)]
 pub struct Looks {
     pub theme: crate::tui::ThemeKind,
     pub fps: u32,
+    pub record: Option<PathBuf>,
 }
 
 /// Runs `observe`: the terminal screen until the user quits, or with `--json` until its
@@ -112,8 +114,15 @@ pub fn run(args: ObserveArgs, looks: Looks) -> anyhow::Result<()> {
             interval: args.interval,
             theme: looks.theme,
             fps: looks.fps,
+            record: looks.record,
         };
         return screen::run(poller, opts);
+    }
+    if looks.record.is_some() {
+        return Err(ObserveError::BadArgument(
+            "--record records the terminal screen, which --json does not draw".to_string(),
+        )
+        .into());
     }
     if args.duration.is_none() && !args.once {
         return Err(ObserveError::BadArgument(

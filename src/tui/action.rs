@@ -63,6 +63,8 @@ pub enum Action {
     HealBroker,
     /// Plot lag in records or in time.
     ToggleLagUnit,
+    /// Let the focused pane fill the screen, or go back to every pane.
+    ToggleZoom,
     /// Open or close the help.
     ToggleHelp,
     /// Close the help.

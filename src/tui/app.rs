@@ -116,6 +116,8 @@ pub struct App {
     pub events_scroll: usize,
     /// What the lag chart plots.
     pub lag_unit: LagUnit,
+    /// The focused pane fills the screen, for a projector.
+    pub zoomed: bool,
     /// Index into the view's brokers: the one the broker keys act on.
     pub selected_broker: usize,
     speed_index: usize,
@@ -136,6 +138,7 @@ impl App {
             selected_row: 0,
             events_scroll: 0,
             lag_unit: LagUnit::Records,
+            zoomed: false,
             selected_broker: 0,
             speed_index: NORMAL_SPEED,
             notices: VecDeque::with_capacity(NOTICE_CAPACITY),

@@ -25,14 +25,19 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::context::DrawContext;
+use super::fit::{Fields, KEEP};
 use super::pane::Pane;
-use super::text::{Count, Scratch, put};
+use super::text::Count;
 use super::theme::Theme;
 use super::view::{BrokerView, View};
 use crate::broker::BrokerState;
 
 /// Inner width from which rows spell their words out.
 const WIDE: u16 = 44;
+/// How soon the rack column gives way.
+const RACK: u8 = 20;
+/// How soon the host column gives way.
+const HOST: u8 = 30;
 
 /// Content rows the pane would like: one per broker, none without a cluster.
 pub fn rows_wanted(view: &View) -> u16 {
@@ -69,24 +74,34 @@ impl Widget for Brokers<'_> {
             .map(|b| state_word(b).0.len())
             .max()
             .unwrap_or(0);
-        let mut s = Scratch::default();
+        let mut row = Row {
+            max_x: inner.right(),
+            rack_w,
+            host_w,
+            state_w,
+            wide,
+        };
+        let mut fields = Fields::default();
+        // A column stays only while every row has room for it, so the columns line up.
+        for b in brokers {
+            row.fill(t, b, false, &mut fields)
+                .fit(usize::from(inner.width));
+            if fields.dropped(RACK) {
+                row.rack_w = 0;
+            }
+            if fields.dropped(HOST) {
+                row.host_w = 0;
+            }
+        }
         for (i, (b, y)) in brokers.iter().zip(inner.y..inner.bottom()).enumerate() {
-            let row = Row {
-                y,
-                max_x: inner.right(),
-                rack_w,
-                host_w,
-                state_w,
-                wide,
-            };
-            row.draw(t, b, i == ctx.app.selected_broker, inner.x, &mut s, buf);
+            row.fill(t, b, i == ctx.app.selected_broker, &mut fields)
+                .draw(buf, inner.x, y, row.max_x);
         }
     }
 }
 
 /// One broker's line and the column widths shared by every line.
 struct Row {
-    y: u16,
     max_x: u16,
     rack_w: usize,
     host_w: usize,
@@ -95,93 +110,68 @@ struct Row {
 }
 
 impl Row {
-    fn draw(
+    /// One broker's line as fields; a narrow pane drops the counts before the lag behind,
+    /// and never cuts a number.
+    fn fill<'f>(
         &self,
         t: &Theme,
         b: &BrokerView,
         selected: bool,
-        x: u16,
-        s: &mut Scratch,
-        buf: &mut Buffer,
-    ) {
-        let (y, max_x) = (self.y, self.max_x);
+        f: &'f mut Fields,
+    ) -> &'f mut Fields {
         let (marker, id_style) = if selected {
             ("▸", t.selected)
         } else {
             (" ", t.title)
         };
-        let x = put(buf, x, y, max_x, marker, t.accent);
-        let x = put(
-            buf,
-            x,
-            y,
-            max_x,
-            s.fmt(format_args!("{:>2}", b.id)),
-            id_style,
-        );
-        let x = self.padded(x, &b.rack, self.rack_w, t, s, buf);
-        let x = self.padded(x, &b.host, self.host_w, t, s, buf);
+        f.clear()
+            .push(KEEP, t.accent, format_args!("{marker}"))
+            .push(KEEP, id_style, format_args!("{:>2}", b.id));
+        // Where a broker listens says more than its rack, so the rack gives way first.
+        padded(f, RACK, &b.rack, self.rack_w, t);
+        padded(f, HOST, &b.host, self.host_w, t);
         let (word, style) = state_word(b);
-        let word_style = style(t);
-        let x = put(buf, x, y, max_x, " ", t.text);
         let state_w = self.state_w;
-        let x = put(
-            buf,
-            x,
-            y,
-            max_x,
-            s.fmt(format_args!("{word:<state_w$}")),
-            word_style,
-        );
-        let counts = if self.wide {
-            s.fmt(format_args!("  leads {}  follows {}", b.leads, b.follows))
+        f.lead(t.text, " ")
+            .push(KEEP, style(t), format_args!("{word:<state_w$}"));
+        let (leads, follows) = (b.leads, b.follows);
+        if self.wide {
+            f.push_or_short(
+                40,
+                t.text,
+                format_args!("  leads {leads}  follows {follows}"),
+                format_args!(" {leads}/{follows}"),
+            );
         } else {
-            s.fmt(format_args!(" {}/{}", b.leads, b.follows))
-        };
-        let x = put(buf, x, y, max_x, counts, t.text);
-        self.lagging(x, b, t, s, buf);
-    }
-
-    /// A column of `w` for an optional word, left out when no broker has one.
-    fn padded(
-        &self,
-        x: u16,
-        word: &Option<String>,
-        w: usize,
-        t: &Theme,
-        s: &mut Scratch,
-        buf: &mut Buffer,
-    ) -> u16 {
-        if w == 0 {
-            return x;
+            f.push(40, t.text, format_args!(" {leads}/{follows}"));
         }
-        let word = word.as_deref().unwrap_or("");
-        let text = s.fmt(format_args!(" {word:<w$}"));
-        put(buf, x, self.y, self.max_x, text, t.dim)
+        lagging(f, b, t);
+        f
     }
+}
 
-    /// How far its followers are behind, where that is known, or else how many are out of
-    /// the ISR, when any are.
-    fn lagging(&self, x: u16, b: &BrokerView, t: &Theme, s: &mut Scratch, buf: &mut Buffer) {
-        let (y, max_x) = (self.y, self.max_x);
-        let Some(behind) = b.behind else {
-            if b.out_of_sync > 0 {
-                let text = s.fmt(format_args!("  {} out of sync", b.out_of_sync));
-                put(buf, x, y, max_x, text, t.warn);
-            }
-            return;
-        };
-        let x = put(buf, x, y, max_x, "  behind ", t.dim);
-        let behind_style = if behind > 0 { t.warn } else { t.text };
-        put(
-            buf,
-            x,
-            y,
-            max_x,
-            s.fmt(format_args!("{}", Count(behind))),
-            behind_style,
-        );
+/// A column of `w` for an optional word, left out when no broker has one.
+fn padded(f: &mut Fields, priority: u8, word: &Option<String>, w: usize, t: &Theme) {
+    if w == 0 {
+        return;
     }
+    let word = word.as_deref().unwrap_or("");
+    f.push(priority, t.dim, format_args!(" {word:<w$}"));
+}
+
+/// How far its followers are behind, where that is known, or else how many are out of
+/// the ISR, when any are.
+fn lagging(f: &mut Fields, b: &BrokerView, t: &Theme) {
+    let Some(behind) = b.behind else {
+        if b.out_of_sync > 0 {
+            let out = b.out_of_sync;
+            f.push(60, t.warn, format_args!("  {out} out of sync"));
+        }
+        return;
+    };
+    let behind_style = if behind > 0 { t.warn } else { t.text };
+    f.lead(t.dim, "  behind ")
+        .push(60, behind_style, format_args!("{}", Count(behind)));
 }
 
 /// The state as a word, which says it without colour, and the style that colours it.

@@ -3,9 +3,11 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::Widget;
 
 use super::context::DrawContext;
+use super::fit::wrap_rows;
+use super::text::put;
 use super::view::Caption;
 
 fn banner_text(caption: &Caption) -> String {
@@ -16,10 +18,23 @@ fn banner_text(caption: &Caption) -> String {
     }
 }
 
+/// The most rows the banner takes; a longer caption ends with an ellipsis.
+pub const MAX_ROWS: u16 = 2;
+
 /// Rows the banner needs at `width`: one, or two when the caption is longer than a line.
 pub fn rows(caption: &Caption, width: u16) -> u16 {
-    let len = banner_text(caption).chars().count();
-    if len > usize::from(width) { 2 } else { 1 }
+    lines(caption, width).len().clamp(1, usize::from(MAX_ROWS)) as u16
+}
+
+/// The banner's rows: the text broken at spaces, the first row indented by one column.
+fn lines(caption: &Caption, width: u16) -> Vec<String> {
+    let w = usize::from(width);
+    wrap_rows(
+        &banner_text(caption),
+        w.saturating_sub(1),
+        w,
+        usize::from(MAX_ROWS),
+    )
 }
 
 /// The banner under the header.
@@ -32,9 +47,11 @@ impl Widget for Banner<'_> {
             return;
         };
         let style = self.0.theme().caption;
-        Paragraph::new(banner_text(caption))
-            .style(style)
-            .wrap(Wrap { trim: false })
-            .render(area, buf);
+        buf.set_style(area, style);
+        let rows = lines(caption, area.width);
+        for (i, (row, y)) in rows.iter().zip(area.y..area.bottom()).enumerate() {
+            let x = area.x + u16::from(i == 0);
+            put(buf, x, y, area.right(), row, style);
+        }
     }
 }

@@ -40,6 +40,11 @@ impl<'a> DrawContext<'a> {
         }
     }
 
+    /// Whether `pane` fills the screen this frame.
+    pub fn zoomed(&self, pane: Focus) -> bool {
+        self.app.zoomed && self.app.focus == pane
+    }
+
     /// The palette in use.
     pub fn theme(&self) -> &'a Theme {
         &self.app.theme

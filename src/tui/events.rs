@@ -10,9 +10,10 @@ use ratatui::widgets::Widget;
 
 use super::app::Focus;
 use super::context::DrawContext;
-use super::text::{Elapsed, Scratch, put};
+use super::fit::wrap_rows;
+use super::text::{Elapsed, Scratch, printed_width, put};
 use super::theme::Theme;
-use super::view::EventClass;
+use super::view::{EventClass, EventLine};
 
 /// The events pane.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +35,17 @@ fn look(t: &Theme, class: EventClass) -> (&'static str, Style) {
     }
 }
 
+/// Where an event's text starts: after its time, its glyph and a space each side.
+fn text_column(e: &EventLine) -> usize {
+    printed_width(format_args!("{}", Elapsed(e.time_ms))) + 3
+}
+
+/// An event's text broken into rows of `width` columns, at most `max_rows` of them.
+fn rows_of(e: &EventLine, width: usize, max_rows: usize) -> Vec<String> {
+    let w = width.saturating_sub(text_column(e));
+    wrap_rows(&e.text, w, w, max_rows)
+}
+
 impl Widget for Events<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let ctx = self.0;
@@ -42,11 +54,24 @@ impl Widget for Events<'_> {
         let inner = block.inner(area);
         block.render(area, buf);
         let events = &ctx.view.events;
-        let rows = usize::from(inner.height);
+        let height = usize::from(inner.height);
+        let width = usize::from(inner.width);
         let end = events.len().saturating_sub(ctx.app.events_scroll);
-        let start = end.saturating_sub(rows);
+        // Newest at the bottom: take events back from `end` while their rows fit; the
+        // oldest one shown gets what rows are left, ending with an ellipsis.
+        let mut shown: Vec<(&EventLine, Vec<String>)> = Vec::new();
+        let mut used = 0;
+        for e in events[..end].iter().rev() {
+            if used >= height {
+                break;
+            }
+            let rows = rows_of(e, width, height - used);
+            used += rows.len().max(1);
+            shown.push((e, rows));
+        }
+        let mut y = inner.y;
         let mut s = Scratch::default();
-        for (e, y) in events[start..end].iter().zip(inner.y..inner.bottom()) {
+        for (e, rows) in shown.iter().rev() {
             let max_x = inner.right();
             let x = put(
                 buf,
@@ -64,7 +89,16 @@ impl Widget for Events<'_> {
                 EventClass::Caption | EventClass::Error | EventClass::Hazard => style,
                 _ => t.text,
             };
-            put(buf, x, y, max_x, &e.text, text_style);
+            for row in rows {
+                if y >= inner.bottom() {
+                    break;
+                }
+                put(buf, x, y, max_x, row, text_style);
+                y += 1;
+            }
+            if rows.is_empty() {
+                y += 1;
+            }
         }
     }
 }

@@ -12,6 +12,8 @@ use super::keymap::{KEYMAP, KeyRow, Scope};
 use super::update::offered;
 
 const ESSENTIAL: [Action; 2] = [Action::ToggleHelp, Action::Quit];
+/// Offered right after the pane's own keys: a presenter at a small terminal needs it.
+const ZOOM: Action = Action::ToggleZoom;
 use super::context::DrawContext;
 use super::text::put;
 
@@ -25,7 +27,8 @@ impl Widget for Footer<'_> {
         let focus = self.0.app.focus;
         let simulated = self.0.view.header.simulated();
         let works = |r: &&KeyRow| offered(r, simulated);
-        // Help and quit always fit; then this pane's own keys; then the other global ones.
+        // Help and quit always fit; then this pane's own keys, zoom, and the other global
+        // ones.
         let essential = |r: &&KeyRow| r.bindings.iter().any(|(_, a)| ESSENTIAL.contains(a));
         // On a cluster, the broker keys are what the screen is for: they come next.
         let cluster = !self.0.view.brokers.is_empty();
@@ -36,12 +39,15 @@ impl Widget for Footer<'_> {
         let own = KEYMAP
             .iter()
             .filter(|r| r.scope != Scope::Global && r.scope.applies_to(focus));
+        let zoom = KEYMAP.iter().filter(|r| r.bindings[0].1 == ZOOM);
         let global = KEYMAP.iter().filter(|r| {
-            r.scope == Scope::Global && !essential(r) && r.bindings[0].1 != Action::CloseHelp
+            r.scope == Scope::Global
+                && !essential(r)
+                && !matches!(r.bindings[0].1, Action::CloseHelp | ZOOM)
         });
         let max_x = area.right();
         let mut x = area.x + 1;
-        for row in first.chain(own).chain(global).filter(works) {
+        for row in first.chain(own).chain(zoom).chain(global).filter(works) {
             let keys = row.plain_keys();
             let need = (keys.chars().count() + row.hint.chars().count() + 3) as u16;
             if x + need > max_x {

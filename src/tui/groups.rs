@@ -25,6 +25,7 @@ use ratatui::widgets::Widget;
 
 use super::app::{App, Focus};
 use super::context::DrawContext;
+use super::fit::{Fields, KEEP};
 use super::text::{Count, Scratch, count_width, put};
 use super::theme::{Theme, group_letter};
 use super::view::{GroupPhase, GroupView, MemberView, View};
@@ -138,6 +139,7 @@ impl Widget for Groups<'_> {
             area: inner,
             y: inner.y,
             text: Scratch::default(),
+            fields: Fields::default(),
         };
         for (gi, g) in view.groups.iter().enumerate().skip(first) {
             let header_selected = selected.is_some_and(|r| r.group == gi && r.member.is_none());
@@ -190,11 +192,15 @@ impl MemberRow<'_> {
         let m = self.member;
         let (x, y, max_x) = lines.next()?;
         let marker = if self.selected { "▸" } else { " " };
-        let x = put(lines.buf, x, y, max_x, marker, t.accent);
-        let mut x = put(lines.buf, x, y, max_x, &m.id, self.style);
-        for text in [&m.client_id, &m.host].into_iter().flatten() {
-            x = put(lines.buf, x, y, max_x, " ", t.dim);
-            x = put(lines.buf, x, y, max_x, text, t.dim);
+        let row = lines.fields.clear();
+        row.push(KEEP, t.accent, format_args!("{marker}"))
+            .push_text(KEEP, self.style, &m.id);
+        // Where a member runs tells least, so its host gives way before its client id.
+        for (text, priority) in [(&m.client_id, 30), (&m.host, 20)] {
+            if let Some(text) = text {
+                row.lead(t.dim, " ")
+                    .push(priority, t.dim, format_args!("{text}"));
+            }
         }
         if let Some(state) = m.state.filter(|s| *s != MemberState::Active) {
             let look = if state == MemberState::Crashed {
@@ -202,13 +208,15 @@ impl MemberRow<'_> {
             } else {
                 t.warn
             };
-            x = put(lines.buf, x, y, max_x, " ", look);
-            x = put(lines.buf, x, y, max_x, state.label(), look);
+            row.push(60, look, format_args!(" {}", state.label()));
         }
+        let x = row.draw(lines.buf, x, y, max_x);
         let parts = m.partitions.iter().map(|(topic, p)| (topic.as_str(), *p));
         let at = partition_cells(lines, t, g, parts, multi_topic, (x, y))?;
         if m.partitions.is_empty() {
-            put(lines.buf, at.0, at.1, max_x, " (no partitions)", t.dim);
+            let row = lines.fields.clear();
+            row.push(KEEP, t.dim, format_args!(" (no partitions)"));
+            row.draw(lines.buf, at.0, at.1, max_x);
         }
         Some(())
     }
@@ -254,6 +262,8 @@ struct Lines<'b> {
     y: u16,
     /// Where the rows' numbers are formatted.
     text: Scratch,
+    /// Where a row's fields are fitted.
+    fields: Fields,
 }
 
 impl Lines<'_> {
@@ -274,36 +284,52 @@ fn state_style(t: &Theme, phase: GroupPhase) -> Style {
     }
 }
 
+/// A shorter name for a state, for a narrow pane: the word a reader knows it by.
+pub fn short_state(state: &str) -> &str {
+    match state {
+        "PreparingRebalance" => "Preparing",
+        "CompletingRebalance" => "Completing",
+        other => other,
+    }
+}
+
+/// The group's first row. When narrow, the protocol goes first, then the generation, then
+/// the state's long form; the letter, name and verdict stay.
 fn group_header(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, selected: bool, focused: bool) {
     let Some((x, y, max_x)) = lines.next() else {
         return;
     };
-    let mut letter = [0u8; 4];
-    let letter = group_letter(g.slot).encode_utf8(&mut letter);
-    let x = put(lines.buf, x, y, max_x, letter, t.group_marker(g.slot));
-    let x = put(lines.buf, x, y, max_x, " ", t.text);
     let name_style = if selected && focused {
         t.selected
     } else {
         t.group(g.slot).patch(t.title)
     };
-    let mut x = put(lines.buf, x, y, max_x, &g.name, name_style);
+    let row = lines.fields.clear();
+    row.push(
+        KEEP,
+        t.group_marker(g.slot),
+        format_args!("{}", group_letter(g.slot)),
+    )
+    .push(KEEP, t.text, format_args!(" "))
+    .push_text(KEEP, name_style, &g.name);
     if let Some(v) = &g.verdict {
-        x = put(lines.buf, x, y, max_x, " ", t.text);
         let look = t.title.patch(measures::status_style(t, v.status));
-        x = put(lines.buf, x, y, max_x, v.status.as_str(), look);
+        row.lead(t.text, " ")
+            .push(90, look, format_args!("{}", v.status.as_str()));
     }
-    let x = put(lines.buf, x, y, max_x, " ", t.text);
-    let mut x = put(lines.buf, x, y, max_x, &g.state, state_style(t, g.phase));
+    row.lead(t.text, " ").push_or_short(
+        80,
+        state_style(t, g.phase),
+        format_args!("{}", g.state),
+        format_args!("{}", short_state(&g.state)),
+    );
     if let Some(generation) = g.generation {
-        let text = lines.text.fmt(format_args!(" gen {generation}"));
-        x = put(lines.buf, x, y, max_x, text, t.dim);
+        row.push(50, t.dim, format_args!(" gen {generation}"));
     }
-    // The protocol matters least here: shown whole or not at all.
-    let protocol = lines.text.fmt(format_args!(" · {}", g.protocol));
-    if !g.protocol.is_empty() && usize::from(x) + protocol.chars().count() <= usize::from(max_x) {
-        put(lines.buf, x, y, max_x, protocol, t.dim);
+    if !g.protocol.is_empty() {
+        row.push(10, t.dim, format_args!(" · {}", g.protocol));
     }
+    row.draw(lines.buf, x, y, max_x);
 }
 
 /// One partition of a member: its name, committed offset and lag, e.g. `p0 1200+3`.
@@ -357,6 +383,10 @@ impl<'v> PartitionCell<'v> {
         if x + width > max_x && x > lines.area.x + 6 {
             let (nx, ny, _) = lines.next()?;
             (x, y) = (nx + 3, ny);
+        }
+        if x + width > max_x {
+            // Wider than a whole row: left out rather than cut.
+            return Some((x, y));
         }
         let x = put(lines.buf, x, y, max_x, " ", t.text);
         let (x, name_style) = if self.paused {

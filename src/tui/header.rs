@@ -9,7 +9,8 @@ use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
 use super::context::DrawContext;
-use super::text::{Age, fmt_rate, fmt_speed, fmt_time, put};
+use super::fit::{Fields, KEEP};
+use super::text::{Age, fmt_rate, fmt_speed, fmt_time};
 use super::theme::Theme;
 use super::view::{RunState, SimClock, View};
 use crate::broker::BrokerState;
@@ -23,40 +24,62 @@ impl Widget for HeaderBar<'_> {
         let view = self.0.view;
         let h = &view.header;
         let t = self.0.theme();
-        let mut parts = vec![(format!(" {} ", h.title), t.title)];
+        // The title and its alert stay; the rest gives way by priority, the least telling
+        // first (the seed, then the rates: a cluster's id, which says which cluster this
+        // is, outlasts them), the run state and what is down last.
+        let mut row = Fields::default();
+        row.push_text(KEEP, t.title, &format!(" {} ", h.title));
         if let Some(alert) = &h.alert {
-            parts.push((format!(" ✗ {alert} "), t.bad));
+            row.lead(t.dim, "│")
+                .push_text(KEEP, t.bad, &format!(" ✗ {alert} "));
         }
         if let Some(clock) = &h.sim {
-            sim_parts(t, h.now_ms, clock, &mut parts);
+            sim_parts(t, h.now_ms, clock, &mut row);
         }
-        cluster_parts(t, view, &mut parts);
-        parts.push((format!(" in {} ", fmt_rate(h.produce_rate)), t.text));
-        parts.push((format!(" out {} ", fmt_rate(h.consume_rate)), t.text));
+        cluster_parts(t, view, &mut row);
+        part(
+            &mut row,
+            t,
+            50,
+            t.text,
+            format_args!(" in {} ", fmt_rate(h.produce_rate)),
+        );
+        part(
+            &mut row,
+            t,
+            50,
+            t.text,
+            format_args!(" out {} ", fmt_rate(h.consume_rate)),
+        );
         if let Some(server) = &h.server {
-            let text = format!(" kafka {} · {} conn ", server.listen, server.connections);
-            parts.push((text, t.accent));
+            let (listen, conns) = (&server.listen, server.connections);
+            part(
+                &mut row,
+                t,
+                60,
+                t.accent,
+                format_args!(" kafka {listen} · {conns} conn "),
+            );
         }
-        let max_x = area.right();
-        let mut x = area.x;
-        for (i, (text, style)) in parts.iter().enumerate() {
-            if i > 0 {
-                x = put(buf, x, area.y, max_x, "│", t.dim);
-            }
-            x = put(buf, x, area.y, max_x, text, *style);
-        }
+        row.draw(buf, area.x, area.y, area.right());
     }
+}
+
+/// One part of the line after the first, behind a separator that goes with it.
+fn part(row: &mut Fields, t: &Theme, priority: u8, style: Style, args: std::fmt::Arguments<'_>) {
+    row.lead(t.dim, "│");
+    row.push(priority, style, args);
 }
 
 /// Simulated time, speed (with the speed reached when the machine cannot keep up), run
 /// state and seed.
-fn sim_parts(t: &Theme, now_ms: i64, clock: &SimClock, parts: &mut Vec<(String, Style)>) {
+fn sim_parts(t: &Theme, now_ms: i64, clock: &SimClock, row: &mut Fields) {
     let (state, state_style) = match clock.run_state {
         RunState::Running => ("▶ running", t.good),
         RunState::Paused => ("⏸ paused", t.warn),
         RunState::HeldAtBeat => ("⏸ beat: press n", t.warn),
     };
-    let speed = match clock.reached_speed {
+    let (speed, speed_style) = match clock.reached_speed {
         Some(r) => (
             format!(
                 " {} asked, {} reached ",
@@ -67,18 +90,24 @@ fn sim_parts(t: &Theme, now_ms: i64, clock: &SimClock, parts: &mut Vec<(String, 
         ),
         None => (format!(" {} ", fmt_speed(clock.speed)), t.text),
     };
-    parts.push((format!(" {} ", fmt_time(now_ms)), t.accent));
-    parts.push(speed);
-    parts.push((format!(" {state} "), state_style));
-    parts.push((format!(" seed {} ", clock.seed), t.dim));
+    part(
+        row,
+        t,
+        KEEP,
+        t.accent,
+        format_args!(" {} ", fmt_time(now_ms)),
+    );
+    part(row, t, 80, speed_style, format_args!("{speed}"));
+    part(row, t, 90, state_style, format_args!(" {state} "));
+    part(row, t, 20, t.dim, format_args!(" seed {} ", clock.seed));
 }
 
 /// The cluster's id, its brokers and the partitions short of replicas, and the age of the
 /// data, each when the source knows it.
-fn cluster_parts(t: &Theme, view: &View, parts: &mut Vec<(String, Style)>) {
+fn cluster_parts(t: &Theme, view: &View, row: &mut Fields) {
     let h = &view.header;
     if let Some(id) = &h.cluster_id {
-        parts.push((format!(" id {id} "), t.dim));
+        part(row, t, 55, t.dim, format_args!(" id {id} "));
     }
     // A simulation's brokers pane says as much, and its header stays about its clock.
     if !view.brokers.is_empty() && !h.simulated() {
@@ -87,20 +116,32 @@ fn cluster_parts(t: &Theme, view: &View, parts: &mut Vec<(String, Style)>) {
             .filter(|b| b.state != BrokerState::Up)
             .count();
         let s = if n == 1 { "" } else { "s" };
-        parts.push((format!(" {n} broker{s} "), t.text));
+        part(row, t, 70, t.text, format_args!(" {n} broker{s} "));
         if down > 0 {
-            parts.push((format!(" {down} down "), t.bad));
+            part(row, t, 85, t.bad, format_args!(" {down} down "));
         }
     }
     if view.under_replicated > 0 {
-        let text = format!(" {} under-replicated ", view.under_replicated);
-        parts.push((text, t.warn));
+        let n = view.under_replicated;
+        part(row, t, 85, t.warn, format_args!(" {n} under-replicated "));
     }
     if view.offline > 0 {
-        parts.push((format!(" {} offline ", view.offline), t.bad));
+        part(
+            row,
+            t,
+            88,
+            t.bad,
+            format_args!(" {} offline ", view.offline),
+        );
     }
     if let Some(age) = h.data_age_ms {
-        parts.push((format!(" polled {} ago ", Age(age)), t.accent));
+        part(
+            row,
+            t,
+            75,
+            t.accent,
+            format_args!(" polled {} ago ", Age(age)),
+        );
     }
 }
 

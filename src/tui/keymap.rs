@@ -129,6 +129,13 @@ pub const KEYMAP: &[KeyRow] = &[
         ],
     },
     KeyRow {
+        keys: "`z`",
+        help: "the focused pane fills the screen / every pane again",
+        hint: "zoom",
+        scope: Scope::Global,
+        bindings: &[(key('z'), Action::ToggleZoom)],
+    },
+    KeyRow {
         keys: "`↑` `↓` / `j` `k`",
         help: "select a topic, group or member",
         hint: "select",
@@ -352,6 +359,7 @@ mod tests {
                 KeyModifiers::NONE,
                 Action::ToggleLagUnit,
             ),
+            (KeyCode::Char('z'), KeyModifiers::NONE, Action::ToggleZoom),
             (KeyCode::Char('?'), KeyModifiers::SHIFT, Action::ToggleHelp),
             (KeyCode::Esc, KeyModifiers::NONE, Action::CloseHelp),
         ];
@@ -362,7 +370,7 @@ mod tests {
 
     #[test]
     fn unbound_and_released_keys_do_nothing() {
-        assert_eq!(lookup(&press(KeyCode::Char('z'), KeyModifiers::NONE)), None);
+        assert_eq!(lookup(&press(KeyCode::Char('v'), KeyModifiers::NONE)), None);
         assert_eq!(
             lookup(&press(KeyCode::Char('q'), KeyModifiers::CONTROL)),
             None

@@ -13,6 +13,7 @@ use ratatui::widgets::canvas::{Canvas, Line as CanvasLine, Points};
 
 use super::app::{Focus, LagUnit};
 use super::context::DrawContext;
+use super::fit;
 use super::pane::Pane;
 use super::text::{Age, fmt_count, fmt_time, put};
 use super::theme::{Theme, ThemeKind, group_letter};
@@ -27,12 +28,20 @@ impl Widget for LagChart<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let ctx = self.0;
         let t = ctx.theme();
-        let block = legend(ctx);
+        let block = legend(ctx, area.width);
         let inner = block.inner(area);
         block.render(area, buf);
         let groups = &ctx.view.groups;
-        let unit = ctx.app.lag_unit;
-        if groups.iter().all(|g| series(g, unit).is_empty()) {
+        let window = if ctx.zoomed(Focus::Lag) {
+            None
+        } else {
+            Some(UNZOOMED_HISTORY_S)
+        };
+        let plot = Plot {
+            unit: ctx.app.lag_unit,
+            since: since(groups, ctx.app.lag_unit, window),
+        };
+        if groups.iter().all(|g| plot.series(g).is_empty()) {
             put(
                 buf,
                 inner.x,
@@ -43,12 +52,16 @@ impl Widget for LagChart<'_> {
             );
             return;
         }
-        let bounds = Bounds::of(groups, unit);
-        if let Some(graph) = draw_axes(t, bounds, unit, inner, buf) {
-            draw_lines(t, groups, bounds, unit, graph, buf);
+        let bounds = Bounds::of(groups, plot);
+        if let Some(graph) = draw_axes(t, bounds, plot.unit, inner, buf) {
+            draw_lines(t, groups, bounds, plot, graph, buf);
         }
     }
 }
+
+/// How much history the chart shows unzoomed, in simulated seconds; zoomed, it shows all
+/// the history the view has.
+pub const UNZOOMED_HISTORY_S: f64 = 120.0;
 
 /// The points a group's line goes through, in the chart's unit.
 fn series(g: &GroupView, unit: LagUnit) -> &[(f64, f64)] {
@@ -58,22 +71,65 @@ fn series(g: &GroupView, unit: LagUnit) -> &[(f64, f64)] {
     }
 }
 
-/// The pane's box. The legend lives in the title, where it never covers the lines.
-fn legend<'a>(ctx: DrawContext<'a>) -> Pane<'a> {
+/// Where a chart showing the last `window` seconds starts, over every group.
+fn since(groups: &[GroupView], unit: LagUnit, window: Option<f64>) -> f64 {
+    let newest = groups
+        .iter()
+        .filter_map(|g| series(g, unit).last().map(|p| p.0))
+        .fold(f64::MIN, f64::max);
+    window.map_or(f64::MIN, |w| newest - w)
+}
+
+/// What the chart plots: a unit, from a time on.
+#[derive(Debug, Clone, Copy)]
+struct Plot {
+    unit: LagUnit,
+    /// The oldest sample shown, in simulated seconds.
+    since: f64,
+}
+
+impl Plot {
+    /// The points of a group's line that are shown.
+    fn series(self, g: &GroupView) -> &[(f64, f64)] {
+        let all = series(g, self.unit);
+        &all[all.partition_point(|p| p.0 < self.since)..]
+    }
+}
+
+/// The pane's box. The legend lives in the title, where it never covers the lines: each
+/// group's letter and name, or only the letters when the names do not all fit in `width`,
+/// or as many letters as fit.
+fn legend<'a>(ctx: DrawContext<'a>, width: u16) -> Pane<'a> {
     let t = ctx.theme();
     let title = match ctx.app.lag_unit {
         LagUnit::Records => "Lag",
         LagUnit::Time => "Lag in time",
     };
     let mut block = ctx.block(title, Focus::Lag);
-    for g in &ctx.view.groups {
-        block = block.title(Line::from(vec![
-            Span::styled(
-                format!(" {} ", group_letter(g.slot)),
-                t.group_marker(g.slot),
-            ),
-            Span::styled(format!(" {} ", Printable(&g.name)), t.group(g.slot)),
-        ]));
+    let focused = usize::from(ctx.app.focus == Focus::Lag) * 2;
+    let mut room = usize::from(width).saturating_sub(2 + focused + fit::width(title));
+    let groups = &ctx.view.groups;
+    // A title takes its text and one border cell before it.
+    let names: Vec<String> = groups
+        .iter()
+        .map(|g| format!(" {} ", Printable(&g.name)))
+        .collect();
+    let with_names: usize = names.iter().map(|n| 4 + fit::width(n)).sum();
+    let show_names = with_names <= room;
+    for (g, name) in groups.iter().zip(names) {
+        let need = 4 + if show_names { fit::width(&name) } else { 0 };
+        if need > room {
+            break;
+        }
+        room -= need;
+        let mut spans = vec![Span::styled(
+            format!(" {} ", group_letter(g.slot)),
+            t.group_marker(g.slot),
+        )];
+        if show_names {
+            spans.push(Span::styled(name, t.group(g.slot)));
+        }
+        block = block.title(Line::from(spans));
     }
     block
 }
@@ -88,9 +144,9 @@ struct Bounds {
 }
 
 impl Bounds {
-    fn of(groups: &[GroupView], unit: LagUnit) -> Self {
+    fn of(groups: &[GroupView], plot: Plot) -> Self {
         let (mut t0, mut t1, mut top) = (f64::MAX, f64::MIN, 0.0f64);
-        for (x, y) in groups.iter().flat_map(|g| series(g, unit).iter()) {
+        for (x, y) in groups.iter().flat_map(|g| plot.series(g).iter()) {
             t0 = t0.min(*x);
             t1 = t1.max(*x);
             top = top.max(*y);
@@ -138,7 +194,7 @@ fn draw_lines(
     t: &Theme,
     groups: &[GroupView],
     b: Bounds,
-    unit: LagUnit,
+    plot: Plot,
     graph: Rect,
     buf: &mut Buffer,
 ) {
@@ -146,7 +202,7 @@ fn draw_lines(
     let max_points = usize::from(graph.width) * 2;
     let points: Vec<Vec<(f64, f64)>> = groups
         .iter()
-        .map(|g| downsample(series(g, unit), max_points))
+        .map(|g| downsample(plot.series(g), max_points))
         .collect();
     let mono = t.kind == ThemeKind::Mono;
     // Without colour, differently drawn points keep the lines apart; with colour, one

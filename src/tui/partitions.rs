@@ -33,15 +33,69 @@ use ratatui::widgets::Widget;
 
 use super::app::Focus;
 use super::context::DrawContext;
+use super::fit::{Fields, KEEP};
 use super::text::{Count, Scratch, count_width, put};
 use super::theme::{KEY_SHADES, Theme, group_letter};
-use super::view::{PartitionView, ReplicationView, TopicView, View};
+use super::view::{GroupMark, PartitionView, ReplicationView, TopicView, View};
 
 /// Content rows the pane would like: a title line per topic and a line per partition.
 pub fn rows_wanted(view: &View) -> u16 {
     // Saturates: an observed cluster may have more partitions than a u16 counts.
     let rows: usize = view.topics.iter().map(|t| 1 + t.partitions.len()).sum();
     rows.min(usize::from(u16::MAX)) as u16
+}
+
+/// Content rows the pane would like zoomed, where each strip has a row per group's
+/// marker under it.
+pub fn rows_wanted_zoomed(view: &View) -> u16 {
+    rows_with_markers(view, marker_rows(view))
+}
+
+/// Rows under each strip for one marker row per group.
+fn marker_rows(view: &View) -> u16 {
+    view.topics
+        .iter()
+        .flat_map(|t| &t.partitions)
+        .map(|p| p.marks.len().min(usize::from(u16::MAX)) as u16)
+        .max()
+        .unwrap_or(0)
+}
+
+fn rows_with_markers(view: &View, under: u16) -> u16 {
+    // Saturates, as `rows_wanted` does: an observed cluster's strips and markers can
+    // outnumber what a u16 counts.
+    let per_strip = 1 + usize::from(under);
+    let rows: usize = (view.topics.iter())
+        .map(|t| 1 + per_strip * t.partitions.len())
+        .sum();
+    rows.min(usize::from(u16::MAX)) as u16
+}
+
+/// How many rows under each strip the pane has room for: zoomed, one per group, so each
+/// marker stands out on a row of its own, or else one row for them all; none unzoomed.
+fn rows_under(ctx: DrawContext<'_>, height: u16) -> Under {
+    let view = ctx.view;
+    if !ctx.zoomed(Focus::Partitions) {
+        return Under::None;
+    }
+    let per_group = marker_rows(view);
+    if per_group > 1 && rows_with_markers(view, per_group) <= height {
+        Under::PerGroup(per_group)
+    } else if rows_with_markers(view, 1) <= height {
+        Under::Shared
+    } else {
+        Under::None
+    }
+}
+
+/// What is drawn under a strip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Under {
+    None,
+    /// Every group's marker again, on one row.
+    Shared,
+    /// A row per group, its marker alone.
+    PerGroup(u16),
 }
 
 /// The partition logs pane.
@@ -67,6 +121,8 @@ impl Widget for Partitions<'_> {
             return;
         }
         let selected = ctx.app.selected_topic;
+        // Zoomed, each group's marker is taller: in the strip and under it.
+        let under = rows_under(ctx, inner.height);
         let mut y = inner.y;
         for (i, topic) in view
             .topics
@@ -84,18 +140,16 @@ impl Widget for Partitions<'_> {
                 if y >= inner.bottom() {
                     break;
                 }
-                draw_strip(
-                    ctx,
-                    p,
-                    right_w,
-                    Rect {
-                        y,
-                        height: 1,
-                        ..inner
-                    },
-                    buf,
-                );
+                let row = Rect {
+                    y,
+                    height: 1,
+                    ..inner
+                };
+                let strip = draw_strip(ctx, p, right_w, row, buf);
                 y += 1;
+                if let Some(strip) = strip {
+                    y = draw_under(ctx.theme(), p, Strip { y, ..strip }, under, inner, buf);
+                }
             }
         }
     }
@@ -116,18 +170,13 @@ fn draw_title(
         (true, false) => ("▸ ", t.title),
         _ => ("  ", t.title),
     };
-    let x = put(buf, inner.x, y, inner.right(), marker, t.accent);
-    let x = put(buf, x, y, inner.right(), &topic.name, style);
     let n = topic.partitions.len();
     let s = if n == 1 { "" } else { "s" };
-    put(
-        buf,
-        x,
-        y,
-        inner.right(),
-        Scratch::default().fmt(format_args!("  {n} partition{s}")),
-        t.dim,
-    );
+    Fields::default()
+        .push(KEEP, t.accent, format_args!("{marker}"))
+        .push_text(KEEP, style, &topic.name)
+        .push(50, t.dim, format_args!("  {n} partition{s}"))
+        .draw(buf, inner.x, y, inner.right());
 }
 
 /// The widest right-hand text among a topic's strips, so strips line up.
@@ -145,7 +194,14 @@ fn right_text_len(p: &PartitionView) -> u16 {
     (range + replication_width(p) + marks_width(p)) as u16
 }
 
-fn draw_strip(ctx: DrawContext<'_>, p: &PartitionView, right_w: u16, row: Rect, buf: &mut Buffer) {
+/// Draws one partition's row; returns its strip, if it has room for one.
+fn draw_strip(
+    ctx: DrawContext<'_>,
+    p: &PartitionView,
+    right_w: u16,
+    row: Rect,
+    buf: &mut Buffer,
+) -> Option<Strip> {
     let t = ctx.theme();
     let (y, max_x) = (row.y, row.right());
     let mut text = Scratch::default();
@@ -162,7 +218,7 @@ fn draw_strip(ctx: DrawContext<'_>, p: &PartitionView, right_w: u16, row: Rect, 
     put(buf, row.x, y, max_x, label, t.text);
     let gutter_x = row.x + label_w - 1;
     if strip_w == 0 {
-        return;
+        return None;
     }
     // A cut shows past the end, in at most a third of the strip, so records stay in view.
     let cut_cells = (p.replication.as_ref())
@@ -186,6 +242,40 @@ fn draw_strip(ctx: DrawContext<'_>, p: &PartitionView, right_w: u16, row: Rect, 
         };
         draw_lags(t, p, (x, y), max_x, &mut text, buf);
     }
+    Some(strip)
+}
+
+/// Draws the marker rows under a strip whose first one is `strip.y`; returns the row
+/// after them.
+fn draw_under(
+    t: &Theme,
+    p: &PartitionView,
+    strip: Strip,
+    under: Under,
+    inner: Rect,
+    buf: &mut Buffer,
+) -> u16 {
+    let mut y = strip.y;
+    match under {
+        Under::None => {}
+        Under::Shared if y < inner.bottom() => {
+            strip.draw_marks(t, p, buf);
+            y += 1;
+        }
+        Under::Shared => {}
+        Under::PerGroup(rows) => {
+            for i in 0..usize::from(rows) {
+                if y >= inner.bottom() {
+                    break;
+                }
+                if let Some(m) = p.marks.get(i) {
+                    Strip { y, ..strip }.draw_mark(t, m, buf);
+                }
+                y += 1;
+            }
+        }
+    }
+    y
 }
 
 /// The cells of one partition's strip: offsets `first..first + width` from `x`.
@@ -238,6 +328,22 @@ impl Strip {
             };
             cell.set_char(ch).set_style(style);
         }
+    }
+
+    /// One group's letter at its committed offset, with `◀` before it when pinned to the
+    /// left edge.
+    fn draw_mark(self, t: &Theme, m: &GroupMark, buf: &mut Buffer) {
+        let Some(c) = m.committed else { return };
+        let col = (c - self.first).max(0) as u16;
+        if col >= self.width {
+            return;
+        }
+        if c < self.first && self.x > buf.area.x {
+            buf[(self.x - 1, self.y)].set_char('◀').set_style(t.warn);
+        }
+        buf[(self.x + col, self.y)]
+            .set_char(group_letter(m.slot))
+            .set_style(t.group_marker(m.slot));
     }
 
     /// Each group's letter at its committed offset, then each lagging follower's broker

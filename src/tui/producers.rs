@@ -6,6 +6,7 @@ use ratatui::widgets::Widget;
 
 use super::app::Focus;
 use super::context::DrawContext;
+use super::fit::{Fields, KEEP};
 use super::text::{Count, Rate, Scratch, put};
 
 /// The producers pane.
@@ -39,56 +40,35 @@ impl Widget for Producers<'_> {
             .map(|p| p.topic.chars().count())
             .max()
             .unwrap_or(0);
-        let (mut s, mut rate) = (Scratch::default(), Scratch::default());
+        let mut row = Fields::default();
+        let mut rate = Scratch::default();
+        // When narrow, the count sent goes first, then the partitioner, then the keys.
         for (p, y) in producers.iter().zip(inner.y..inner.bottom()) {
-            let max_x = inner.right();
             let on_selected = selected_topic == Some(p.topic.as_str());
             let marker = if on_selected { "▸" } else { " " };
-            let x = put(buf, inner.x, y, max_x, marker, t.accent);
-            let x = put(
-                buf,
-                x,
-                y,
-                max_x,
-                s.fmt(format_args!("{:<name_w$} ", p.name)),
-                t.text,
-            );
-            let x = put(
-                buf,
-                x,
-                y,
-                max_x,
-                s.fmt(format_args!("{:<topic_w$} ", p.topic)),
-                t.title,
-            );
-            let x = put(
-                buf,
-                x,
-                y,
-                max_x,
-                s.fmt(format_args!(
-                    "{:>9} ",
-                    rate.fmt(format_args!("{}", Rate(p.rate)))
-                )),
-                t.accent,
-            );
-            let x = put(buf, x, y, max_x, s.fmt(format_args!("{} ", p.keys)), t.text);
-            let x = put(
-                buf,
-                x,
-                y,
-                max_x,
-                s.fmt(format_args!("{} ", p.partitioner)),
-                t.dim,
-            );
-            put(
-                buf,
-                x,
-                y,
-                max_x,
-                s.fmt(format_args!("sent {}", Count(p.produced as i64))),
-                t.dim,
-            );
+            row.clear()
+                .push(KEEP, t.accent, format_args!("{marker}"))
+                .push_text(KEEP, t.text, &p.name)
+                .push(
+                    KEEP,
+                    t.text,
+                    format_args!("{:<pad$} ", "", pad = pad(&p.name, name_w)),
+                )
+                .push(90, t.title, format_args!("{:<topic_w$} ", p.topic))
+                .push(
+                    80,
+                    t.accent,
+                    format_args!("{:>9} ", rate.fmt(format_args!("{}", Rate(p.rate)))),
+                )
+                .push(50, t.text, format_args!("{} ", p.keys))
+                .push(30, t.dim, format_args!("{} ", p.partitioner))
+                .push(20, t.dim, format_args!("sent {}", Count(p.produced as i64)));
+            row.draw(buf, inner.x, y, inner.right());
         }
     }
+}
+
+/// Spaces that line a name up with the longest one.
+fn pad(name: &str, width: usize) -> usize {
+    width.saturating_sub(name.chars().count())
 }

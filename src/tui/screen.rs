@@ -13,7 +13,7 @@ use super::pane::Pane;
 use super::view::View;
 use super::{
     brokers, caption, events, footer, groups, header, help, lag_chart, partitions, producers,
-    too_small,
+    too_small, zoom,
 };
 
 /// The root widget.
@@ -75,6 +75,13 @@ impl Widget for &Screen<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if !layout::fits(area) {
             too_small::TooSmall::new(area, self.ctx.theme()).render(area, buf);
+            return;
+        }
+        if self.ctx.app.zoomed {
+            zoom::render(self.ctx, area, buf);
+            if self.ctx.app.help_open {
+                help::Help(self.ctx).render(area, buf);
+            }
             return;
         }
         let a = layout::split(area, self.wants(area));

@@ -47,6 +47,7 @@ pub fn update(app: &mut App, view: &View, action: Action) -> Option<Effect> {
             app.change_speed(false);
         }
         Action::ToggleLagUnit => app.lag_unit = app.lag_unit.toggled(),
+        Action::ToggleZoom => app.zoomed = !app.zoomed,
         Action::FocusNext => app.focus = app.focus.next(),
         Action::FocusPrev => app.focus = app.focus.prev(),
         Action::SelectPrev => select(app, view, false),
@@ -96,6 +97,7 @@ fn simulation_only(action: Action) -> Option<&'static str> {
         | Action::SelectNext
         | Action::ToggleLagUnit
         | Action::ToggleHelp
+        | Action::ToggleZoom
         | Action::CloseHelp => return None,
     })
 }
@@ -445,6 +447,20 @@ mod tests {
         assert_eq!(a.lag_unit, crate::tui::app::LagUnit::Time);
         update(&mut a, &v, Action::ToggleLagUnit);
         assert_eq!(a.lag_unit, crate::tui::app::LagUnit::Records);
+    }
+
+    #[test]
+    fn zoom_toggles_and_follows_the_focus() {
+        let (mut a, v) = (app(), view());
+        assert_eq!(update(&mut a, &v, Action::ToggleZoom), None);
+        assert!(a.zoomed);
+        update(&mut a, &v, Action::FocusNext);
+        assert!(
+            a.zoomed,
+            "moving the focus keeps the zoom, on the next pane"
+        );
+        update(&mut a, &v, Action::ToggleZoom);
+        assert!(!a.zoomed);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! and on a panic (the hook restores first, so the panic message lands on a normal
 //! screen).
 
-use std::io::{self, BufWriter, Stdout, Write};
+use std::io::{self, BufWriter, Write};
 use std::sync::Once;
 
 use crossterm::cursor::{Hide, Show};
@@ -13,22 +13,24 @@ use crossterm::terminal::{
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
+use super::record::Output;
+
 /// The terminal type the UI draws on. Output is buffered and flushed once per frame.
-pub type Tui = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+pub type Tui = Terminal<CrosstermBackend<BufWriter<Output>>>;
 
 /// Enough for a full 200×60 frame with colours in one write.
 const OUT_BUFFER: usize = 256 * 1024;
 
-/// Puts the terminal in raw mode on the alternate screen, with the panic hook in place.
-pub fn enter() -> io::Result<Tui> {
+/// Puts the terminal in raw mode on the alternate screen, with the panic hook in place;
+/// everything the UI writes goes to `out`.
+pub fn enter(mut out: Output) -> io::Result<Tui> {
     install_panic_hook();
     enable_raw_mode()?;
-    let mut out = io::stdout();
     if let Err(e) = execute!(out, EnterAlternateScreen, Hide) {
         restore();
         return Err(e);
     }
-    let backend = CrosstermBackend::new(BufWriter::with_capacity(OUT_BUFFER, io::stdout()));
+    let backend = CrosstermBackend::new(BufWriter::with_capacity(OUT_BUFFER, out));
     Terminal::new(backend).inspect_err(|_| restore())
 }
 

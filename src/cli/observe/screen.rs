@@ -7,6 +7,7 @@
 //! between polls only the header is refreshed, for the data's age and the retry countdown.
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -22,7 +23,7 @@ use crate::tui::view::{
 };
 use crate::tui::{App, Screen, Theme, ThemeKind, keymap, update};
 
-use super::super::interactive::terminal;
+use super::super::interactive::{record, terminal};
 use super::super::stop;
 use super::RETRY_START;
 
@@ -37,6 +38,8 @@ pub struct ScreenOptions {
     pub interval: Duration,
     pub theme: ThemeKind,
     pub fps: u32,
+    /// Where to record the session as asciicast v2 (`--record`).
+    pub record: Option<PathBuf>,
 }
 
 /// One poll's outcome, from the polling task to the screen.
@@ -72,9 +75,13 @@ pub fn run(poller: Poller, opts: ScreenOptions) -> anyhow::Result<()> {
     let polling = runtime.spawn(poll_forever(poller, opts.interval, tx));
     let theme = Theme::resolve(opts.theme, Theme::no_color_env());
     let mut ui = Ui::new(&opts.title, App::new(theme, false));
-    let mut tui = terminal::enter().context("cannot set up the terminal")?;
-    let result = runtime.block_on(event_loop(&mut tui, &mut ui, rx, opts.fps));
+    let cast = opts.record.as_deref().map(record::open).transpose()?;
+    let output = record::Output::new(cast);
+    let failure = output.failure();
+    let mut tui = terminal::enter(output).context("cannot set up the terminal")?;
+    let mut result = runtime.block_on(event_loop(&mut tui, &mut ui, rx, opts.fps));
     terminal::restore();
+    record::check(&mut result, &failure);
     polling.abort();
     runtime.shutdown_background();
     result

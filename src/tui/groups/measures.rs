@@ -14,11 +14,12 @@ use ratatui::style::Style;
 
 use super::Lines;
 use crate::sim::Status;
-use crate::tui::text::{Age, Count, Rate, printed_width, put, wrap};
+use crate::tui::fit::{ELLIPSIS, Fields, KEEP, wrap_rows};
+use crate::tui::text::{Age, Count, Rate, printed_width, put};
 use crate::tui::theme::Theme;
 use crate::tui::view::GroupView;
 
-/// The most rows a reason takes; a longer one is cut with `…`.
+/// The most rows a reason takes; a longer one ends with `…` at a word boundary.
 const REASON_ROWS: usize = 3;
 /// Where a wrapped line continues.
 const CONTINUE_AT: u16 = 4;
@@ -77,9 +78,34 @@ fn eta_wraps(g: &GroupView, width: usize) -> bool {
     eta(g).is_some_and(|e| printed_width(format_args!("{} · {e}", LagText(g))) > width)
 }
 
-/// Rows the stats take at `width` columns: one, or two when the ETA wraps.
+/// Whether the counters go on a row of their own at `width` columns: when one of them is
+/// above zero (news: duplicates or lost records) and it does not fit beside the lag.
+fn counters_wrap(g: &GroupView, width: usize) -> bool {
+    let (dup, lost) = (g.duplicates.unwrap_or(0), g.lost.unwrap_or(0));
+    if dup == 0 && lost == 0 {
+        return false;
+    }
+    let lag = match eta(g) {
+        Some(e) => printed_width(format_args!("{} · {e}", LagText(g))),
+        None => printed_width(format_args!("{}", LagText(g))),
+    };
+    let dup = if dup > 0 {
+        printed_width(format_args!(" · dup {dup}"))
+    } else {
+        0
+    };
+    let lost = if lost > 0 {
+        printed_width(format_args!(" · lost {lost}"))
+    } else {
+        0
+    };
+    lag + dup + lost > width
+}
+
+/// Rows the stats take at `width` columns: one, or two when the ETA or the counters
+/// wrap.
 pub(super) fn stats_rows(g: &GroupView, width: usize) -> usize {
-    1 + usize::from(eta_wraps(g, width))
+    1 + usize::from(eta_wraps(g, width) || counters_wrap(g, width))
 }
 
 /// Rows the reason takes at `width` columns.
@@ -88,7 +114,8 @@ pub(super) fn reason_rows(g: &GroupView, width: usize) -> usize {
         .as_ref()
         .filter(|v| !v.reason.is_empty())
         .map_or(0, |v| {
-            wrap(&v.reason, reason_width(width)).len().min(REASON_ROWS)
+            let w = reason_width(width);
+            wrap_rows(&v.reason, w, w, REASON_ROWS).len()
         })
 }
 
@@ -96,56 +123,66 @@ fn reason_width(width: usize) -> usize {
     width.saturating_sub(2).max(10)
 }
 
-/// Draws the stats rows.
+/// Draws the stats rows. When narrow, the per-consumer maximum goes first, then the
+/// at-least-once counters while they are zero, then the rate; the lag stays. The ETA, and
+/// counters above zero, go on a second row rather than being dropped.
 pub(super) fn stats(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) {
-    let wraps = eta_wraps(g, usize::from(lines.area.width));
+    let width = usize::from(lines.area.width);
+    let (eta_wraps, counters_wrap) = (eta_wraps(g, width), counters_wrap(g, width));
     let Some((x, y, max_x)) = lines.next() else {
         return;
     };
-    let text = lines.text.fmt(format_args!("{}", LagText(g)));
-    let mut at = (put(lines.buf, x, y, max_x, text, t.title), y);
-    if let Some(e) = eta(g) {
-        let sep = if wraps {
-            let Some((x, y, _)) = lines.next() else {
-                return;
-            };
-            at = (x + CONTINUE_AT, y);
-            ""
-        } else {
-            " · "
-        };
-        // Lag that holds steady while the group keeps up is not draining either, and
-        // needs no attention: only a group already in trouble gets the warning colour.
-        let in_trouble = g.verdict.as_ref().is_some_and(|v| v.status != Status::Ok);
-        let style = if e == Eta::NotDraining && in_trouble {
-            t.warn
-        } else {
-            t.text
-        };
-        let text = lines.text.fmt(format_args!("{sep}{e}"));
-        at.0 = put(lines.buf, at.0, at.1, max_x, text, style);
+    let row = lines.fields.clear();
+    row.push(KEEP, t.title, format_args!("  lag {}", Count(g.total_lag)));
+    if let Some(ms) = g.time_lag_ms {
+        row.push(85, t.title, format_args!(" ({})", Age(ms)));
     }
-    counters(lines, t, g, at);
+    let e = eta(g);
+    // Lag that holds steady while the group keeps up is not draining either, and needs
+    // no attention: only a group already in trouble gets the warning colour.
+    let in_trouble = g.verdict.as_ref().is_some_and(|v| v.status != Status::Ok);
+    let style = if e == Some(Eta::NotDraining) && in_trouble {
+        t.warn
+    } else {
+        t.text
+    };
+    if let Some(e) = e.filter(|_| !eta_wraps) {
+        row.push(80, style, format_args!(" · {e}"));
+    }
+    if !eta_wraps && !counters_wrap {
+        counters(row, t, g, " · ");
+        row.draw(lines.buf, x, y, max_x);
+        return;
+    }
+    row.draw(lines.buf, x, y, max_x);
+    let Some((x, y, max_x)) = lines.next() else {
+        return;
+    };
+    let row = lines.fields.clear();
+    match e.filter(|_| eta_wraps) {
+        Some(e) => {
+            row.push(KEEP, style, format_args!("{e}"));
+            counters(row, t, g, " · ");
+        }
+        None => counters(row, t, g, ""),
+    }
+    row.draw(lines.buf, x + CONTINUE_AT, y, max_x);
 }
 
-/// The consume rate and the at-least-once counters, after the lag.
-fn counters(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, (x, y): (u16, u16)) {
-    let max_x = lines.area.right();
-    let text = lines.text.fmt(format_args!(" · {}", Rate(g.consume_rate)));
-    let mut x = put(lines.buf, x, y, max_x, text, t.text);
+/// The consume rate and the at-least-once counters, after the lag, where the source
+/// knows them. A counter above zero is news, and outlasts everything but the lag itself.
+fn counters(row: &mut Fields, t: &Theme, g: &GroupView, sep: &str) {
+    row.push(60, t.text, format_args!("{sep}{}", Rate(g.consume_rate)));
     if let Some(dup) = g.duplicates {
-        let dup_style = if dup > 0 { t.warn } else { t.dim };
-        let text = lines.text.fmt(format_args!(" · dup {dup}"));
-        x = put(lines.buf, x, y, max_x, text, dup_style);
+        let (dup_style, dup_priority) = if dup > 0 { (t.warn, 88) } else { (t.dim, 40) };
+        row.push(dup_priority, dup_style, format_args!(" · dup {dup}"));
     }
     if let Some(lost) = g.lost {
-        let lost_style = if lost > 0 { t.bad } else { t.dim };
-        let text = lines.text.fmt(format_args!(" · lost {lost}"));
-        x = put(lines.buf, x, y, max_x, text, lost_style);
+        let (lost_style, lost_priority) = if lost > 0 { (t.bad, 88) } else { (t.dim, 40) };
+        row.push(lost_priority, lost_style, format_args!(" · lost {lost}"));
     }
     if let Some(r) = g.process_rate {
-        let text = lines.text.fmt(format_args!(" · max {} each", Rate(r)));
-        put(lines.buf, x, y, max_x, text, t.dim);
+        row.push(20, t.dim, format_args!(" · max {} each", Rate(r)));
     }
 }
 
@@ -155,9 +192,9 @@ pub(super) fn reason(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) -> Option<
     let Some(v) = g.verdict.as_ref().filter(|v| !v.reason.is_empty()) else {
         return Some(());
     };
-    let rows = wrap(&v.reason, reason_width(usize::from(lines.area.width)));
-    let cut = rows.len() > REASON_ROWS;
-    for (i, row) in rows.iter().take(REASON_ROWS).enumerate() {
+    let w = reason_width(usize::from(lines.area.width));
+    let rows = wrap_rows(&v.reason, w, w, REASON_ROWS);
+    for (i, row) in rows.iter().enumerate() {
         let (x, y, max_x) = lines.next()?;
         let mut x = x + 2;
         let mut row = row.as_str();
@@ -174,9 +211,14 @@ pub(super) fn reason(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) -> Option<
             );
             row = rest;
         }
-        x = put(lines.buf, x, y, max_x, row, t.text);
-        if cut && i + 1 == REASON_ROWS {
-            put(lines.buf, x, y, max_x, "…", t.dim);
+        match row.strip_suffix(ELLIPSIS) {
+            Some(kept) => {
+                x = put(lines.buf, x, y, max_x, kept, t.text);
+                put(lines.buf, x, y, max_x, ELLIPSIS, t.dim);
+            }
+            None => {
+                put(lines.buf, x, y, max_x, row, t.text);
+            }
         }
     }
     Some(())

@@ -618,12 +618,26 @@ mod tests {
         let mut app = App::new(Theme::default(), false);
         let mut view = View::default();
         let limits = Limits::for_screen(120, 40);
-        fill_from_observation(&obs, &mut screen, &mut app, limits, START + 1_000, &mut view);
+        fill_from_observation(
+            &obs,
+            &mut screen,
+            &mut app,
+            limits,
+            START + 1_000,
+            &mut view,
+        );
         app.notify(1_500, "a notice from a key", true);
         let mut keyed = view.clone();
         fill_observed_events(&obs, &screen, &mut app, limits, START + 2_000, &mut keyed);
         let mut rebuilt = view.clone();
-        fill_from_observation(&obs, &mut screen, &mut app, limits, START + 2_000, &mut rebuilt);
+        fill_from_observation(
+            &obs,
+            &mut screen,
+            &mut app,
+            limits,
+            START + 2_000,
+            &mut rebuilt,
+        );
         assert!(
             keyed.events.iter().any(|e| e.text == "a notice from a key"),
             "{:?}",
@@ -698,5 +712,95 @@ mod tests {
             "the last poll's data stays"
         );
         assert_eq!(v.groups.len(), 1);
+    }
+
+    /// Tokens of drawn text: borders, chart dots, strip cells and glyphs separate them.
+    fn tokens(s: &str) -> impl Iterator<Item = &str> {
+        let drawing = |c: char| {
+            c.is_whitespace()
+                || ('\u{2500}'..='\u{25ff}').contains(&c)
+                || ('\u{2800}'..='\u{28ff}').contains(&c)
+                || "·⟳±✂↺»›✗⏸‖".contains(c)
+        };
+        s.split(drawing).filter(|t| !t.is_empty())
+    }
+
+    fn draw(view: &View, app: &App, width: u16, height: u16) -> String {
+        use ratatui::widgets::Widget;
+        let area = ratatui::layout::Rect::new(0, 0, width, height);
+        let mut buf = ratatui::buffer::Buffer::empty(area);
+        (&crate::tui::Screen::new(view, app)).render(area, &mut buf);
+        buf.content
+            .iter()
+            .map(|c| c.symbol())
+            .collect::<Vec<_>>()
+            .chunks(usize::from(width))
+            .map(|row| row.concat())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn observed_panes_cut_no_word_and_keep_columns_whole_at_any_size() {
+        use crate::tui::Focus;
+        let mut obs = Observation::new(4);
+        let mut screen = ObservedScreen::new("kafka-1.internal:9092,kafka-2.internal:9092", START);
+        for (i, (hw, committed)) in [(100, 10), (200, 20), (300, 30)].into_iter().enumerate() {
+            let mut s = snap(START + 1_000 * (i as i64 + 1), hw, committed, &[1, 2, 3]);
+            for b in &mut s.brokers {
+                b.rack = Some("eu-west-1a".into());
+            }
+            obs.apply(s);
+        }
+        obs.failed(
+            START + 5_000,
+            "cannot connect to kafka-1.internal:9092: refused".into(),
+        );
+        screen.set_retry_at(Some(START + 7_000));
+        for (w, h) in [(70, 20), (80, 24), (100, 30), (120, 36), (160, 48)] {
+            for zoom in [None].into_iter().chain(Focus::ORDER.map(Some)) {
+                let mut app = App::new(Theme::default(), false);
+                let mut view = View::default();
+                let limits = Limits::for_screen(w, h);
+                fill_from_observation(
+                    &obs,
+                    &mut screen,
+                    &mut app,
+                    limits,
+                    START + 6_000,
+                    &mut view,
+                );
+                if let Some(pane) = zoom {
+                    (app.focus, app.zoomed) = (pane, true);
+                }
+                let mut words: BTreeSet<String> = tokens(&draw(&view, &app, 400, 150))
+                    .map(str::to_string)
+                    .collect();
+                words.extend(
+                    view.brokers
+                        .iter()
+                        .map(|b| format!("{}/{}", b.leads, b.follows)),
+                );
+                words.insert("leads/follows".into());
+                for e in &view.events {
+                    words.extend(tokens(&e.text).map(str::to_string));
+                }
+                let shown = draw(&view, &app, w, h);
+                let cut: Vec<&str> = tokens(&shown)
+                    .filter(|t| !words.contains(*t) && !t.chars().all(|c| c.is_ascii_uppercase()))
+                    .filter(|t| match t.strip_suffix('…') {
+                        Some(start) => !words.iter().any(|w| w.starts_with(start)),
+                        None => true,
+                    })
+                    .collect();
+                assert!(
+                    cut.is_empty(),
+                    "{w}×{h} zoomed {zoom:?}: cut {cut:?}\n{shown}"
+                );
+                // The brokers' host column is every row's or none's.
+                let hosts = shown.matches(" kafka:9092 ").count();
+                assert!(hosts == 0 || hosts == 3, "{w}×{h}: {hosts} hosts\n{shown}");
+            }
+        }
     }
 }
