@@ -33,6 +33,8 @@
 //! ```
 
 mod assignor;
+mod batch;
+mod compact;
 mod error;
 mod event;
 mod group;
@@ -53,11 +55,13 @@ pub use group::{
     CommittedOffset, Group, GroupProtocol, GroupState, JoinGroupRequest, JoinOutcome, JoinResult,
     JoinedMember, Member, MemberAssignment, MemberPhase, SESSION_TIMEOUT_RANGE_MS, SyncOutcome,
 };
+pub use batch::{BatchError, BatchInfo, Compression, ProducedBatch};
+pub use compact::{MAX_VALUE_BYTES as MAX_SIMULATED_VALUE_BYTES, RecordSource};
 pub use limits::{
-    DEFAULT_MAX_LOG_BYTES, MAX_PARTITIONS_PER_BROKER, MAX_PARTITIONS_PER_TOPIC,
-    RECORD_OVERHEAD_BYTES,
+    DEFAULT_MAX_LOG_BYTES, MAX_LOOK_INSIDE_BYTES, MAX_PARTITIONS_PER_BROKER,
+    MAX_PARTITIONS_PER_TOPIC,
 };
-pub use partition::{LogBounds, OffsetSpec, PartitionLog, RetentionPolicy};
+pub use partition::{LogBounds, OffsetSpec, PartitionLog, Records, RetentionPolicy, WireRead};
 pub use partitioner::{KeyHasher, NullKeyStrategy, Partitioner, crc32, murmur2};
 pub use record::{Header, NewRecord, Record};
 pub use topic::{Topic, TopicConfig, validate_topic_name};
@@ -323,9 +327,8 @@ impl Broker {
             .append_batch(records))
     }
 
-    /// Appends records to one topic, each to the partition paired with it, in order: a
-    /// producer's records for many partitions with one topic lookup and no buffer per
-    /// partition. Returns how many were appended; a partition the topic lacks stops the
+    /// Appends records to one topic, each to the partition paired with it, in order and
+    /// each as a batch of its own. Returns how many were appended; a partition the topic lacks stops the
     /// append there with [`BrokerError::UnknownPartition`].
     pub fn append_routed<I: IntoIterator<Item = (u32, NewRecord)>>(
         &mut self,
@@ -339,6 +342,59 @@ impl Broker {
             appended += 1;
         }
         Ok(appended)
+    }
+
+    /// Appends batches a producer sent, checked by [`ProducedBatch::split`], as they are;
+    /// returns the first one's base offset.
+    pub fn append_produced(
+        &mut self,
+        topic: &str,
+        partition: u32,
+        batches: Vec<ProducedBatch>,
+    ) -> Result<i64> {
+        Ok(self
+            .topic_mut(topic)?
+            .partition_mut(partition)?
+            .append_produced(batches))
+    }
+
+    /// Appends simulated records from `source` to one topic, each `(partition, key number)`
+    /// in order, all stamped `timestamp`: they join compact batches with no payload bytes.
+    /// Returns how many were appended; a partition the topic lacks stops the append there
+    /// with [`BrokerError::UnknownPartition`].
+    pub fn append_simulated<I: IntoIterator<Item = (u32, u32)>>(
+        &mut self,
+        topic: &str,
+        source: &Arc<RecordSource>,
+        timestamp: i64,
+        records: I,
+    ) -> Result<u64> {
+        let topic = self.topic_mut(topic)?;
+        let mut appended = 0;
+        for (partition, key) in records {
+            topic
+                .partition_mut(partition)?
+                .append_simulated(source, timestamp, key);
+            appended += 1;
+        }
+        Ok(appended)
+    }
+
+    /// What a network fetch sends for one partition (see [`PartitionLog::read_wire`]),
+    /// with the log's bounds.
+    pub fn read_wire(
+        &self,
+        topic: &str,
+        partition: u32,
+        offset: i64,
+        max_bytes: usize,
+        min_one: bool,
+    ) -> Result<(WireRead, LogBounds)> {
+        let log = self.partition(topic, partition)?;
+        let read = log
+            .read_wire(offset, max_bytes, min_one)
+            .map_err(|b| out_of_range(topic, partition, offset, b))?;
+        Ok((read, log.bounds()))
     }
 
     /// Reads up to `max_records` records (and about `max_bytes`) from `offset`.
@@ -381,8 +437,8 @@ impl Broker {
             .map_err(|b| out_of_range(topic, partition, offset, b))
     }
 
-    /// Borrows records from `offset` without copying: the zero-allocation read path, for a
-    /// caller that encodes records while it holds the broker (e.g. under a read lock).
+    /// Reads records from `offset` without copying their payloads, for a caller that uses
+    /// them while it holds the broker (e.g. under a read lock).
     pub fn read(
         &self,
         topic: &str,
@@ -390,7 +446,7 @@ impl Broker {
         offset: i64,
         max_records: usize,
         max_bytes: u64,
-    ) -> Result<(impl Iterator<Item = &Record>, LogBounds)> {
+    ) -> Result<(impl Iterator<Item = Record> + '_, LogBounds)> {
         let log = self.partition(topic, partition)?;
         let records = log
             .read(offset, max_records, max_bytes)

@@ -7,7 +7,6 @@
 //! has to be an error code, not a 150 GB allocation.
 
 use super::error::{BrokerError, Result};
-use super::record::Record;
 
 /// The most partitions one topic may have.
 pub const MAX_PARTITIONS_PER_TOPIC: u32 = 10_000;
@@ -20,9 +19,10 @@ pub const MAX_PARTITIONS_PER_BROKER: u64 = 100_000;
 /// bounded footprint, however long it runs.
 pub const DEFAULT_MAX_LOG_BYTES: u64 = 1 << 30;
 
-/// What one record costs in a log besides its payload: the record itself, whose key and
-/// value are shared, reference-counted bytes.
-pub const RECORD_OVERHEAD_BYTES: u64 = std::mem::size_of::<Record>() as u64;
+/// How much the broker decompresses to look inside one stored batch for a reader that
+/// must (the records API, a ListOffsets by timestamp with no bound of its own). Storing
+/// and serving a batch never decompresses it.
+pub const MAX_LOOK_INSIDE_BYTES: usize = 64 << 20;
 
 /// Checks that topic `topic` may have `wanted` partitions while the broker's other topics
 /// hold `elsewhere`.

@@ -1,17 +1,21 @@
 //! Simulated producers: records at a steady rate, keyed by a distribution, partitioned the
 //! way a real client would.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, Zipf};
 
-use crate::broker::{Broker, KeyHasher, NewRecord, NullKeyStrategy, Partitioner};
+use crate::broker::{
+    Broker, KeyHasher, MAX_SIMULATED_VALUE_BYTES, NullKeyStrategy, Partitioner, RecordSource,
+};
 
 use super::scenario::{KeyDistribution, ProducerSpec};
 
-/// One zero buffer shared by every record value, so producing allocates no payload.
-static ZEROS: [u8; super::limits::MAX_VALUE_BYTES] = [0; super::limits::MAX_VALUE_BYTES];
+// Every value a scenario may ask for fits the broker's compact batches.
+const _: () = assert!(super::limits::MAX_VALUE_BYTES <= MAX_SIMULATED_VALUE_BYTES);
 
 /// Roughly one 16 KiB producer batch: how many keyless records stay on one partition.
 const STICKY_BATCH_BYTES: usize = 16 * 1024;
@@ -83,13 +87,13 @@ impl RateClock {
 #[derive(Debug)]
 pub(crate) struct ProducerActor {
     rng: StdRng,
-    keys: Vec<Bytes>,
+    /// The keys and value size the log's compact batches refer to.
+    source: Arc<RecordSource>,
     /// The partition of each key for `cached_partitions`, so hashing happens once per key.
     key_partitions: Vec<u32>,
     cached_partitions: u32,
     partitioner: Partitioner,
     zipf: Option<Zipf<f64>>,
-    value: Bytes,
     kind: KeyDistribution,
     next_sequential: usize,
     clock: RateClock,
@@ -109,12 +113,11 @@ impl ProducerActor {
         let sticky = (STICKY_BATCH_BYTES / spec.value_bytes.max(1)).clamp(1, 1000) as u32;
         ProducerActor {
             rng,
-            keys,
+            source: Arc::new(RecordSource::new(keys, spec.value_bytes)),
             key_partitions: Vec::new(),
             cached_partitions: 0,
             partitioner: Partitioner::new(spec.partitioner, NullKeyStrategy::Sticky, sticky),
             zipf,
-            value: Bytes::from_static(&ZEROS[..spec.value_bytes]),
             kind: spec.keys,
             next_sequential: 0,
             clock: RateClock::default(),
@@ -128,13 +131,13 @@ impl ProducerActor {
     /// Frees what only a running producer needs: a stopped one stays listed, but its keys
     /// no longer count against the limits.
     pub(crate) fn retire(&mut self) {
-        self.keys = Vec::new();
+        self.source = Arc::new(RecordSource::new(Vec::new(), 0));
         self.key_partitions = Vec::new();
         self.cached_partitions = 0;
     }
 
     fn next_key(&mut self) -> Option<usize> {
-        let n = self.keys.len();
+        let n = self.source.keys().len();
         if n == 0 {
             return None;
         }
@@ -149,22 +152,13 @@ impl ProducerActor {
         })
     }
 
-    /// The next record, stamped `now`, and the partition of `partitions` it goes to.
-    fn next_record(&mut self, partitions: u32, now: i64) -> (u32, NewRecord) {
-        let (key, p) = match self.next_key() {
-            Some(k) => (Some(self.keys[k].clone()), self.key_partitions[k]),
-            None => (
-                None,
-                self.partitioner.partition(None, partitions, &mut self.rng),
-            ),
-        };
-        let record = NewRecord {
-            timestamp_ms: now,
-            key,
-            value: Some(self.value.clone()),
-            headers: Vec::new(),
-        };
-        (p, record)
+    /// The next record's key number (0 when keyless) and the partition of `partitions`
+    /// it goes to.
+    fn next_record(&mut self, partitions: u32) -> (u32, u32) {
+        match self.next_key() {
+            Some(k) => (self.key_partitions[k], k as u32),
+            None => (self.partitioner.partition(None, partitions, &mut self.rng), 0),
+        }
     }
 
     /// Appends the records due in the next `dt_ms`, stamped `now`, straight into their
@@ -191,14 +185,16 @@ impl ProducerActor {
         if partitions != self.cached_partitions {
             self.cached_partitions = partitions;
             self.key_partitions = self
-                .keys
+                .source
+                .keys()
                 .iter()
                 .map(|k| info.partitioner.partition(k, partitions))
                 .collect();
         }
-        let records = (0..due).map(|_| self.next_record(partitions, now));
+        let source = Arc::clone(&self.source);
+        let records = (0..due).map(|_| self.next_record(partitions));
         // The topic exists (checked above) and every partition is below its count.
-        let _ = broker.append_routed(&info.topic, records);
+        let _ = broker.append_simulated(&info.topic, &source, now, records);
         info.produced += due;
         due
     }

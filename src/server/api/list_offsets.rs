@@ -1,4 +1,8 @@
 //! ListOffsets: earliest (-2), latest (-1), or the first offset at or after a timestamp.
+//!
+//! Every answer stops at the high watermark. Finding a timestamp inside a compressed batch
+//! decompresses it, at most `max_decoded_bytes` of it; past that the batch's first offset
+//! answers, the earliest the record could be.
 
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::list_offsets_request::ListOffsetsRequest;
@@ -32,20 +36,19 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ListOffsetsRequest) -> R
                         // -3 (max timestamp) and other special values are not implemented.
                         _ => return out.with_error_code(ResponseError::InvalidRequest.code()),
                     };
-                    let found = partition_index(&t.name, p.partition_index)
-                        .and_then(|i| broker.list_offset(&t.name, i, spec).map(|o| (i, o)));
+                    let found = partition_index(&t.name, p.partition_index).and_then(|i| {
+                        let log = broker.partition(&t.name, i)?;
+                        Ok(match spec {
+                            OffsetSpec::Timestamp(ts) => {
+                                log.offset_for_timestamp(ts, ctx.settings.max_decoded_bytes)
+                            }
+                            _ => log.list_offset(spec).map(|o| (o, -1)),
+                        })
+                    });
                     match found {
                         Err(e) => out.with_error_code(e.kafka_code()),
-                        Ok((_, None)) => out,
-                        Ok((i, Some(offset))) => {
-                            let timestamp = match spec {
-                                OffsetSpec::Timestamp(_) => broker
-                                    .partition(&t.name, i)
-                                    .ok()
-                                    .and_then(|l| l.get(offset))
-                                    .map_or(-1, |r| r.timestamp_ms()),
-                                _ => -1,
-                            };
+                        Ok(None) => out,
+                        Ok(Some((offset, timestamp))) => {
                             out.with_offset(offset).with_timestamp(timestamp)
                         }
                     }

@@ -1,10 +1,10 @@
-//! Produce: decode each partition's batches and append them.
+//! Produce: check each partition's batches and append them as they are.
 //!
-//! Batches are decoded before the write lock is taken, so the lock covers only the appends.
+//! Batches are checked (and copied into buffers of their own) before the write lock is
+//! taken, so the lock covers only giving them offsets. Nothing is decompressed: a
+//! compressed batch is stored and served compressed. A partition whose data holds any bad
+//! batch gets CORRUPT_MESSAGE and appends nothing; the other partitions keep theirs.
 //! With one replica, acks=1 and acks=-1 are the same; acks=0 gets no response at all.
-//! What one request may decode into (decompressed bytes and decoded records) is bounded
-//! across all its partitions; a partition past the bound gets MESSAGE_TOO_LARGE and
-//! appends nothing, and the partitions before it keep their records.
 
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::produce_request::ProduceRequest;
@@ -14,47 +14,37 @@ use kafka_protocol::messages::produce_response::{
 use kafka_protocol::protocol::StrBytes;
 
 use super::{Outcome, RequestContext, ensure_topic, partition_index};
-use crate::broker::{BrokerError, NewRecord};
+use crate::broker::{BrokerError, ProducedBatch};
 use crate::server::codec::Response;
-use crate::server::records::{DecodeBudget, decode_batches};
 
 fn append(
     ctx: &mut RequestContext<'_>,
     topic: &str,
     index: i32,
     data: Option<bytes::Bytes>,
-    scratch: &mut Vec<NewRecord>,
-    budget: &mut DecodeBudget,
 ) -> PartitionProduceResponse {
     let resp = PartitionProduceResponse::default()
         .with_index(index)
         .with_base_offset(-1)
         .with_log_append_time_ms(-1)
         .with_log_start_offset(-1);
-    let fail = |e: BrokerError| {
+    let fail = |code: i16, message: String| {
         resp.clone()
-            .with_error_code(e.kafka_code())
-            .with_error_message(Some(StrBytes::from_string(e.to_string())))
+            .with_error_code(code)
+            .with_error_message(Some(StrBytes::from_string(message)))
     };
     let partition = match ensure_topic(ctx, topic).and_then(|_| partition_index(topic, index)) {
         Ok(p) => p,
-        Err(e) => return fail(e),
+        Err(e) => return fail(e.kafka_code(), e.to_string()),
     };
-    scratch.clear();
-    if let Err(e) = decode_batches(data.unwrap_or_default(), scratch, budget) {
-        return resp
-            .with_error_code(e.kafka_code())
-            .with_error_message(Some(StrBytes::from_string(e.to_string())));
-    }
-    let count = scratch.len() as u64;
-    let bytes: u64 = scratch
-        .iter()
-        .map(|r| {
-            (r.key.as_ref().map_or(0, |k| k.len()) + r.value.as_ref().map_or(0, |v| v.len())) as u64
-        })
-        .sum();
+    let batches = match ProducedBatch::split(data.as_deref().unwrap_or_default()) {
+        Ok(b) => b,
+        Err(e) => return fail(ResponseError::CorruptMessage.code(), e.to_string()),
+    };
+    let count: u64 = batches.iter().map(|b| u64::from(b.info().records)).sum();
+    let bytes: u64 = batches.iter().map(|b| b.len() as u64).sum();
     let mut broker = ctx.broker.write();
-    match broker.append_batch(topic, partition, scratch.drain(..)) {
+    match broker.append_produced(topic, partition, batches) {
         Ok(base) => {
             let start = broker
                 .partition(topic, partition)
@@ -64,19 +54,17 @@ fn append(
             ctx.effects.produced_bytes += bytes;
             resp.with_base_offset(base).with_log_start_offset(start)
         }
-        Err(e) => fail(e),
+        Err(e @ BrokerError::UnknownPartition { .. }) | Err(e) => fail(e.kafka_code(), e.to_string()),
     }
 }
 
 pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ProduceRequest) -> Outcome {
-    let mut scratch = Vec::new();
-    let mut budget = DecodeBudget::new(ctx.settings.max_decoded_bytes);
     let mut responses = Vec::with_capacity(req.topic_data.len());
     for t in req.topic_data {
         let partitions = t
             .partition_data
             .into_iter()
-            .map(|p| append(ctx, &t.name, p.index, p.records, &mut scratch, &mut budget))
+            .map(|p| append(ctx, &t.name, p.index, p.records))
             .collect();
         responses.push(
             TopicProduceResponse::default()
@@ -125,15 +113,15 @@ pub(super) fn error_response(req: ProduceRequest, error: ResponseError) -> Outco
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::broker::{Record, SharedBroker};
+    use crate::broker::{NewRecord, SharedBroker};
     use crate::server::api::dispatch;
     use crate::server::api::testing::*;
     use crate::server::codec::Request;
-    use crate::server::records::encode_batch;
-    use bytes::{Bytes, BytesMut};
+    use bytes::Bytes;
     use kafka_protocol::messages::TopicName;
     use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 
+    /// One batch of keyed `values`, as a client would send it.
     pub(crate) fn batch(values: &[&str]) -> Bytes {
         let mut log = crate::broker::PartitionLog::new();
         log.append_batch(
@@ -141,11 +129,8 @@ mod tests {
                 .iter()
                 .map(|v| NewRecord::new(5, Some(Bytes::from_static(b"k")), v.to_string())),
         );
-        let mut recs: Vec<Record> = Vec::new();
-        log.fetch_into(0, usize::MAX, u64::MAX, &mut recs).unwrap();
-        let mut buf = BytesMut::new();
-        encode_batch(&recs, &mut buf, &mut Vec::new()).unwrap();
-        buf.freeze()
+        let read = log.read_wire(0, usize::MAX, true).unwrap();
+        Bytes::from(read.chunks.concat())
     }
 
     fn request(acks: i16, topic: &str, partition: i32, records: Bytes) -> ProduceRequest {
