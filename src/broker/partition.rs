@@ -59,7 +59,8 @@ pub struct LogBounds {
 #[derive(Debug, Clone)]
 enum Stored {
     Wire(StoredBatch),
-    Compact(CompactBatch),
+    /// Boxed: the columns' headers would otherwise make every slot twice the size.
+    Compact(Box<CompactBatch>),
 }
 
 /// What a log slot costs besides the batch's own heap memory.
@@ -103,7 +104,9 @@ impl Stored {
         SLOT_BYTES
             + match self {
                 Stored::Wire(b) => b.bytes().len() as u64,
-                Stored::Compact(b) => b.heap_bytes() as u64,
+                Stored::Compact(b) => {
+                    (std::mem::size_of::<CompactBatch>() + b.heap_bytes()) as u64
+                }
             }
     }
 }
@@ -296,7 +299,7 @@ impl PartitionLog {
         let mut b = CompactBatch::new(self.end_offset, timestamp);
         let pushed = b.push(source, timestamp, key);
         debug_assert!(pushed, "an empty batch takes any record");
-        self.push(Stored::Compact(b), 1);
+        self.push(Stored::Compact(Box::new(b)), 1);
     }
 
     /// Lets the newest compact batch give back what it grew beyond its size.

@@ -197,7 +197,11 @@ impl PartitionLog {
         max_bytes: u64,
         out: &mut Vec<Record>,
     ) -> Result<LogBounds, LogBounds> {
-        out.extend(self.read(offset, max_records, max_bytes)?);
+        let records = self.read(offset, max_records, max_bytes)?;
+        // The most the read can yield, so the buffer grows once, not by doubling.
+        let most = (self.high_watermark - offset).max(0) as usize;
+        out.reserve(most.min(max_records));
+        out.extend(records);
         Ok(self.bounds())
     }
 
