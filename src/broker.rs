@@ -49,14 +49,14 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use assignor::{Assignment, AssignorKind, MemberSubscription, TopicPartition, assign};
+pub use batch::{BatchError, BatchInfo, Compression, ProducedBatch};
+pub use compact::{MAX_VALUE_BYTES as MAX_SIMULATED_VALUE_BYTES, RecordSource};
 pub use error::{BrokerError, Result};
 pub use event::{Event, EventKind, EventLog, LeaveReason};
 pub use group::{
     CommittedOffset, Group, GroupProtocol, GroupState, JoinGroupRequest, JoinOutcome, JoinResult,
     JoinedMember, Member, MemberAssignment, MemberPhase, SESSION_TIMEOUT_RANGE_MS, SyncOutcome,
 };
-pub use batch::{BatchError, BatchInfo, Compression, ProducedBatch};
-pub use compact::{MAX_VALUE_BYTES as MAX_SIMULATED_VALUE_BYTES, RecordSource};
 pub use limits::{
     DEFAULT_MAX_LOG_BYTES, MAX_LOOK_INSIDE_BYTES, MAX_PARTITIONS_PER_BROKER,
     MAX_PARTITIONS_PER_TOPIC,

@@ -2,8 +2,7 @@
 
 use minikafka::broker::{
     Broker, BrokerError, CreateOutcome, EventKind, MAX_PARTITIONS_PER_BROKER,
-    MAX_PARTITIONS_PER_TOPIC, NewRecord, OffsetSpec, RetentionPolicy,
-    SharedBroker, TopicConfig,
+    MAX_PARTITIONS_PER_TOPIC, NewRecord, OffsetSpec, RetentionPolicy, SharedBroker, TopicConfig,
 };
 
 #[test]
@@ -276,7 +275,10 @@ fn log_memory_is_capped_oldest_records_first() {
     // the encoded batch and its slot in the log.
     let per_record = b.log_bytes() / 300;
     assert_eq!(b.log_bytes(), 300 * per_record);
-    assert!((170..300).contains(&per_record), "{per_record} bytes per record");
+    assert!(
+        (170..300).contains(&per_record),
+        "{per_record} bytes per record"
+    );
     assert_eq!(b.enforce_retention(1_000), 0, "under the default cap");
 
     b.set_max_log_bytes(150 * per_record);

@@ -122,9 +122,12 @@ fn records(n: usize) -> Vec<Record> {
             timestamp: 1_700_000_000_000 + i as i64,
             key: Some(Bytes::from(format!("key-{}", i % 13))),
             value: Some(Bytes::from(format!("value {i} {}", "x".repeat(i % 90)))),
-            headers: [(StrBytes::from_static_str("h"), Some(Bytes::from_static(b"1")))]
-                .into_iter()
-                .collect(),
+            headers: [(
+                StrBytes::from_static_str("h"),
+                Some(Bytes::from_static(b"1")),
+            )]
+            .into_iter()
+            .collect(),
         })
         .collect()
 }
@@ -192,16 +195,26 @@ async fn a_fetch_serves_the_produced_batch_as_sent_still_compressed() {
     ] {
         let topic = format!("raw-{bits}");
         // Something before it, so the batch's offsets are not the ones its producer wrote.
-        assert_eq!(c.produce(&topic, batch(&all[..7], Compression::None)).await, (0, 0));
+        assert_eq!(
+            c.produce(&topic, batch(&all[..7], Compression::None)).await,
+            (0, 0)
+        );
         let sent = batch(&all, codec);
         assert_eq!(c.produce(&topic, sent.clone()).await, (0, 7), "{codec:?}");
         let (served, hw) = c.fetch(&topic, 7).await;
         assert_eq!(hw, 507);
-        assert_eq!(codecs_of(served.clone()), [bits], "{codec:?}: stored compressed");
+        assert_eq!(
+            codecs_of(served.clone()),
+            [bits],
+            "{codec:?}: stored compressed"
+        );
         let mut expected = sent.to_vec();
         expected[..8].copy_from_slice(&7i64.to_be_bytes());
         assert_eq!(served.len(), expected.len(), "{codec:?}");
-        assert!(served[..] == expected[..], "{codec:?}: byte for byte but the base offset");
+        assert!(
+            served[..] == expected[..],
+            "{codec:?}: byte for byte but the base offset"
+        );
         // What a client reads from it: every record at its offset, unchanged, and the
         // producer id, epoch and sequence kept.
         let mut check = served.clone();
@@ -263,7 +276,11 @@ async fn corrupt_batches_are_refused_and_nothing_of_them_is_stored() {
         ("a count the offsets disagree with", wrong_count),
         ("a good batch, then a bad one", good_then_bad),
     ] {
-        assert_eq!(c.produce("c", data.into()).await, (2, -1), "{what}: CORRUPT_MESSAGE");
+        assert_eq!(
+            c.produce("c", data.into()).await,
+            (2, -1),
+            "{what}: CORRUPT_MESSAGE"
+        );
         let (served, hw) = c.fetch("c", 0).await;
         assert_eq!(hw, 20, "{what}: nothing appended");
         assert_eq!(served, good, "{what}: the good batch alone, as it was sent");

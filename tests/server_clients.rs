@@ -235,13 +235,20 @@ fn kcat_read(addr: SocketAddr, topic: &str) -> Vec<(i64, String, String)> {
         .args(["-f", "%o\t%k\t%s\n"])
         .output()
         .expect("kcat -C");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout)
         .expect("UTF-8")
         .lines()
         .map(|l| {
             let mut parts = l.splitn(3, '\t');
-            let offset = parts.next().and_then(|o| o.parse().ok()).expect("an offset");
+            let offset = parts
+                .next()
+                .and_then(|o| o.parse().ok())
+                .expect("an offset");
             let key = parts.next().expect("a key").to_string();
             (offset, key, parts.next().expect("a value").to_string())
         })
@@ -276,7 +283,10 @@ fn every_codec_round_trips_between_kcat_kafka_python_and_confluent_kafka() {
                 writeln!(stdin, "{k}\t{v}").expect("write to kcat");
             }
         }
-        assert!(producer.wait().expect("kcat exits").success(), "kcat -z {codec}");
+        assert!(
+            producer.wait().expect("kcat exits").success(),
+            "kcat -z {codec}"
+        );
         kcat_topics.push(topic);
     }
     run_script_with("codecs_check.py", &served, &kcat_topics);
@@ -288,7 +298,11 @@ fn every_codec_round_trips_between_kcat_kafka_python_and_confluent_kafka() {
             .collect();
         for producer in ["kcat", "py-kafka-python", "py-confluent"] {
             let topic = format!("{producer}-{codec}");
-            assert_eq!(kcat_read(served.addr, &topic), expected, "kcat reads {topic}");
+            assert_eq!(
+                kcat_read(served.addr, &topic),
+                expected,
+                "kcat reads {topic}"
+            );
             let codecs = stored_codecs(served.addr, &topic);
             // kcat's librdkafka (2.0) compresses gzip, snappy and lz4 only for a broker that
             // still speaks Produce v0, which neither we nor Kafka 4 do: it sends those plain.
@@ -317,7 +331,9 @@ fn stored_codecs(addr: SocketAddr, topic: &str) -> Vec<i16> {
         .with_topics(vec![
             FetchTopic::default()
                 .with_topic(TopicName(StrBytes::from_string(topic.to_string())))
-                .with_partitions(vec![FetchPartition::default().with_partition_max_bytes(1 << 24)]),
+                .with_partitions(vec![
+                    FetchPartition::default().with_partition_max_bytes(1 << 24),
+                ]),
         ]);
     let mut frame = BytesMut::new();
     RequestHeader::default()
@@ -328,7 +344,9 @@ fn stored_codecs(addr: SocketAddr, topic: &str) -> Vec<i16> {
         .unwrap();
     req.encode(&mut frame, 12).unwrap();
     let mut stream = std::net::TcpStream::connect(addr).expect("connects");
-    stream.write_all(&(frame.len() as i32).to_be_bytes()).unwrap();
+    stream
+        .write_all(&(frame.len() as i32).to_be_bytes())
+        .unwrap();
     stream.write_all(&frame).unwrap();
     let mut len = [0u8; 4];
     stream.read_exact(&mut len).unwrap();
@@ -337,7 +355,10 @@ fn stored_codecs(addr: SocketAddr, topic: &str) -> Vec<i16> {
     let mut body = Bytes::from(body).split_off(4); // the correlation id
     let _tagged = body.split_to(1); // response header v1: no tagged fields
     let resp = FetchResponse::decode(&mut body, 12).expect("a fetch response");
-    let mut data = resp.responses[0].partitions[0].records.clone().unwrap_or_default();
+    let mut data = resp.responses[0].partitions[0]
+        .records
+        .clone()
+        .unwrap_or_default();
     let mut codecs = Vec::new();
     while data.len() >= 23 {
         let len = 12 + i32::from_be_bytes(data[8..12].try_into().unwrap()) as usize;

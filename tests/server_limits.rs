@@ -362,7 +362,9 @@ async fn offset_for(c: &mut Client, topic_name: &str, timestamp: i64) -> (i16, i
     let req = ListOffsetsRequest::default().with_topics(vec![
         ListOffsetsTopic::default()
             .with_name(topic(topic_name))
-            .with_partitions(vec![ListOffsetsPartition::default().with_timestamp(timestamp)]),
+            .with_partitions(vec![
+                ListOffsetsPartition::default().with_timestamp(timestamp),
+            ]),
     ]);
     let r: ListOffsetsResponse = c.call(ApiKey::ListOffsets, 7, &req).await;
     let p = &r.topics[0].partitions[0];
@@ -380,7 +382,11 @@ async fn compression_bombs_are_stored_as_sent_and_never_inflated() {
     let started = serve.status("VmRSS");
 
     let gzip = batch_with_body(Compression::Gzip, gzip_bomb(8 * MIB as usize));
-    assert_eq!(produce_code(&mut c, gzip.clone()).await, 0, "stored compressed");
+    assert_eq!(
+        produce_code(&mut c, gzip.clone()).await,
+        0,
+        "stored compressed"
+    );
 
     // Xerial framing (Java's), then one block whose varint length claims 2^32 - 1 bytes.
     let mut snappy = b"\x82SNAPPY\x00\x00\x00\x00\x01\x00\x00\x00\x01".to_vec();
@@ -400,13 +406,24 @@ async fn compression_bombs_are_stored_as_sent_and_never_inflated() {
     // Looking for a timestamp inside the bomb stops at the decode bound (100 MiB by
     // default) and answers with the batch's first offset, the earliest it could be.
     assert_eq!(offset_for(&mut c, "bombs", 1).await, (0, 0));
-    assert_eq!(offset_for(&mut c, "bombs", 2).await, (0, -1), "past every batch");
+    assert_eq!(
+        offset_for(&mut c, "bombs", 2).await,
+        (0, -1),
+        "past every batch"
+    );
 
     // A fetch serves the bomb as it was sent.
     let req = long_fetch("bombs");
     let r: FetchResponse = c.call(ApiKey::Fetch, 12, &req).await;
-    let served = r.responses[0].partitions[0].records.clone().unwrap_or_default();
-    assert_eq!(served.len(), gzip.len(), "the bomb comes back whole, compressed");
+    let served = r.responses[0].partitions[0]
+        .records
+        .clone()
+        .unwrap_or_default();
+    assert_eq!(
+        served.len(),
+        gzip.len(),
+        "the bomb comes back whole, compressed"
+    );
     assert_eq!(served[12..], gzip[12..]);
 
     // The bombs' bytes, the request, and one bounded look inside: well under 300 MiB.

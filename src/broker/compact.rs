@@ -435,7 +435,12 @@ mod tests {
     fn runs_share_timestamps_and_sources() {
         let (a, b) = (source(16, 10), source(0, 3));
         let mut batch = CompactBatch::new(100, 1_000);
-        for (src, ts, key) in [(&a, 1_000, 1), (&a, 1_000, 2), (&b, 1_000, 0), (&a, 1_010, 15)] {
+        for (src, ts, key) in [
+            (&a, 1_000, 1),
+            (&a, 1_000, 2),
+            (&b, 1_000, 0),
+            (&a, 1_010, 15),
+        ] {
             assert!(batch.push(src, ts, key));
         }
         assert_eq!(batch.runs.len(), 3);
@@ -455,7 +460,10 @@ mod tests {
                 (1_010, Some(&b"key-15"[..]))
             ]
         );
-        assert!(!batch.push(&a, 999, 0), "a timestamp before the base starts a new batch");
+        assert!(
+            !batch.push(&a, 999, 0),
+            "a timestamp before the base starts a new batch"
+        );
     }
 
     #[test]
@@ -474,7 +482,10 @@ mod tests {
         assert_eq!(keys, ["key-30", "key-60", "key-90", "key-120", "key-150"]);
         // Appending after a cut continues from it.
         assert!(batch.push(&a, 5, 299));
-        assert_eq!(batch.records(5).next().and_then(|r| r.key.cloned()), Some(Bytes::from("key-299")));
+        assert_eq!(
+            batch.records(5).next().and_then(|r| r.key.cloned()),
+            Some(Bytes::from("key-299"))
+        );
         assert_eq!(batch.truncate_to(1), 6);
         assert_eq!(batch.count(), 0);
     }

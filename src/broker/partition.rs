@@ -104,9 +104,7 @@ impl Stored {
         SLOT_BYTES
             + match self {
                 Stored::Wire(b) => b.bytes().len() as u64,
-                Stored::Compact(b) => {
-                    (std::mem::size_of::<CompactBatch>() + b.heap_bytes()) as u64
-                }
+                Stored::Compact(b) => (std::mem::size_of::<CompactBatch>() + b.heap_bytes()) as u64,
             }
     }
 }
@@ -251,9 +249,7 @@ impl PartitionLog {
             w.push_with_headers(
                 r.timestamp_ms,
                 r.key.as_deref(),
-                r.value
-                    .as_deref()
-                    .map_or(Value::Null, Value::Bytes),
+                r.value.as_deref().map_or(Value::Null, Value::Bytes),
                 r.headers.len(),
                 &headers,
             );
@@ -280,7 +276,12 @@ impl PartitionLog {
     /// Appends one simulated record from `source`: key number `key` (ignored for a keyless
     /// source), stamped `timestamp`. It joins the newest batch when that batch is compact
     /// and has room, so a retained simulated record costs a few bytes.
-    pub(crate) fn append_simulated(&mut self, source: &Arc<RecordSource>, timestamp: i64, key: u32) {
+    pub(crate) fn append_simulated(
+        &mut self,
+        source: &Arc<RecordSource>,
+        timestamp: i64,
+        key: u32,
+    ) {
         if let Some(Stored::Compact(b)) = self.batches.back_mut() {
             let (heap, payload) = (b.heap_bytes(), b.payload_bytes());
             if b.push(source, timestamp, key) {

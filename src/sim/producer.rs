@@ -157,7 +157,10 @@ impl ProducerActor {
     fn next_record(&mut self, partitions: u32) -> (u32, u32) {
         match self.next_key() {
             Some(k) => (self.key_partitions[k], k as u32),
-            None => (self.partitioner.partition(None, partitions, &mut self.rng), 0),
+            None => (
+                self.partitioner.partition(None, partitions, &mut self.rng),
+                0,
+            ),
         }
     }
 

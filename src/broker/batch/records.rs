@@ -98,7 +98,11 @@ fn next_record<'b>(body: &mut &'b [u8], base_timestamp: i64) -> Result<RawRecord
 /// Checks every record of an uncompressed section: each within its length, offset deltas
 /// 0, 1, 2, … as the header's count implies, and nothing left over. Returns the newest
 /// timestamp.
-pub(super) fn check_all(mut body: &[u8], count: u32, base_timestamp: i64) -> Result<i64, BatchError> {
+pub(super) fn check_all(
+    mut body: &[u8],
+    count: u32,
+    base_timestamp: i64,
+) -> Result<i64, BatchError> {
     let mut max = i64::MIN;
     for expected in 0..count {
         let r = next_record(&mut body, base_timestamp)?;

@@ -30,7 +30,12 @@ fn wire_record(i: usize) -> WireRecord {
         value: (i % 5 != 4).then(|| Bytes::from(vec![b'v'; i * 13 % 200])),
         headers: headers[..i % 4]
             .iter()
-            .map(|(k, v)| (StrBytes::from_string(k.to_string()), v.map(Bytes::from_static)))
+            .map(|(k, v)| {
+                (
+                    StrBytes::from_string(k.to_string()),
+                    v.map(Bytes::from_static),
+                )
+            })
             .collect(),
     }
 }
@@ -74,7 +79,11 @@ fn encoded(records: &[WireRecord], compression: WireCompression) -> Bytes {
 }
 
 fn unpack(raw: &mut Bytes, c: WireCompression) -> anyhow::Result<Bytes> {
-    let ours = CODECS.iter().find(|(w, _)| *w == c).expect("a known codec").1;
+    let ours = CODECS
+        .iter()
+        .find(|(w, _)| *w == c)
+        .expect("a known codec")
+        .1;
     let out = codec::decompress(ours, raw, usize::MAX).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Bytes::from(out))
 }
@@ -166,16 +175,25 @@ fn is_corrupt(data: &[u8], what: &str) {
 
 #[test]
 fn corrupt_batches_are_refused_whole() {
-    let good = encoded(&(0..5).map(wire_record).collect::<Vec<_>>(), WireCompression::None).to_vec();
+    let good = encoded(
+        &(0..5).map(wire_record).collect::<Vec<_>>(),
+        WireCompression::None,
+    )
+    .to_vec();
     assert!(ProducedBatch::split(&good).is_ok());
-    assert_eq!(ProducedBatch::split(&[]), Ok(Vec::new()), "no data, no batches");
+    assert_eq!(
+        ProducedBatch::split(&[]),
+        Ok(Vec::new()),
+        "no data, no batches"
+    );
 
     let mut flipped = good.clone();
     *flipped.last_mut().unwrap() ^= 1;
     is_corrupt(&flipped, "CRC");
 
     let mut longer = good.clone();
-    longer[LENGTH..LENGTH + 4].copy_from_slice(&((good.len() - LENGTH_END + 1) as i32).to_be_bytes());
+    longer[LENGTH..LENGTH + 4]
+        .copy_from_slice(&((good.len() - LENGTH_END + 1) as i32).to_be_bytes());
     is_corrupt(&longer, "with");
     let mut negative = good.clone();
     negative[LENGTH..LENGTH + 4].copy_from_slice(&(-5i32).to_be_bytes());
@@ -212,7 +230,10 @@ fn corrupt_batches_are_refused_whole() {
 
 #[test]
 fn offsets_written_in_place_keep_the_crc_valid() {
-    let data = encoded(&(0..3).map(wire_record).collect::<Vec<_>>(), WireCompression::Gzip);
+    let data = encoded(
+        &(0..3).map(wire_record).collect::<Vec<_>>(),
+        WireCompression::Gzip,
+    );
     let mut log = PartitionLog::new();
     log.append_batch((0..7).map(|i| crate::broker::NewRecord::new(i, None, "x")));
     log.append_produced(ProducedBatch::split(&data).unwrap());

@@ -334,7 +334,9 @@ impl PartitionLog {
                         }
                     }
                 }
-                (Stored::Wire(_), None) => unreachable!("every stored batch looked into has a body"),
+                (Stored::Wire(_), None) => {
+                    unreachable!("every stored batch looked into has a body")
+                }
             }
         }
     }

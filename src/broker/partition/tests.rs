@@ -46,7 +46,11 @@ fn offsets_are_dense_from_zero() {
     assert_eq!(log.append(rec(0, 1)), 1);
     assert_eq!(log.append_batch(vec![rec(0, 1), rec(0, 1), rec(0, 1)]), 2);
     assert_eq!(log.high_watermark(), 5);
-    assert_eq!(log.batch_count(), 3, "a batch appended together stays together");
+    assert_eq!(
+        log.batch_count(),
+        3,
+        "a batch appended together stays together"
+    );
     assert_eq!(offsets(log.iter_from(0)), vec![0, 1, 2, 3, 4]);
     assert_eq!(offsets(log.iter_from(3)), vec![3, 4], "from inside a batch");
 }
@@ -58,7 +62,8 @@ fn fetch_limits_records_and_bytes() {
         log.fetch_into(2, 3, u64::MAX, &mut out).unwrap();
         assert_eq!(offsets(out.drain(..)), [2, 3, 4]);
         let size = u64::from(log.get(0).unwrap().size_bytes());
-        log.fetch_into(0, 100, 2 * size + size / 2, &mut out).unwrap();
+        log.fetch_into(0, 100, 2 * size + size / 2, &mut out)
+            .unwrap();
         assert_eq!(out.len(), 2, "two records fit in two and a half");
         out.clear();
         log.fetch_into(0, 100, 1, &mut out).unwrap();
@@ -154,7 +159,11 @@ fn retention_by_bytes_and_records() {
     assert_eq!(log.enforce_retention(&by_records, 0), 2);
     assert_eq!(log.len(), 1);
     assert_eq!(log.log_start_offset(), 9);
-    assert_eq!(log.append(rec(0, 1)), 10, "offsets continue after retention");
+    assert_eq!(
+        log.append(rec(0, 1)),
+        10,
+        "offsets continue after retention"
+    );
 
     // Stored batches go whole: here as many as leave at most 2 records.
     let mut log = PartitionLog::new();
@@ -205,7 +214,11 @@ fn simulated_records_read_back_with_their_keys_and_zero_values() {
     assert_eq!(records[5].key().map(|k| &k[..]), Some(&b"key-1"[..]));
     assert_eq!(records[5].value().map(|v| v.to_vec()), Some(vec![0u8; 10]));
     assert_eq!(records[5].timestamp_ms(), 50);
-    assert_eq!(log.batch_count(), 1, "appended one by one into one compact batch");
+    assert_eq!(
+        log.batch_count(),
+        1,
+        "appended one by one into one compact batch"
+    );
 }
 
 #[test]
@@ -234,7 +247,11 @@ fn the_high_watermark_follows_the_end_until_set() {
     assert_eq!(log.set_high_watermark(3), 3);
     log.append(rec(0, 1));
     assert_eq!((log.log_end_offset(), log.high_watermark()), (6, 3));
-    assert_eq!(offsets(log.iter_from(0)), [0, 1, 2], "reads stop at the high watermark");
+    assert_eq!(
+        offsets(log.iter_from(0)),
+        [0, 1, 2],
+        "reads stop at the high watermark"
+    );
     assert_eq!(log.list_offset(OffsetSpec::Latest), Some(3));
     assert_eq!(log.list_offset(OffsetSpec::Timestamp(35)), None);
     assert_eq!(log.set_high_watermark(99), 6, "never past the end");
@@ -258,7 +275,11 @@ fn truncation_cuts_simulated_records_exactly_and_stored_batches_whole() {
     log.append(rec(9, 1));
     assert_eq!(log.log_end_offset(), 9);
     assert_eq!(log.truncate_to(20), 9, "nothing past the end");
-    assert_eq!(log.truncate_to(7), 5, "the stored batch holding 7 goes whole");
+    assert_eq!(
+        log.truncate_to(7),
+        5,
+        "the stored batch holding 7 goes whole"
+    );
     assert_eq!(log.high_watermark(), 5);
     assert_eq!(log.truncate_to(3), 3, "simulated records go one by one");
     assert_eq!(offsets(log.iter_from(0)), [0, 1, 2]);
@@ -282,7 +303,10 @@ fn wire_reads_follow_kafkas_limits() {
     assert_eq!((r.chunks.len(), r.records, r.bytes), (3, 30, 3 * size));
     // A limit between batches cuts the next one, as Kafka sends it.
     let r = log.read_wire(0, size + 10, true).unwrap();
-    assert_eq!(r.chunks.iter().map(Bytes::len).collect::<Vec<_>>(), [size, 10]);
+    assert_eq!(
+        r.chunks.iter().map(Bytes::len).collect::<Vec<_>>(),
+        [size, 10]
+    );
     assert_eq!(r.records, 10);
     // The first batch goes whole past the limit, but only with min_one.
     let r = log.read_wire(0, 5, true).unwrap();
@@ -303,7 +327,14 @@ fn wire_reads_encode_simulated_records_from_the_offset() {
     let got: Vec<(i64, i64, Option<Bytes>, usize)> = sets[0]
         .records
         .iter()
-        .map(|r| (r.offset, r.timestamp, r.key.clone(), r.value.as_ref().map_or(0, Bytes::len)))
+        .map(|r| {
+            (
+                r.offset,
+                r.timestamp,
+                r.key.clone(),
+                r.value.as_ref().map_or(0, Bytes::len),
+            )
+        })
         .collect();
     assert_eq!(got[0], (4, 40, Some(Bytes::from("key-0")), 10));
     assert_eq!(got.len(), 6);

@@ -291,7 +291,10 @@ mod tests {
         let r = fetch_now(&broker, request(&[(0, 5), (1, 0)], 10, 10, 1));
         assert_eq!(offsets(&r.responses[0].partitions[0]), vec![5]);
         assert_eq!(data_len(&r.responses[0].partitions[1]), 0);
-        let r = fetch_now(&broker, request(&[(0, 5), (1, 0)], b as i32 + 10, b as i32, 1));
+        let r = fetch_now(
+            &broker,
+            request(&[(0, 5), (1, 0)], b as i32 + 10, b as i32, 1),
+        );
         assert_eq!(offsets(&r.responses[0].partitions[0]), vec![5]);
         assert_eq!(data_len(&r.responses[0].partitions[1]), 10);
         assert!(offsets(&r.responses[0].partitions[1]).is_empty());
@@ -306,8 +309,16 @@ mod tests {
         let broker = SharedBroker::new(b);
         let r = fetch_now(&broker, request(&[(0, 3)], 1 << 20, 1 << 20, 1));
         let p = &r.responses[0].partitions[0];
-        assert_eq!(offsets(p), vec![0, 1, 2, 3, 4], "the whole batch, as Kafka sends it");
-        let stored = broker.read().read_wire("t", 0, 0, usize::MAX, true).unwrap().0;
+        assert_eq!(
+            offsets(p),
+            vec![0, 1, 2, 3, 4],
+            "the whole batch, as Kafka sends it"
+        );
+        let stored = broker
+            .read()
+            .read_wire("t", 0, 0, usize::MAX, true)
+            .unwrap()
+            .0;
         assert_eq!(
             p.records.as_ref().unwrap().as_ptr(),
             stored.chunks[0].as_ptr(),

@@ -14,7 +14,7 @@ use kafka_protocol::messages::produce_response::{
 use kafka_protocol::protocol::StrBytes;
 
 use super::{Outcome, RequestContext, ensure_topic, partition_index};
-use crate::broker::{BrokerError, ProducedBatch};
+use crate::broker::ProducedBatch;
 use crate::server::codec::Response;
 
 fn append(
@@ -54,7 +54,7 @@ fn append(
             ctx.effects.produced_bytes += bytes;
             resp.with_base_offset(base).with_log_start_offset(start)
         }
-        Err(e @ BrokerError::UnknownPartition { .. }) | Err(e) => fail(e.kafka_code(), e.to_string()),
+        Err(e) => fail(e.kafka_code(), e.to_string()),
     }
 }
 
