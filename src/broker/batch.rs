@@ -102,17 +102,22 @@ pub(crate) fn corrupt(reason: impl std::fmt::Display) -> BatchError {
 pub struct BatchInfo {
     /// Records in the batch: its offsets are `base..base + records`.
     pub records: u32,
+    /// How the records section is compressed; it stays so in the log.
     pub compression: Compression,
     /// A transaction marker rather than data.
     pub control: bool,
+    /// Part of a transaction, for the transactions work to come.
     pub transactional: bool,
     /// The first record's timestamp (the header's base timestamp).
     pub first_timestamp: i64,
     /// The newest timestamp in the batch, which time-based retention compares.
     pub max_timestamp: i64,
-    /// Kept for idempotence and transactions: who wrote the batch, and its sequence.
+    /// Kept for idempotence and transactions: who wrote the batch (−1 for a producer
+    /// without an id)...
     pub producer_id: i64,
+    /// ...in which of its epochs...
     pub producer_epoch: i16,
+    /// ...and the sequence number of its first record.
     pub base_sequence: i32,
 }
 

@@ -51,7 +51,9 @@ pub enum OffsetSpec {
 /// What a fetch returns besides the records: the bounds of the log at that moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogBounds {
+    /// The first offset still held.
     pub log_start_offset: i64,
+    /// The end of what readers may see.
     pub high_watermark: i64,
 }
 
@@ -136,6 +138,7 @@ impl Default for PartitionLog {
 }
 
 impl PartitionLog {
+    /// An empty log starting at offset 0, its high watermark following its end.
     pub fn new() -> Self {
         PartitionLog {
             batches: VecDeque::new(),
@@ -184,6 +187,7 @@ impl PartitionLog {
     pub fn set_leader_epoch(&mut self, epoch: i32) {
         self.leader_epoch = epoch;
     }
+    /// The log start and the high watermark, as a fetch reports them.
     pub fn bounds(&self) -> LogBounds {
         LogBounds {
             log_start_offset: self.log_start_offset,
@@ -194,6 +198,7 @@ impl PartitionLog {
     pub fn len(&self) -> usize {
         (self.end_offset - self.log_start_offset) as usize
     }
+    /// Whether no record is held.
     pub fn is_empty(&self) -> bool {
         self.end_offset == self.log_start_offset
     }
@@ -285,7 +290,7 @@ impl PartitionLog {
         if let Some(Stored::Compact(b)) = self.batches.back_mut() {
             let (heap, payload) = (b.heap_bytes(), b.payload_bytes());
             if b.push(source, timestamp, key) {
-                self.memory_bytes += (b.heap_bytes() - heap) as u64;
+                self.memory_bytes = self.memory_bytes + b.heap_bytes() as u64 - heap as u64;
                 self.size_bytes += b.payload_bytes() - payload;
                 self.newest_timestamp = self.newest_timestamp.max(timestamp);
                 self.end_offset += 1;

@@ -135,7 +135,7 @@ impl PartitionLog {
                 let (payload, heap) = (b.payload_bytes(), b.heap_bytes());
                 let dropped = b.truncate_to(offset);
                 self.size_bytes -= payload - b.payload_bytes();
-                self.memory_bytes -= (heap - b.heap_bytes()) as u64;
+                self.memory_bytes = self.memory_bytes + b.heap_bytes() as u64 - heap as u64;
                 self.end_offset -= i64::from(dropped);
                 break;
             }
