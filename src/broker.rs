@@ -32,9 +32,11 @@
 //! # Ok::<(), minikafka::broker::BrokerError>(())
 //! ```
 
+mod any_group;
 mod assignor;
 mod batch;
 mod compact;
+mod consumer_groups;
 mod error;
 mod event;
 mod group;
@@ -48,11 +50,17 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+pub use any_group::{AnyGroup, AnyMember};
 pub use assignor::{Assignment, AssignorKind, MemberSubscription, TopicPartition, assign};
 pub use batch::{BatchError, BatchInfo, Compression, ProducedBatch};
 pub use compact::{MAX_VALUE_BYTES as MAX_SIMULATED_VALUE_BYTES, RecordSource};
+pub use consumer_groups::GroupType;
 pub use error::{BrokerError, Result};
 pub use event::{Event, EventKind, EventLog, LeaveReason};
+pub use group::consumer_protocol::{
+    ConsumerGroup, ConsumerGroupConfig, ConsumerHeartbeat, ConsumerMember, HeartbeatReply,
+    LEAVE_GROUP_EPOCH, ReconcileState, STATIC_LEAVE_EPOCH, ServerAssignor,
+};
 pub use group::{
     CommittedOffset, Group, GroupProtocol, GroupState, JoinGroupRequest, JoinOutcome, JoinResult,
     JoinedMember, Member, MemberAssignment, MemberPhase, SESSION_TIMEOUT_RANGE_MS, SyncOutcome,
@@ -136,6 +144,7 @@ enum Accept {
 pub struct Broker {
     topics: BTreeMap<String, Topic>,
     groups: BTreeMap<String, Group>,
+    consumer: consumer_groups::ConsumerGroups,
     events: EventLog,
     next_topic_id: u64,
     max_log_bytes: u64,
@@ -156,6 +165,7 @@ impl Broker {
         Broker {
             topics: BTreeMap::new(),
             groups: BTreeMap::new(),
+            consumer: Default::default(),
             events: EventLog::new(capacity),
             next_topic_id: 1,
             max_log_bytes: DEFAULT_MAX_LOG_BYTES,
@@ -216,6 +226,7 @@ impl Broker {
         for g in self.groups.values_mut() {
             g.forget_topic(name);
         }
+        self.forget_topic_in_consumer_groups(name);
         self.events.push(
             now,
             EventKind::TopicDeleted {
@@ -591,6 +602,8 @@ impl Broker {
         if req.group.is_empty() {
             return Err(BrokerError::InvalidGroupId(req.group));
         }
+        let names: Vec<&str> = req.protocols.iter().map(|p| p.name.as_str()).collect();
+        self.claim_for_classic(&req.group, &names.join(", "))?;
         let group = self
             .groups
             .entry(req.group.clone())
@@ -716,7 +729,7 @@ impl Broker {
                 changed |= g.tick(now, &mut self.events);
             }
         }
-        changed
+        changed | self.tick_consumer_groups(now, &mut which)
     }
 
     /// Commits offsets. All are checked before any is stored: the member and generation must
@@ -772,8 +785,8 @@ impl Broker {
             return Err(BrokerError::InvalidGroupId(group.to_string()));
         }
         let admin = member.is_empty() && generation < 0;
-        match self.groups.get(group) {
-            Some(g) => g.check_commit(member, generation)?,
+        match self.check_commit_any(group, member, generation) {
+            Some(checked) => checked?,
             None if admin => {}
             None => return Err(BrokerError::UnknownGroup(group.to_string())),
         }
@@ -784,12 +797,8 @@ impl Broker {
                 return Err(out_of_range(&tp.topic, tp.partition, *offset, log.bounds()));
             }
         }
-        let g = self
-            .groups
-            .entry(group.to_string())
-            .or_insert_with(|| Group::new(group));
         for (tp, offset) in offsets {
-            g.store_offset(tp.clone(), *offset, None, now);
+            self.store_committed(group, tp.clone(), *offset, now);
         }
         Ok(())
     }
@@ -798,7 +807,7 @@ impl Broker {
     /// first commit there or when what it committed is a negative sentinel
     /// (see [`Group::committed`]).
     pub fn committed_offset(&self, group: &str, tp: &TopicPartition) -> Option<i64> {
-        self.groups.get(group)?.committed(tp)
+        self.group_offsets(group)?.get(tp).map(|c| c.offset)
     }
 
     /// `high_watermark - committed`, or `None` while the group has no position there (see
@@ -822,12 +831,10 @@ impl Broker {
         spec: ResetSpec,
         now: i64,
     ) -> Result<Vec<(TopicPartition, i64)>> {
-        if let Some(g) = self.groups.get(group)
-            && !g.is_empty()
-        {
+        if let Some(members) = self.group_members(group).filter(|n| *n > 0) {
             return Err(BrokerError::GroupNotEmpty {
                 group: group.to_string(),
-                members: g.members().len(),
+                members,
             });
         }
         let mut targets = Vec::new();
@@ -854,12 +861,8 @@ impl Broker {
                 targets.push((tp, target));
             }
         }
-        let g = self
-            .groups
-            .entry(group.to_string())
-            .or_insert_with(|| Group::new(group));
         for (tp, offset) in &targets {
-            g.store_offset(tp.clone(), *offset, None, now);
+            self.store_committed(group, tp.clone(), *offset, now);
         }
         self.events.push(
             now,
@@ -916,6 +919,16 @@ impl Broker {
 
     /// Deletes an empty group and its offsets.
     pub fn delete_group(&mut self, group: &str, now: i64) -> Result<()> {
+        if let Some(deleted) = self.delete_consumer_group(group) {
+            deleted?;
+            self.events.push(
+                now,
+                EventKind::GroupDeleted {
+                    group: group.to_string(),
+                },
+            );
+            return Ok(());
+        }
         let g = self.group_mut(group)?;
         if !g.is_empty() {
             return Err(BrokerError::GroupNotEmpty {

@@ -6,6 +6,7 @@ mod flag_bounds;
 mod headless;
 mod interactive;
 mod network;
+mod observe;
 mod serve;
 mod stop;
 
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::server::observe::ObserveError;
 use crate::server::{ServerConfig, ServerError};
 use crate::sim::{DEFAULT_SCENARIO, Scenario, SimError};
 use crate::tui::ThemeKind;
@@ -96,6 +98,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the broker with the Kafka wire protocol, without a terminal UI.
     Serve(serve::ServeArgs),
+    /// Watch a real Kafka cluster, read-only: topics, groups, committed offsets, lag in
+    /// records and time, an ETA and a verdict per group.
+    Observe(observe::ObserveArgs),
 }
 
 /// The `--theme` choices.
@@ -135,8 +140,11 @@ pub fn main() -> ExitCode {
 
 /// Runs one parsed command line, printing errors to stderr.
 pub fn run(cli: Cli) -> ExitCode {
-    let result = if let Some(Command::Serve(args)) = cli.command {
-        serve::run(args)
+    let result = if let Some(command) = cli.command {
+        match command {
+            Command::Serve(args) => serve::run(args),
+            Command::Observe(args) => observe::run(args),
+        }
     } else if cli.list_scenarios {
         list_scenarios()
     } else if cli.headless {
@@ -151,7 +159,9 @@ pub fn run(cli: Cli) -> ExitCode {
             let bad_input = e
                 .downcast_ref::<SimError>()
                 .is_some_and(SimError::is_bad_input)
-                || matches!(e.downcast_ref(), Some(ServerError::Config(_)));
+                || matches!(e.downcast_ref(), Some(ServerError::Config(_)))
+                || e.downcast_ref::<ObserveError>()
+                    .is_some_and(ObserveError::is_fatal);
             ExitCode::from(if bad_input { EXIT_BAD_INPUT } else { 1 })
         }
     }

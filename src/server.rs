@@ -15,7 +15,7 @@
 //! let server = Server::bind(ServerConfig::default(), broker.clone()).await?;
 //! println!("listening on {}", server.local_addr());
 //! // Whoever else appends to `broker` (a simulation) pokes this so waiting fetches wake.
-//! let appended = server.append_notifier();
+//! let appended = server.append_waker();
 //! appended.notify();
 //! server.run(async { let _ = tokio::signal::ctrl_c().await; }).await?;
 //! # Ok(()) }
@@ -28,6 +28,7 @@
 pub mod api;
 pub mod codec;
 mod error_code;
+pub mod observe;
 mod signal;
 mod stats;
 mod transport;
@@ -42,7 +43,7 @@ use tokio::sync::Semaphore;
 
 use crate::broker::SharedBroker;
 
-pub use signal::{AppendNotifier, Signal, WakeHandle};
+pub use signal::{Signal, WakeHandle};
 pub use stats::{ClientStats, LogLine, ServerStats, StatsSnapshot};
 
 /// The default maximum request size: 100 MiB, as Kafka's `socket.request.max.bytes`.
@@ -86,7 +87,7 @@ pub struct ServerConfig {
     /// Also print connection logs to stderr (`serve`); a TUI reads them from the stats instead.
     pub log_to_stderr: bool,
     /// Let the server's timer call [`crate::broker::Broker::tick`]. An embedding app that
-    /// ticks the broker itself (on the same clock, see [`Server::with_clock`]) turns it off.
+    /// ticks the broker itself (on the same clock, see [`Server::with_time_source`]) turns it off.
     pub tick_groups: bool,
     /// How long a consumer group that was empty waits for more members before its first
     /// rebalance completes (Kafka's `group.initial.rebalance.delay.ms`).
@@ -224,7 +225,7 @@ impl Server {
 
     /// Replaces the wall clock. Network clients' session timeouts and fetch waits are
     /// measured on this clock, so it should advance with real time while they are connected.
-    pub fn with_clock(mut self, clock: TimeSource) -> Self {
+    pub fn with_time_source(mut self, clock: TimeSource) -> Self {
         self.shared.clock = clock;
         self
     }
@@ -240,12 +241,12 @@ impl Server {
     }
 
     /// A handle that wakes waiting fetches; call it after appending to the broker elsewhere.
-    pub fn append_notifier(&self) -> WakeHandle {
+    pub fn append_waker(&self) -> WakeHandle {
         WakeHandle::new(self.shared.appended.clone())
     }
 
     /// A handle that wakes waiting joins and syncs; call it after changing groups elsewhere.
-    pub fn group_notifier(&self) -> WakeHandle {
+    pub fn group_waker(&self) -> WakeHandle {
         WakeHandle::new(self.shared.groups.clone())
     }
 

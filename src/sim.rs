@@ -24,7 +24,9 @@ mod apply;
 mod command;
 mod consumer;
 mod error;
+mod group_lag;
 mod invariants;
+pub mod lag;
 pub mod limits;
 mod metrics;
 mod producer;
@@ -36,9 +38,11 @@ mod timeline;
 pub use command::Command;
 pub use consumer::{GroupSim, MemberSim, MemberState};
 pub use error::{ScenarioError, SimError};
+pub use group_lag::{GroupLagDetail, PartitionLagDetail};
+pub use lag::{GroupLag, LagSample, PartitionLagHistory, Status, Verdict, eta_ms, evaluate_group};
 pub use metrics::{
     GroupMetrics, HISTORY_CAPACITY, Metrics, PartitionMetrics, Ring, SAMPLE_INTERVAL_MS,
-    TopicMetrics,
+    TopicMetrics, VERDICT_WINDOW,
 };
 pub use producer::ProducerInfo;
 pub use report::{
@@ -178,7 +182,7 @@ impl Simulation {
             }
         }
         if now % metrics::SAMPLE_INTERVAL_MS == 0 {
-            self.metrics.sample(&b, &mut self.groups);
+            self.metrics.sample(&b, &mut self.groups, now);
         }
     }
 
@@ -280,6 +284,28 @@ impl Simulation {
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
     }
+    /// A group's lag in records and in time, its ETA and its verdict now, with each
+    /// partition's: for a simulated group, from its own settings; for a group of network
+    /// clients, with no lag where it has not committed (as [`Metrics`] samples them).
+    pub fn group_lag(&self, name: &str) -> Option<GroupLagDetail> {
+        let b = self.broker.read();
+        let (topics, reset) = match self.group(name) {
+            Some(g) => (g.spec().topics.clone(), g.spec().auto_offset_reset),
+            None => {
+                let g = b.group(name)?;
+                let topics = g.topics().into_iter().map(str::to_string).collect();
+                (topics, AutoOffsetReset::Latest)
+            }
+        };
+        Some(group_lag::measure(
+            &b,
+            &self.metrics,
+            name,
+            &topics,
+            reset,
+            self.now,
+        ))
+    }
     /// Records appended by the simulated producers so far.
     pub fn produced(&self) -> u64 {
         self.producers.iter().map(|p| p.produced).sum()
@@ -320,6 +346,7 @@ impl Simulation {
     pub fn report(&self) -> Report {
         Report::build(
             &self.broker.read(),
+            &self.metrics,
             &self.scenario.name,
             self.seed,
             self.now,

@@ -75,11 +75,52 @@ fn json_report_has_the_contract_fields() {
             assert!(o["topic"].is_string() && o["partition"].is_u64());
             assert!(o["committed"].is_i64() || o["committed"].is_null());
             total += o["lag"].as_i64().unwrap();
+            assert!(o["time_lag_ms"].as_i64().unwrap() >= 0);
         }
         assert_eq!(g["total_lag"].as_i64().unwrap(), total);
         assert!(g["duplicates"].is_u64());
         assert!(g["lost"].is_u64());
+        // docs/design.md, "Observing a real cluster": the same three measures and a verdict.
+        assert!(g["time_lag_ms"].as_i64().unwrap() >= 0);
+        assert!(g["eta_ms"].is_i64() || g["eta_ms"].is_null());
+        let status = g["status"].as_str().unwrap();
+        assert!(
+            ["OK", "WARN", "STALL", "STOP", "REWIND", "ERR"].contains(&status),
+            "{status}"
+        );
+        let reason = g["status_reason"].as_str().unwrap();
+        assert!(reason.starts_with(&format!("{status}: ")), "{reason}");
     }
+}
+
+#[test]
+fn json_report_says_a_replayed_group_rewound_and_how_old_its_backlog_is() {
+    let o = bin(&[
+        "--headless",
+        "--scenario",
+        "replay",
+        "--duration",
+        "45s",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let g = &v["groups"][0];
+    assert_eq!(g["status"], "REWIND", "{g}");
+    let reason = g["status_reason"].as_str().unwrap();
+    assert!(reason.contains("went back from"), "{reason}");
+    // Reset to the log start at 40 s: the oldest unread record is from the first seconds.
+    let oldest = g["time_lag_ms"].as_i64().unwrap();
+    assert!((35_000..=45_000).contains(&oldest), "{g}");
+    let per_partition: Vec<i64> = g["offsets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["time_lag_ms"].as_i64().unwrap())
+        .collect();
+    assert_eq!(per_partition.iter().max(), Some(&oldest), "{g}");
+    // It reads the backlog faster than records arrive.
+    assert!(g["eta_ms"].as_i64().unwrap() > 0, "{g}");
 }
 
 #[test]
@@ -232,4 +273,48 @@ fn help_documents_every_flag() {
     ] {
         assert!(out.contains(flag), "{flag}");
     }
+}
+
+/// The peak resident memory of a running child, in KiB, polled until it exits.
+fn run_for_peak_memory(args: &[&str]) -> (std::process::ExitStatus, u64) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka-tui"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_file)
+            && let Some(kib) = status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().expect("the child can be waited for") {
+            return (status, peak);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// The default scenario has no retention, so only the log memory limit bounds it: a
+/// hundred simulated hours (about 14 million records) stay within the limit given.
+#[test]
+fn a_hundred_simulated_hours_stay_under_the_log_memory_limit() {
+    let (status, peak_kib) = run_for_peak_memory(&[
+        "--headless",
+        "--duration",
+        "100h",
+        "--max-log-memory",
+        "64MiB",
+    ]);
+    assert!(status.success());
+    assert!(peak_kib > 0, "the child's memory was read");
+    assert!(
+        peak_kib < 64 * 1024,
+        "peak resident memory {peak_kib} KiB, over the 64 MiB given"
+    );
 }

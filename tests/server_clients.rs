@@ -9,36 +9,9 @@ mod served;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::process::{Command, Stdio};
 
-use served::{Served, available, python};
-
-fn run_script(script: &str, served: &Served) {
-    run_script_with(script, served, &[]);
-}
-
-fn run_script_with(script: &str, served: &Served, args: &[String]) {
-    let addr = served.addr;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/clients")
-        .join(script);
-    let out = Command::new(python())
-        .arg(&path)
-        .arg(addr.to_string())
-        .args(args)
-        .output()
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "{script} failed:\n{stdout}\n{stderr}\nthe server's log:\n{}",
-        served.log()
-    );
-    assert!(stdout.contains("all checks passed"), "{stdout}");
-}
+use served::{Served, available, python, run_script, run_script_with};
 
 #[test]
 fn kafka_python_admin_partitioning_groups_and_offsets() {

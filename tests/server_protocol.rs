@@ -14,7 +14,7 @@ use kafka_protocol::records::{
 use minikafka::broker::{
     JoinGroupRequest as BrokerJoin, JoinOutcome, NewRecord, SharedBroker, TopicConfig,
 };
-use minikafka::server::{AppendNotifier, Server, ServerConfig, ServerStats};
+use minikafka::server::{Server, ServerConfig, ServerStats, WakeHandle};
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -24,8 +24,8 @@ struct Running {
     addr: SocketAddr,
     broker: SharedBroker,
     stats: ServerStats,
-    appended: AppendNotifier,
-    groups: AppendNotifier,
+    appended: WakeHandle,
+    groups: WakeHandle,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -42,8 +42,8 @@ impl Running {
         let (addr, stats, appended, groups) = (
             server.local_addr(),
             server.stats(),
-            server.append_notifier(),
-            server.group_notifier(),
+            server.append_waker(),
+            server.group_waker(),
         );
         let task = tokio::spawn(async move {
             server
@@ -491,7 +491,10 @@ async fn shutdown_closes_open_connections() {
 #[tokio::test]
 async fn the_timer_expires_sessions_on_the_servers_clock() {
     // A clock ten seconds past the member's last heartbeat: the timer's tick expels it.
-    let s = Running::start_with(config(), |server| server.with_clock(Arc::new(|| 10_000))).await;
+    let s = Running::start_with(config(), |server| {
+        server.with_time_source(Arc::new(|| 10_000))
+    })
+    .await;
     let join = BrokerJoin {
         session_timeout_ms: 1_000,
         ..BrokerJoin::consumer("g", "sim", &[], "range")
@@ -507,7 +510,7 @@ async fn the_timer_expires_sessions_on_the_servers_clock() {
 async fn with_group_ticks_off_the_server_leaves_sessions_alone() {
     let mut cfg = config();
     cfg.tick_groups = false;
-    let s = Running::start_with(cfg, |server| server.with_clock(Arc::new(|| 10_000))).await;
+    let s = Running::start_with(cfg, |server| server.with_time_source(Arc::new(|| 10_000))).await;
     let join = BrokerJoin {
         session_timeout_ms: 1_000,
         ..BrokerJoin::consumer("g", "sim", &[], "range")

@@ -7,6 +7,7 @@ mod fixture;
 #[path = "support/buffer_text.rs"]
 mod buffer_text;
 use buffer_text::text;
+use minikafka::tui::app::LagUnit;
 use minikafka::tui::{App, DrawContext, Focus, Screen, Theme, ThemeKind};
 use minikafka::tui::{
     caption, events, footer, groups, header, help, lag_chart, partitions, producers,
@@ -67,6 +68,50 @@ fn groups_pane() {
         groups::Groups(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!(text(&buf));
+}
+
+#[test]
+fn groups_pane_narrow_wraps_the_eta_and_cuts_a_long_reason() {
+    let view = fixture::view(80);
+    let mut app = app();
+    app.focus = Focus::Groups;
+    // The audit group's own row: after billing and its two members.
+    app.selected_row = 3;
+    let buf = draw(30, 16, |a, b| {
+        groups::Groups(DrawContext::new(&view, &app)).render(a, b)
+    });
+    let out = text(&buf);
+    // Nothing of the three measures is cut off: the ETA goes on a row of its own.
+    assert!(out.contains("lag 360 (15s)"), "{out}");
+    assert!(out.contains("│    not draining"), "{out}");
+    assert!(out.contains("WARN: lag on"), "{out}");
+    assert!(
+        out.contains('…'),
+        "a reason longer than three rows is cut: {out}"
+    );
+    // Without the focus, no reason takes the members' rows.
+    app.focus = Focus::Partitions;
+    let unfocused = text(&draw(30, 16, |a, b| {
+        groups::Groups(DrawContext::new(&view, &app)).render(a, b)
+    }));
+    assert!(!unfocused.contains("WARN: lag on"), "{unfocused}");
+    assert!(unfocused.contains("audit-1-1"), "{unfocused}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn lag_chart_in_time() {
+    let view = fixture::view(80);
+    let mut app = app();
+    app.lag_unit = LagUnit::Time;
+    let buf = draw(50, 10, |a, b| {
+        lag_chart::LagChart(DrawContext::new(&view, &app)).render(a, b)
+    });
+    let out = text(&buf);
+    assert!(out.contains("Lag in time"), "{out}");
+    // The top of the axis is a time: 15.1 s of lag, with headroom.
+    assert!(out.contains("16s"), "{out}");
+    insta::assert_snapshot!(out);
 }
 
 #[test]
@@ -138,6 +183,12 @@ fn footer_follows_focus() {
         footer::Footer(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!("footer_groups", text(&buf));
+    app.focus = Focus::Lag;
+    let buf = draw(100, 1, |a, b| {
+        footer::Footer(DrawContext::new(&view, &app)).render(a, b)
+    });
+    assert!(text(&buf).contains("t records / time"), "{}", text(&buf));
+    insta::assert_snapshot!("footer_lag", text(&buf));
 }
 
 #[test]

@@ -68,6 +68,44 @@ pub enum BrokerError {
     InvalidSessionTimeout { given: u64, min: u64, max: u64 },
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    #[error(
+        "member '{member}' of group '{group}' sent epoch {given}, but its epoch is {current}; it must give up its partitions and rejoin"
+    )]
+    FencedMemberEpoch {
+        group: String,
+        member: String,
+        given: i32,
+        current: i32,
+    },
+    #[error(
+        "member '{member}' of group '{group}' committed with epoch {given}, but its epoch is now {current}"
+    )]
+    StaleMemberEpoch {
+        group: String,
+        member: String,
+        given: i32,
+        current: i32,
+    },
+    #[error(
+        "instance id '{instance}' of group '{group}' now belongs to another member, not '{member}'"
+    )]
+    FencedInstanceId {
+        group: String,
+        instance: String,
+        member: String,
+    },
+    #[error(
+        "instance id '{instance}' of group '{group}' is still held by member '{holder}', which has not left"
+    )]
+    UnreleasedInstanceId {
+        group: String,
+        instance: String,
+        holder: String,
+    },
+    #[error("unsupported server-side assignor '{0}' (this broker offers uniform and range)")]
+    UnsupportedAssignor(String),
+    #[error("group '{0}' is not a consumer-protocol group")]
+    NotAConsumerGroup(String),
 }
 
 /// Shorthand for results in the broker layer.

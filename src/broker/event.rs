@@ -14,6 +14,10 @@ pub enum LeaveReason {
     SessionExpired,
     /// It did not rejoin before the rebalance timeout.
     RebalanceTimeout,
+    /// Consumer protocol: it did not give up revoked partitions before its rebalance timeout.
+    RevocationTimeout,
+    /// A static member's new instance took its place under a new member id.
+    Replaced,
 }
 
 /// One thing that happened.
@@ -93,6 +97,10 @@ impl fmt::Display for EventKind {
                     LeaveReason::Left => "left",
                     LeaveReason::SessionExpired => "expired (session timeout)",
                     LeaveReason::RebalanceTimeout => "removed (did not rejoin in time)",
+                    LeaveReason::RevocationTimeout => {
+                        "removed (did not give up its partitions in time)"
+                    }
+                    LeaveReason::Replaced => "replaced by its restarted instance",
                 };
                 write!(f, "{group}: {member} {why}")
             }

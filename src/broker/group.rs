@@ -4,8 +4,10 @@
 //! returns `Pending`, and the caller asks again later (`poll_join`, `poll_sync`). That keeps
 //! this layer synchronous, and lets the simulation and the network server share it.
 
+pub(crate) mod consumer_protocol;
 mod member;
 mod messages;
+mod static_members;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -36,7 +38,9 @@ fn check_session_timeout(timeout_ms: i64) -> Result<()> {
     Ok(())
 }
 
-/// The states of a classic consumer group, as Kafka names them.
+/// The states of a consumer group, as Kafka names them. A classic group moves through
+/// `PreparingRebalance` and `CompletingRebalance`; a consumer-protocol group (KIP-848)
+/// through `Assigning` and `Reconciling` instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GroupState {
     /// No members; committed offsets may remain.
@@ -49,9 +53,16 @@ pub enum GroupState {
     Stable,
     /// Deleted.
     Dead,
+    /// Consumer protocol: the group epoch moved past the target assignment's, which the
+    /// coordinator recomputes at the next heartbeat.
+    Assigning,
+    /// Consumer protocol: some member has not yet reached the target assignment (it is
+    /// revoking partitions, or waiting for partitions another member still holds).
+    Reconciling,
 }
 
 impl GroupState {
+    /// The state's name as Kafka reports it (ListGroups, DescribeGroups).
     pub fn name(self) -> &'static str {
         match self {
             GroupState::Empty => "Empty",
@@ -59,7 +70,20 @@ impl GroupState {
             GroupState::CompletingRebalance => "CompletingRebalance",
             GroupState::Stable => "Stable",
             GroupState::Dead => "Dead",
+            GroupState::Assigning => "Assigning",
+            GroupState::Reconciling => "Reconciling",
         }
+    }
+
+    /// Whether partitions may be moving between members: the states a rebalance passes through.
+    pub fn is_rebalancing(self) -> bool {
+        matches!(
+            self,
+            GroupState::PreparingRebalance
+                | GroupState::CompletingRebalance
+                | GroupState::Assigning
+                | GroupState::Reconciling
+        )
     }
 }
 
@@ -103,6 +127,10 @@ pub struct Group {
     initial_delay: Option<InitialDelay>,
     offsets: BTreeMap<TopicPartition, CommittedOffset>,
     next_member_seq: u64,
+    /// `group.instance.id` to member id, for static members.
+    static_members: BTreeMap<String, String>,
+    /// Rebalances completed: generations whose assignment reached every member.
+    rebalances: u64,
 }
 
 impl Group {
@@ -120,9 +148,32 @@ impl Group {
             initial_delay: None,
             offsets: BTreeMap::new(),
             next_member_seq: 1,
+            static_members: BTreeMap::new(),
+            rebalances: 0,
         }
     }
 
+    /// A group that starts with another group's committed offsets: an empty
+    /// consumer-protocol group taken over by the classic protocol keeps them, as in Kafka.
+    pub(crate) fn with_offsets(
+        name: &str,
+        offsets: BTreeMap<TopicPartition, CommittedOffset>,
+    ) -> Self {
+        Group {
+            offsets,
+            ..Group::new(name)
+        }
+    }
+
+    /// Hands over the committed offsets, when an empty group changes protocol.
+    pub(crate) fn into_offsets(self) -> BTreeMap<TopicPartition, CommittedOffset> {
+        self.offsets
+    }
+
+    /// Rebalances completed: generations whose assignment reached the members.
+    pub fn rebalances(&self) -> u64 {
+        self.rebalances
+    }
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -266,13 +317,22 @@ impl Group {
         }
         self.check_protocols(&req)?;
         let was_empty = self.state == GroupState::Empty;
-        let member_id = self.joining_member_id(&req)?;
+        let (member_id, replaced) = match self.static_rejoin(&req, now, events)? {
+            Some(id) => (id, true),
+            None => (self.joining_member_id(&req)?, false),
+        };
+        if replaced && let Some(result) = self.static_rejoin_in_place(&member_id, &req, now) {
+            return Ok(JoinOutcome::Joined(result));
+        }
         let is_new = !self.members.contains_key(&member_id);
-        if !is_new && self.rejoin_is_a_no_op(&member_id, &req) {
+        if !is_new && !replaced && self.rejoin_is_a_no_op(&member_id, &req) {
             return Ok(JoinOutcome::Joined(self.rejoin_unchanged(&member_id, now)));
         }
         if is_new {
             self.add_member(&member_id, &req, now, events);
+            if let Some(instance) = &req.group_instance_id {
+                self.register_static(instance, &member_id);
+            }
         }
         self.protocol_type = Some(req.protocol_type.clone());
         if self.state != GroupState::PreparingRebalance {
@@ -311,7 +371,8 @@ impl Group {
         match req.member_id.as_deref().filter(|id| !id.is_empty()) {
             None => {
                 let id = self.new_member_id(&req.client_id);
-                if req.require_known_member_id {
+                // Static members skip the extra round: their instance id identifies them.
+                if req.require_known_member_id && req.group_instance_id.is_none() {
                     self.pending_ids.insert(id.clone());
                     return Err(BrokerError::MemberIdRequired {
                         group: self.name.clone(),
@@ -356,6 +417,7 @@ impl Group {
             member_id.to_string(),
             Member {
                 id: member_id.to_string(),
+                instance_id: None,
                 client_id: req.client_id.clone(),
                 client_host: req.client_host.clone(),
                 session_timeout_ms: 0,
@@ -555,7 +617,11 @@ impl Group {
             GroupState::PreparingRebalance => {
                 Err(BrokerError::RebalanceInProgress(self.name.clone()))
             }
-            GroupState::Empty | GroupState::Dead => Err(BrokerError::UnknownMemberId {
+            // A classic group is never Assigning or Reconciling (consumer-protocol states).
+            GroupState::Empty
+            | GroupState::Dead
+            | GroupState::Assigning
+            | GroupState::Reconciling => Err(BrokerError::UnknownMemberId {
                 group: self.name.clone(),
                 member: member.to_string(),
             }),
@@ -575,6 +641,7 @@ impl Group {
                             }
                         }
                         self.state = GroupState::Stable;
+                        self.rebalances += 1;
                         events.push(
                             now,
                             EventKind::RebalanceCompleted {
@@ -654,6 +721,7 @@ impl Group {
         events: &mut EventLog,
     ) {
         self.members.remove(member);
+        self.forget_static(member);
         events.push(
             now,
             EventKind::MemberRemoved {
@@ -670,7 +738,8 @@ impl Group {
             let why = match reason {
                 LeaveReason::Left => "left",
                 LeaveReason::SessionExpired => "expired",
-                LeaveReason::RebalanceTimeout => "timed out",
+                LeaveReason::RebalanceTimeout | LeaveReason::RevocationTimeout => "timed out",
+                LeaveReason::Replaced => "was replaced",
             };
             self.start_rebalance(format!("{member} {why}"), now, events);
             // Everyone left may already be parked in a join.
@@ -705,6 +774,7 @@ impl Group {
                 .collect();
             for id in laggards {
                 self.members.remove(&id);
+                self.forget_static(&id);
                 events.push(
                     now,
                     EventKind::MemberRemoved {

@@ -31,10 +31,10 @@ pub(crate) async fn bind(
     config.tick_groups = false;
     let server = Server::bind(config, broker)
         .await?
-        .with_clock(clock.reader());
+        .with_time_source(clock.reader());
     let network = Network {
-        appended: server.append_notifier(),
-        groups: server.group_notifier(),
+        appended: server.append_waker(),
+        groups: server.group_waker(),
         stats: server.stats(),
     };
     Ok((server, network))

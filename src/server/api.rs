@@ -9,6 +9,8 @@
 //! transport re-polls it whenever the signal it names fires, and expires it at its deadline.
 
 pub mod api_versions;
+mod consumer_group_describe;
+mod consumer_group_heartbeat;
 mod create_partitions;
 mod create_topics;
 mod delete_groups;
@@ -34,7 +36,9 @@ mod table;
 
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::{
-    ApiVersionsRequest, ApiVersionsResponse, CreatePartitionsRequest, CreatePartitionsResponse,
+    ApiVersionsRequest, ApiVersionsResponse, ConsumerGroupDescribeRequest,
+    ConsumerGroupDescribeResponse, ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse,
+    CreatePartitionsRequest, CreatePartitionsResponse,
     CreateTopicsRequest, CreateTopicsResponse, DeleteGroupsRequest, DeleteGroupsResponse,
     DeleteTopicsRequest, DeleteTopicsResponse, DescribeClusterRequest, DescribeClusterResponse,
     DescribeConfigsRequest, DescribeConfigsResponse, DescribeGroupsRequest, DescribeGroupsResponse,
@@ -49,14 +53,15 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::StrBytes;
 
 use super::codec::Frame;
-use crate::broker::{BrokerError, SharedBroker, TopicConfig};
+use crate::broker::{Broker, BrokerError, SharedBroker, TopicConfig};
 
 // What is made of each line: see `table`.
 //
 // Upper bounds stop where a version changes semantics we do not implement: Produce 13 and
-// Fetch 13 name topics by id only, OffsetFetch 8 batches groups, FindCoordinator 5 and
-// DeleteTopics 6 move to ids and transactions. Metadata stays well above 4, which
-// kafka-python needs to speak record batch v2. The admin APIs go as far as Kafka 4.1 does;
+// Fetch 13 name topics by id only, FindCoordinator 5 and DeleteTopics 6 move to ids and
+// transactions. Metadata stays well above 4, which kafka-python needs to speak record batch
+// v2. OffsetCommit 9 and OffsetFetch 9 carry a consumer-protocol member's epoch, which
+// clients of that protocol (KIP-848) use. The admin APIs go as far as Kafka 4.1 does;
 // DescribeConfigs starts at 1, as Kafka 4 does.
 table::apis! {
     // ApiKey        request                   response                 handler           versions
@@ -64,8 +69,8 @@ table::apis! {
     Fetch:           FetchRequest           => FetchResponse,           fetch,            4..=12;
     ListOffsets:     ListOffsetsRequest     => ListOffsetsResponse,     list_offsets,     1..=7;
     Metadata:        MetadataRequest        => MetadataResponse,        metadata,         0..=12;
-    OffsetCommit:    OffsetCommitRequest    => OffsetCommitResponse,    offset_commit,    2..=8;
-    OffsetFetch:     OffsetFetchRequest     => OffsetFetchResponse,     offset_fetch,     1..=7;
+    OffsetCommit:    OffsetCommitRequest    => OffsetCommitResponse,    offset_commit,    2..=9;
+    OffsetFetch:     OffsetFetchRequest     => OffsetFetchResponse,     offset_fetch,     1..=9;
     FindCoordinator: FindCoordinatorRequest => FindCoordinatorResponse, find_coordinator, 0..=4;
     JoinGroup:       JoinGroupRequest       => JoinGroupResponse,       join_group,       0..=9;
     Heartbeat:       HeartbeatRequest       => HeartbeatResponse,       heartbeat,        0..=4;
@@ -82,6 +87,8 @@ table::apis! {
     DeleteGroups:    DeleteGroupsRequest    => DeleteGroupsResponse,    delete_groups,    0..=2;
     OffsetDelete:    OffsetDeleteRequest    => OffsetDeleteResponse,    offset_delete,    0..=0;
     DescribeCluster: DescribeClusterRequest => DescribeClusterResponse, describe_cluster, 0..=2;
+    ConsumerGroupHeartbeat: ConsumerGroupHeartbeatRequest => ConsumerGroupHeartbeatResponse, consumer_group_heartbeat, 0..=1;
+    ConsumerGroupDescribe:  ConsumerGroupDescribeRequest  => ConsumerGroupDescribeResponse,  consumer_group_describe,  0..=1;
 }
 
 /// What the handlers need to know about the server.
@@ -137,9 +144,6 @@ pub fn client_host(peer: std::net::SocketAddr) -> String {
         }
     }
 }
-
-/// The name [`RequestContext`] had before; kept so existing callers build.
-pub type Ctx<'a> = RequestContext<'a>;
 
 /// Which change can complete a waiting request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,6 +236,20 @@ fn partition_index(topic: &str, index: i32) -> Result<u32, BrokerError> {
         topic: topic.to_string(),
         partition: u32::MAX,
     })
+}
+
+/// A classic group's request that names a static member's instance id: refused unless the
+/// instance maps to `member` (FENCED_INSTANCE_ID for an older incarnation of that member).
+fn check_instance(
+    broker: &Broker,
+    group: &str,
+    member: &str,
+    instance: Option<&StrBytes>,
+) -> Result<(), BrokerError> {
+    match instance {
+        Some(i) if broker.group(group).is_some() => broker.check_static_member(group, member, i),
+        _ => Ok(()),
+    }
 }
 
 /// Creates `topic` on first use when allowed; otherwise a missing topic is `UnknownTopic`.

@@ -34,6 +34,12 @@ impl From<&BrokerError> for ResponseError {
             BrokerError::GroupSubscribedToTopic { .. } => ResponseError::GroupSubscribedToTopic,
             BrokerError::UnknownGroup(_) => ResponseError::GroupIdNotFound,
             BrokerError::MemberIdRequired { .. } => ResponseError::MemberIdRequired,
+            BrokerError::FencedMemberEpoch { .. } => ResponseError::FencedMemberEpoch,
+            BrokerError::StaleMemberEpoch { .. } => ResponseError::StaleMemberEpoch,
+            BrokerError::FencedInstanceId { .. } => ResponseError::FencedInstanceId,
+            BrokerError::UnreleasedInstanceId { .. } => ResponseError::UnreleasedInstanceId,
+            BrokerError::UnsupportedAssignor(_) => ResponseError::UnsupportedAssignor,
+            BrokerError::NotAConsumerGroup(_) => ResponseError::GroupIdNotFound,
         }
     }
 }
@@ -90,6 +96,42 @@ mod tests {
                     topic: "t".into(),
                 },
                 86,
+            ),
+            (BrokerError::NotAConsumerGroup("g".into()), 69),
+            (
+                BrokerError::FencedMemberEpoch {
+                    group: "g".into(),
+                    member: "m".into(),
+                    given: 3,
+                    current: 2,
+                },
+                110,
+            ),
+            (
+                BrokerError::UnreleasedInstanceId {
+                    group: "g".into(),
+                    instance: "i".into(),
+                    holder: "m".into(),
+                },
+                111,
+            ),
+            (BrokerError::UnsupportedAssignor("x".into()), 112),
+            (
+                BrokerError::StaleMemberEpoch {
+                    group: "g".into(),
+                    member: "m".into(),
+                    given: 1,
+                    current: 2,
+                },
+                113,
+            ),
+            (
+                BrokerError::FencedInstanceId {
+                    group: "g".into(),
+                    instance: "i".into(),
+                    member: "m".into(),
+                },
+                82,
             ),
         ];
         for (error, code) in cases {

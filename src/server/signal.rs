@@ -41,9 +41,6 @@ impl Signal {
 #[derive(Debug, Clone)]
 pub struct WakeHandle(Signal);
 
-/// The name [`WakeHandle`] had before; kept so existing callers build.
-pub type AppendNotifier = WakeHandle;
-
 impl WakeHandle {
     pub(crate) fn new(signal: Signal) -> Self {
         WakeHandle(signal)

@@ -53,6 +53,8 @@ struct Registry {
     clients: BTreeMap<String, ClientStats>,
     log: VecDeque<LogLine>,
     window_start_ms: Option<i64>,
+    /// Requests received, by API key: what proves an observer only reads.
+    by_api: BTreeMap<i16, u64>,
 }
 
 /// A shared, read-mostly handle on the registry.
@@ -82,6 +84,7 @@ impl ServerStats {
                 clients: BTreeMap::new(),
                 log: VecDeque::with_capacity(LOG_CAPACITY),
                 window_start_ms: None,
+                by_api: BTreeMap::new(),
             })),
         }
     }
@@ -122,6 +125,15 @@ impl ServerStats {
             clients: r.clients.values().cloned().collect(),
             log: r.log.iter().cloned().collect(),
         }
+    }
+
+    /// Requests received so far, by API key (decoded frames only).
+    pub fn requests_by_api(&self) -> BTreeMap<i16, u64> {
+        self.lock().by_api.clone()
+    }
+
+    pub(crate) fn request_received(&self, api_key: i16) {
+        *self.lock().by_api.entry(api_key).or_default() += 1;
     }
 
     /// Adds a line to the log (and stderr when asked). Lines carry client-supplied text
@@ -259,6 +271,15 @@ mod tests {
             s.snapshot().log[0].text,
             "x (evil\\nserver stopped\\u{1b}[2J) disconnected"
         );
+    }
+
+    #[test]
+    fn requests_are_counted_by_api_key() {
+        let s = stats();
+        s.request_received(3);
+        s.request_received(3);
+        s.request_received(18);
+        assert_eq!(s.requests_by_api(), BTreeMap::from([(3, 2), (18, 1)]));
     }
 
     #[test]

@@ -267,6 +267,7 @@ async fn serve(stream: TcpStream, host: &str, shared: &Shared, open: &mut Open) 
             Ok(f) => f,
             Err(e) => return Closed::Error(e.to_string()),
         };
+        shared.stats.request_received(frame.api_key as i16);
         let client_id = open.client_id.get_or_insert_with(|| {
             let id = frame.client_id.clone().unwrap_or_default();
             shared.stats.client_identified(&id);

@@ -45,6 +45,21 @@ impl Simulation {
                 let client = self.groups[g].remove_member(&mut b, now)?;
                 Ok(format!("{client} leaves {group} gracefully"))
             }
+            Command::RestartConsumer { group, downtime_ms } => {
+                let downtime_ms = limits::RESTART_DOWNTIME_MS.check(downtime_ms)?;
+                let now = self.now;
+                let g = self.group_index(&group)?;
+                let mut b = self.broker.write();
+                let client = self.groups[g].restart_member(&mut b, now, downtime_ms)?;
+                let keeps = if self.groups[g].spec().static_members {
+                    ", keeping its instance id"
+                } else {
+                    ""
+                };
+                Ok(format!(
+                    "{client} restarts: down for {downtime_ms} ms{keeps}"
+                ))
+            }
             Command::CrashConsumer { group } => {
                 let g = self.group_index(&group)?;
                 let client = self.groups[g].crash_member()?;

@@ -20,6 +20,10 @@ pub enum Command {
     RemoveConsumer { group: String },
     /// A member stops dead without leaving: it is expelled only when its session times out.
     CrashConsumer { group: String },
+    /// The member that has run longest stops as its client's `close()` does, and starts
+    /// again after `downtime_ms`, with the same `group.instance.id` if the group is static.
+    /// A static member back within its session gets its partitions with no rebalance.
+    RestartConsumer { group: String, downtime_ms: i64 },
     /// Creates a group with default settings and one member; `None` picks a fresh name.
     AddGroup {
         name: Option<String>,
@@ -49,6 +53,7 @@ impl Command {
             Command::AddConsumer { .. } => "add_consumer",
             Command::RemoveConsumer { .. } => "remove_consumer",
             Command::CrashConsumer { .. } => "crash_consumer",
+            Command::RestartConsumer { .. } => "restart_consumer",
             Command::AddGroup { .. } => "add_group",
             Command::ResetOffsets { .. } => "reset_offsets",
             Command::SetProcessRate { .. } => "set_process_rate",

@@ -6,10 +6,10 @@ mod tracking;
 
 pub use member::{MemberSim, MemberState};
 
-use crate::broker::{Broker, ResetSpec, TopicPartition};
+use crate::broker::{Broker, ConsumerGroupConfig, ResetSpec, TopicPartition};
 
 use super::error::SimError;
-use super::scenario::GroupSpec;
+use super::scenario::{GroupSpec, RebalanceProtocol};
 use member::{Env, track_index};
 use tracking::PartTrack;
 
@@ -23,6 +23,8 @@ pub struct GroupSim {
     tracks: Vec<PartTrack>,
     next_client: u32,
     consume_rate: f64,
+    /// Summed over the subscribed partitions: simulated ms each had no running member.
+    unowned_ms: u64,
 }
 
 impl GroupSim {
@@ -35,6 +37,7 @@ impl GroupSim {
             tracks: Vec::new(),
             next_client: 1,
             consume_rate: 0.0,
+            unowned_ms: 0,
         }
     }
 
@@ -91,6 +94,12 @@ impl GroupSim {
     pub fn paused(&self) -> bool {
         self.paused
     }
+    /// The sum over the subscribed partitions of the simulated time each had no member
+    /// holding it to work on: the cost of rebalancing (and of crashed or restarting members
+    /// holding partitions they do not process).
+    pub fn unowned_partition_ms(&self) -> u64 {
+        self.unowned_ms
+    }
     /// Records processed in the last simulated second.
     pub fn consume_rate(&self) -> f64 {
         self.consume_rate
@@ -98,6 +107,14 @@ impl GroupSim {
     /// Members in creation order, crashed ones included until the broker expels them.
     pub fn members(&self) -> &[MemberSim] {
         &self.members
+    }
+    /// The partitions its running members are working on (crashed or restarting members
+    /// hold none).
+    pub fn held_partitions(&self) -> Vec<&TopicPartition> {
+        (0..self.members.len())
+            .filter(|&i| self.members[i].is_running())
+            .flat_map(|i| self.member_partitions(i))
+            .collect()
     }
     /// The partitions member `i` is working on.
     pub fn member_partitions(&self, i: usize) -> impl Iterator<Item = &TopicPartition> + '_ {
@@ -137,8 +154,17 @@ impl GroupSim {
         }
     }
 
-    /// Starts a member; it sends JoinGroup at once. Returns its client id.
+    /// Starts a member; it joins at once. Returns its client id.
     pub(crate) fn add_member(&mut self, broker: &mut Broker, now: i64) -> String {
+        if let RebalanceProtocol::Consumer(_) = self.spec.protocol {
+            // The group's own settings (Kafka's group configs), so its members time out and
+            // heartbeat like the classic members of the same scenario.
+            let config = ConsumerGroupConfig {
+                session_timeout_ms: self.spec.session_timeout_ms,
+                heartbeat_interval_ms: MemberSim::heartbeat_interval(&self.spec),
+            };
+            broker.set_consumer_group_config(&self.spec.name, config);
+        }
         let client = format!("{}-{}", self.spec.name, self.next_client);
         self.next_client += 1;
         let mut m = MemberSim::new(client.clone(), now);
@@ -157,12 +183,29 @@ impl GroupSim {
         let i = self
             .members
             .iter()
-            .rposition(MemberSim::is_live)
+            .rposition(MemberSim::is_running)
             .ok_or_else(|| SimError::NoConsumer(self.spec.name.clone()))?;
         let mut m = self.members.remove(i);
         let mut env = Self::env(&self.spec, &mut self.tracks, broker, now);
-        m.leave(&mut env, true);
+        m.leave(&mut env, true, true);
         Ok(m.client_id().to_string())
+    }
+
+    /// Restarts the member that has run longest: it closes, and starts again after
+    /// `downtime_ms` (keeping its instance id when the group is static).
+    pub(crate) fn restart_member(
+        &mut self,
+        broker: &mut Broker,
+        now: i64,
+        downtime_ms: i64,
+    ) -> Result<String, SimError> {
+        let i = (0..self.members.len())
+            .filter(|&i| self.members[i].is_running())
+            .min_by_key(|&i| self.members[i].started_ms())
+            .ok_or_else(|| SimError::NoConsumer(self.spec.name.clone()))?;
+        let mut env = Self::env(&self.spec, &mut self.tracks, broker, now);
+        self.members[i].restart(&mut env, downtime_ms);
+        Ok(self.members[i].client_id().to_string())
     }
 
     /// Crashes a live member: the first one that owns partitions, else the newest.
@@ -170,8 +213,8 @@ impl GroupSim {
         let i = self
             .members
             .iter()
-            .position(|m| m.is_live() && m.owned_count() > 0)
-            .or_else(|| self.members.iter().rposition(MemberSim::is_live))
+            .position(|m| m.is_running() && m.owned_count() > 0)
+            .or_else(|| self.members.iter().rposition(MemberSim::is_running))
             .ok_or_else(|| SimError::NoConsumer(self.spec.name.clone()))?;
         self.members[i].crash();
         Ok(self.members[i].client_id().to_string())
@@ -187,14 +230,29 @@ impl GroupSim {
         }
         // Crashed members disappear once the broker has expelled them.
         if self.members.iter().any(|m| !m.is_live()) {
-            let group = broker.group(&self.spec.name);
+            let group = broker.any_group(&self.spec.name);
             self.members.retain(|m| {
                 m.is_live()
                     || m.member_id()
-                        .is_some_and(|id| group.is_some_and(|g| g.member(id).is_some()))
+                        .is_some_and(|id| group.is_some_and(|g| g.has_member(id)))
             });
         }
+        self.count_unowned(broker, dt_ms);
         processed
+    }
+
+    /// Adds this tick's unowned partition time. Two running members never hold one
+    /// partition (an invariant), so the partitions held are the sum of what each holds.
+    fn count_unowned(&mut self, broker: &Broker, dt_ms: i64) {
+        let total: u64 = (self.spec.topics.iter())
+            .filter_map(|t| broker.topic(t))
+            .map(|t| u64::from(t.partition_count()))
+            .sum();
+        let held: u64 = (self.members.iter())
+            .filter(|m| m.is_running())
+            .map(|m| m.owned_count() as u64)
+            .sum();
+        self.unowned_ms += total.saturating_sub(held) * dt_ms.max(0) as u64;
     }
 
     /// Counts records retention deleted before the group fetched them.
@@ -230,7 +288,7 @@ impl GroupSim {
         let n = self.members.len();
         let mut env = Self::env(&self.spec, &mut self.tracks, broker, now);
         for m in &mut self.members {
-            m.leave(&mut env, false);
+            m.leave(&mut env, false, true);
         }
         self.members.clear();
         let targets = broker.reset_offsets(&self.spec.name, &self.spec.topics, to, now)?;

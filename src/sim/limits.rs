@@ -165,6 +165,13 @@ pub const RETENTION_BYTES: Bound<u64> = Bound {
     min: 1,
     max: 1 << 40,
 };
+/// How long a restarted member stays down: up to a day, so a static member can be shown
+/// outliving even the longest session timeout.
+pub const RESTART_DOWNTIME_MS: Bound<i64> = Bound {
+    what: "a restart's downtime in simulated milliseconds",
+    min: 0,
+    max: 86_400_000,
+};
 /// When a timeline beat fires.
 pub const BEAT_TIME_MS: Bound<i64> = Bound {
     what: "a beat's time in simulated milliseconds",

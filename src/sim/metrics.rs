@@ -1,17 +1,23 @@
-//! Rates and lag history for the UI's charts, sampled once per simulated second into
-//! fixed-size ring buffers, so memory stays flat however long the simulation runs.
+//! Rates and lag history for the UI's charts, and the windows the lag verdicts are judged
+//! on, sampled once per simulated second into fixed-size ring buffers, so memory stays
+//! flat however long the simulation runs. A sample costs the same whatever the logs hold:
+//! a record's timestamp is read by offset, never by walking a log.
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::broker::{Broker, TopicPartition};
+use crate::broker::{Broker, PartitionLog, TopicPartition};
 
 use super::consumer::GroupSim;
+use super::lag::{DEFAULT_WINDOW, LagSample, PartitionLagHistory};
 use super::scenario::AutoOffsetReset;
 
 /// How often metrics are sampled, in simulated milliseconds.
 pub const SAMPLE_INTERVAL_MS: i64 = 1_000;
 /// Samples kept per series: ten simulated minutes at one per second.
 pub const HISTORY_CAPACITY: usize = 600;
+/// Samples (and commits) per partition the lag verdicts are judged on: Burrow's default
+/// window, here ten simulated seconds of samples.
+pub const VERDICT_WINDOW: usize = DEFAULT_WINDOW;
 
 /// A fixed-capacity series: pushing onto a full ring drops the oldest sample.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,7 +89,18 @@ pub struct GroupMetrics {
     pub rate_history: Ring<f64>,
     /// Total lag over the group's partitions, one sample per second.
     pub lag_history: Ring<i64>,
+    /// The age of the group's oldest unprocessed record, in ms, one sample per second.
+    pub time_lag_history: Ring<i64>,
     pub partition_lag: BTreeMap<TopicPartition, Ring<i64>>,
+    /// The last [`VERDICT_WINDOW`] samples per partition, for the verdicts.
+    windows: BTreeMap<TopicPartition, PartitionLagHistory>,
+}
+
+/// Where a group stands on one partition when it is sampled.
+struct Position {
+    committed: Option<i64>,
+    lag: i64,
+    time_lag: Option<i64>,
 }
 
 impl GroupMetrics {
@@ -93,22 +110,77 @@ impl GroupMetrics {
         group: &str,
         topics: &[String],
         reset: AutoOffsetReset,
+        now: i64,
     ) {
-        let mut total = 0;
+        let (mut total, mut oldest) = (0, 0);
         for tp in subscribed_partitions(broker, topics) {
-            let (_, lag) = partition_lag(broker, group, &tp, reset);
-            total += lag;
+            let Ok(log) = broker.partition(&tp.topic, tp.partition) else {
+                continue;
+            };
+            let pos = position(log, broker.committed_offset(group, &tp), reset, now);
+            total += pos.lag;
+            if !self.windows.contains_key(&tp) {
+                let window =
+                    PartitionLagHistory::for_partition(&tp.topic, tp.partition, VERDICT_WINDOW);
+                self.windows.insert(tp.clone(), window);
+            }
+            let window = self.windows.get_mut(&tp).expect("just ensured");
+            window.push(LagSample {
+                at_ms: now,
+                log_start: log.log_start_offset(),
+                high_watermark: log.high_watermark(),
+                committed: pos.committed,
+            });
+            // A record retention deleted cannot be read: estimate from the samples.
+            let time_lag = pos.time_lag.or_else(|| window.time_lag_ms(None));
+            oldest = oldest.max(time_lag.unwrap_or(0));
             match self.partition_lag.get_mut(&tp) {
-                Some(ring) => ring.push(lag),
+                Some(ring) => ring.push(pos.lag),
                 None => {
                     let mut ring = Ring::new(HISTORY_CAPACITY);
-                    ring.push(lag);
+                    ring.push(pos.lag);
                     self.partition_lag.insert(tp, ring);
                 }
             }
         }
         self.lag_history.push(total);
+        self.time_lag_history.push(oldest);
     }
+
+    /// The verdict window of one partition, once sampled.
+    pub fn window(&self, tp: &TopicPartition) -> Option<&PartitionLagHistory> {
+        self.windows.get(tp)
+    }
+}
+
+fn position(
+    log: &PartitionLog,
+    committed: Option<i64>,
+    reset: AutoOffsetReset,
+    now: i64,
+) -> Position {
+    let lag = lag_from(log, committed, reset);
+    Position {
+        committed,
+        lag,
+        time_lag: exact_time_lag(log, committed, lag, now),
+    }
+}
+
+/// The age at `now` of the oldest record a group has not processed, read from the log by
+/// offset: the record at the committed offset, or before a commit at the log start. `None`
+/// when that record is gone (retention deleted it before the group read it).
+pub fn exact_time_lag(
+    log: &PartitionLog,
+    committed: Option<i64>,
+    lag: i64,
+    now: i64,
+) -> Option<i64> {
+    if lag <= 0 {
+        return Some(0);
+    }
+    let next = committed.unwrap_or(log.log_start_offset());
+    log.get(next).map(|r| (now - r.timestamp_ms()).max(0))
 }
 
 /// The group's metrics, created on first sight. Looks up before inserting so a steady
@@ -125,7 +197,9 @@ fn group_entry<'m>(
                 rate: 0.0,
                 rate_history: Ring::new(HISTORY_CAPACITY),
                 lag_history: Ring::new(HISTORY_CAPACITY),
+                time_lag_history: Ring::new(HISTORY_CAPACITY),
                 partition_lag: BTreeMap::new(),
+                windows: BTreeMap::new(),
             },
         );
     }
@@ -151,12 +225,17 @@ pub fn partition_lag(
     let Ok(log) = broker.partition(&tp.topic, tp.partition) else {
         return (None, 0);
     };
+    let committed = broker.committed_offset(group, tp);
+    (committed, lag_from(log, committed, reset))
+}
+
+fn lag_from(log: &PartitionLog, committed: Option<i64>, reset: AutoOffsetReset) -> i64 {
     let hw = log.high_watermark();
-    match broker.committed_offset(group, tp) {
-        Some(c) => (Some(c), hw - c),
+    match committed {
+        Some(c) => hw - c,
         None => match reset {
-            AutoOffsetReset::Earliest => (None, hw - log.log_start_offset()),
-            AutoOffsetReset::Latest => (None, 0),
+            AutoOffsetReset::Earliest => hw - log.log_start_offset(),
+            AutoOffsetReset::Latest => 0,
         },
     }
 }
@@ -174,7 +253,7 @@ pub fn subscribed_partitions<'a>(
 
 impl Metrics {
     /// Takes one sample; called every [`SAMPLE_INTERVAL_MS`] of simulated time.
-    pub(crate) fn sample(&mut self, broker: &Broker, groups: &mut [GroupSim]) {
+    pub(crate) fn sample(&mut self, broker: &Broker, groups: &mut [GroupSim], now: i64) {
         let secs = SAMPLE_INTERVAL_MS as f64 / 1000.0;
         self.samples += 1;
         for topic in broker.topics() {
@@ -221,12 +300,13 @@ impl Metrics {
                 g.name(),
                 &g.spec().topics,
                 g.spec().auto_offset_reset,
+                now,
             );
         }
         // Groups of network clients: nothing here knows what they processed, so their rate is
         // how fast their committed offsets advance, and before a commit they show no lag
         // (the Java and librdkafka clients start at the end by default).
-        for group in broker.groups() {
+        for group in broker.all_groups() {
             if groups.iter().any(|g| g.name() == group.name()) {
                 continue;
             }
@@ -240,7 +320,7 @@ impl Metrics {
             gm.rate = committed.saturating_sub(gm.last_consumed) as f64 / secs;
             gm.last_consumed = committed;
             gm.rate_history.push(gm.rate);
-            gm.sample_lag(broker, group.name(), &topics, AutoOffsetReset::Latest);
+            gm.sample_lag(broker, group.name(), &topics, AutoOffsetReset::Latest, now);
         }
     }
 
@@ -279,11 +359,54 @@ impl Metrics {
     pub fn partition_lag_history(&self, group: &str, tp: &TopicPartition) -> Option<&Ring<i64>> {
         self.groups.get(group)?.partition_lag.get(tp)
     }
+    /// The age of the group's oldest unprocessed record in ms, one sample per second.
+    pub fn group_time_lag_history(&self, group: &str) -> Option<&Ring<i64>> {
+        self.groups.get(group).map(|g| &g.time_lag_history)
+    }
+    /// The samples the group's verdict on one partition is judged on.
+    pub fn lag_window(&self, group: &str, tp: &TopicPartition) -> Option<&PartitionLagHistory> {
+        self.groups.get(group)?.window(tp)
+    }
+    /// The mean of the group's last `n` per-second consume rates.
+    pub fn group_consume_rate_over(&self, group: &str, n: usize) -> Option<f64> {
+        mean_of_last(&self.groups.get(group)?.rate_history, n)
+    }
+    /// The mean of the topic's last `n` per-second produce rates.
+    pub fn topic_produce_rate_over(&self, topic: &str, n: usize) -> Option<f64> {
+        mean_of_last(&self.topics.get(topic)?.history, n)
+    }
+}
+
+fn mean_of_last(ring: &Ring<f64>, n: usize) -> Option<f64> {
+    let taken = ring.len().min(n);
+    (taken > 0).then(|| ring.iter().rev().take(taken).sum::<f64>() / taken as f64)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::broker::NewRecord;
+
+    #[test]
+    fn time_lag_reads_the_record_at_the_group_position() {
+        let mut log = PartitionLog::new();
+        for ts in [1_000, 2_000, 3_000, 4_000] {
+            log.append(NewRecord::new(ts, None, "v"));
+        }
+        assert_eq!(exact_time_lag(&log, Some(1), 3, 10_000), Some(8_000));
+        // Before a commit the group starts at the log start.
+        assert_eq!(exact_time_lag(&log, None, 4, 10_000), Some(9_000));
+        assert_eq!(exact_time_lag(&log, Some(4), 0, 10_000), Some(0));
+        log.enforce_retention(
+            &crate::broker::RetentionPolicy {
+                records: Some(2),
+                ..Default::default()
+            },
+            10_000,
+        );
+        // Offset 1 is gone: the caller estimates instead.
+        assert_eq!(exact_time_lag(&log, Some(1), 3, 10_000), None);
+    }
 
     #[test]
     fn ring_drops_the_oldest() {

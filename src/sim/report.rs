@@ -1,11 +1,16 @@
 //! The end-of-run report: the JSON shape of docs/design.md, "The headless report". Fields may be added, never renamed.
+//! New fields go after the old ones, so a report recorded before them reads the same.
 
 use serde::Serialize;
 
 use crate::broker::{Broker, GroupState};
 
+use super::scenario::GroupSpec;
+
 use super::consumer::GroupSim;
-use super::metrics::{partition_lag, subscribed_partitions};
+use super::group_lag::measure;
+use super::lag::Status;
+use super::metrics::Metrics;
 use super::scenario::AutoOffsetReset;
 
 /// What happened in a run.
@@ -52,6 +57,26 @@ pub struct GroupReport {
     pub lost: u64,
     /// Records processed, repeats included.
     pub consumed: u64,
+    /// The age of the oldest record the group has not processed, over its partitions.
+    pub time_lag_ms: Option<i64>,
+    /// When the lag will be gone at the rates of the last few seconds; `null` when it is
+    /// not draining.
+    pub eta_ms: Option<i64>,
+    /// Burrow's status for the group: its worst partition's.
+    pub status: Status,
+    /// One sentence naming the rule that decided `status`, with its numbers.
+    pub status_reason: String,
+    /// `classic` or `consumer`: how the group rebalances.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// Rebalances completed: classic generations whose assignment reached the members, or
+    /// consumer-protocol target epochs every member reconciled to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rebalances: Option<u64>,
+    /// The sum over partitions of the time each had no member working on it: what
+    /// rebalancing cost the group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unowned_partition_ms: Option<u64>,
 }
 
 /// A member and the partitions the broker assigned it.
@@ -77,17 +102,25 @@ pub struct OffsetReport {
     pub committed: Option<i64>,
     /// From the committed offset, or from where the group would start.
     pub lag: i64,
+    /// The age of the oldest record the group has not processed here, from its timestamp.
+    pub time_lag_ms: Option<i64>,
 }
 
 impl Report {
     pub(crate) fn build(
         broker: &Broker,
+        metrics: &Metrics,
         scenario: &str,
         seed: u64,
         sim_time_ms: i64,
         produced: u64,
         groups: &[GroupSim],
     ) -> Report {
+        let at = Measured {
+            broker,
+            metrics,
+            now: sim_time_ms,
+        };
         let topics = broker
             .topics()
             .map(|t| TopicReport {
@@ -106,22 +139,26 @@ impl Report {
             .collect();
         let mut out = Vec::new();
         for g in groups {
-            out.push(group_report(
-                broker,
+            let mut report = group_report(
+                &at,
                 g.name(),
                 &g.spec().topics,
                 g.spec().auto_offset_reset,
                 (g.duplicates(), g.lost(), g.consumed()),
-            ));
+            );
+            if g.spec().protocol_named {
+                add_protocol_fields(&mut report, broker, g.spec(), g.unowned_partition_ms());
+            }
+            out.push(report);
         }
         // Groups the simulation does not drive (real clients through the server) too.
-        for g in broker.groups() {
+        for g in broker.all_groups() {
             if groups.iter().any(|s| s.name() == g.name()) {
                 continue;
             }
             let topics: Vec<String> = g.topics().into_iter().map(str::to_string).collect();
             out.push(group_report(
-                broker,
+                &at,
                 g.name(),
                 &topics,
                 AutoOffsetReset::Earliest,
@@ -140,20 +177,29 @@ impl Report {
     }
 }
 
+/// What a group's report is read from.
+struct Measured<'a> {
+    broker: &'a Broker,
+    metrics: &'a Metrics,
+    now: i64,
+}
+
 fn group_report(
-    broker: &Broker,
+    at: &Measured<'_>,
     name: &str,
     topics: &[String],
     reset: AutoOffsetReset,
     (duplicates, lost, consumed): (u64, u64, u64),
 ) -> GroupReport {
-    let group = broker.group(name);
+    let broker = at.broker;
+    let group = broker.any_group(name);
     let members = group.map_or_else(Vec::new, |g| {
         g.members()
+            .into_iter()
             .map(|m| MemberReport {
-                id: m.id().to_string(),
+                id: m.id.to_string(),
                 assignment: m
-                    .assignment()
+                    .assigned
                     .iter()
                     .map(|tp| TopicPartitionReport {
                         topic: tp.topic.clone(),
@@ -163,17 +209,19 @@ fn group_report(
             })
             .collect()
     });
-    let offsets: Vec<OffsetReport> = subscribed_partitions(broker, topics)
-        .map(|tp| {
-            let (committed, lag) = partition_lag(broker, name, &tp, reset);
-            OffsetReport {
-                topic: tp.topic,
-                partition: tp.partition,
-                committed,
-                lag,
-            }
+    let measured = measure(broker, at.metrics, name, topics, reset, at.now);
+    let offsets: Vec<OffsetReport> = measured
+        .partitions
+        .into_iter()
+        .map(|p| OffsetReport {
+            topic: p.tp.topic,
+            partition: p.tp.partition,
+            committed: p.committed,
+            lag: p.lag,
+            time_lag_ms: p.time_lag_ms,
         })
         .collect();
+    let lag = measured.group;
     GroupReport {
         name: name.to_string(),
         state: group
@@ -187,5 +235,20 @@ fn group_report(
         duplicates,
         lost,
         consumed,
+        time_lag_ms: lag.time_lag_ms,
+        eta_ms: lag.eta_ms,
+        status: lag.verdict.status,
+        status_reason: lag.verdict.reason,
+        protocol: None,
+        rebalances: None,
+        unowned_partition_ms: None,
     }
+}
+
+/// The protocol fields of a simulated group that chose its protocol in the scenario.
+fn add_protocol_fields(report: &mut GroupReport, broker: &Broker, spec: &GroupSpec, unowned: u64) {
+    let rebalances = broker.any_group(&spec.name).map_or(0, |g| g.rebalances());
+    report.protocol = Some(spec.protocol.group_type().name().to_string());
+    report.rebalances = Some(rebalances);
+    report.unowned_partition_ms = Some(unowned);
 }

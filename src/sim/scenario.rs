@@ -12,7 +12,7 @@ mod validate;
 use std::io::Read;
 use std::path::Path;
 
-use crate::broker::{AssignorKind, KeyHasher, RetentionPolicy};
+use crate::broker::{AssignorKind, GroupType, KeyHasher, RetentionPolicy, ServerAssignor};
 
 use super::command::Command;
 use super::error::SimError;
@@ -54,6 +54,10 @@ const BUNDLED: &[(&str, &str)] = &[
     (
         "at-least-once",
         include_str!("../../assets/scenarios/at-least-once.toml"),
+    ),
+    (
+        "rebalance-protocols",
+        include_str!("../../assets/scenarios/rebalance-protocols.toml"),
     ),
     ("bench", include_str!("../../assets/scenarios/bench.toml")),
 ];
@@ -178,6 +182,38 @@ pub enum AutoOffsetReset {
     Latest,
 }
 
+/// How a group shares its partitions out: the rebalance protocol, with its assignor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RebalanceProtocol {
+    /// JoinGroup and SyncGroup, the leader running the assignor: eager (every member stops
+    /// and gives everything up), or incremental with `cooperative-sticky`.
+    Classic(AssignorKind),
+    /// Kafka 4's consumer protocol (KIP-848): the broker runs the assignor, and each member
+    /// gives up and takes partitions on its own heartbeats.
+    Consumer(ServerAssignor),
+}
+
+impl RebalanceProtocol {
+    /// Which group type it makes: `protocol` in a scenario file.
+    pub fn group_type(self) -> GroupType {
+        match self {
+            RebalanceProtocol::Classic(_) => GroupType::Classic,
+            RebalanceProtocol::Consumer(_) => GroupType::Consumer,
+        }
+    }
+    /// The assignor's name, as clients ask for it.
+    pub fn assignor_name(self) -> &'static str {
+        match self {
+            RebalanceProtocol::Classic(a) => a.protocol_name(),
+            RebalanceProtocol::Consumer(a) => a.name(),
+        }
+    }
+    /// Whether members keep what they own through a classic rebalance.
+    pub fn is_cooperative(self) -> bool {
+        matches!(self, RebalanceProtocol::Classic(a) if a.is_cooperative())
+    }
+}
+
 /// A `[[groups]]` entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupSpec {
@@ -188,9 +224,16 @@ pub struct GroupSpec {
     pub process_rate: f64,
     pub max_poll_records: u32,
     pub commit: CommitPolicy,
-    pub assignor: AssignorKind,
+    /// The protocol and assignor (`protocol` and `assignor` in the file).
+    pub protocol: RebalanceProtocol,
     pub auto_offset_reset: AutoOffsetReset,
     pub session_timeout_ms: i64,
+    /// Members keep a `group.instance.id` (their client id) across restarts.
+    pub static_members: bool,
+    /// Whether the file named the `protocol`: only then does the report carry the
+    /// protocol fields (`protocol`, `rebalances`, `unowned_partition_ms`), so the reports
+    /// of scenarios written before them keep their shape.
+    pub protocol_named: bool,
 }
 
 impl GroupSpec {
@@ -203,9 +246,11 @@ impl GroupSpec {
             process_rate: 10.0,
             max_poll_records: 100,
             commit: CommitPolicy::Auto { interval_ms: 5_000 },
-            assignor: AssignorKind::Range,
+            protocol: RebalanceProtocol::Classic(AssignorKind::Range),
             auto_offset_reset: AutoOffsetReset::Earliest,
             session_timeout_ms: 10_000,
+            static_members: false,
+            protocol_named: false,
         }
     }
 }

@@ -27,6 +27,8 @@ pub enum Action {
     ProducerSlower,
     ProducerFaster,
     NextBeat,
+    /// Plot lag in records or in time.
+    ToggleLagUnit,
     ToggleHelp,
     CloseHelp,
 }

@@ -48,6 +48,26 @@ impl Focus {
     }
 }
 
+/// What the lag chart plots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LagUnit {
+    /// Records behind: high watermark − committed offset.
+    #[default]
+    Records,
+    /// How old the oldest unprocessed record is.
+    Time,
+}
+
+impl LagUnit {
+    /// The other unit.
+    pub fn toggled(self) -> LagUnit {
+        match self {
+            LagUnit::Records => LagUnit::Time,
+            LagUnit::Time => LagUnit::Records,
+        }
+    }
+}
+
 /// The outcome of a user command, shown in the events pane.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -81,6 +101,8 @@ pub struct App {
     pub selected_row: usize,
     /// How many events back from the newest the events pane is scrolled.
     pub events_scroll: usize,
+    /// What the lag chart plots.
+    pub lag_unit: LagUnit,
     speed_index: usize,
     notices: VecDeque<Notice>,
 }
@@ -98,6 +120,7 @@ impl App {
             selected_topic: 0,
             selected_row: 0,
             events_scroll: 0,
+            lag_unit: LagUnit::Records,
             speed_index: NORMAL_SPEED,
             notices: VecDeque::with_capacity(NOTICE_CAPACITY),
         }

@@ -1,34 +1,59 @@
-//! Consumer groups: state and generation, members with their partitions, committed
-//! offset and lag per partition, total lag, consume rate, duplicates and lost records.
+//! Consumer groups: the verdict, state and generation, lag in records and in time with
+//! the ETA, consume rate, duplicates and lost records, then the members with their
+//! partitions, committed offset and lag per partition. While the groups or lag pane has
+//! the focus, the selected group also shows the rule behind its verdict.
 //!
 //! A rebalance shows in two steps, as it happens: the state word changes first
-//! (`PreparingRebalance`, `CompletingRebalance`), then the members' partitions move.
+//! (`PreparingRebalance`, `CompletingRebalance`; `Assigning`, `Reconciling` under the
+//! consumer protocol), then the members' partitions move. A partition nobody is working on
+//! meanwhile is marked `‖`.
 //!
 //! ```text
-//! A billing  Stable gen 3  lag 12
-//!    30.0/s  dup 0  lost 0
-//!   billing-1  p0 1200+3  p1 1190+5
-//!   billing-2  p2 1180+0  p3 1175+4
+//! A billing OK Stable gen 3 · classic range
+//!   lag 12 (0.4s) · eta 2.0s · 30.0/s · dup 0 · lost 0 · max 15.0/s each
+//!  billing-1  p0 1200+3 ‖p1 1190+5
+//!  billing-2  p2 1180+0  p3 1175+4
 //! ```
+
+mod measures;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
-use super::app::Focus;
+use super::app::{App, Focus};
 use super::context::DrawContext;
-use super::text::{Count, Rate, Scratch, count_width, put};
+use super::text::{Count, Scratch, count_width, put};
 use super::theme::{Theme, group_letter};
 use super::view::{GroupView, MemberView, View};
 use crate::broker::GroupState;
 use crate::sim::MemberState;
 
 /// Content rows the pane would like at `width` columns (the pane's outer width),
-/// counting member rows that wrap.
-pub fn rows_wanted(view: &View, width: u16) -> u16 {
+/// counting rows that wrap and the reason under group `detail` (see [`detail_group`]).
+pub fn rows_wanted(view: &View, width: u16, detail: Option<usize>) -> u16 {
     let inner = usize::from(width.saturating_sub(2)).max(1);
-    view.groups.iter().map(|g| rows_of(g, inner) as u16).sum()
+    view.groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let reason = if detail == Some(i) {
+                measures::reason_rows(g, inner)
+            } else {
+                0
+            };
+            (rows_of(g, inner) + reason) as u16
+        })
+        .sum()
+}
+
+/// The group whose verdict's reason is shown: the selected row's, while the groups or lag
+/// pane has the focus.
+pub fn detail_group(view: &View, app: &App) -> Option<usize> {
+    matches!(app.focus, Focus::Groups | Focus::Lag)
+        .then(|| view.group_row(app.selected_row).map(|r| r.group))
+        .flatten()
 }
 
 fn rows_of(g: &GroupView, width: usize) -> usize {
@@ -43,13 +68,17 @@ fn rows_of(g: &GroupView, width: usize) -> usize {
                 .max(1)
         })
         .sum();
-    2 + member_rows + usize::from(has_unassigned(g))
+    1 + measures::stats_rows(g, width) + member_rows + usize::from(has_unassigned(g))
 }
 
 fn cell_estimate(g: &GroupView) -> usize {
     g.offsets
         .iter()
-        .map(|o| 5 + o.committed.map_or(1, count_width) + o.lag.map_or(0, |l| 1 + count_width(l)))
+        .map(|o| {
+            5 + usize::from(o.paused)
+                + o.committed.map_or(1, count_width)
+                + o.lag.map_or(0, |l| 1 + count_width(l))
+        })
         .max()
         .unwrap_or(8)
 }
@@ -86,6 +115,7 @@ impl Widget for Groups<'_> {
         }
         let selected = view.group_row(ctx.app.selected_row);
         let focused = matches!(ctx.app.focus, Focus::Groups | Focus::Lag);
+        let detail = detail_group(view, ctx.app);
         let first = ctx.viewport.first_group;
         let mut lines = Lines {
             buf,
@@ -96,7 +126,10 @@ impl Widget for Groups<'_> {
         for (gi, g) in view.groups.iter().enumerate().skip(first) {
             let header_selected = selected.is_some_and(|r| r.group == gi && r.member.is_none());
             group_header(&mut lines, t, g, header_selected, focused);
-            group_stats(&mut lines, t, g);
+            measures::stats(&mut lines, t, g);
+            if detail == Some(gi) && measures::reason(&mut lines, t, g).is_none() {
+                return;
+            }
             let multi_topic = g.offsets.iter().any(|o| o.topic != g.offsets[0].topic);
             for (mi, m) in g.members.iter().enumerate() {
                 let sel = selected.is_some_and(|r| r.group == gi && r.member == Some(mi));
@@ -216,7 +249,10 @@ impl Lines<'_> {
 fn state_style(t: &Theme, state: GroupState) -> Style {
     match state {
         GroupState::Stable => t.good,
-        GroupState::PreparingRebalance | GroupState::CompletingRebalance => t.warn,
+        GroupState::PreparingRebalance
+        | GroupState::CompletingRebalance
+        | GroupState::Assigning
+        | GroupState::Reconciling => t.warn,
         GroupState::Empty | GroupState::Dead => t.dim,
     }
 }
@@ -234,7 +270,12 @@ fn group_header(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, selected: bool,
     } else {
         t.group(g.slot).patch(t.title)
     };
-    let x = put(lines.buf, x, y, max_x, &g.name, name_style);
+    let mut x = put(lines.buf, x, y, max_x, &g.name, name_style);
+    if let Some(v) = &g.verdict {
+        x = put(lines.buf, x, y, max_x, " ", t.text);
+        let look = t.title.patch(measures::status_style(t, v.status));
+        x = put(lines.buf, x, y, max_x, v.status.as_str(), look);
+    }
     let x = put(lines.buf, x, y, max_x, " ", t.text);
     let x = put(
         lines.buf,
@@ -244,7 +285,7 @@ fn group_header(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, selected: bool,
         g.state.name(),
         state_style(t, g.state),
     );
-    put(
+    let x = put(
         lines.buf,
         x,
         y,
@@ -252,55 +293,10 @@ fn group_header(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, selected: bool,
         lines.text.fmt(format_args!(" gen {}", g.generation)),
         t.dim,
     );
-}
-
-fn group_stats(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) {
-    let Some((x, y, max_x)) = lines.next() else {
-        return;
-    };
-    let x = put(
-        lines.buf,
-        x,
-        y,
-        max_x,
-        lines.text.fmt(format_args!("  lag {}", Count(g.total_lag))),
-        t.title,
-    );
-    let x = put(
-        lines.buf,
-        x,
-        y,
-        max_x,
-        lines.text.fmt(format_args!(" · {}", Rate(g.consume_rate))),
-        t.text,
-    );
-    let dup_style = if g.duplicates > 0 { t.warn } else { t.dim };
-    let x = put(
-        lines.buf,
-        x,
-        y,
-        max_x,
-        lines.text.fmt(format_args!(" · dup {}", g.duplicates)),
-        dup_style,
-    );
-    let lost_style = if g.lost > 0 { t.bad } else { t.dim };
-    let x = put(
-        lines.buf,
-        x,
-        y,
-        max_x,
-        lines.text.fmt(format_args!(" · lost {}", g.lost)),
-        lost_style,
-    );
-    if let Some(r) = g.process_rate {
-        put(
-            lines.buf,
-            x,
-            y,
-            max_x,
-            lines.text.fmt(format_args!(" · max {} each", Rate(r))),
-            t.dim,
-        );
+    // The protocol matters least here: shown whole or not at all.
+    let protocol = lines.text.fmt(format_args!(" · {}", g.protocol));
+    if usize::from(x) + protocol.chars().count() <= usize::from(max_x) {
+        put(lines.buf, x, y, max_x, protocol, t.dim);
     }
 }
 
@@ -311,6 +307,7 @@ struct PartitionCell<'v> {
     multi_topic: bool,
     committed: Option<i64>,
     lag: Option<i64>,
+    paused: bool,
 }
 
 impl<'v> PartitionCell<'v> {
@@ -325,6 +322,7 @@ impl<'v> PartitionCell<'v> {
             multi_topic,
             committed: offset.and_then(|o| o.committed),
             lag: offset.and_then(|o| o.lag),
+            paused: offset.is_some_and(|o| o.paused),
         }
     }
 
@@ -338,7 +336,7 @@ impl<'v> PartitionCell<'v> {
         };
         let committed = self.committed.map_or(1, count_width);
         let lag = self.lag.map_or(0, |l| 1 + count_width(l));
-        (1 + name + committed + lag) as u16
+        (1 + usize::from(self.paused) + name + committed + lag) as u16
     }
 
     /// Draws after `at`, wrapping onto a new indented row when the cell does not fit.
@@ -358,6 +356,11 @@ impl<'v> PartitionCell<'v> {
             (x, y) = (nx + 3, ny);
         }
         let x = put(lines.buf, x, y, max_x, " ", t.text);
+        let (x, name_style) = if self.paused {
+            (put(lines.buf, x, y, max_x, "‖", t.warn), t.warn)
+        } else {
+            (x, t.text)
+        };
         let name = if self.multi_topic {
             lines
                 .text
@@ -365,7 +368,7 @@ impl<'v> PartitionCell<'v> {
         } else {
             lines.text.fmt(format_args!("p{} ", self.partition))
         };
-        let x = put(lines.buf, x, y, max_x, name, t.text);
+        let x = put(lines.buf, x, y, max_x, name, name_style);
         let committed = match self.committed {
             Some(c) => lines.text.fmt(format_args!("{}", Count(c))),
             None => "–",

@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
 use super::context::DrawContext;
 use super::keymap::KEYMAP;
+use super::text::wrap;
 
 /// The help overlay.
 #[derive(Debug, Clone, Copy)]
@@ -50,35 +51,5 @@ impl Widget for Help<'_> {
                     .title_bottom(Span::styled(" Esc closes ", t.dim)),
             )
             .render(rect, buf);
-    }
-}
-
-/// Splits `text` at spaces into lines of at most `width` characters (longer words stand
-/// alone on their line).
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = vec![String::new()];
-    for word in text.split(' ') {
-        let last = lines.last_mut().expect("starts with one line");
-        let len = last.chars().count();
-        if len > 0 && len + 1 + word.chars().count() > width {
-            lines.push(word.to_string());
-        } else {
-            if len > 0 {
-                last.push(' ');
-            }
-            last.push_str(word);
-        }
-    }
-    lines
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap;
-
-    #[test]
-    fn wraps_at_spaces() {
-        assert_eq!(wrap("a bb ccc dddd", 6), vec!["a bb", "ccc", "dddd"]);
-        assert_eq!(wrap("short", 10), vec!["short"]);
     }
 }

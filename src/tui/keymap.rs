@@ -17,6 +17,8 @@ pub enum Scope {
     Group,
     /// Moves the selection in the focused pane.
     Selection,
+    /// Changes the lag chart.
+    Chart,
 }
 
 impl Scope {
@@ -26,6 +28,7 @@ impl Scope {
             Scope::Global | Scope::Selection => true,
             Scope::Topic => matches!(focus, Focus::Partitions | Focus::Producers),
             Scope::Group => matches!(focus, Focus::Groups | Focus::Lag),
+            Scope::Chart => focus == Focus::Lag,
         }
     }
 }
@@ -196,6 +199,13 @@ pub const KEYMAP: &[KeyRow] = &[
         ],
     },
     KeyRow {
+        keys: "`t`",
+        help: "lag chart in records / in time (the age of the oldest unprocessed record)",
+        hint: "records / time",
+        scope: Scope::Chart,
+        bindings: &[(key('t'), Action::ToggleLagUnit)],
+    },
+    KeyRow {
         keys: "`n`",
         help: "next timeline beat (presenter mode)",
         hint: "next beat",
@@ -286,6 +296,11 @@ mod tests {
                 Action::ProducerSlower,
             ),
             (KeyCode::Char('n'), KeyModifiers::NONE, Action::NextBeat),
+            (
+                KeyCode::Char('t'),
+                KeyModifiers::NONE,
+                Action::ToggleLagUnit,
+            ),
             (KeyCode::Char('?'), KeyModifiers::SHIFT, Action::ToggleHelp),
             (KeyCode::Esc, KeyModifiers::NONE, Action::CloseHelp),
         ];

@@ -1,4 +1,5 @@
-//! Total lag per group over simulated time, one line per group in the group's colour.
+//! Total lag per group over simulated time, one line per group in the group's colour:
+//! in records, or (`t`) in time, as the age of the group's oldest unprocessed record.
 //! The title names each group by its letter on its colour; without colour the lines are
 //! drawn with different point shapes.
 
@@ -10,10 +11,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 use ratatui::widgets::canvas::{Canvas, Line as CanvasLine, Points};
 
-use super::app::Focus;
+use super::app::{Focus, LagUnit};
 use super::context::DrawContext;
 use super::pane::Pane;
-use super::text::{fmt_count, fmt_time, put};
+use super::text::{Age, fmt_count, fmt_time, put};
 use super::theme::{Theme, ThemeKind, group_letter};
 use super::view::GroupView;
 use crate::printable::Printable;
@@ -30,7 +31,8 @@ impl Widget for LagChart<'_> {
         let inner = block.inner(area);
         block.render(area, buf);
         let groups = &ctx.view.groups;
-        if groups.iter().all(|g| g.lag_history.is_empty()) {
+        let unit = ctx.app.lag_unit;
+        if groups.iter().all(|g| series(g, unit).is_empty()) {
             put(
                 buf,
                 inner.x,
@@ -41,17 +43,29 @@ impl Widget for LagChart<'_> {
             );
             return;
         }
-        let bounds = Bounds::of(groups);
-        if let Some(graph) = draw_axes(t, bounds, inner, buf) {
-            draw_lines(t, groups, bounds, graph, buf);
+        let bounds = Bounds::of(groups, unit);
+        if let Some(graph) = draw_axes(t, bounds, unit, inner, buf) {
+            draw_lines(t, groups, bounds, unit, graph, buf);
         }
+    }
+}
+
+/// The points a group's line goes through, in the chart's unit.
+fn series(g: &GroupView, unit: LagUnit) -> &[(f64, f64)] {
+    match unit {
+        LagUnit::Records => &g.lag_history,
+        LagUnit::Time => &g.time_lag_history,
     }
 }
 
 /// The pane's box. The legend lives in the title, where it never covers the lines.
 fn legend<'a>(ctx: DrawContext<'a>) -> Pane<'a> {
     let t = ctx.theme();
-    let mut block = ctx.block("Lag", Focus::Lag);
+    let title = match ctx.app.lag_unit {
+        LagUnit::Records => "Lag",
+        LagUnit::Time => "Lag in time",
+    };
+    let mut block = ctx.block(title, Focus::Lag);
     for g in &ctx.view.groups {
         block = block.title(Line::from(vec![
             Span::styled(
@@ -74,9 +88,9 @@ struct Bounds {
 }
 
 impl Bounds {
-    fn of(groups: &[GroupView]) -> Self {
+    fn of(groups: &[GroupView], unit: LagUnit) -> Self {
         let (mut t0, mut t1, mut top) = (f64::MAX, f64::MIN, 0.0f64);
-        for (x, y) in groups.iter().flat_map(|g| g.lag_history.iter()) {
+        for (x, y) in groups.iter().flat_map(|g| series(g, unit).iter()) {
             t0 = t0.min(*x);
             t1 = t1.max(*x);
             top = top.max(*y);
@@ -91,8 +105,11 @@ impl Bounds {
 
 /// Axes by hand around a canvas: the y labels on the left, the time labels below.
 /// Returns the area left for the lines, or `None` when there is no room for them.
-fn draw_axes(t: &Theme, b: Bounds, inner: Rect, buf: &mut Buffer) -> Option<Rect> {
-    let top_label = fmt_count(b.top as i64);
+fn draw_axes(t: &Theme, b: Bounds, unit: LagUnit, inner: Rect, buf: &mut Buffer) -> Option<Rect> {
+    let top_label = match unit {
+        LagUnit::Records => fmt_count(b.top as i64),
+        LagUnit::Time => Age(b.top as i64).to_string(),
+    };
     let label_w = top_label.len() as u16 + 1;
     if inner.width <= label_w + 4 || inner.height < 3 {
         return None;
@@ -117,12 +134,19 @@ fn draw_axes(t: &Theme, b: Bounds, inner: Rect, buf: &mut Buffer) -> Option<Rect
 }
 
 /// A line per group in its colour on a Braille canvas.
-fn draw_lines(t: &Theme, groups: &[GroupView], b: Bounds, graph: Rect, buf: &mut Buffer) {
+fn draw_lines(
+    t: &Theme,
+    groups: &[GroupView],
+    b: Bounds,
+    unit: LagUnit,
+    graph: Rect,
+    buf: &mut Buffer,
+) {
     // Braille has two dots per column: more points than that only cost drawing time.
     let max_points = usize::from(graph.width) * 2;
-    let series: Vec<Vec<(f64, f64)>> = groups
+    let points: Vec<Vec<(f64, f64)>> = groups
         .iter()
-        .map(|g| downsample(&g.lag_history, max_points))
+        .map(|g| downsample(series(g, unit), max_points))
         .collect();
     let mono = t.kind == ThemeKind::Mono;
     // Without colour, differently drawn points keep the lines apart; with colour, one
@@ -133,7 +157,7 @@ fn draw_lines(t: &Theme, groups: &[GroupView], b: Bounds, graph: Rect, buf: &mut
         .y_bounds([0.0, b.top])
         .marker(Marker::Braille)
         .paint(|c| {
-            for (g, data) in groups.iter().zip(&series) {
+            for (g, data) in groups.iter().zip(&points) {
                 if mono {
                     c.marker(markers[g.slot % markers.len()]);
                 }

@@ -35,9 +35,14 @@ impl<'a> Screen<'a> {
         Wants {
             partitions: partitions::rows_wanted(view),
             producers: view.producers.len() as u16,
-            groups: groups::rows_wanted(view, width * 2 / 5),
+            groups: groups::rows_wanted(view, width * 2 / 5, self.detail()),
             caption: view.caption.as_ref().map_or(0, |c| caption::rows(c, width)),
         }
+    }
+
+    /// The group whose verdict's reason the groups pane shows.
+    fn detail(&self) -> Option<usize> {
+        groups::detail_group(self.ctx.view, self.ctx.app)
     }
 
     /// Where the scrolling panes start: when a pane's content does not fit, at the
@@ -50,7 +55,8 @@ impl<'a> Screen<'a> {
         } else {
             0
         };
-        let first_group = if groups::rows_wanted(view, a.groups.width) > height(a.groups) {
+        let wanted = groups::rows_wanted(view, a.groups.width, self.detail());
+        let first_group = if wanted > height(a.groups) {
             view.group_row(app.selected_row).map_or(0, |r| r.group)
         } else {
             0
@@ -121,6 +127,7 @@ mod tests {
             slot,
             state: GroupState::Stable,
             generation: 1,
+            protocol: "classic range".to_string(),
             members: (1..=2)
                 .map(|m| MemberView {
                     id: format!("{name}-{m}"),
@@ -135,6 +142,10 @@ mod tests {
             duplicates: 0,
             lost: 0,
             lag_history: Vec::new(),
+            time_lag_ms: None,
+            eta_ms: None,
+            verdict: None,
+            time_lag_history: Vec::new(),
         }
     }
 

@@ -25,6 +25,31 @@ impl std::fmt::Display for Elapsed {
     }
 }
 
+/// A span of time in at most five characters: `0.4s`, `12s`, `1m02s`, `3h05m`, `4d03h`.
+#[derive(Debug, Clone, Copy)]
+pub struct Age(pub i64);
+
+impl std::fmt::Display for Age {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = self.0.max(0);
+        // Integer arithmetic, rounded to the unit shown, as the other formats here.
+        if ms < 9_950 {
+            let tenths = (ms + 50) / 100;
+            return write!(f, "{}.{}s", tenths / 10, tenths % 10);
+        }
+        let s = (ms + 500) / 1000;
+        if s < 60 {
+            write!(f, "{s}s")
+        } else if s < 3_600 {
+            write!(f, "{}m{:02}s", s / 60, s % 60)
+        } else if s < 100 * 3_600 {
+            write!(f, "{}h{:02}m", s / 3_600, s / 60 % 60)
+        } else {
+            write!(f, "{}d{:02}h", s / 86_400, s / 3_600 % 24)
+        }
+    }
+}
+
 /// A count in at most five characters: 999, 12.3k, 4.5M.
 pub fn fmt_count(n: i64) -> String {
     Count(n).to_string()
@@ -141,6 +166,41 @@ pub fn put(buf: &mut Buffer, x: u16, y: u16, max_x: u16, text: &str, style: Styl
     next
 }
 
+/// How many characters `args` prints, counted without allocating: layout code asks this
+/// before it draws.
+pub fn printed_width(args: std::fmt::Arguments<'_>) -> usize {
+    struct Counter(usize);
+    impl std::fmt::Write for Counter {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.chars().count();
+            Ok(())
+        }
+    }
+    let mut c = Counter(0);
+    // Counting cannot fail.
+    let _ = std::fmt::Write::write_fmt(&mut c, args);
+    c.0
+}
+
+/// Splits `text` at spaces into lines of at most `width` characters (longer words stand
+/// alone on their line).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let last = lines.last_mut().expect("starts with one line");
+        let len = last.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if len > 0 {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +238,31 @@ mod tests {
         assert_eq!(fmt_speed(0.25), "0.25×");
         assert_eq!(fmt_speed(0.5), "0.5×");
         assert_eq!(fmt_speed(64.0), "64×");
+        let ages = [
+            0, 449, 9_949, 9_950, 59_499, 59_500, 62_000, 3_599_499, 3_723_000,
+        ];
+        let want = [
+            "0.0s", "0.4s", "9.9s", "10s", "59s", "1m00s", "1m02s", "59m59s", "1h02m",
+        ];
+        for (ms, want) in ages.into_iter().zip(want) {
+            assert_eq!(Age(ms).to_string(), want, "{ms}");
+        }
+        assert_eq!(Age(100 * 3_600_000 + 7_200_000).to_string(), "4d06h");
+    }
+
+    #[test]
+    fn printed_width_counts_characters() {
+        assert_eq!(
+            printed_width(format_args!("lag {} ({})", Count(12_345), Age(62_000))),
+            17
+        );
+        assert_eq!(printed_width(format_args!("{}", "not draining ·")), 14);
+    }
+
+    #[test]
+    fn wraps_at_spaces() {
+        assert_eq!(wrap("a bb ccc dddd", 6), vec!["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("short", 10), vec!["short"]);
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub fn update(app: &mut App, view: &View, action: Action) -> Option<Effect> {
         Action::SlowDown => {
             app.change_speed(false);
         }
+        Action::ToggleLagUnit => app.lag_unit = app.lag_unit.toggled(),
         Action::FocusNext => app.focus = app.focus.next(),
         Action::FocusPrev => app.focus = app.focus.prev(),
         Action::SelectPrev => select(app, view, false),
@@ -146,6 +147,7 @@ mod tests {
             slot,
             state: GroupState::Stable,
             generation: 1,
+            protocol: "classic range".to_string(),
             members: members
                 .iter()
                 .map(|m| MemberView {
@@ -161,6 +163,10 @@ mod tests {
             duplicates: 0,
             lost: 0,
             lag_history: Vec::new(),
+            time_lag_ms: None,
+            eta_ms: None,
+            verdict: None,
+            time_lag_history: Vec::new(),
         }
     }
 
@@ -295,6 +301,16 @@ mod tests {
         );
         update(&mut a, &v, Action::TogglePause);
         assert!(!a.paused);
+    }
+
+    #[test]
+    fn the_lag_chart_switches_between_records_and_time() {
+        let (mut a, v) = (app(), view());
+        assert_eq!(a.lag_unit, crate::tui::app::LagUnit::Records);
+        assert_eq!(update(&mut a, &v, Action::ToggleLagUnit), None);
+        assert_eq!(a.lag_unit, crate::tui::app::LagUnit::Time);
+        update(&mut a, &v, Action::ToggleLagUnit);
+        assert_eq!(a.lag_unit, crate::tui::app::LagUnit::Records);
     }
 
     #[test]

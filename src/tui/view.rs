@@ -11,7 +11,7 @@ mod server;
 mod sim;
 
 use crate::broker::GroupState;
-use crate::sim::MemberState;
+use crate::sim::{GroupLag, MemberState, Verdict};
 
 use super::app::Selectable;
 
@@ -89,6 +89,11 @@ pub struct OffsetView {
     pub partition: u32,
     pub committed: Option<i64>,
     pub lag: Option<i64>,
+    /// The age of the oldest record the group has not processed here, when known.
+    pub time_lag_ms: Option<i64>,
+    /// Nobody is working on it: mid-rebalance it has no owner or is being given up, or its
+    /// owner crashed or is restarting. What the report's `unowned_partition_ms` adds up.
+    pub paused: bool,
 }
 
 /// A member and the partitions it owns.
@@ -108,7 +113,10 @@ pub struct GroupView {
     pub name: String,
     pub slot: usize,
     pub state: GroupState,
+    /// The generation, or a consumer-protocol group's epoch.
     pub generation: i32,
+    /// How it rebalances, as `protocol assignor`: `classic range`, `consumer uniform`.
+    pub protocol: String,
     pub members: Vec<MemberView>,
     /// One entry for every partition of every subscribed topic.
     pub offsets: Vec<OffsetView>,
@@ -121,6 +129,35 @@ pub struct GroupView {
     pub lost: u64,
     /// Total lag over time: `(simulated seconds, lag)`, oldest first.
     pub lag_history: Vec<(f64, f64)>,
+    /// The age of the oldest record the group has not processed, over its partitions.
+    pub time_lag_ms: Option<i64>,
+    /// When the lag will be gone at the current rates; `None` when it is not draining.
+    pub eta_ms: Option<i64>,
+    /// Burrow's status with the rule that decided it, once a source has judged the group.
+    pub verdict: Option<Verdict>,
+    /// The age of the oldest unprocessed record over time: `(simulated seconds, ms)`.
+    pub time_lag_history: Vec<(f64, f64)>,
+}
+
+impl GroupView {
+    /// Fills the lag measures from whoever judged the group: the simulation from its own
+    /// history, or an observer from its polls, through the same [`crate::sim::lag`].
+    pub fn set_lag_measures(&mut self, lag: &GroupLag) {
+        self.time_lag_ms = lag.time_lag_ms;
+        self.eta_ms = lag.eta_ms;
+        self.verdict = Some(lag.verdict.clone());
+    }
+
+    /// Sets one partition's time lag, if the group reads that partition.
+    pub fn set_partition_time_lag(&mut self, topic: &str, partition: u32, ms: Option<i64>) {
+        if let Some(o) = self
+            .offsets
+            .iter_mut()
+            .find(|o| o.partition == partition && o.topic == topic)
+        {
+            o.time_lag_ms = ms;
+        }
+    }
 }
 
 /// A simulated producer.

@@ -48,6 +48,9 @@ fn tools_present() -> bool {
     false
 }
 
+// `File::lock` is newer than the crate's minimum Rust version; only these tests use it,
+// and they run on the current toolchain.
+#[allow(clippy::incompatible_msrv)]
 /// The directory holding every jar of Apache Kafka, its tools and its Java client, fetched
 /// on first use. `None` when the tools to fetch or run it are missing outside CI.
 pub fn jars() -> Option<PathBuf> {
@@ -140,19 +143,51 @@ impl ApacheKafka {
     /// Starts a node with a plaintext listener and `extra` lines appended to its
     /// `server.properties` (later keys win). `None` when Java or Maven is missing outside CI.
     pub fn start(extra: &str) -> Option<ApacheKafka> {
+        Self::start_with(extra, None).map(|(kafka, _)| kafka)
+    }
+
+    /// Starts a node with, besides the plaintext listener, a SASL_SSL listener: SCRAM-SHA-512
+    /// and SCRAM-SHA-256 for the users in `scram` (created when the storage is formatted)
+    /// and PLAIN for the users in `plain`, behind a server certificate for 127.0.0.1 and localhost signed by a
+    /// CA made for this node.
+    pub fn start_secure(
+        scram: &[(&str, &str)],
+        plain: &[(&str, &str)],
+    ) -> Option<(ApacheKafka, SecureListener)> {
+        let (kafka, secure) = Self::start_with("", Some((scram, plain)))?;
+        Some((kafka, secure.expect("a secure listener was asked for")))
+    }
+
+    fn start_with(
+        extra: &str,
+        secure: Option<(Users<'_>, Users<'_>)>,
+    ) -> Option<(ApacheKafka, Option<SecureListener>)> {
         let jars = jars()?;
         let (port, controller) = (free_port(), free_port());
         let dir = std::env::temp_dir().join(format!("apache-kafka-{}-{port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let props = dir.join("server.properties");
-        let text = format!(
-            "{BASE_PROPERTIES}\
-             controller.quorum.bootstrap.servers=127.0.0.1:{controller}\n\
+        let mut listeners = format!(
+            "controller.quorum.bootstrap.servers=127.0.0.1:{controller}\n\
              listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}\n\
              advertised.listeners=PLAINTEXT://127.0.0.1:{port}\n\
-             listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n\
-             log.dirs={}\n{extra}\n",
+             listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n"
+        );
+        let mut format_args = Vec::new();
+        let secure = secure.map(|(scram, plain)| {
+            let listener = SecureListener::create(&dir, free_port());
+            listeners = listener.properties(port, controller, plain);
+            for (user, password) in scram {
+                for mechanism in ["SCRAM-SHA-512", "SCRAM-SHA-256"] {
+                    format_args.push("--add-scram".to_string());
+                    format_args.push(format!("{mechanism}=[name={user},password={password}]"));
+                }
+            }
+            listener
+        });
+        let text = format!(
+            "{BASE_PROPERTIES}{listeners}log.dirs={}\n{extra}\n",
             dir.join("data").display()
         );
         std::fs::write(&props, text).unwrap();
@@ -167,6 +202,7 @@ impl ApacheKafka {
             ])
             .args(["-t", "mk-test-cluster-000000", "-c"])
             .arg(&props)
+            .args(&format_args)
             .output()
             .expect("java runs");
         assert!(
@@ -196,7 +232,7 @@ impl ApacheKafka {
             bootstrap: format!("127.0.0.1:{port}"),
         };
         kafka.wait_until_serving();
-        Some(kafka)
+        Some((kafka, secure))
     }
 
     /// Waits until the listener answers an ApiVersions request: the socket opens only once
@@ -263,4 +299,76 @@ fn api_versions_answered(addr: &str) -> bool {
     }
     let mut body = vec![0u8; u32::from_be_bytes(len).min(1 << 20) as usize];
     s.read_exact(&mut body).is_ok() && body.len() >= 6 && body[4..6] == [0, 0]
+}
+
+/// User names and passwords.
+type Users<'a> = &'a [(&'a str, &'a str)];
+
+/// A SASL_SSL listener's address and the files a client needs to trust it.
+pub struct SecureListener {
+    /// `127.0.0.1:PORT` of the SASL_SSL listener.
+    pub bootstrap: String,
+    /// The PEM file of the CA that signed the server's certificate.
+    pub ca: PathBuf,
+    /// The server's certificate chain and key, in one PEM file (Kafka's PEM keystore).
+    keystore: PathBuf,
+}
+
+impl SecureListener {
+    /// Makes a CA and a server certificate for 127.0.0.1 and localhost under `dir`.
+    fn create(dir: &Path, port: u16) -> SecureListener {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "minikafka test CA");
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::from_params(&ca_params, &ca_key);
+        let key = KeyPair::generate().unwrap();
+        let mut params =
+            CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        let cert = params.signed_by(&key, &issuer).unwrap();
+        let ca = dir.join("ca.pem");
+        std::fs::write(&ca, ca_cert.pem()).unwrap();
+        let keystore = dir.join("server.pem");
+        std::fs::write(
+            &keystore,
+            format!("{}{}{}", key.serialize_pem(), cert.pem(), ca_cert.pem()),
+        )
+        .unwrap();
+        SecureListener {
+            bootstrap: format!("127.0.0.1:{port}"),
+            ca,
+            keystore,
+        }
+    }
+
+    /// The listener lines of `server.properties`: plaintext for the broker's own traffic
+    /// and the controller, SASL_SSL for clients that authenticate.
+    fn properties(&self, port: u16, controller: u16, plain: &[(&str, &str)]) -> String {
+        let secure = &self.bootstrap;
+        let plain_users: String = plain
+            .iter()
+            .map(|(u, p)| format!(" user_{u}=\"{p}\""))
+            .collect();
+        format!(
+            "controller.quorum.bootstrap.servers=127.0.0.1:{controller}\n\
+             listeners=PLAINTEXT://127.0.0.1:{port},SASL_SSL://{secure},CONTROLLER://127.0.0.1:{controller}\n\
+             advertised.listeners=PLAINTEXT://127.0.0.1:{port},SASL_SSL://{secure}\n\
+             listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT\n\
+             inter.broker.listener.name=PLAINTEXT\n\
+             sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN\n\
+             listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;\n\
+             listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;\n\
+             listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required{plain_users};\n\
+             ssl.keystore.type=PEM\n\
+             ssl.keystore.location={}\n",
+            self.keystore.display()
+        )
+    }
 }

@@ -6,7 +6,7 @@ use minikafka::broker::{
     AssignorKind, Broker, JoinGroupRequest, JoinOutcome, NewRecord, RetentionPolicy,
     SyncAssignment, TopicConfig, TopicPartition,
 };
-use minikafka::sim::{AutoOffsetReset, MemberState};
+use minikafka::sim::{AutoOffsetReset, GroupLag, MemberState, Status, Verdict};
 use minikafka::tui::view::{
     BrokerOptions, Caption, EventClass, EventLine, Header, ProducerView, RunState, View,
     fill_from_broker,
@@ -162,6 +162,28 @@ pub fn view(tail_cells: usize) -> View {
                 let lag = if g.slot == 0 { 10 + s % 7 } else { 25 * s };
                 (f64::from(s), f64::from(lag))
             })
+            .collect();
+    }
+    view.groups[0].set_lag_measures(&GroupLag {
+        lag: 18,
+        time_lag_ms: Some(600),
+        eta_ms: Some(2_400),
+        verdict: Verdict::new(Status::Ok, "no rule fired on any of its 4 partitions"),
+    });
+    view.groups[1].set_lag_measures(&GroupLag {
+        lag: 360,
+        time_lag_ms: Some(15_100),
+        eta_ms: None,
+        verdict: Verdict::new(
+            Status::Warn,
+            "lag on orders/0 grew over its last 5 commits, from 40 to 150, and did not fall at \
+             the newest",
+        ),
+    });
+    for g in &mut view.groups {
+        let behind = g.time_lag_ms.unwrap_or(0) as f64 / 40.0;
+        g.time_lag_history = (0..40)
+            .map(|s| (f64::from(s), behind * f64::from(s)))
             .collect();
     }
     view.groups[0].duplicates = 12;

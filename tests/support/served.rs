@@ -1,5 +1,6 @@
 //! The `serve` binary on a free loopback port, for tests that drive it with real clients,
-//! and the probe that decides whether a client is installed.
+//! the probe that decides whether a client is installed, and running a client script from
+//! tests/clients.
 //!
 //! Under `CI=true` a missing client fails the test; elsewhere the test is skipped with a
 //! loud message. `.ci/run` installs every client the tests use.
@@ -21,9 +22,15 @@ pub struct Served {
 
 impl Served {
     pub fn start(extra: &[&str]) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka-tui"))
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(extra)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_minikafka-tui"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(extra);
+        Served::spawn(cmd)
+    }
+
+    /// Starts `cmd`, which must run `serve` (perhaps through a wrapper such as `prlimit`,
+    /// which execs it in the same process) and print the bound address first.
+    pub fn spawn(mut cmd: Command) -> Served {
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -48,6 +55,16 @@ impl Served {
             .and_then(|a| a.parse().ok())
             .unwrap_or_else(|| panic!("no address in {line:?}"));
         Served { child, addr, log }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the server is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// What the server logged so far, for a failure message.
@@ -88,4 +105,32 @@ pub fn available(what: &str, probe: &mut Command) -> bool {
 /// The Python that runs the client scripts (`PYTHON`, else `python3`).
 pub fn python() -> String {
     std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string())
+}
+
+/// Runs a script from tests/clients against `served`; it must print "all checks passed".
+pub fn run_script(script: &str, served: &Served) {
+    run_script_with(script, served, &[]);
+}
+
+/// Like `run_script`, with extra arguments after the address (topic names a script reads).
+pub fn run_script_with(script: &str, served: &Served, args: &[String]) {
+    let addr = served.addr;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients")
+        .join(script);
+    let out = Command::new(python())
+        .arg(&path)
+        .arg(addr.to_string())
+        .args(args)
+        .output()
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{stdout}\n{stderr}\nthe server's log:\n{}",
+        served.log()
+    );
+    assert!(stdout.contains("all checks passed"), "{stdout}");
 }

@@ -50,6 +50,7 @@ impl MemberPhase {
 #[derive(Debug, Clone)]
 pub struct Member {
     pub(super) id: String,
+    pub(super) instance_id: Option<String>,
     pub(super) client_id: String,
     pub(super) client_host: String,
     pub(super) session_timeout_ms: i64,
@@ -71,6 +72,11 @@ impl Member {
     /// Where the member connects from (see [`super::JoinGroupRequest::client_host`]).
     pub fn client_host(&self) -> &str {
         &self.client_host
+    }
+
+    /// `group.instance.id`, for a static member.
+    pub fn instance_id(&self) -> Option<&str> {
+        self.instance_id.as_deref()
     }
     pub fn topics(&self) -> &[String] {
         &self.topics

@@ -37,6 +37,9 @@ pub struct JoinGroupRequest {
     /// rebalance timeout. Kafka's `group.initial.rebalance.delay.ms`: consumers started
     /// together land in one rebalance, and the leader has the topics' metadata by then.
     pub initial_rebalance_delay_ms: i64,
+    /// `group.instance.id`: a static member. Coming back under a new member id within its
+    /// session, it takes its old place (and assignment) with no rebalance.
+    pub group_instance_id: Option<String>,
 }
 
 impl JoinGroupRequest {
@@ -57,6 +60,7 @@ impl JoinGroupRequest {
             topics: topics.to_vec(),
             require_known_member_id: false,
             initial_rebalance_delay_ms: 0,
+            group_instance_id: None,
         }
     }
 }

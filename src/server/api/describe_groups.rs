@@ -161,4 +161,28 @@ mod tests {
             Some("Group nope not found.")
         );
     }
+
+    #[test]
+    fn a_consumer_protocol_group_is_dead_to_describe_groups() {
+        // As Kafka answers below v6: DescribeGroups knows only classic groups.
+        let broker = SharedBroker::default();
+        broker
+            .write()
+            .consumer_group_heartbeat(
+                crate::broker::ConsumerHeartbeat::join("kip848", "m", &[]),
+                0,
+            )
+            .unwrap();
+        let s = settings();
+        let mut c = ctx(&broker, &s, 5);
+        let req = DescribeGroupsRequest::default()
+            .with_groups(vec![GroupId(StrBytes::from_static_str("kip848"))]);
+        let Response::DescribeGroups(r) = reply(dispatch(&mut c, Request::DescribeGroups(req)))
+        else {
+            panic!()
+        };
+        assert_eq!(r.groups[0].group_state.as_str(), "Dead");
+        assert_eq!(r.groups[0].error_code, 0);
+        assert!(r.groups[0].members.is_empty());
+    }
 }

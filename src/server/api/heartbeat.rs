@@ -4,15 +4,16 @@ use kafka_protocol::ResponseError;
 use kafka_protocol::messages::heartbeat_request::HeartbeatRequest;
 use kafka_protocol::messages::heartbeat_response::HeartbeatResponse;
 
-use super::RequestContext;
+use super::{RequestContext, check_instance};
 use crate::server::codec::Response;
 use crate::server::error_code::result_code;
 
 pub(super) fn handle(ctx: &mut RequestContext<'_>, req: HeartbeatRequest) -> Response {
-    let result =
-        ctx.broker
-            .write()
-            .heartbeat(&req.group_id, &req.member_id, req.generation_id, ctx.now_ms);
+    let mut broker = ctx.broker.write();
+    let instance = req.group_instance_id.as_ref();
+    let result = check_instance(&broker, &req.group_id, &req.member_id, instance).and_then(|_| {
+        broker.heartbeat(&req.group_id, &req.member_id, req.generation_id, ctx.now_ms)
+    });
     Response::Heartbeat(HeartbeatResponse::default().with_error_code(result_code(&result)))
 }
 

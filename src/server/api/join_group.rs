@@ -121,6 +121,12 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: WireJoin) -> Outcome {
         topics,
         require_known_member_id: ctx.version >= 4,
         initial_rebalance_delay_ms: ctx.settings.initial_rebalance_delay_ms,
+        // Static membership came with v5.
+        group_instance_id: req
+            .group_instance_id
+            .as_ref()
+            .filter(|_| ctx.version >= 5)
+            .map(|i| i.to_string()),
     };
     let deadline_ms = ctx.now_ms
         + join

@@ -4,22 +4,36 @@ use kafka_protocol::ResponseError;
 use kafka_protocol::messages::leave_group_request::LeaveGroupRequest;
 use kafka_protocol::messages::leave_group_response::{LeaveGroupResponse, MemberResponse};
 
-use super::RequestContext;
+use kafka_protocol::protocol::StrBytes;
+
+use super::{RequestContext, check_instance};
 use crate::server::codec::Response;
 use crate::server::error_code::result_code;
 
 pub(super) fn handle(ctx: &mut RequestContext<'_>, req: LeaveGroupRequest) -> Response {
     let mut broker = ctx.broker.write();
     ctx.effects.groups_changed = true;
-    let mut leave =
-        |member: &str| result_code(&broker.leave_group(&req.group_id, member, ctx.now_ms));
+    let group = &req.group_id;
+    // A static member may be named by its instance id alone (an admin removing it), else
+    // the member id must be the one its instance maps to.
+    let mut leave = |member: &str, instance: Option<&StrBytes>| {
+        let member = match instance {
+            Some(i) if member.is_empty() => {
+                broker.static_member_id(group, i).unwrap_or("").to_string()
+            }
+            _ => member.to_string(),
+        };
+        let left = check_instance(&broker, group, &member, instance)
+            .and_then(|_| broker.leave_group(group, &member, ctx.now_ms));
+        result_code(&left)
+    };
     // v3 batches members, each with its own result; earlier versions name one member.
     let response = if ctx.version >= 3 {
         let members = req
             .members
             .into_iter()
             .map(|m| {
-                let code = leave(&m.member_id);
+                let code = leave(&m.member_id, m.group_instance_id.as_ref());
                 MemberResponse::default()
                     .with_member_id(m.member_id)
                     .with_group_instance_id(m.group_instance_id)
@@ -28,7 +42,7 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: LeaveGroupRequest) -> Re
             .collect();
         LeaveGroupResponse::default().with_members(members)
     } else {
-        LeaveGroupResponse::default().with_error_code(leave(&req.member_id))
+        LeaveGroupResponse::default().with_error_code(leave(&req.member_id, None))
     };
     Response::LeaveGroup(response)
 }

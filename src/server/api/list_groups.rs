@@ -1,7 +1,5 @@
-//! ListGroups: every group, optionally filtered by state (v4+) and by type (v5+).
-//!
-//! Every group here is a classic one (JoinGroup and SyncGroup), so each is listed with the
-//! type `classic`, and a filter naming only other types lists nothing, as in Kafka.
+//! ListGroups: every group of either protocol, optionally filtered by state (v4+) and by
+//! type (v5+: classic or consumer).
 
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::GroupId;
@@ -10,26 +8,40 @@ use kafka_protocol::messages::list_groups_response::{ListGroupsResponse, ListedG
 use kafka_protocol::protocol::StrBytes;
 
 use super::{RequestContext, str_bytes};
+use crate::broker::{GroupState, GroupType};
 use crate::server::codec::Response;
-
-/// The type Kafka gives a group of the JoinGroup and SyncGroup protocol.
-const CLASSIC: &str = "classic";
 
 pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ListGroupsRequest) -> Response {
     let broker = ctx.broker.read();
-    let wanted = |filter: &[StrBytes], value: &str| {
-        filter.is_empty() || filter.iter().any(|f| f.eq_ignore_ascii_case(value))
-    };
-    let groups = broker
+    // Both protocols share one id space; Kafka lists consumer-protocol groups with the
+    // protocol type "consumer", like classic consumer groups, and tells them apart by type.
+    let mut listed: Vec<(&str, &str, GroupState, GroupType)> = broker
         .groups()
-        .filter(|g| wanted(&req.states_filter, g.state().name()))
-        .filter(|_| wanted(&req.types_filter, CLASSIC))
         .map(|g| {
+            let protocol_type = g.protocol_type().unwrap_or("");
+            (g.name(), protocol_type, g.state(), GroupType::Classic)
+        })
+        .chain(
+            broker
+                .consumer_groups()
+                .map(|g| (g.name(), "consumer", g.state(), GroupType::Consumer)),
+        )
+        .collect();
+    listed.sort_by_key(|(name, ..)| *name);
+    let wanted = |filter: &[StrBytes], value: &str| {
+        filter.is_empty() || filter.iter().any(|s| s.eq_ignore_ascii_case(value))
+    };
+    let groups = listed
+        .into_iter()
+        .filter(|(_, _, state, kind)| {
+            wanted(&req.states_filter, state.name()) && wanted(&req.types_filter, kind.name())
+        })
+        .map(|(name, protocol_type, state, kind)| {
             ListedGroup::default()
-                .with_group_id(GroupId(str_bytes(g.name())))
-                .with_protocol_type(str_bytes(g.protocol_type().unwrap_or("")))
-                .with_group_state(StrBytes::from_static_str(g.state().name()))
-                .with_group_type(StrBytes::from_static_str(CLASSIC))
+                .with_group_id(GroupId(str_bytes(name)))
+                .with_protocol_type(str_bytes(protocol_type))
+                .with_group_state(StrBytes::from_static_str(state.name()))
+                .with_group_type(StrBytes::from_static_str(kind.name()))
         })
         .collect();
     Response::ListGroups(ListGroupsResponse::default().with_groups(groups))
@@ -42,7 +54,9 @@ pub(super) fn error_response(_req: ListGroupsRequest, error: ResponseError) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::broker::{JoinGroupRequest, SharedBroker, TopicConfig, TopicPartition};
+    use crate::broker::{
+        ConsumerHeartbeat, JoinGroupRequest, SharedBroker, TopicConfig, TopicPartition,
+    };
     use crate::server::api::dispatch;
     use crate::server::api::testing::*;
     use crate::server::codec::Request;
@@ -86,12 +100,15 @@ mod tests {
     }
 
     #[test]
-    fn every_group_is_classic_and_a_types_filter_applies() {
+    fn lists_consumer_protocol_groups_by_type() {
         let broker = SharedBroker::default();
-        broker
-            .write()
-            .join_group(JoinGroupRequest::consumer("g", "c", &[], "range"), 0)
-            .unwrap();
+        {
+            let mut b = broker.write();
+            b.join_group(JoinGroupRequest::consumer("classic", "c", &[], "range"), 0)
+                .unwrap();
+            b.consumer_group_heartbeat(ConsumerHeartbeat::join("modern", "m", &[]), 0)
+                .unwrap();
+        }
         let s = settings();
         let mut c = ctx(&broker, &s, 5);
         let list = |c: &mut RequestContext<'_>, types: Vec<&'static str>| {
@@ -101,14 +118,29 @@ mod tests {
                 Response::ListGroups(r) => r
                     .groups
                     .iter()
-                    .map(|g| (g.group_id.to_string(), g.group_type.to_string()))
+                    .map(|g| {
+                        format!(
+                            "{} {} {} {}",
+                            g.group_id.as_str(),
+                            g.protocol_type.as_str(),
+                            g.group_state.as_str(),
+                            g.group_type.as_str()
+                        )
+                    })
                     .collect::<Vec<_>>(),
                 other => panic!("wrong response type {other:?}"),
             }
         };
-        let classic = [("g".to_string(), "classic".to_string())];
-        assert_eq!(list(&mut c, vec![]), classic);
-        assert_eq!(list(&mut c, vec!["Classic", "consumer"]), classic);
-        assert!(list(&mut c, vec!["consumer"]).is_empty());
+        assert_eq!(
+            list(&mut c, vec![]),
+            [
+                "classic consumer CompletingRebalance classic",
+                "modern consumer Stable consumer"
+            ]
+        );
+        assert_eq!(
+            list(&mut c, vec!["Consumer"]),
+            ["modern consumer Stable consumer"]
+        );
     }
 }

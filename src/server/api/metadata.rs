@@ -50,8 +50,18 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: MetadataRequest) -> Resp
         // v0 has no null: an empty list means every topic.
         Some(list) if !(list.is_empty() && ctx.version == 0) => {
             for t in list {
-                let Some(name) = t.name else {
-                    topics.push(missing(None, ResponseError::UnknownTopicId));
+                let by_id = t.name.as_ref().is_none_or(|n| n.is_empty()) && !t.topic_id.is_nil();
+                let Some(name) = t.name.filter(|_| !by_id) else {
+                    // Named by id alone (v10+): consumer-protocol clients look up the
+                    // topics of an assignment, which names them by id.
+                    let broker = ctx.broker.read();
+                    let id = *t.topic_id.as_bytes();
+                    topics.push(match broker.topics().find(|topic| topic.id() == id) {
+                        Some(topic) => describe(topic),
+                        None => {
+                            missing(None, ResponseError::UnknownTopicId).with_topic_id(t.topic_id)
+                        }
+                    });
                     continue;
                 };
                 let created = if may_create {
@@ -180,5 +190,26 @@ mod tests {
         );
         assert_eq!(r.topics[0].error_code, 17);
         assert_eq!(broker.read().topics().len(), 0);
+    }
+
+    #[test]
+    fn topics_named_by_id_alone_are_found() {
+        let mut b = Broker::new();
+        b.create_topic("a", TopicConfig::new(2), 0).unwrap();
+        let id = uuid::Uuid::from_bytes(b.topic("a").unwrap().id());
+        let broker = SharedBroker::new(b);
+        let by_id = |id| {
+            MetadataRequestTopic::default()
+                .with_name(None)
+                .with_topic_id(id)
+        };
+        let r = ask(
+            &broker,
+            12,
+            MetadataRequest::default().with_topics(Some(vec![by_id(id), by_id(uuid::Uuid::nil())])),
+        );
+        assert_eq!(r.topics[0].name.as_deref().map(|n| n.as_str()), Some("a"));
+        assert_eq!(r.topics[0].partitions.len(), 2);
+        assert_eq!(r.topics[1].error_code, ResponseError::UnknownTopicId.code());
     }
 }

@@ -1,4 +1,5 @@
-//! OffsetFetch: a group's committed offsets, for the named partitions or all of them.
+//! OffsetFetch: a group's committed offsets, for the named partitions or all of them; from
+//! v8 for several groups at once, and from v9 under a member's id and epoch.
 //!
 //! Offsets are returned as stored, sentinels (−1, −2) and offsets past the end included, as
 //! Kafka returns them; clients read a negative offset as "no position".
@@ -7,15 +8,15 @@ use std::collections::BTreeMap;
 
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::TopicName;
-use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequest;
+use kafka_protocol::messages::offset_fetch_request::{OffsetFetchRequest, OffsetFetchRequestGroup};
 use kafka_protocol::messages::offset_fetch_response::{
     OffsetFetchResponse, OffsetFetchResponseGroup, OffsetFetchResponsePartition,
-    OffsetFetchResponseTopic,
+    OffsetFetchResponsePartitions, OffsetFetchResponseTopic, OffsetFetchResponseTopics,
 };
 use kafka_protocol::protocol::StrBytes;
 
 use super::{RequestContext, str_bytes};
-use crate::broker::TopicPartition;
+use crate::broker::{Broker, TopicPartition};
 use crate::server::codec::Response;
 
 fn partition(index: i32, offset: Option<i64>) -> OffsetFetchResponsePartition {
@@ -26,48 +27,114 @@ fn partition(index: i32, offset: Option<i64>) -> OffsetFetchResponsePartition {
         .with_metadata(Some(StrBytes::default()))
 }
 
-pub(super) fn handle(ctx: &mut RequestContext<'_>, req: OffsetFetchRequest) -> Response {
-    let broker = ctx.broker.read();
-    let group = broker.group(&req.group_id);
-    let topics = match req.topics {
+fn partition_v8(index: i32, offset: Option<i64>) -> OffsetFetchResponsePartitions {
+    OffsetFetchResponsePartitions::default()
+        .with_partition_index(index)
+        .with_committed_offset(offset.unwrap_or(-1))
+        .with_committed_leader_epoch(-1)
+        .with_metadata(Some(StrBytes::default()))
+}
+
+/// Partitions asked for, by topic; `None` asks for everything the group has committed.
+type Wanted = Option<Vec<(TopicName, Vec<i32>)>>;
+
+/// Committed offsets by topic: each partition with its offset, `None` where there is none.
+type Committed = Vec<(TopicName, Vec<(i32, Option<i64>)>)>;
+
+/// A group's committed offsets (`None` where it has none) for what was asked, by topic.
+fn committed(broker: &Broker, group: &str, wanted: Wanted) -> Committed {
+    let offsets = broker.group_offsets(group);
+    match wanted {
         Some(topics) => topics
             .into_iter()
-            .map(|t| {
-                let partitions = t
-                    .partition_indexes
+            .map(|(name, indexes)| {
+                let partitions = indexes
                     .iter()
                     .map(|&p| {
-                        let committed = u32::try_from(p).ok().and_then(|i| {
-                            let tp = TopicPartition::new(t.name.to_string(), i);
-                            group?.offsets().get(&tp).map(|c| c.offset)
-                        });
-                        partition(p, committed)
+                        let tp = u32::try_from(p)
+                            .ok()
+                            .map(|i| TopicPartition::new(name.to_string(), i));
+                        let offset = tp.and_then(|tp| Some(offsets?.get(&tp)?.offset));
+                        (p, offset)
                     })
                     .collect();
-                OffsetFetchResponseTopic::default()
-                    .with_name(t.name)
-                    .with_partitions(partitions)
+                (name, partitions)
             })
             .collect(),
         // Null topics (v2+): everything the group has committed.
         None => {
-            let mut by_topic: BTreeMap<&str, Vec<OffsetFetchResponsePartition>> = BTreeMap::new();
-            for (tp, c) in group.map(|g| g.offsets().iter()).into_iter().flatten() {
+            let mut by_topic: BTreeMap<&str, Vec<(i32, Option<i64>)>> = BTreeMap::new();
+            for (tp, c) in offsets.into_iter().flatten() {
                 by_topic
                     .entry(&tp.topic)
                     .or_default()
-                    .push(partition(tp.partition as i32, Some(c.offset)));
+                    .push((tp.partition as i32, Some(c.offset)));
             }
             by_topic
                 .into_iter()
-                .map(|(name, partitions)| {
-                    OffsetFetchResponseTopic::default()
-                        .with_name(TopicName(str_bytes(name)))
-                        .with_partitions(partitions)
-                })
+                .map(|(name, partitions)| (TopicName(str_bytes(name)), partitions))
                 .collect()
         }
-    };
+    }
+}
+
+/// One group of a batched (v8+) fetch. A member of a consumer-protocol group fetching
+/// under its member id (v9) must be at its current epoch, as Kafka checks.
+fn group_v8(broker: &Broker, g: OffsetFetchRequestGroup) -> OffsetFetchResponseGroup {
+    let checked = broker.check_offset_fetch(&g.group_id, g.member_id.as_deref(), g.member_epoch);
+    let response = OffsetFetchResponseGroup::default().with_group_id(g.group_id.clone());
+    if let Err(e) = checked {
+        return response.with_error_code(e.kafka_code());
+    }
+    let wanted = g.topics.map(|ts| {
+        ts.into_iter()
+            .map(|t| (t.name, t.partition_indexes))
+            .collect()
+    });
+    let topics = committed(broker, &g.group_id, wanted)
+        .into_iter()
+        .map(|(name, partitions)| {
+            OffsetFetchResponseTopics::default()
+                .with_name(name)
+                .with_partitions(
+                    partitions
+                        .into_iter()
+                        .map(|(p, o)| partition_v8(p, o))
+                        .collect(),
+                )
+        })
+        .collect();
+    response.with_topics(topics)
+}
+
+pub(super) fn handle(ctx: &mut RequestContext<'_>, req: OffsetFetchRequest) -> Response {
+    let broker = ctx.broker.read();
+    if ctx.version >= 8 {
+        let groups = req
+            .groups
+            .into_iter()
+            .map(|g| group_v8(&broker, g))
+            .collect();
+        return Response::OffsetFetch(OffsetFetchResponse::default().with_groups(groups));
+    }
+    let wanted = req.topics.map(|ts| {
+        ts.into_iter()
+            .map(|t| (t.name, t.partition_indexes))
+            .collect()
+    });
+    let topics = committed(&broker, &req.group_id, wanted)
+        .into_iter()
+        .map(|(name, partitions)| {
+            OffsetFetchResponseTopic::default()
+                .with_name(name)
+                .with_partitions(
+                    partitions
+                        .into_iter()
+                        .map(|(p, o)| partition(p, o))
+                        .collect(),
+                )
+        })
+        .collect();
     Response::OffsetFetch(OffsetFetchResponse::default().with_topics(topics))
 }
 

@@ -12,7 +12,7 @@ use kafka_protocol::messages::sync_group_request::SyncGroupRequest;
 use kafka_protocol::messages::sync_group_response::SyncGroupResponse;
 use kafka_protocol::protocol::{Decodable, StrBytes};
 
-use super::{Outcome, RequestContext, WaitKind, Waiter};
+use super::{Outcome, RequestContext, WaitKind, Waiter, check_instance};
 use crate::broker::{MemberAssignment, SyncAssignment, SyncOutcome, TopicPartition};
 use crate::server::codec::Response;
 
@@ -114,6 +114,10 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: SyncGroupRequest) -> Out
         SyncAssignment::Provided(map)
     };
     let mut broker = ctx.broker.write();
+    let instance = req.group_instance_id.as_ref();
+    if let Err(e) = check_instance(&broker, &group, &member_id, instance) {
+        return Outcome::Reply(failed(ResponseError::from(&e)));
+    }
     let outcome = broker.sync_group(
         &group,
         &member_id,

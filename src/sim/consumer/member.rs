@@ -1,17 +1,19 @@
-//! One simulated group member, driving the broker's real group protocol.
-//!
-//! Life cycle: JoinGroup (possibly waiting for the others) → SyncGroup (the leader asks the
-//! broker to run the assignor; followers wait for the result) → Active: heartbeat, poll,
-//! process, commit. A heartbeat answered with a rebalance sends the member back to
-//! JoinGroup, so a rebalance takes as long as the members take to notice.
+//! One simulated group member: what it owns and processes, and the commits it makes.
+//! How it gets its partitions is the group protocol's business:
+//! - [`classic`]: JoinGroup (possibly waiting for the others) → SyncGroup (the leader asks
+//!   the broker to run the assignor; followers wait for the result) → Active: heartbeat,
+//!   poll, process, commit. A heartbeat answered with a rebalance sends the member back to
+//!   JoinGroup, so a rebalance takes as long as the members take to notice.
+//! - [`consumer_protocol`]: ConsumerGroupHeartbeat (KIP-848) on an interval the broker sets;
+//!   each answer may take partitions away (given up at once, and acknowledged on the next
+//!   tick) or hand new ones over, and nobody else stops.
 
-use crate::broker::{
-    Broker, BrokerError, JoinGroupRequest, JoinOutcome, JoinResult, SyncAssignment, SyncOutcome,
-    TopicPartition,
-};
-use bytes::Bytes;
+mod classic;
+mod consumer_protocol;
 
-use super::super::scenario::{AutoOffsetReset, CommitPolicy, GroupSpec};
+use crate::broker::{Broker, BrokerError, TopicPartition};
+
+use super::super::scenario::{AutoOffsetReset, CommitPolicy, GroupSpec, RebalanceProtocol};
 use super::tracking::PartTrack;
 
 /// The longest gap between heartbeats, as the Java client's default (3 s).
@@ -30,6 +32,9 @@ pub enum MemberState {
     Active,
     /// Stopped dead: no heartbeats, no leave. The broker expels it after the session timeout.
     Crashed,
+    /// Closed for a restart; it starts again (with the same instance id, if static) when its
+    /// downtime is over.
+    Restarting,
 }
 
 impl MemberState {
@@ -40,6 +45,7 @@ impl MemberState {
             MemberState::Syncing => "syncing",
             MemberState::Active => "active",
             MemberState::Crashed => "crashed",
+            MemberState::Restarting => "restarting",
         }
     }
 }
@@ -80,8 +86,10 @@ pub struct MemberSim {
     client_id: String,
     member_id: Option<String>,
     state: MemberState,
-    /// Needs to send JoinGroup on its next tick.
+    /// Needs to join on its next tick: JoinGroup, or a heartbeat with epoch 0.
     must_join: bool,
+    /// The generation of its last join (classic) or its member epoch (consumer protocol):
+    /// what its commits carry.
     generation: i32,
     owned: Vec<Owned>,
     batch: Vec<Segment>,
@@ -92,6 +100,12 @@ pub struct MemberSim {
     last_auto_commit_ms: i64,
     since_commit: u64,
     processed: u64,
+    /// Consumer protocol: how often the broker wants a heartbeat.
+    heartbeat_interval_ms: i64,
+    /// When this incarnation started: a restart takes the member that has run longest.
+    started_ms: i64,
+    /// While down for a restart: when it starts again.
+    back_at_ms: Option<i64>,
 }
 
 impl MemberSim {
@@ -111,6 +125,9 @@ impl MemberSim {
             last_auto_commit_ms: now,
             since_commit: 0,
             processed: 0,
+            heartbeat_interval_ms: MAX_HEARTBEAT_INTERVAL_MS,
+            started_ms: now,
+            back_at_ms: None,
         }
     }
 
@@ -144,28 +161,39 @@ impl MemberSim {
     pub(crate) fn is_live(&self) -> bool {
         self.state != MemberState::Crashed
     }
+    /// Live and not down for a restart: a member commands may stop, crash or restart.
+    pub(crate) fn is_running(&self) -> bool {
+        self.is_live() && self.state != MemberState::Restarting
+    }
+    /// When this incarnation started.
+    pub(crate) fn started_ms(&self) -> i64 {
+        self.started_ms
+    }
     /// Whether it holds its assignment for the group's current generation and will not
     /// rejoin on its own: the point where the invariants must hold exactly.
     pub(crate) fn is_settled(&self) -> bool {
         self.state == MemberState::Active && !self.must_join
     }
 
-    fn heartbeat_interval(spec: &GroupSpec) -> i64 {
+    /// A classic member's heartbeat interval, and the one simulated consumer-protocol groups
+    /// are configured with, so both protocols notice changes equally fast.
+    pub(crate) fn heartbeat_interval(spec: &GroupSpec) -> i64 {
         (spec.session_timeout_ms / 3).clamp(1, MAX_HEARTBEAT_INTERVAL_MS)
     }
 
     /// One tick of `dt_ms`, ending at `env.now`. Returns records processed.
     pub(crate) fn tick(&mut self, env: &mut Env<'_>, dt_ms: i64, paused: bool) -> u64 {
-        if self.state == MemberState::Crashed {
-            return 0;
-        }
-        if self.must_join {
-            self.join(env);
-        }
         match self.state {
-            MemberState::Joining => self.poll_join(env),
-            MemberState::Syncing => self.poll_sync(env),
+            MemberState::Crashed => return 0,
+            MemberState::Restarting if self.back_at_ms.is_some_and(|t| env.now < t) => return 0,
+            MemberState::Restarting => self.start_again(env.now),
             _ => {}
+        }
+        let consumer = matches!(env.spec.protocol, RebalanceProtocol::Consumer(_));
+        if consumer {
+            self.consumer_step(env);
+        } else {
+            self.classic_step(env);
         }
         let before = self.processed;
         if !paused {
@@ -179,41 +207,35 @@ impl MemberSim {
                 self.commit(env);
             }
             if env.now >= self.next_heartbeat_ms {
-                self.heartbeat(env);
+                if consumer {
+                    self.consumer_heartbeat(env);
+                } else {
+                    self.heartbeat(env);
+                }
             }
         }
-        if self.must_join {
+        if self.must_join && !consumer {
             self.join(env);
         }
         self.processed - before
     }
 
-    fn heartbeat(&mut self, env: &mut Env<'_>) {
-        let Some(id) = self.member_id.clone() else {
-            return;
-        };
-        match env
-            .broker
-            .heartbeat(env.group, &id, self.generation, env.now)
-        {
-            Err(BrokerError::RebalanceInProgress(_))
-            | Err(BrokerError::IllegalGeneration { .. }) => self.rebalance_noticed(env),
-            Err(BrokerError::UnknownMemberId { .. }) => self.fenced(),
-            _ => self.next_heartbeat_ms = env.now + Self::heartbeat_interval(env.spec),
-        }
+    /// A new incarnation after a restart: no member id, nothing owned, joining from scratch.
+    fn start_again(&mut self, now: i64) {
+        self.state = MemberState::Joining;
+        self.back_at_ms = None;
+        self.member_id = None;
+        self.must_join = true;
+        self.generation = -1;
+        self.started_ms = now;
+        self.next_heartbeat_ms = now;
+        self.last_auto_commit_ms = now;
     }
 
-    /// The group is rebalancing: rejoin. An eager member first gives up everything
-    /// (committing first under auto-commit, as the Java client does); a cooperative one
-    /// keeps working on what it owns.
-    fn rebalance_noticed(&mut self, env: &mut Env<'_>) {
-        if !env.spec.assignor.is_cooperative() {
-            if matches!(env.spec.commit, CommitPolicy::Auto { .. }) {
-                self.commit(env);
-            }
-            self.drop_all();
-        }
-        self.must_join = true;
+    /// `group.instance.id` when the group's members are static: the client id, which a
+    /// restart keeps.
+    fn instance_id(&self, spec: &GroupSpec) -> Option<String> {
+        spec.static_members.then(|| self.client_id.clone())
     }
 
     /// The broker no longer knows this member (expelled): start over as a new member,
@@ -232,99 +254,14 @@ impl MemberSim {
         self.since_commit = 0;
     }
 
-    fn join(&mut self, env: &mut Env<'_>) {
-        self.must_join = false;
-        self.state = MemberState::Joining;
-        let mut req = JoinGroupRequest::consumer(
-            env.group,
-            &self.client_id,
-            &env.spec.topics,
-            env.spec.assignor.protocol_name(),
-        );
-        req.member_id = self.member_id.clone();
-        // Like a real consumer's subscription, the metadata names what the member owns. A
-        // cooperative member that gave partitions up rejoins with a smaller list, and that
-        // change is what makes the broker start the follow-up rebalance rather than hand
-        // back the current generation.
-        let owned: Vec<String> = self
-            .owned
-            .iter()
-            .map(|o| env.tracks[o.part].tp.to_string())
-            .collect();
-        req.protocols[0].metadata = Bytes::from(owned.join(","));
-        req.session_timeout_ms = env.spec.session_timeout_ms;
-        req.rebalance_timeout_ms = req.rebalance_timeout_ms.max(env.spec.session_timeout_ms);
-        match env.broker.join_group(req, env.now) {
-            Ok(JoinOutcome::Joined(result)) => {
-                self.member_id = Some(result.member_id.clone());
-                self.joined(env, result);
-            }
-            Ok(JoinOutcome::Pending { member_id }) => self.member_id = Some(member_id),
-            Err(BrokerError::UnknownMemberId { .. }) => {
-                self.member_id = None;
-                self.must_join = true;
-            }
-            // Anything else is retried on the next tick.
-            Err(_) => self.must_join = true,
-        }
-    }
-
-    fn poll_join(&mut self, env: &mut Env<'_>) {
-        let Some(id) = self.member_id.clone() else {
-            self.must_join = true;
-            return;
-        };
-        if let Some(result) = env.broker.poll_join(env.group, &id) {
-            self.joined(env, result);
-        } else if env
-            .broker
-            .group(env.group)
-            .is_none_or(|g| g.member(&id).is_none())
-        {
-            // Removed while waiting (the rebalance timed out on us): start over.
-            self.fenced();
-        }
-    }
-
-    fn joined(&mut self, env: &mut Env<'_>, result: JoinResult) {
-        self.generation = result.generation;
-        self.state = MemberState::Syncing;
-        let request = if result.leader == result.member_id {
-            SyncAssignment::Compute(env.spec.assignor)
-        } else {
-            SyncAssignment::Follower
-        };
-        match env.broker.sync_group(
-            env.group,
-            &result.member_id,
-            self.generation,
-            request,
-            env.now,
-        ) {
-            Ok(SyncOutcome::Assigned(a)) => self.assigned(env, a.partitions),
-            Ok(SyncOutcome::Pending) => {}
-            Err(BrokerError::UnknownMemberId { .. }) => self.fenced(),
-            Err(_) => self.rebalance_noticed(env),
-        }
-    }
-
-    fn poll_sync(&mut self, env: &mut Env<'_>) {
-        let Some(id) = self.member_id.clone() else {
-            self.must_join = true;
-            return;
-        };
-        match env.broker.poll_sync(env.group, &id, self.generation) {
-            None => {}
-            Some(Ok(a)) => self.assigned(env, a.partitions),
-            Some(Err(BrokerError::UnknownMemberId { .. })) => self.fenced(),
-            Some(Err(_)) => self.rebalance_noticed(env),
-        }
-    }
-
     /// Takes a new assignment. Partitions kept keep their positions; new ones start from
-    /// the committed offset, or per `auto_offset_reset`. A cooperative member that had to
-    /// give partitions up rejoins at once, so the follow-up rebalance can hand them out.
-    fn assigned(&mut self, env: &mut Env<'_>, partitions: Vec<TopicPartition>) {
+    /// the committed offset, or per `auto_offset_reset`; partitions given up are committed
+    /// first under auto-commit, as the Java client does. Returns (given up, taken) counts.
+    fn take_partitions(
+        &mut self,
+        env: &mut Env<'_>,
+        partitions: Vec<TopicPartition>,
+    ) -> (usize, usize) {
         let mut wanted: Vec<usize> = partitions
             .into_iter()
             .map(|tp| track_index(env.tracks, tp))
@@ -344,6 +281,7 @@ impl MemberSim {
             self.batch.retain(|s| !revoked.contains(&s.part));
             self.batch_next = 0;
         }
+        let mut taken = 0;
         for part in wanted {
             if self.owned.iter().any(|o| o.part == part) {
                 continue;
@@ -356,15 +294,10 @@ impl MemberSim {
                 done: start,
                 committed,
             });
+            taken += 1;
         }
         self.owned.sort_by_key(|o| o.part);
-        self.state = MemberState::Active;
-        // Heartbeat straight away: the session clock has run since the join request, and
-        // a join that waited for a crashed member to expire may have used most of it.
-        self.next_heartbeat_ms = env.now;
-        if env.spec.assignor.is_cooperative() && !revoked.is_empty() {
-            self.must_join = true;
-        }
+        (revoked.len(), taken)
     }
 
     /// Fetches up to `max_poll_records` across owned partitions, starting from a rotating
@@ -497,16 +430,28 @@ impl MemberSim {
         self.drop_all();
     }
 
-    /// A graceful leave: commits first under auto-commit (as `close()` does), then LeaveGroup.
-    pub(crate) fn leave(&mut self, env: &mut Env<'_>, commit: bool) {
+    /// A graceful leave: commits first under auto-commit (as `close()` does), then leaves
+    /// the group. A `permanent` leave (scaling down, or clearing the group for an offset
+    /// reset) takes a static member out for good; a restart's `close()` does not, so a
+    /// static member keeps its place for its session.
+    pub(crate) fn leave(&mut self, env: &mut Env<'_>, commit: bool, permanent: bool) {
         if commit && matches!(env.spec.commit, CommitPolicy::Auto { .. }) {
             self.commit(env);
         }
-        if let Some(id) = &self.member_id {
-            // An unknown member has nothing left to leave.
-            let _ = env.broker.leave_group(env.group, id, env.now);
+        match env.spec.protocol {
+            RebalanceProtocol::Classic(_) => self.classic_leave(env, permanent),
+            RebalanceProtocol::Consumer(_) => self.consumer_leave(env, permanent),
         }
         self.drop_all();
+    }
+
+    /// Closes as for a restart and stays down for `downtime_ms`; it then starts again as a
+    /// new incarnation (a new member id, the same instance id when static).
+    pub(crate) fn restart(&mut self, env: &mut Env<'_>, downtime_ms: i64) {
+        self.leave(env, true, false);
+        self.state = MemberState::Restarting;
+        self.must_join = false;
+        self.back_at_ms = Some(env.now + downtime_ms);
     }
 }
 

@@ -68,6 +68,10 @@ fn command(f: &BeatFields<'_>, groups: &mut BTreeSet<String>) -> Result<Command,
         RawAction::CrashConsumer => Command::CrashConsumer {
             group: f.group(groups)?,
         },
+        RawAction::RestartConsumer => Command::RestartConsumer {
+            group: f.group(groups)?,
+            downtime_ms: f.downtime()?,
+        },
         RawAction::SetProcessRate => Command::SetProcessRate {
             group: f.group(groups)?,
             rate: f.rate(&limits::PROCESS_RATE)?,
@@ -154,6 +158,17 @@ impl BeatFields<'_> {
             .ok_or_else(|| self.needs("factor"))?;
         self.doc
             .bounded(v, self.path("factor"), &limits::RATE_FACTOR)
+    }
+
+    /// How long a restarted member stays down.
+    fn downtime(&self) -> Result<i64, SimError> {
+        let v = self
+            .beat
+            .downtime
+            .as_ref()
+            .ok_or_else(|| self.needs("downtime"))?;
+        self.doc
+            .duration_ms(v, self.path("downtime"), &limits::RESTART_DOWNTIME_MS)
     }
 
     /// `to`, earliest when left out.

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::broker::{AssignorKind, KeyHasher, ResetSpec};
+use crate::broker::{AssignorKind, KeyHasher, ResetSpec, ServerAssignor};
 
 use super::{AutoOffsetReset, KeyDistribution};
 
@@ -73,7 +73,14 @@ pub(super) enum RawCommit {
     EveryN,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum RawProtocol {
+    Classic,
+    Consumer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub(super) enum RawAssignor {
     #[serde(rename = "range")]
     Range,
@@ -83,6 +90,8 @@ pub(super) enum RawAssignor {
     Sticky,
     #[serde(rename = "cooperative-sticky")]
     CooperativeSticky,
+    #[serde(rename = "uniform")]
+    Uniform,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -103,9 +112,12 @@ pub(super) struct RawGroup {
     pub(super) commit: Option<RawCommit>,
     pub(super) commit_interval_ms: Option<Spanned<i64>>,
     pub(super) commit_every: Option<Spanned<u64>>,
-    pub(super) assignor: Option<RawAssignor>,
+    pub(super) protocol: Option<RawProtocol>,
+    pub(super) assignor: Option<Spanned<RawAssignor>>,
     pub(super) auto_offset_reset: Option<RawReset>,
     pub(super) session_timeout_ms: Option<Spanned<i64>>,
+    #[serde(rename = "static")]
+    pub(super) static_members: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -124,6 +136,7 @@ pub(super) enum RawAction {
     AddGroup,
     PauseGroup,
     ResumeGroup,
+    RestartConsumer,
 }
 
 #[derive(Debug, Deserialize)]
@@ -138,6 +151,7 @@ pub(super) struct RawBeat {
     pub(super) to: Option<Spanned<String>>,
     pub(super) name: Option<Spanned<String>>,
     pub(super) topics: Option<Spanned<Vec<String>>>,
+    pub(super) downtime: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) caption: String,
 }
@@ -162,13 +176,35 @@ impl From<RawPartitioner> for KeyHasher {
     }
 }
 
-impl From<RawAssignor> for AssignorKind {
-    fn from(a: RawAssignor) -> Self {
-        match a {
+impl RawAssignor {
+    /// The name as written in the file.
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            RawAssignor::Range => "range",
+            RawAssignor::RoundRobin => "roundrobin",
+            RawAssignor::Sticky => "sticky",
+            RawAssignor::CooperativeSticky => "cooperative-sticky",
+            RawAssignor::Uniform => "uniform",
+        }
+    }
+
+    /// The classic protocol's assignor of this name, if it is one.
+    pub(super) fn classic(self) -> Option<AssignorKind> {
+        Some(match self {
             RawAssignor::Range => AssignorKind::Range,
             RawAssignor::RoundRobin => AssignorKind::RoundRobin,
             RawAssignor::Sticky => AssignorKind::Sticky,
             RawAssignor::CooperativeSticky => AssignorKind::CooperativeSticky,
+            RawAssignor::Uniform => return None,
+        })
+    }
+
+    /// The consumer protocol's server-side assignor of this name, if it is one.
+    pub(super) fn server_side(self) -> Option<ServerAssignor> {
+        match self {
+            RawAssignor::Range => Some(ServerAssignor::Range),
+            RawAssignor::Uniform => Some(ServerAssignor::Uniform),
+            _ => None,
         }
     }
 }
@@ -198,6 +234,7 @@ pub(super) fn action_label(a: RawAction) -> &'static str {
         RawAction::AddGroup => "add_group",
         RawAction::PauseGroup => "pause_group",
         RawAction::ResumeGroup => "resume_group",
+        RawAction::RestartConsumer => "restart_consumer",
     }
 }
 

@@ -14,8 +14,9 @@ use crate::sim::limits::{self, Bound, LimitError, Load};
 
 use super::beats;
 use super::location::{error_at, from_toml, join_path};
-use super::raw::{RawCommit, RawGroup, RawProducer, RawScenario, RawTopic};
-use super::{CommitPolicy, GroupSpec, ProducerSpec, Scenario, TopicSpec};
+use super::raw::{RawCommit, RawGroup, RawProducer, RawProtocol, RawScenario, RawTopic};
+use super::{CommitPolicy, GroupSpec, ProducerSpec, RebalanceProtocol, Scenario, TopicSpec};
+use crate::broker::{AssignorKind, ServerAssignor};
 
 /// A scenario file's text and where it came from: what an error needs to name the file,
 /// line and column.
@@ -319,9 +320,9 @@ fn group_settings(
             doc.bounded(v, path("max_poll_records"), &limits::MAX_POLL_RECORDS)?;
     }
     spec.commit = commit_policy(doc, g, path)?;
-    if let Some(a) = g.assignor {
-        spec.assignor = a.into();
-    }
+    spec.protocol = rebalance_protocol(doc, g, path)?;
+    spec.protocol_named = g.protocol.is_some();
+    spec.static_members = g.static_members.unwrap_or(false);
     if let Some(r) = g.auto_offset_reset {
         spec.auto_offset_reset = r.into();
     }
@@ -330,6 +331,47 @@ fn group_settings(
             doc.bounded(v, path("session_timeout_ms"), &limits::SESSION_TIMEOUT_MS)?;
     }
     Ok(())
+}
+
+/// The protocol and its assignor: each protocol has its own assignors (the classic ones run
+/// in a client, the consumer protocol's on the broker), and naming one of the other's is
+/// an error at the assignor.
+fn rebalance_protocol(
+    doc: &SourceText<'_>,
+    g: &RawGroup,
+    path: &dyn Fn(&str) -> String,
+) -> Result<RebalanceProtocol, SimError> {
+    let consumer = g.protocol == Some(RawProtocol::Consumer);
+    let Some(a) = &g.assignor else {
+        return Ok(if consumer {
+            RebalanceProtocol::Consumer(ServerAssignor::default())
+        } else {
+            RebalanceProtocol::Classic(AssignorKind::default())
+        });
+    };
+    let chosen = *a.get_ref();
+    let (protocol, expected) = if consumer {
+        (
+            chosen.server_side().map(RebalanceProtocol::Consumer),
+            "uniform or range",
+        )
+    } else {
+        (
+            chosen.classic().map(RebalanceProtocol::Classic),
+            "range, roundrobin, sticky or cooperative-sticky",
+        )
+    };
+    protocol.ok_or_else(|| {
+        let name = if consumer { "consumer" } else { "classic" };
+        doc.err(
+            a.span(),
+            path("assignor"),
+            format!(
+                "assignor `{}` does not go with protocol = \"{name}\"; it takes {expected}",
+                chosen.label()
+            ),
+        )
+    })
 }
 
 /// The commit policy; both of its numbers are checked whichever policy uses them.

@@ -1,7 +1,7 @@
 //! The part of a frame's snapshot that comes straight from the broker: topics, partition
 //! strips, groups with their members, offsets and lag, and recent broker events.
 
-use crate::broker::{Broker, EventKind, GroupState, TopicPartition};
+use crate::broker::{AnyGroup, Broker, EventKind, GroupState, TopicPartition};
 use crate::sim::AutoOffsetReset;
 
 use super::{
@@ -30,9 +30,10 @@ pub fn fill_from_broker(broker: &Broker, opts: &BrokerOptions<'_>, view: &mut Vi
     let known = opts
         .group_order
         .iter()
-        .filter_map(|(name, reset)| broker.group(name).map(|g| (g, Some(*reset))));
+        .filter_map(|(name, reset)| broker.any_group(name).map(|g| (g, Some(*reset))));
     let extra = broker
-        .groups()
+        .all_groups()
+        .into_iter()
         .filter(|g| !opts.group_order.iter().any(|(name, _)| *name == g.name()))
         .map(|g| (g, None));
     for (slot, (group, reset)) in known.chain(extra).enumerate() {
@@ -107,28 +108,45 @@ fn lag_of(
     }
 }
 
+/// `classic range`, `consumer uniform`: the group type, then the assignor once known.
+fn protocol_label(group: AnyGroup<'_>) -> String {
+    match group.assignor() {
+        Some(a) => format!("{} {a}", group.group_type()),
+        None => group.group_type().to_string(),
+    }
+}
+
 fn group_view(
     broker: &Broker,
-    group: &crate::broker::Group,
+    group: AnyGroup<'_>,
     slot: usize,
     reset: Option<AutoOffsetReset>,
 ) -> GroupView {
-    let members = group
-        .members()
+    let all = group.members();
+    let members = all
+        .iter()
         .map(|m| {
             let mut partitions: Vec<(String, u32)> = m
-                .assignment()
+                .assigned
                 .iter()
                 .map(|tp| (tp.topic.clone(), tp.partition))
                 .collect();
             partitions.sort();
             MemberView {
-                id: m.id().to_string(),
+                id: m.id.to_string(),
                 state: None,
                 partitions,
             }
         })
         .collect();
+    // Mid-rebalance, a partition nobody holds, or one being given up, is not worked on.
+    let rebalancing = group.state().is_rebalancing();
+    let paused = |tp: &TopicPartition| {
+        rebalancing
+            && all
+                .iter()
+                .all(|m| !m.assigned.contains(&tp) || m.revoking.contains(&tp))
+    };
     let mut offsets = Vec::new();
     for topic in group.topics() {
         let Some(t) = broker.topic(topic) else {
@@ -136,8 +154,9 @@ fn group_view(
         };
         for (p, log) in t.partitions().iter().enumerate() {
             let tp = TopicPartition::new(topic, p as u32);
-            let committed = group.committed(&tp);
+            let committed = group.offsets().get(&tp).map(|c| c.offset);
             offsets.push(OffsetView {
+                paused: paused(&tp),
                 topic: topic.to_string(),
                 partition: p as u32,
                 committed,
@@ -147,6 +166,7 @@ fn group_view(
                     log.high_watermark(),
                     reset,
                 ),
+                time_lag_ms: None,
             });
         }
     }
@@ -155,6 +175,7 @@ fn group_view(
         slot,
         state: group.state(),
         generation: group.generation(),
+        protocol: protocol_label(group),
         members,
         total_lag: offsets.iter().filter_map(|o| o.lag).sum(),
         offsets,
@@ -163,6 +184,10 @@ fn group_view(
         duplicates: 0,
         lost: 0,
         lag_history: Vec::new(),
+        time_lag_ms: None,
+        eta_ms: None,
+        verdict: None,
+        time_lag_history: Vec::new(),
     }
 }
 

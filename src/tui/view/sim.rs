@@ -1,9 +1,10 @@
 //! The whole frame snapshot from a running [`Simulation`]: the broker part through
 //! [`fill_from_broker`], then what only the simulation knows (rates, producers,
-//! duplicates, lost records, lag history, captions) and the UI's own state. The broker's
-//! lock is held once, for the broker part only.
+//! duplicates, lost records, lag history, lag in time, ETA and verdict, captions) and the
+//! UI's own state. The broker's lock is held for the broker part, then briefly per group
+//! for its lag measures.
 
-use crate::sim::{SAMPLE_INTERVAL_MS, Simulation};
+use crate::sim::{Ring, SAMPLE_INTERVAL_MS, Simulation};
 
 use super::super::app::App;
 use super::{
@@ -76,6 +77,13 @@ fn add_group_stats(sim: &Simulation, g: &mut GroupView) {
             g.process_rate = Some(gs.process_rate());
             g.duplicates = gs.duplicates();
             g.lost = gs.lost();
+            // The simulation knows what each member is working on, rebalancing or not.
+            let held = gs.held_partitions();
+            for o in &mut g.offsets {
+                o.paused = !held
+                    .iter()
+                    .any(|tp| tp.partition == o.partition && tp.topic == o.topic);
+            }
             for m in &mut g.members {
                 m.state = gs
                     .members()
@@ -86,17 +94,40 @@ fn add_group_stats(sim: &Simulation, g: &mut GroupView) {
         }
         None => g.consume_rate = metrics.group_consume_rate(&g.name),
     }
-    g.lag_history.clear();
-    if let Some(ring) = metrics.group_lag_history(&g.name) {
-        // Samples are taken every SAMPLE_INTERVAL_MS; the newest at the last multiple.
-        let now = sim.now_ms();
-        let newest = now - now % SAMPLE_INTERVAL_MS;
-        let n = ring.len() as i64;
-        g.lag_history
-            .extend(ring.iter().enumerate().map(|(i, lag)| {
-                let t = newest - (n - 1 - i as i64) * SAMPLE_INTERVAL_MS;
-                (t as f64 / 1000.0, lag as f64)
-            }));
+    fill_series(&mut g.lag_history, metrics.group_lag_history(&g.name), sim);
+    fill_series(
+        &mut g.time_lag_history,
+        metrics.group_time_lag_history(&g.name),
+        sim,
+    );
+    add_lag_measures(sim, g);
+}
+
+/// A per-second ring as `(simulated seconds, value)` points, oldest first.
+fn fill_series(series: &mut Vec<(f64, f64)>, ring: Option<&Ring<i64>>, sim: &Simulation) {
+    series.clear();
+    let Some(ring) = ring else {
+        return;
+    };
+    // Samples are taken every SAMPLE_INTERVAL_MS; the newest at the last multiple.
+    let now = sim.now_ms();
+    let newest = now - now % SAMPLE_INTERVAL_MS;
+    let n = ring.len() as i64;
+    series.extend(ring.iter().enumerate().map(|(i, v)| {
+        let t = newest - (n - 1 - i as i64) * SAMPLE_INTERVAL_MS;
+        (t as f64 / 1000.0, v as f64)
+    }));
+}
+
+/// Lag in time, ETA and verdict, per group and per partition, as the simulation measures
+/// them; an observer fills the same fields from its polls.
+fn add_lag_measures(sim: &Simulation, g: &mut GroupView) {
+    let Some(measured) = sim.group_lag(&g.name) else {
+        return;
+    };
+    g.set_lag_measures(&measured.group);
+    for p in &measured.partitions {
+        g.set_partition_time_lag(&p.tp.topic, p.tp.partition, p.time_lag_ms);
     }
 }
 
