@@ -35,15 +35,21 @@
 mod any_group;
 mod assignor;
 mod batch;
+mod cluster;
 mod compact;
 mod consumer_groups;
+mod coordinator;
 mod error;
 mod event;
 mod group;
 mod limits;
 mod partition;
 mod partitioner;
+mod produce;
 mod record;
+mod replica;
+mod replication;
+mod status;
 mod topic;
 
 use std::cmp::Reverse;
@@ -53,8 +59,12 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use any_group::{AnyGroup, AnyMember};
 pub use assignor::{Assignment, AssignorKind, MemberSubscription, TopicPartition, assign};
 pub use batch::{BatchError, BatchInfo, Compression, ProducedBatch};
+pub use cluster::{
+    BrokerId, BrokerNode, BrokerState, Cluster, ClusterConfig, DEFAULT_REPLICA_LAG_TIME_MAX_MS,
+};
 pub use compact::{MAX_VALUE_BYTES as MAX_SIMULATED_VALUE_BYTES, RecordSource};
 pub use consumer_groups::GroupType;
+pub use coordinator::{OFFSETS_PARTITIONS, OFFSETS_TOPIC, offsets_partition_for};
 pub use error::{BrokerError, Result};
 pub use event::{Event, EventKind, EventLog, LeaveReason};
 pub use group::consumer_protocol::{
@@ -66,15 +76,27 @@ pub use group::{
     JoinedMember, Member, MemberAssignment, MemberPhase, SESSION_TIMEOUT_RANGE_MS, SyncOutcome,
 };
 pub use limits::{
-    DEFAULT_MAX_LOG_BYTES, MAX_LOOK_INSIDE_BYTES, MAX_PARTITIONS_PER_BROKER,
-    MAX_PARTITIONS_PER_TOPIC,
+    DEFAULT_MAX_LOG_BYTES, MAX_BROKERS, MAX_LOOK_INSIDE_BYTES, MAX_PARTITIONS_PER_BROKER,
+    MAX_PARTITIONS_PER_TOPIC, MAX_RACK_NAME_BYTES, MAX_REPLICAS, REPLICA_LAG_TIME_MAX_RANGE_MS,
 };
-pub use partition::{LogBounds, OffsetSpec, PartitionLog, Records, RetentionPolicy, WireRead};
+pub use partition::{
+    LogBounds, OffsetSpec, PartitionLog, Records, RetentionPolicy, Truncated, WireRead,
+};
 pub use partitioner::{KeyHasher, NullKeyStrategy, Partitioner, crc32, murmur2};
+pub use produce::{
+    Acks, Appended, ProduceOptions, ProduceWait, Produced, ProducerId, ProducerTally, Refusal,
+    TopicAppender,
+};
 pub use record::{Header, NewRecord, Record};
+pub use replica::{ElectionKind, EpochStart, ReplicaSet};
+pub use replication::{Replicated, Truncation};
+pub use status::BrokerLoad;
 pub use topic::{Topic, TopicConfig, validate_topic_name};
 
+use cluster::place;
+use coordinator::Coordinators;
 use partition::out_of_range;
+use replica::ReplicaSet as Replicas;
 
 /// How many events the broker keeps by default.
 pub const DEFAULT_EVENT_CAPACITY: usize = 2_000;
@@ -139,7 +161,8 @@ enum Accept {
     Any,
 }
 
-/// The in-process broker. See the module docs for an example.
+/// The in-process broker: a cluster of one or more brokers holding topics and groups.
+/// See the module docs for an example.
 #[derive(Debug, Clone)]
 pub struct Broker {
     topics: BTreeMap<String, Topic>,
@@ -148,6 +171,12 @@ pub struct Broker {
     events: EventLog,
     next_topic_id: u64,
     max_log_bytes: u64,
+    cluster: Cluster,
+    coordinators: Coordinators,
+    /// What each producer was told.
+    producers: BTreeMap<ProducerId, ProducerTally>,
+    /// Acknowledged records cut by elections, over all producers.
+    acked_lost: u64,
 }
 
 impl Default for Broker {
@@ -157,11 +186,25 @@ impl Default for Broker {
 }
 
 impl Broker {
+    /// One broker (id 1): every topic has one replica, as before clusters existed.
     pub fn new() -> Self {
         Self::with_event_capacity(DEFAULT_EVENT_CAPACITY)
     }
 
+    /// One broker, keeping up to `capacity` events.
     pub fn with_event_capacity(capacity: usize) -> Self {
+        let cluster =
+            Cluster::new(ClusterConfig::default()).expect("one broker is a valid cluster");
+        Self::build(cluster, capacity)
+    }
+
+    /// A cluster of `config.brokers` brokers, all up; refused past the limits
+    /// ([`MAX_BROKERS`], one rack per broker, [`REPLICA_LAG_TIME_MAX_RANGE_MS`]).
+    pub fn with_cluster(config: ClusterConfig) -> Result<Self> {
+        Ok(Self::build(Cluster::new(config)?, DEFAULT_EVENT_CAPACITY))
+    }
+
+    fn build(cluster: Cluster, capacity: usize) -> Self {
         Broker {
             topics: BTreeMap::new(),
             groups: BTreeMap::new(),
@@ -169,7 +212,16 @@ impl Broker {
             events: EventLog::new(capacity),
             next_topic_id: 1,
             max_log_bytes: DEFAULT_MAX_LOG_BYTES,
+            coordinators: Coordinators::new(&cluster),
+            cluster,
+            producers: BTreeMap::new(),
+            acked_lost: 0,
         }
+    }
+
+    /// The brokers, their states and the replication settings.
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
     }
 
     // ---- topics ----
@@ -181,12 +233,15 @@ impl Broker {
             return Err(BrokerError::TopicAlreadyExists(name.to_string()));
         }
         limits::check_partitions(name, config.partitions, self.partition_total())?;
+        let replicas = self.place_partitions(name, &config, 0, config.partitions, now)?;
         let mut id = [0u8; 16];
         id[..8].copy_from_slice(&self.next_topic_id.to_be_bytes());
         id[8..].copy_from_slice(&u64::from(murmur2(name.as_bytes())).to_be_bytes());
         self.next_topic_id += 1;
-        self.topics
-            .insert(name.to_string(), Topic::new(name.to_string(), id, config));
+        self.topics.insert(
+            name.to_string(),
+            Topic::new(name.to_string(), id, config, replicas),
+        );
         self.events.push(
             now,
             EventKind::TopicCreated {
@@ -236,11 +291,52 @@ impl Broker {
         Ok(())
     }
 
-    /// Grows a topic to `total` partitions. Partitions can never be removed. Every group with
-    /// a member reading the topic rebalances, so the new partitions get owners.
+    /// Replica sets for partitions `first..first + count` of a topic configured as
+    /// `config`, placed over the live brokers; checks the replication settings and the
+    /// cluster's replica total.
+    fn place_partitions(
+        &self,
+        name: &str,
+        config: &TopicConfig,
+        first: u32,
+        count: u32,
+        now: i64,
+    ) -> Result<Vec<Replicas>> {
+        let rf = config.replication_factor;
+        limits::check_replication(
+            name,
+            rf,
+            config.min_insync_replicas,
+            self.cluster.live_count(),
+        )?;
+        limits::check_replicas(name, u64::from(count) * u64::from(rf), self.replica_total())?;
+        let live = self.cluster.live_brokers();
+        let seed = self.cluster.placement_seed();
+        Ok(place(name, seed, &live, rf, first, count)
+            .into_iter()
+            .map(|r| Replicas::new(r, now))
+            .collect())
+    }
+
+    /// Replicas over all topics.
+    fn replica_total(&self) -> u64 {
+        (self.topics.values())
+            .map(|t| u64::from(t.partition_count()) * u64::from(t.config().replication_factor))
+            .sum()
+    }
+
+    /// Grows a topic to `total` partitions, placed over the live brokers. Partitions can
+    /// never be removed. Every group with a member reading the topic rebalances, so the new
+    /// partitions get owners.
     pub fn add_partitions(&mut self, name: &str, total: u32, now: i64) -> Result<()> {
         self.can_add_partitions(name, total)?;
-        self.topic_mut(name)?.grow_to(total)?;
+        let topic = self
+            .topics
+            .get(name)
+            .ok_or_else(|| BrokerError::UnknownTopic(name.to_string()))?;
+        let (current, config) = (topic.partition_count(), *topic.config());
+        let replicas = self.place_partitions(name, &config, current, total - current, now)?;
+        self.topic_mut(name)?.grow_to(total, replicas)?;
         self.events.push(
             now,
             EventKind::PartitionsAdded {
@@ -268,10 +364,14 @@ impl Broker {
             .ok_or_else(|| BrokerError::UnknownTopic(name.to_string()))?;
         topic.check_grow_to(total)?;
         let current = topic.partition_count();
-        if total > current {
-            limits::check_partitions(name, total, self.partition_total() - u64::from(current))?;
-        }
-        Ok(())
+        limits::check_partitions(name, total, self.partition_total() - u64::from(current))?;
+        let config = topic.config();
+        limits::check_replication(
+            name,
+            config.replication_factor,
+            config.min_insync_replicas,
+            self.cluster.live_count(),
+        )
     }
 
     pub fn set_retention(&mut self, name: &str, retention: RetentionPolicy) -> Result<()> {
@@ -317,62 +417,65 @@ impl Broker {
 
     // ---- produce and fetch ----
 
-    /// Appends one record and returns its offset.
+    /// Appends one record to the partition's leader, as `acks=1` from no producer in
+    /// particular, and returns its offset. An offline partition refuses it.
     pub fn append(&mut self, topic: &str, partition: u32, record: NewRecord) -> Result<i64> {
-        Ok(self
-            .topic_mut(topic)?
-            .partition_mut(partition)?
-            .append(record))
+        self.append_batch(topic, partition, std::iter::once(record))
     }
 
-    /// Appends records in order and returns the first one's offset.
+    /// Appends records in order, like [`Broker::append`], and returns the first one's offset.
     pub fn append_batch<I: IntoIterator<Item = NewRecord>>(
         &mut self,
         topic: &str,
         partition: u32,
         records: I,
     ) -> Result<i64> {
+        let options = ProduceOptions::new(Acks::Leader);
         Ok(self
-            .topic_mut(topic)?
-            .partition_mut(partition)?
-            .append_batch(records))
+            .produce(topic, partition, records, options, 0)?
+            .base_offset)
     }
 
-    /// Appends records to one topic, each to the partition paired with it, in order and
-    /// each as a batch of its own. Returns how many were appended; a partition the topic lacks stops the
-    /// append there with [`BrokerError::UnknownPartition`].
+    /// Appends records to one topic, each to the partition paired with it, in order: a
+    /// producer's records for many partitions with one topic lookup and no buffer per
+    /// partition. Returns how many were appended; a partition the topic lacks, or one that
+    /// is offline, stops the append there with its error.
     pub fn append_routed<I: IntoIterator<Item = (u32, NewRecord)>>(
         &mut self,
         topic: &str,
         records: I,
     ) -> Result<u64> {
-        let topic = self.topic_mut(topic)?;
+        let mut app = self.appender(topic, Acks::Leader, ProducerId::ANONYMOUS, 0)?;
         let mut appended = 0;
         for (partition, record) in records {
-            topic.partition_mut(partition)?.append(record);
+            if let Err(refusal) = app.check(partition) {
+                return Err(refusal.into_error(topic, partition));
+            }
+            app.append(partition, record);
             appended += 1;
         }
         Ok(appended)
     }
 
     /// Appends batches a producer sent, checked by [`ProducedBatch::split`], as they are;
-    /// returns the first one's base offset.
+    /// returns the first one's base offset. Refused, with nothing appended, where
+    /// [`Broker::produce`] refuses (an unknown or offline partition).
     pub fn append_produced(
         &mut self,
         topic: &str,
         partition: u32,
         batches: Vec<ProducedBatch>,
     ) -> Result<i64> {
-        Ok(self
-            .topic_mut(topic)?
-            .partition_mut(partition)?
-            .append_produced(batches))
+        let mut app = self.appender(topic, Acks::Leader, ProducerId::ANONYMOUS, 0)?;
+        app.check(partition)
+            .map_err(|r| r.into_error(topic, partition))?;
+        Ok(app.append_produced(partition, batches).offset)
     }
 
     /// Appends simulated records from `source` to one topic, each `(partition, key number)`
     /// in order, all stamped `timestamp`: they join compact batches with no payload bytes.
-    /// Returns how many were appended; a partition the topic lacks stops the append there
-    /// with [`BrokerError::UnknownPartition`].
+    /// Returns how many were appended; a partition the topic lacks, or one that is
+    /// offline, stops the append there with its error.
     pub fn append_simulated<I: IntoIterator<Item = (u32, u32)>>(
         &mut self,
         topic: &str,
@@ -380,12 +483,12 @@ impl Broker {
         timestamp: i64,
         records: I,
     ) -> Result<u64> {
-        let topic = self.topic_mut(topic)?;
+        let mut app = self.appender(topic, Acks::Leader, ProducerId::ANONYMOUS, timestamp)?;
         let mut appended = 0;
         for (partition, key) in records {
-            topic
-                .partition_mut(partition)?
-                .append_simulated(source, timestamp, key);
+            app.check(partition)
+                .map_err(|r| r.into_error(topic, partition))?;
+            app.append_simulated(partition, source, timestamp, key);
             appended += 1;
         }
         Ok(appended)
@@ -484,15 +587,16 @@ impl Broker {
             if policy == RetentionPolicy::default() {
                 continue;
             }
-            let name = topic.name().to_string();
-            for (p, log) in topic.partitions_mut().iter_mut().enumerate() {
+            let (name, logs, replicas) = topic.name_and_partitions_mut();
+            for (p, (log, rs)) in logs.iter_mut().zip(replicas.iter_mut()).enumerate() {
                 let removed = log.enforce_retention(&policy, now);
                 if removed > 0 {
+                    rs.log_start_moved(log.log_start_offset());
                     total += removed;
                     self.events.push(
                         now,
                         EventKind::RetentionDeleted {
-                            topic: name.clone(),
+                            topic: name.to_string(),
                             partition: p as u32,
                             records: removed,
                             log_start_offset: log.log_start_offset(),
@@ -533,20 +637,20 @@ impl Broker {
             return 0;
         }
         let mut excess = held - self.max_log_bytes;
-        let mut logs: Vec<(&str, u32, &mut PartitionLog)> = self
+        let mut logs: Vec<(&str, u32, &mut PartitionLog, &mut Replicas)> = self
             .topics
             .values_mut()
             .flat_map(|t| {
-                let (name, logs) = t.name_and_partitions_mut();
-                logs.iter_mut()
+                let (name, logs, replicas) = t.name_and_partitions_mut();
+                (logs.iter_mut().zip(replicas.iter_mut()))
                     .enumerate()
-                    .map(move |(p, log)| (name, p as u32, log))
+                    .map(move |(p, (log, rs))| (name, p as u32, log, rs))
             })
             .collect();
         let mut oldest: BinaryHeap<Reverse<(i64, usize)>> = logs
             .iter()
             .enumerate()
-            .filter_map(|(i, (_, _, log))| log.first_timestamp().map(|ts| Reverse((ts, i))))
+            .filter_map(|(i, (_, _, log, _))| log.first_timestamp().map(|ts| Reverse((ts, i))))
             .collect();
         let mut removed = vec![0u64; logs.len()];
         while excess > 0 {
@@ -558,13 +662,18 @@ impl Broker {
             let (n, freed) = logs[i].2.evict_oldest(until, excess);
             removed[i] += n;
             excess = excess.saturating_sub(freed);
-            if let Some(ts) = logs[i].2.first_timestamp() {
+            // A partition that could give nothing holds only records above its high
+            // watermark, which followers still need: it leaves the queue.
+            if n > 0
+                && let Some(ts) = logs[i].2.first_timestamp()
+            {
                 oldest.push(Reverse((ts, i)));
             }
         }
         let mut total = 0;
-        for ((topic, partition, log), records) in logs.into_iter().zip(removed) {
+        for ((topic, partition, log, rs), records) in logs.into_iter().zip(removed) {
             if records > 0 {
+                rs.log_start_moved(log.log_start_offset());
                 total += records;
                 self.events.push(
                     now,
@@ -602,6 +711,7 @@ impl Broker {
         if req.group.is_empty() {
             return Err(BrokerError::InvalidGroupId(req.group));
         }
+        self.coordinator(&req.group)?;
         let names: Vec<&str> = req.protocols.iter().map(|p| p.name.as_str()).collect();
         self.claim_for_classic(&req.group, &names.join(", "))?;
         let group = self
@@ -625,6 +735,7 @@ impl Broker {
         assignment: SyncAssignment,
         now: i64,
     ) -> Result<SyncOutcome> {
+        self.coordinator(group)?;
         let assignments = match assignment {
             SyncAssignment::Follower => None,
             SyncAssignment::Provided(map) => Some(map),
@@ -700,11 +811,13 @@ impl Broker {
         generation: i32,
         now: i64,
     ) -> Result<()> {
+        self.coordinator(group)?;
         self.group_mut(group)?.heartbeat(member, generation, now)
     }
 
     /// A graceful leave: the group rebalances at once, without waiting for a session timeout.
     pub fn leave_group(&mut self, group: &str, member: &str, now: i64) -> Result<()> {
+        self.coordinator(group)?;
         let events = &mut self.events;
         self.groups
             .get_mut(group)
@@ -721,11 +834,14 @@ impl Broker {
 
     /// Advances the timers of the groups `which` selects (by name) to `now`. Groups whose
     /// members live on different clocks (simulated members on virtual time, network clients
-    /// on real time) are ticked apart. True if any of them changed.
+    /// on real time) are ticked apart. True if any of them changed. A group whose
+    /// coordinator is unavailable stands still: no coordinator runs its timers.
     pub fn tick_where(&mut self, now: i64, mut which: impl FnMut(&str) -> bool) -> bool {
         let mut changed = false;
+        let coordinators = &self.coordinators;
         for g in self.groups.values_mut() {
-            if which(g.name()) {
+            let p = offsets_partition_for(g.name()) as usize;
+            if which(g.name()) && coordinators.sets[p].leader().is_some() {
                 changed |= g.tick(now, &mut self.events);
             }
         }
@@ -784,6 +900,7 @@ impl Broker {
         if group.is_empty() {
             return Err(BrokerError::InvalidGroupId(group.to_string()));
         }
+        self.coordinator(group)?;
         let admin = member.is_empty() && generation < 0;
         match self.check_commit_any(group, member, generation) {
             Some(checked) => checked?,

@@ -5,8 +5,9 @@
 //! actor, so the same scenario and seed always produce the same run.
 //!
 //! One tick, always in this order so that runs replay exactly: producers append (in
-//! creation order), each group's members act (groups and members in creation order), the
-//! broker's timers run (session expiry), then, once per simulated second, retention and the
+//! creation order), the cluster replicates (followers copy, the ISR and high watermarks
+//! move), each group's members act (groups and members in creation order), the broker's
+//! timers run (session expiry), then, once per simulated second, retention and the
 //! metrics sample. Timeline beats fire between ticks, once their time has come.
 //!
 //! ```
@@ -46,17 +47,18 @@ pub use metrics::{
 };
 pub use producer::ProducerInfo;
 pub use report::{
-    GroupReport, MemberReport, OffsetReport, PartitionReport, Report, TopicPartitionReport,
+    BrokerReport, ClusterReport, GroupReport, MemberReport, OffsetReport,
+    PartitionReplicationReport, PartitionReport, ProducerReport, Report, TopicPartitionReport,
     TopicReport,
 };
 pub use rng::stream_seed;
 pub use scenario::{
-    AutoOffsetReset, Beat, CommitPolicy, DEFAULT_SCENARIO, DEFAULT_SEED, GroupSpec,
+    AutoOffsetReset, Beat, ClusterSpec, CommitPolicy, DEFAULT_SCENARIO, DEFAULT_SEED, GroupSpec,
     KeyDistribution, ProducerSpec, Scenario, TopicSpec,
 };
 pub use timeline::{CAPTION_CAPACITY, FiredBeat};
 
-use crate::broker::{Broker, SharedBroker, TopicConfig};
+use crate::broker::{SharedBroker, TopicConfig, Truncation};
 
 use producer::ProducerActor;
 use timeline::Timeline;
@@ -83,13 +85,16 @@ pub struct Simulation {
     groups: Vec<GroupSim>,
     metrics: Metrics,
     timeline: Timeline,
+    /// What the invariants remember between steps (high watermarks, epochs).
+    watch: invariants::Watch,
 }
 
 impl Simulation {
-    /// A simulation on a broker of its own. `seed` overrides the scenario's seed; with
-    /// neither, [`DEFAULT_SEED`] is used.
+    /// A simulation on a broker (or cluster, with `[cluster]`) of its own. `seed` overrides
+    /// the scenario's seed; with neither, [`DEFAULT_SEED`] is used.
     pub fn new(scenario: Scenario, seed: Option<u64>) -> Result<Self, SimError> {
-        Self::with_broker(scenario, seed, SharedBroker::new(Broker::new()))
+        let broker = scenario.broker(seed)?;
+        Self::with_broker(scenario, seed, SharedBroker::new(broker))
     }
 
     /// A simulation writing into a broker that others (the network server) also use.
@@ -103,11 +108,10 @@ impl Simulation {
         {
             let mut b = broker.write();
             for t in &scenario.topics {
-                b.create_topic_if_not_exists(
-                    &t.name,
-                    TopicConfig::new(t.partitions).with_retention(t.retention),
-                    0,
-                )?;
+                let config = TopicConfig::new(t.partitions)
+                    .with_retention(t.retention)
+                    .with_replication(t.replication_factor, t.min_insync_replicas);
+                b.create_topic_if_not_exists(&t.name, config, 0)?;
             }
         }
         let mut sim = Simulation {
@@ -121,6 +125,7 @@ impl Simulation {
             producer_actors: Vec::new(),
             groups: Vec::new(),
             metrics: Metrics::default(),
+            watch: invariants::Watch::default(),
         };
         for spec in sim.scenario.producers.clone() {
             for _ in 0..spec.count {
@@ -156,7 +161,10 @@ impl Simulation {
             self.tick();
         }
         #[cfg(debug_assertions)]
-        if let Err(broken) = self.check_invariants() {
+        if let Err(broken) = self
+            .check_invariants()
+            .and_then(|_| self.watch_invariants())
+        {
             panic!("invariant broken at {} ms: {broken}", self.now);
         }
     }
@@ -168,6 +176,10 @@ impl Simulation {
         let mut b = self.broker.write();
         for (info, (_, actor)) in self.producers.iter_mut().zip(&mut self.producer_actors) {
             actor.tick(info, &mut b, now, dt);
+        }
+        b.replicate(now);
+        for info in &mut self.producers {
+            ProducerActor::hear_back(info, &b);
         }
         for g in &mut self.groups {
             g.tick(&mut b, now, dt);
@@ -342,8 +354,14 @@ impl Simulation {
         }
     }
 
-    /// The report of the run so far (docs/design.md, "The headless report").
+    /// The report of the run so far (docs/design.md, "The headless report"), with the
+    /// cluster's fields when the scenario has a `[cluster]`.
     pub fn report(&self) -> Report {
+        let producers = self
+            .scenario
+            .cluster
+            .is_some()
+            .then_some(&self.producers[..]);
         Report::build(
             &self.broker.read(),
             &self.metrics,
@@ -352,12 +370,32 @@ impl Simulation {
             self.now,
             self.produced(),
             &self.groups,
+            producers,
         )
     }
 
     /// Checks the invariants of docs/design.md now; debug builds do this after every step.
     pub fn check_invariants(&self) -> Result<(), String> {
-        invariants::check(&self.broker.read(), &self.groups)
+        let b = self.broker.read();
+        invariants::check(&b, &self.groups)?;
+        invariants::check_producers(&b, &self.producers)
+    }
+
+    /// Checks the invariants that span steps (high watermarks move back only through a
+    /// counted unclean election, one leader per epoch) against what the last check saw;
+    /// debug builds do this after every step.
+    pub fn watch_invariants(&mut self) -> Result<(), String> {
+        self.watch.observe(&self.broker.read())
+    }
+
+    /// Elections cut records consumers may have read: the groups move their positions
+    /// back to the new end, as a consumer does on detecting the truncation.
+    fn after_cuts(&mut self, cuts: &[Truncation]) {
+        for cut in cuts.iter().filter(|c| c.from < c.high_watermark_before) {
+            for g in &mut self.groups {
+                g.after_truncation(&cut.topic, cut.partition, cut.from);
+            }
+        }
     }
 
     /// Starts a producer, unchecked: [`Simulation::start_producer`] checks the limits.
@@ -388,6 +426,13 @@ impl Simulation {
             partitioner: spec.partitioner,
             produced: 0,
             active: true,
+            acks: spec.acks,
+            sent: 0,
+            acked: 0,
+            failed: 0,
+            failed_by: Default::default(),
+            acked_lost: 0,
+            backlog: 0,
         });
         name
     }

@@ -295,6 +295,49 @@ impl StoredBatch {
         }
     }
 
+    /// The same batch cut to its first `keep` records, for a log truncated inside it: the
+    /// header (producer id, epoch and base sequence included) with the counts, newest
+    /// timestamp and CRC made to agree, and the kept records uncompressed. A compressed
+    /// batch is decompressed within `limit` bytes, else the error comes back and the
+    /// caller must drop it whole.
+    pub(crate) fn prefix(&self, keep: u32, limit: usize) -> Result<StoredBatch, BatchError> {
+        debug_assert!(keep > 0 && keep < self.info.records);
+        let body = self.body(limit)?;
+        let mut max_timestamp = self.info.first_timestamp;
+        let mut records = self.records(&body);
+        for _ in 0..keep {
+            let r = records
+                .next()
+                .ok_or_else(|| corrupt("fewer records than the header says"))??;
+            max_timestamp = max_timestamp.max(r.timestamp);
+        }
+        let kept = body.len() - records.rest().len();
+        let mut bytes = Vec::with_capacity(HEADER_BYTES + kept);
+        bytes.extend_from_slice(&self.bytes[..HEADER_BYTES]);
+        bytes.extend_from_slice(&body[..kept]);
+        let length = (bytes.len() - LENGTH_END) as i32;
+        bytes[LENGTH..LEADER_EPOCH].copy_from_slice(&length.to_be_bytes());
+        let attributes = i16_at(&bytes, ATTRIBUTES) & !0x07;
+        bytes[ATTRIBUTES..LAST_OFFSET_DELTA].copy_from_slice(&attributes.to_be_bytes());
+        let last = keep as i32 - 1;
+        bytes[LAST_OFFSET_DELTA..BASE_TIMESTAMP].copy_from_slice(&last.to_be_bytes());
+        bytes[MAX_TIMESTAMP..PRODUCER_ID].copy_from_slice(&max_timestamp.to_be_bytes());
+        bytes[RECORD_COUNT..HEADER_BYTES].copy_from_slice(&(keep as i32).to_be_bytes());
+        let crc = crc32c::crc32c(&bytes[ATTRIBUTES..]);
+        bytes[CRC..ATTRIBUTES].copy_from_slice(&crc.to_be_bytes());
+        let info = BatchInfo {
+            records: keep,
+            compression: Compression::None,
+            max_timestamp,
+            ..self.info
+        };
+        Ok(StoredBatch {
+            bytes: Bytes::from_owner(bytes),
+            base_offset: self.base_offset,
+            info,
+        })
+    }
+
     /// The records, read from `body` (see [`StoredBatch::body`]).
     pub(crate) fn records<'b>(&self, body: &'b [u8]) -> RecordIter<'b> {
         RecordIter::new(body, self.info.records, self.info.first_timestamp)

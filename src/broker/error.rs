@@ -2,6 +2,8 @@
 
 use thiserror::Error;
 
+use super::cluster::BrokerId;
+
 /// Everything the broker can refuse, phrased for the person reading it.
 ///
 /// The network server maps each variant, in one place, to the Kafka error code a real
@@ -106,6 +108,88 @@ pub enum BrokerError {
     UnsupportedAssignor(String),
     #[error("group '{0}' is not a consumer-protocol group")]
     NotAConsumerGroup(String),
+    /// A produce or fetch reached a broker that does not lead the partition.
+    #[error("{}", not_leader(topic, *partition, *broker, *leader))]
+    NotLeaderOrFollower {
+        topic: String,
+        partition: u32,
+        broker: BrokerId,
+        leader: Option<BrokerId>,
+    },
+    /// The partition is offline.
+    #[error("{topic}-{partition} is offline: no in-sync replica is alive to lead it")]
+    LeaderNotAvailable { topic: String, partition: u32 },
+    /// `acks=all` with fewer in-sync replicas than `min.insync.replicas`: nothing appended.
+    #[error(
+        "{topic}-{partition} has {isr} in-sync replica(s), fewer than min.insync.replicas = {min_insync}; acks=all is refused"
+    )]
+    NotEnoughReplicas {
+        topic: String,
+        partition: u32,
+        isr: u32,
+        min_insync: u32,
+    },
+    /// `acks=all` records appended, but the ISR shrank below `min.insync.replicas` before
+    /// the high watermark passed them.
+    #[error(
+        "{topic}-{partition}: the records were appended, but the ISR shrank to {isr}, below min.insync.replicas = {min_insync}, before they were replicated"
+    )]
+    NotEnoughReplicasAfterAppend {
+        topic: String,
+        partition: u32,
+        isr: u32,
+        min_insync: u32,
+    },
+    /// A group request reached a broker that does not coordinate the group.
+    #[error("broker {broker} is not the coordinator of group '{group}'; broker {coordinator} is")]
+    NotCoordinator {
+        group: String,
+        broker: BrokerId,
+        coordinator: BrokerId,
+    },
+    /// The group's offsets partition is offline.
+    #[error(
+        "the coordinator of group '{group}' is not available: its offsets partition is offline"
+    )]
+    CoordinatorNotAvailable { group: String },
+    /// A replication factor of zero, or more than the live brokers.
+    #[error(
+        "invalid replication factor {requested} for topic '{topic}': it must be between 1 and the {live} live broker(s)"
+    )]
+    InvalidReplicationFactor {
+        topic: String,
+        requested: i64,
+        live: u32,
+    },
+    /// `min.insync.replicas` of zero, or more than the replication factor.
+    #[error(
+        "invalid min.insync.replicas {min_insync} for topic '{topic}': it must be between 1 and the replication factor {replication_factor}"
+    )]
+    InvalidMinInsyncReplicas {
+        topic: String,
+        min_insync: i64,
+        replication_factor: u32,
+    },
+    /// An operator action named a broker the cluster does not have.
+    #[error("no broker {broker}: the cluster has brokers 1 to {brokers}")]
+    UnknownBroker { broker: BrokerId, brokers: u32 },
+    /// An operator action the broker's state rules out (crashing a crashed broker).
+    #[error("broker {broker} is {state}; it cannot {action}")]
+    BrokerStateConflict {
+        broker: BrokerId,
+        state: &'static str,
+        action: &'static str,
+    },
+    /// A cluster configuration past the limits.
+    #[error("invalid cluster: {0}")]
+    InvalidCluster(String),
+}
+
+fn not_leader(topic: &str, partition: u32, broker: BrokerId, leader: Option<BrokerId>) -> String {
+    match leader {
+        Some(l) => format!("broker {broker} does not lead {topic}-{partition}; broker {l} does"),
+        None => format!("broker {broker} does not lead {topic}-{partition}, which is offline"),
+    }
 }
 
 /// Shorthand for results in the broker layer.

@@ -4,6 +4,8 @@ use std::collections::VecDeque;
 use std::fmt;
 
 use super::assignor::{Assignment, TopicPartition};
+use super::cluster::BrokerId;
+use super::replica::ElectionKind;
 
 /// Why a member is no longer in a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +23,7 @@ pub enum LeaveReason {
 }
 
 /// One thing that happened.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
     TopicCreated {
         topic: String,
@@ -66,11 +68,120 @@ pub enum EventKind {
     GroupDeleted {
         group: String,
     },
+    /// A broker crashed: no warning, its partitions fail over.
+    BrokerCrashed {
+        /// The broker.
+        broker: BrokerId,
+    },
+    /// A broker shut down in a controlled way, after moving `leaders_moved` leaderships.
+    BrokerStopped {
+        /// The broker.
+        broker: BrokerId,
+        /// Leaderships handed over before it stopped.
+        leaders_moved: u32,
+    },
+    /// A crashed or stopped broker is back; its replicas catch up.
+    BrokerRestarted {
+        /// The broker.
+        broker: BrokerId,
+    },
+    /// A broker's followers copy at most `rate` records per second (0: not at all).
+    BrokerSlowed {
+        /// The broker.
+        broker: BrokerId,
+        /// Records per second.
+        rate: f64,
+    },
+    /// A slow broker's followers copy at full speed again.
+    BrokerHealed {
+        /// The broker.
+        broker: BrokerId,
+    },
+    /// A follower fell behind for longer than `replica.lag.time.max.ms` (or its broker
+    /// went) and left the in-sync replicas.
+    IsrShrunk {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: u32,
+        /// The broker.
+        broker: BrokerId,
+        /// The ISR after the change.
+        isr: Vec<BrokerId>,
+    },
+    /// A follower reached the high watermark and is in sync again.
+    IsrExpanded {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: u32,
+        /// The broker.
+        broker: BrokerId,
+        /// The ISR after the change.
+        isr: Vec<BrokerId>,
+    },
+    /// A new leader, in a new epoch.
+    LeaderElected {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: u32,
+        /// The new leader.
+        leader: BrokerId,
+        /// Its leader epoch.
+        epoch: i32,
+        /// Who led before; `None` when the partition was offline.
+        previous: Option<BrokerId>,
+        /// How it was chosen.
+        kind: ElectionKind,
+    },
+    /// An election cut the log back to the new leader's end, `from..to`.
+    LogTruncated {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: u32,
+        /// The new log end.
+        from: i64,
+        /// The log end before the cut.
+        to: i64,
+        /// Acknowledged records in the cut: gone although producers were told they were safe.
+        acked_lost: u64,
+    },
+    /// No in-sync replica is alive: nothing can be produced or fetched.
+    PartitionOffline {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: u32,
+        /// The last in-sync replica, whose return brings the partition back.
+        isr: Vec<BrokerId>,
+    },
+    /// Produces with `acks=all` were refused: too few in-sync replicas. At most one event
+    /// per partition per second; `refused` counts the refusals since the last one.
+    NotEnoughReplicas {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: u32,
+        /// In-sync replicas.
+        isr: u32,
+        /// The topic's `min.insync.replicas`.
+        min_insync: u32,
+        refused: u64,
+    },
+    /// The group's coordinator moved with the leadership of its offsets partition.
+    CoordinatorMoved {
+        /// The group.
+        group: String,
+        /// `None` while the offsets partition is offline.
+        coordinator: Option<BrokerId>,
+    },
 }
 
 /// An event with its time and a sequence number that only grows, so readers can ask for
 /// "everything after N" even after old events have been dropped.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub seq: u64,
     pub time_ms: i64,
@@ -146,8 +257,113 @@ impl fmt::Display for EventKind {
                 )
             }
             EventKind::GroupDeleted { group } => write!(f, "group {group} deleted"),
+            _ => fmt_cluster(self, f),
         }
     }
+}
+
+/// The brokers' and coordinators' events, worded for the events pane.
+fn fmt_cluster(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match kind {
+        EventKind::BrokerCrashed { broker } => write!(f, "broker {broker} crashed"),
+        EventKind::BrokerStopped {
+            broker,
+            leaders_moved,
+        } => write!(
+            f,
+            "broker {broker} stopped (controlled shutdown, {leaders_moved} leaderships moved first)"
+        ),
+        EventKind::BrokerRestarted { broker } => write!(f, "broker {broker} restarted"),
+        EventKind::BrokerSlowed { broker, rate } => {
+            write!(
+                f,
+                "broker {broker} slow: its followers copy {rate} records/s"
+            )
+        }
+        EventKind::BrokerHealed { broker } => write!(f, "broker {broker} healed"),
+        EventKind::CoordinatorMoved { group, coordinator } => match coordinator {
+            Some(b) => write!(f, "{group}: coordinator now broker {b}"),
+            None => write!(f, "{group}: coordinator unavailable"),
+        },
+        _ => fmt_replication(kind, f),
+    }
+}
+
+/// One partition's replication events, worded for the events pane.
+fn fmt_replication(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match kind {
+        EventKind::IsrShrunk {
+            topic,
+            partition,
+            broker,
+            isr,
+        } => write!(
+            f,
+            "{topic}-{partition}: ISR shrinks, {broker} out: ISR {}",
+            ids(isr)
+        ),
+        EventKind::IsrExpanded {
+            topic,
+            partition,
+            broker,
+            isr,
+        } => write!(
+            f,
+            "{topic}-{partition}: ISR expands, {broker} back in sync: ISR {}",
+            ids(isr)
+        ),
+        EventKind::LeaderElected {
+            topic,
+            partition,
+            leader,
+            epoch,
+            previous,
+            kind,
+        } => {
+            write!(f, "{topic}-{partition}: leader {leader}, epoch {epoch}")?;
+            match previous {
+                Some(p) => write!(f, " (was {p}; {})", kind.label()),
+                None => write!(f, " ({})", kind.label()),
+            }
+        }
+        EventKind::LogTruncated {
+            topic,
+            partition,
+            from,
+            to,
+            acked_lost,
+        } => write!(
+            f,
+            "{topic}-{partition}: log cut to {from}, {} records gone ({acked_lost} acknowledged)",
+            to - from
+        ),
+        EventKind::PartitionOffline {
+            topic,
+            partition,
+            isr,
+        } => write!(
+            f,
+            "{topic}-{partition}: OFFLINE, waiting for ISR {} to return",
+            ids(isr)
+        ),
+        EventKind::NotEnoughReplicas {
+            topic,
+            partition,
+            isr,
+            min_insync,
+            refused,
+        } => write!(
+            f,
+            "{topic}-{partition}: NOT_ENOUGH_REPLICAS, ISR {isr} < min.insync {min_insync}: {refused} send(s) refused"
+        ),
+        other => unreachable!("{other:?} is worded in Display"),
+    }
+}
+
+/// Broker ids as `2,3,1`.
+fn ids(list: &[BrokerId]) -> String {
+    let parts: Vec<String> = list.iter().map(BrokerId::to_string).collect();
+    parts.join(",")
 }
 
 /// A ring of the most recent events.
@@ -243,5 +459,39 @@ mod tests {
         }
         .to_string();
         assert_eq!(text, "g: generation 3: c-1=[0,2] c-2=[1]");
+    }
+
+    #[test]
+    fn replication_events_read_well() {
+        let elected = EventKind::LeaderElected {
+            topic: "orders".into(),
+            partition: 2,
+            leader: 3,
+            epoch: 4,
+            previous: Some(1),
+            kind: ElectionKind::Clean,
+        };
+        assert_eq!(
+            elected.to_string(),
+            "orders-2: leader 3, epoch 4 (was 1; clean election)"
+        );
+        let shrunk = EventKind::IsrShrunk {
+            topic: "orders".into(),
+            partition: 0,
+            broker: 1,
+            isr: vec![2, 3],
+        };
+        assert_eq!(shrunk.to_string(), "orders-0: ISR shrinks, 1 out: ISR 2,3");
+        let cut = EventKind::LogTruncated {
+            topic: "t".into(),
+            partition: 1,
+            from: 90,
+            to: 100,
+            acked_lost: 7,
+        };
+        assert_eq!(
+            cut.to_string(),
+            "t-1: log cut to 90, 10 records gone (7 acknowledged)"
+        );
     }
 }

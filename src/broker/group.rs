@@ -840,6 +840,13 @@ impl Group {
         self.offsets.retain(|tp, _| tp.topic != topic);
     }
 
+    /// A coordinator taking the group over starts every member's session afresh.
+    pub(crate) fn restart_sessions(&mut self, now: i64) {
+        self.members
+            .values_mut()
+            .for_each(|m| m.last_heartbeat_ms = now);
+    }
+
     pub(crate) fn mark_dead(&mut self) {
         self.state = GroupState::Dead;
     }

@@ -57,6 +57,15 @@ pub struct LogBounds {
     pub high_watermark: i64,
 }
 
+/// What [`PartitionLog::truncate_to`] removed from the end of a log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Truncated {
+    /// Records removed.
+    pub records: u64,
+    /// Bytes as retention by size counts them ([`PartitionLog::size_bytes`]).
+    pub bytes: u64,
+}
+
 /// One entry of a log.
 #[derive(Debug, Clone)]
 enum Stored {
@@ -129,6 +138,7 @@ pub struct PartitionLog {
     leader_epoch: i32,
     appended_total: u64,
     deleted_total: u64,
+    truncated_total: u64,
 }
 
 impl Default for PartitionLog {
@@ -153,6 +163,7 @@ impl PartitionLog {
             leader_epoch: -1,
             appended_total: 0,
             deleted_total: 0,
+            truncated_total: 0,
         }
     }
 
@@ -181,6 +192,20 @@ impl PartitionLog {
     pub fn follow_end(&mut self) {
         self.hw_follows_end = true;
         self.high_watermark = self.end_offset;
+    }
+    /// Whether every append moves the high watermark (the leader is the only in-sync
+    /// replica). Turning it off keeps the current value until the replication layer sets
+    /// another.
+    pub(crate) fn set_hw_follows_end(&mut self, follows: bool) {
+        if follows {
+            self.follow_end();
+        } else {
+            self.hw_follows_end = false;
+        }
+    }
+    /// Whether appends move the high watermark at once.
+    pub(crate) fn hw_follows_end(&self) -> bool {
+        self.hw_follows_end
     }
     /// The leader epoch written into the batches appended from now on (−1 until a
     /// replication layer sets one).
@@ -227,6 +252,10 @@ impl PartitionLog {
     /// Records ever deleted by retention.
     pub fn deleted_total(&self) -> u64 {
         self.deleted_total
+    }
+    /// Records ever cut from the end by an election ([`PartitionLog::truncate_to`]).
+    pub fn truncated_total(&self) -> u64 {
+        self.truncated_total
     }
 
     /// Appends one record, as a batch of its own, and returns its offset.
@@ -344,8 +373,10 @@ impl PartitionLog {
         self.batches.partition_point(|b| b.end_offset() <= offset)
     }
 
+    /// Readers may ask for any offset they could have seen: from the log start up to the
+    /// high watermark (past it, the records are not committed and may yet be cut).
     fn check_fetch_offset(&self, offset: i64) -> Result<(), LogBounds> {
-        if offset < self.log_start_offset || offset > self.end_offset {
+        if offset < self.log_start_offset || offset > self.high_watermark {
             return Err(self.bounds());
         }
         Ok(())

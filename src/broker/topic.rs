@@ -1,9 +1,11 @@
-//! Topics: a validated name, a configuration and a set of partition logs.
+//! Topics: a validated name, a configuration, a set of partition logs and, beside each log,
+//! the partition's replicas.
 
 use std::fmt;
 
 use super::error::{BrokerError, Result};
 use super::partition::{PartitionLog, RetentionPolicy};
+use super::replica::ReplicaSet;
 
 /// What a topic is created with. Two configs are "identical" when every field is equal,
 /// which is what the if-not-exists form of topic creation compares.
@@ -11,14 +13,21 @@ use super::partition::{PartitionLog, RetentionPolicy};
 pub struct TopicConfig {
     pub partitions: u32,
     pub retention: RetentionPolicy,
+    /// Copies of each partition, on distinct brokers; at most the live brokers at creation.
+    pub replication_factor: u32,
+    /// With `acks=all`, the fewest in-sync replicas a produce needs, else it is refused
+    /// with NOT_ENOUGH_REPLICAS; `1..=replication_factor`.
+    pub min_insync_replicas: u32,
 }
 
 impl TopicConfig {
-    /// A config with `partitions` partitions and no retention limits.
+    /// A config with `partitions` partitions, one replica each and no retention limits.
     pub fn new(partitions: u32) -> Self {
         TopicConfig {
             partitions,
             retention: RetentionPolicy::default(),
+            replication_factor: 1,
+            min_insync_replicas: 1,
         }
     }
 
@@ -26,11 +35,26 @@ impl TopicConfig {
         self.retention = retention;
         self
     }
+
+    /// The same config with `replication_factor` replicas per partition, of which
+    /// `min_insync_replicas` must be in sync for an `acks=all` produce.
+    pub fn with_replication(mut self, replication_factor: u32, min_insync_replicas: u32) -> Self {
+        self.replication_factor = replication_factor;
+        self.min_insync_replicas = min_insync_replicas;
+        self
+    }
 }
 
 impl fmt::Display for TopicConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "partitions={}", self.partitions)?;
+        if (self.replication_factor, self.min_insync_replicas) != (1, 1) {
+            write!(
+                f,
+                ", replication_factor={}, min_insync_replicas={}",
+                self.replication_factor, self.min_insync_replicas
+            )?;
+        }
         let r = &self.retention;
         if let Some(ms) = r.ms {
             write!(f, ", retention_ms={ms}")?;
@@ -77,18 +101,26 @@ pub struct Topic {
     id: [u8; 16],
     config: TopicConfig,
     partitions: Vec<PartitionLog>,
+    /// Beside each log, who holds it: kept apart so the log stays only storage.
+    replicas: Vec<ReplicaSet>,
 }
 
 impl Topic {
-    pub(crate) fn new(name: String, id: [u8; 16], config: TopicConfig) -> Self {
-        let partitions = (0..config.partitions)
-            .map(|_| PartitionLog::new())
-            .collect();
+    /// A topic whose partition `p` is held by `replicas[p]`.
+    pub(crate) fn new(
+        name: String,
+        id: [u8; 16],
+        config: TopicConfig,
+        replicas: Vec<ReplicaSet>,
+    ) -> Self {
+        debug_assert_eq!(replicas.len(), config.partitions as usize);
+        let partitions = replicas.iter().map(new_log).collect();
         Topic {
             name,
             id,
             config,
             partitions,
+            replicas,
         }
     }
 
@@ -111,21 +143,29 @@ impl Topic {
     pub fn partition(&self, p: u32) -> Option<&PartitionLog> {
         self.partitions.get(p as usize)
     }
-    pub(crate) fn partition_mut(&mut self, p: u32) -> Result<&mut PartitionLog> {
-        let name = &self.name;
-        self.partitions
-            .get_mut(p as usize)
-            .ok_or_else(|| BrokerError::UnknownPartition {
-                topic: name.clone(),
-                partition: p,
-            })
+    /// Partition `p`'s replicas: leader, epoch, ISR and each replica's log end.
+    pub fn replica_set(&self, p: u32) -> Option<&ReplicaSet> {
+        self.replicas.get(p as usize)
     }
-    pub(crate) fn partitions_mut(&mut self) -> &mut [PartitionLog] {
-        &mut self.partitions
+    /// Every partition's replicas, in partition order.
+    pub fn replica_sets(&self) -> &[ReplicaSet] {
+        &self.replicas
     }
-    /// The name alongside the logs, for a caller that changes logs and reports by name.
-    pub(crate) fn name_and_partitions_mut(&mut self) -> (&str, &mut [PartitionLog]) {
-        (&self.name, &mut self.partitions)
+    /// The logs and their replica sets, paired by index, with the topic's name and config.
+    pub(crate) fn parts_mut(&mut self) -> TopicParts<'_> {
+        TopicParts {
+            name: &self.name,
+            config: &self.config,
+            logs: &mut self.partitions,
+            replicas: &mut self.replicas,
+        }
+    }
+    /// The name alongside the logs and replica sets, for a caller that changes logs and
+    /// reports by name.
+    pub(crate) fn name_and_partitions_mut(
+        &mut self,
+    ) -> (&str, &mut [PartitionLog], &mut [ReplicaSet]) {
+        (&self.name, &mut self.partitions, &mut self.replicas)
     }
 
     /// Whether the topic can grow to `total` partitions: only more than it has.
@@ -142,10 +182,12 @@ impl Topic {
         Ok(())
     }
 
-    pub(crate) fn grow_to(&mut self, total: u32) -> Result<()> {
+    /// Grows the topic to `total` partitions, held by `replicas` (one for each new one).
+    pub(crate) fn grow_to(&mut self, total: u32, replicas: Vec<ReplicaSet>) -> Result<()> {
         self.check_grow_to(total)?;
-        self.partitions
-            .resize_with(total as usize, PartitionLog::new);
+        debug_assert_eq!(replicas.len() as u32, total - self.partition_count());
+        self.partitions.extend(replicas.iter().map(new_log));
+        self.replicas.extend(replicas);
         self.config.partitions = total;
         Ok(())
     }
@@ -158,6 +200,22 @@ impl Topic {
     pub fn record_count(&self) -> u64 {
         self.partitions.iter().map(|p| p.len() as u64).sum()
     }
+}
+
+/// An empty log for a partition held by `replicas`: with followers in sync, appends wait
+/// for them before readers see them.
+fn new_log(replicas: &ReplicaSet) -> PartitionLog {
+    let mut log = PartitionLog::new();
+    log.set_hw_follows_end(replicas.leader_alone_in_sync());
+    log
+}
+
+/// A topic's logs and replica sets borrowed together, for replication and failover.
+pub(crate) struct TopicParts<'a> {
+    pub name: &'a str,
+    pub config: &'a TopicConfig,
+    pub logs: &'a mut [PartitionLog],
+    pub replicas: &'a mut [ReplicaSet],
 }
 
 #[cfg(test)]
@@ -189,10 +247,12 @@ mod tests {
 
     #[test]
     fn partitions_only_grow() {
-        let mut t = Topic::new("t".into(), [0; 16], TopicConfig::new(2));
-        assert!(t.grow_to(2).is_err());
-        assert!(t.grow_to(1).is_err());
-        t.grow_to(5).unwrap();
+        let sets = |n| (0..n).map(|_| ReplicaSet::new(vec![1], 0)).collect();
+        let mut t = Topic::new("t".into(), [0; 16], TopicConfig::new(2), sets(2));
+        assert!(t.grow_to(2, vec![]).is_err());
+        assert!(t.grow_to(1, vec![]).is_err());
+        t.grow_to(5, sets(3)).unwrap();
+        assert_eq!(t.replica_sets().len(), 5);
         assert_eq!(t.partition_count(), 5);
         assert_eq!(t.config().partitions, 5);
     }

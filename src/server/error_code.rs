@@ -40,6 +40,20 @@ impl From<&BrokerError> for ResponseError {
             BrokerError::UnreleasedInstanceId { .. } => ResponseError::UnreleasedInstanceId,
             BrokerError::UnsupportedAssignor(_) => ResponseError::UnsupportedAssignor,
             BrokerError::NotAConsumerGroup(_) => ResponseError::GroupIdNotFound,
+            BrokerError::NotLeaderOrFollower { .. } => ResponseError::NotLeaderOrFollower,
+            BrokerError::LeaderNotAvailable { .. } => ResponseError::LeaderNotAvailable,
+            BrokerError::NotEnoughReplicas { .. } => ResponseError::NotEnoughReplicas,
+            BrokerError::NotEnoughReplicasAfterAppend { .. } => {
+                ResponseError::NotEnoughReplicasAfterAppend
+            }
+            BrokerError::NotCoordinator { .. } => ResponseError::NotCoordinator,
+            BrokerError::CoordinatorNotAvailable { .. } => ResponseError::CoordinatorNotAvailable,
+            BrokerError::InvalidReplicationFactor { .. } => ResponseError::InvalidReplicationFactor,
+            BrokerError::InvalidMinInsyncReplicas { .. } => ResponseError::InvalidConfig,
+            // Operator actions on the simulated cluster, never a client's request.
+            BrokerError::UnknownBroker { .. }
+            | BrokerError::BrokerStateConflict { .. }
+            | BrokerError::InvalidCluster(_) => ResponseError::InvalidRequest,
         }
     }
 }

@@ -2,11 +2,12 @@
 //! checked through [`super::limits`], the same rules a scenario file meets, and a refused
 //! command changes nothing.
 
-use crate::broker::Broker;
+use crate::broker::{Broker, BrokerError, BrokerId, Truncation};
 
 use super::command::Command;
 use super::error::SimError;
 use super::limits::{self, Load};
+use super::producer::ProducerActor;
 use super::scenario::{GroupSpec, ProducerSpec};
 use super::{GroupSim, Simulation};
 
@@ -95,7 +96,76 @@ impl Simulation {
                 self.groups[g].set_paused(false);
                 Ok(format!("{group} resumed"))
             }
+            other => self.apply_to_broker(other),
         }
+    }
+
+    /// The commands that act on one broker of the cluster.
+    fn apply_to_broker(&mut self, cmd: Command) -> Result<String, SimError> {
+        let now = self.now;
+        match cmd {
+            Command::CrashBroker { broker } => {
+                self.fail_over(broker, |b| b.crash_broker(broker, now))?;
+                Ok(format!("broker {broker} crashed; {}", self.cluster_state()))
+            }
+            Command::StopBroker { broker } => {
+                self.fail_over(broker, |b| b.stop_broker(broker, now))?;
+                Ok(format!(
+                    "broker {broker} handed its leaderships over and stopped; {}",
+                    self.cluster_state()
+                ))
+            }
+            Command::RestartBroker { broker } => {
+                self.fail_over(broker, |b| b.restart_broker(broker, now))?;
+                Ok(format!(
+                    "broker {broker} restarted; its replicas catch up; {}",
+                    self.cluster_state()
+                ))
+            }
+            Command::SlowBroker { broker, rate } => {
+                let rate = limits::SLOW_RATE.check(rate)?;
+                self.fail_over(broker, |b| {
+                    b.slow_broker(broker, rate, now).map(|_| Vec::new())
+                })?;
+                Ok(format!(
+                    "broker {broker} slow: its followers copy {rate} records/s"
+                ))
+            }
+            Command::HealBroker { broker } => {
+                self.fail_over(broker, |b| b.heal_broker(broker, now).map(|_| Vec::new()))?;
+                Ok(format!("broker {broker} healed: its followers catch up"))
+            }
+            _ => unreachable!("apply handles every other command"),
+        }
+    }
+
+    /// Runs `act` on the broker after checking the id's bound; consumers whose records an
+    /// election cut move back with the log.
+    fn fail_over(
+        &mut self,
+        broker: BrokerId,
+        act: impl FnOnce(&mut Broker) -> Result<Vec<Truncation>, BrokerError>,
+    ) -> Result<(), SimError> {
+        limits::BROKER_ID.check(u32::try_from(broker).unwrap_or(0))?;
+        let mut b = self.broker.write();
+        let cuts = act(&mut b)?;
+        for info in &mut self.producers {
+            ProducerActor::hear_back(info, &b);
+        }
+        drop(b);
+        self.after_cuts(&cuts);
+        Ok(())
+    }
+
+    /// The cluster's health in a few words, for the line a broker action leaves.
+    fn cluster_state(&self) -> String {
+        let b = self.broker.read();
+        format!(
+            "{} partition(s) under-replicated, {} offline, {} acknowledged record(s) lost so far",
+            b.under_replicated_partitions(),
+            b.offline_partitions(),
+            b.acked_lost()
+        )
     }
 
     /// What the simulation holds now: the totals a command is checked against.
@@ -116,6 +186,9 @@ impl Simulation {
             partitions: broker.partition_total(),
             subscribed_partitions: (self.groups.iter())
                 .map(|g| partitions_of(&broker, &g.spec().topics))
+                .sum(),
+            replicas: (broker.topics())
+                .map(|t| u64::from(t.partition_count()) * u64::from(t.config().replication_factor))
                 .sum(),
         }
     }

@@ -1,7 +1,7 @@
 //! Runtime control of a running simulation. Timeline beats are commands too, so a scripted
 //! talk and a live audience drive the simulation through one mechanism.
 
-use crate::broker::ResetSpec;
+use crate::broker::{BrokerId, ResetSpec};
 
 /// Something an operator (a key press, a timeline beat) asks the simulation to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +40,33 @@ pub enum Command {
     PauseGroup { group: String },
     /// Undoes [`Command::PauseGroup`].
     ResumeGroup { group: String },
+    /// A broker dies without warning: its partitions fail over, or go offline.
+    CrashBroker {
+        /// One of the cluster's brokers.
+        broker: BrokerId,
+    },
+    /// A crashed or stopped broker comes back, catches up and rejoins the ISRs.
+    RestartBroker {
+        /// One of the cluster's brokers.
+        broker: BrokerId,
+    },
+    /// Controlled shutdown: the broker hands its leaderships over, then stops.
+    StopBroker {
+        /// One of the cluster's brokers.
+        broker: BrokerId,
+    },
+    /// The broker's followers copy only `rate` records per second (0 stalls them).
+    SlowBroker {
+        /// One of the cluster's brokers.
+        broker: BrokerId,
+        /// Records per second.
+        rate: f64,
+    },
+    /// Undoes [`Command::SlowBroker`].
+    HealBroker {
+        /// One of the cluster's brokers.
+        broker: BrokerId,
+    },
 }
 
 impl Command {
@@ -60,6 +87,11 @@ impl Command {
             Command::ScaleProcessRate { .. } => "scale_process_rate",
             Command::PauseGroup { .. } => "pause_group",
             Command::ResumeGroup { .. } => "resume_group",
+            Command::CrashBroker { .. } => "crash_broker",
+            Command::RestartBroker { .. } => "restart_broker",
+            Command::StopBroker { .. } => "stop_broker",
+            Command::SlowBroker { .. } => "slow_broker",
+            Command::HealBroker { .. } => "heal_broker",
         }
     }
 }

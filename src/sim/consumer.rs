@@ -255,6 +255,22 @@ impl GroupSim {
         self.unowned_ms += total.saturating_sub(held) * dt_ms.max(0) as u64;
     }
 
+    /// An election cut `topic`-`partition` back to `to`, below what readers had seen: the
+    /// positions past it come back (the consumer detects the truncation, KIP-320, and
+    /// resumes at the new end), and the offsets there will hold new records, so reading
+    /// them is not a repeat.
+    pub(crate) fn after_truncation(&mut self, topic: &str, partition: u32, to: i64) {
+        let Some(part) =
+            (self.tracks.iter()).position(|t| t.tp.partition == partition && t.tp.topic == topic)
+        else {
+            return;
+        };
+        self.tracks[part].truncated(to);
+        for m in &mut self.members {
+            m.truncated(part, to);
+        }
+    }
+
     /// Counts records retention deleted before the group fetched them.
     pub(crate) fn after_retention(&mut self, broker: &Broker) {
         for t in &mut self.tracks {

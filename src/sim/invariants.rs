@@ -3,24 +3,34 @@
 
 use std::collections::BTreeMap;
 
-use crate::broker::{Broker, GroupState, GroupType, TopicPartition};
+use crate::broker::{
+    Acks, Broker, BrokerId, GroupState, GroupType, PartitionLog, ReplicaSet, TopicPartition,
+};
 
 use super::consumer::GroupSim;
 use super::metrics::subscribed_partitions;
+use super::producer::ProducerInfo;
 use super::scenario::RebalanceProtocol;
 
 /// Returns the first broken invariant, described.
 pub(crate) fn check(broker: &Broker, groups: &[GroupSim]) -> Result<(), String> {
     for topic in broker.topics() {
-        for (p, log) in topic.partitions().iter().enumerate() {
+        let pairs = topic.partitions().iter().zip(topic.replica_sets());
+        for (p, (log, rs)) in pairs.enumerate() {
             let (start, hw) = (log.log_start_offset(), log.high_watermark());
-            if !(0 <= start && start <= hw) {
+            if !(0 <= start && start <= hw && hw <= log.log_end_offset()) {
                 return Err(format!(
-                    "{}-{p}: log start {start} and high watermark {hw} out of order",
-                    topic.name()
+                    "{}-{p}: log start {start}, high watermark {hw} and log end {} out of order",
+                    topic.name(),
+                    log.log_end_offset()
                 ));
             }
+            check_replicas(log, rs).map_err(|e| format!("{}-{p}: {e}", topic.name()))?;
         }
+    }
+    for (p, rs) in broker.offsets_partitions().iter().enumerate() {
+        check_replicas(&PartitionLog::new(), rs)
+            .map_err(|e| format!("offsets partition {p}: {e}"))?;
     }
     // Only the simulation's groups: network clients may commit any offset, as Kafka lets
     // them (the sentinels -1 and -2, or past the end), and the broker stores it.
@@ -48,6 +58,129 @@ pub(crate) fn check(broker: &Broker, groups: &[GroupSim]) -> Result<(), String> 
     }
     for sim in groups {
         check_group(broker, sim)?;
+    }
+    Ok(())
+}
+
+/// The leader is in the ISR, the ISR within the replicas, the high watermark at most every
+/// in-sync replica's log end, and no replica past the leader's.
+fn check_replicas(log: &PartitionLog, rs: &ReplicaSet) -> Result<(), String> {
+    let (hw, end) = (log.high_watermark(), log.log_end_offset());
+    if rs.isr().is_empty() || rs.isr().iter().any(|b| !rs.replicas().contains(b)) {
+        return Err(format!(
+            "ISR {:?} not within replicas {:?}",
+            rs.isr(),
+            rs.replicas()
+        ));
+    }
+    if let Some(l) = rs.leader() {
+        if !rs.in_sync(l) {
+            return Err(format!("leader {l} not in ISR {:?}", rs.isr()));
+        }
+        if rs.log_end_offset(l) != Some(end) {
+            return Err(format!(
+                "leader {l}'s log end {:?} is not the log's {end}",
+                rs.log_end_offset(l)
+            ));
+        }
+    }
+    for &b in rs.replicas() {
+        let leo = rs.log_end_offset(b).unwrap_or(-1);
+        if leo > end || leo < log.log_start_offset() {
+            return Err(format!(
+                "replica {b}'s log end {leo} outside the log {}..={end}",
+                log.log_start_offset()
+            ));
+        }
+        if rs.in_sync(b) && hw > leo {
+            return Err(format!(
+                "high watermark {hw} past in-sync replica {b}'s log end {leo}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Producers account for every record, and with clean elections only, none lost anything
+/// it was told was written with `acks=all`.
+pub(crate) fn check_producers(broker: &Broker, producers: &[ProducerInfo]) -> Result<(), String> {
+    let clean_only = broker.unclean_elections() == 0;
+    for p in producers {
+        if p.acks == Acks::All && clean_only && p.acked_lost > 0 {
+            return Err(format!(
+                "{} lost {} records acknowledged with acks=all without an unclean election",
+                p.name, p.acked_lost
+            ));
+        }
+        if p.acked + p.failed + p.backlog > p.sent {
+            return Err(format!(
+                "{}: acknowledged {} + failed {} + waiting {} exceeds sent {}",
+                p.name, p.acked, p.failed, p.backlog, p.sent
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What the invariants remember about each partition between checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Seen {
+    high_watermark: i64,
+    epoch: i32,
+    leader: Option<BrokerId>,
+    unclean_elections: u32,
+}
+
+/// The invariants that span steps: a high watermark moves back only through an unclean
+/// election, which is counted; epochs only grow, and an epoch has one leader.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Watch {
+    seen: BTreeMap<([u8; 16], u32), Seen>,
+}
+
+impl Watch {
+    /// Compares the broker with what the last call saw, then remembers it.
+    pub(crate) fn observe(&mut self, broker: &Broker) -> Result<(), String> {
+        for topic in broker.topics() {
+            let pairs = topic.partitions().iter().zip(topic.replica_sets());
+            for (p, (log, rs)) in pairs.enumerate() {
+                let now = Seen {
+                    high_watermark: log.high_watermark(),
+                    epoch: rs.leader_epoch(),
+                    leader: rs.leader(),
+                    unclean_elections: rs.unclean_elections(),
+                };
+                let before = self.seen.insert((topic.id(), p as u32), now);
+                if let Some(before) = before {
+                    compare(before, now).map_err(|e| format!("{}-{p}: {e}", topic.name()))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn compare(before: Seen, now: Seen) -> Result<(), String> {
+    if now.high_watermark < before.high_watermark
+        && now.unclean_elections == before.unclean_elections
+    {
+        return Err(format!(
+            "high watermark went back from {} to {} without an unclean election",
+            before.high_watermark, now.high_watermark
+        ));
+    }
+    if now.epoch < before.epoch {
+        return Err(format!(
+            "epoch went back from {} to {}",
+            before.epoch, now.epoch
+        ));
+    }
+    let both = now.leader.is_some() && before.leader.is_some();
+    if now.epoch == before.epoch && both && now.leader != before.leader {
+        return Err(format!(
+            "epoch {} has two leaders, {:?} and {:?}",
+            now.epoch, before.leader, now.leader
+        ));
     }
     Ok(())
 }

@@ -9,7 +9,10 @@
 
 use std::fmt::Display;
 
-use crate::broker::{MAX_PARTITIONS_PER_TOPIC, SESSION_TIMEOUT_RANGE_MS};
+use crate::broker::{
+    MAX_BROKERS, MAX_PARTITIONS_PER_TOPIC, MAX_RACK_NAME_BYTES, MAX_REPLICAS,
+    REPLICA_LAG_TIME_MAX_RANGE_MS, SESSION_TIMEOUT_RANGE_MS,
+};
 
 /// A range one value must lie in.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -172,6 +175,60 @@ pub const RESTART_DOWNTIME_MS: Bound<i64> = Bound {
     min: 0,
     max: 86_400_000,
 };
+/// Brokers in a `[cluster]`: the broker's own limit.
+pub const CLUSTER_BROKERS: Bound<u32> = Bound {
+    what: "a cluster's broker count",
+    min: 1,
+    max: MAX_BROKERS,
+};
+/// A broker id a beat or a key names; it must also be one of the cluster's.
+pub const BROKER_ID: Bound<u32> = Bound {
+    what: "a broker id",
+    min: 1,
+    max: MAX_BROKERS,
+};
+/// A rack name's length in bytes.
+pub const RACK_NAME_BYTES: Bound<usize> = Bound {
+    what: "a rack name's length in bytes",
+    min: 1,
+    max: MAX_RACK_NAME_BYTES,
+};
+/// `replica_lag_time_max_ms`: the broker's range.
+pub const REPLICA_LAG_TIME_MAX_MS: Bound<i64> = Bound {
+    what: "replica_lag_time_max_ms",
+    min: REPLICA_LAG_TIME_MAX_RANGE_MS.0,
+    max: REPLICA_LAG_TIME_MAX_RANGE_MS.1,
+};
+/// A topic's replicas per partition; it must also be at most the cluster's brokers.
+pub const REPLICATION_FACTOR: Bound<u32> = Bound {
+    what: "a replication factor",
+    min: 1,
+    max: MAX_BROKERS,
+};
+/// `min_insync_replicas`; it must also be at most the replication factor.
+pub const MIN_INSYNC_REPLICAS: Bound<u32> = Bound {
+    what: "min_insync_replicas",
+    min: 1,
+    max: MAX_BROKERS,
+};
+/// How many records per second a slow broker's followers copy.
+pub const SLOW_RATE: Bound<f64> = Bound {
+    what: "a slow broker's replication rate (records per second)",
+    min: 0.0,
+    max: 1_000_000.0,
+};
+/// A producer's first wait before retrying a refused send (doubling up to a second).
+pub const RETRY_BACKOFF_MS: Bound<i64> = Bound {
+    what: "retry_backoff_ms",
+    min: 10,
+    max: 60_000,
+};
+/// How long a producer keeps trying a record before it fails.
+pub const DELIVERY_TIMEOUT_MS: Bound<i64> = Bound {
+    what: "delivery_timeout_ms",
+    min: 100,
+    max: 86_400_000,
+};
 /// When a timeline beat fires.
 pub const BEAT_TIME_MS: Bound<i64> = Bound {
     what: "a beat's time in simulated milliseconds",
@@ -219,6 +276,8 @@ pub struct Load {
     pub partitions: u64,
     /// Partitions subscribed to, summed over the simulated groups.
     pub subscribed_partitions: u64,
+    /// Replicas over the topics' partitions.
+    pub replicas: u64,
 }
 
 fn over(what: &'static str, would_be: impl Display, max: impl Display) -> LimitError {
@@ -305,6 +364,16 @@ impl Load {
             return Err(over("partitions in total", total, MAX_PARTITIONS));
         }
         self.partitions = total;
+        Ok(())
+    }
+
+    /// Adds a topic's `replicas` (partitions times replication factor).
+    pub fn add_replicas(&mut self, replicas: u64) -> Result<(), LimitError> {
+        let total = self.replicas + replicas;
+        if total > MAX_REPLICAS {
+            return Err(over("replicas in total", total, MAX_REPLICAS));
+        }
+        self.replicas = total;
         Ok(())
     }
 

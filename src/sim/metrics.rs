@@ -280,7 +280,8 @@ impl Metrics {
                 }
                 let pm = &mut tm.partitions[p];
                 let hw = log.high_watermark();
-                pm.rate = (hw - pm.last_hw) as f64 / secs;
+                // An unclean election can move the high watermark back: no negative rate.
+                pm.rate = (hw - pm.last_hw).max(0) as f64 / secs;
                 pm.last_hw = hw;
                 pm.history.push(pm.rate);
                 total += pm.rate;

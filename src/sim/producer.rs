@@ -1,5 +1,17 @@
 //! Simulated producers: records at a steady rate, keyed by a distribution, partitioned the
-//! way a real client would.
+//! way a real client would, sent with `acks` and retried as a client does.
+//!
+//! A record whose partition refuses it (offline: LEADER_NOT_AVAILABLE; too few in sync for
+//! `acks=all`: NOT_ENOUGH_REPLICAS) joins that partition's backlog, and so do the records
+//! after it, keeping the partition's order. The backlog is retried after
+//! `retry_backoff_ms`, doubling up to a second; records older than
+//! `delivery_timeout_ms` fail. Records an election cut before they were acknowledged come
+//! back from the broker and are sent again. Counted per producer: sent, acknowledged,
+//! failed (by error), acknowledged then lost.
+
+mod backlog;
+
+use std::collections::BTreeMap;
 
 use std::sync::Arc;
 
@@ -9,10 +21,12 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution, Zipf};
 
 use crate::broker::{
-    Broker, KeyHasher, MAX_SIMULATED_VALUE_BYTES, NullKeyStrategy, Partitioner, RecordSource,
+    Acks, Broker, KeyHasher, MAX_SIMULATED_VALUE_BYTES, NullKeyStrategy, Partitioner, ProducerId,
+    RecordSource, TopicAppender,
 };
 
 use super::scenario::{KeyDistribution, ProducerSpec};
+use backlog::Backlog;
 
 // Every value a scenario may ask for fits the broker's compact batches.
 const _: () = assert!(super::limits::MAX_VALUE_BYTES <= MAX_SIMULATED_VALUE_BYTES);
@@ -34,10 +48,24 @@ pub struct ProducerInfo {
     /// The zipf exponent; only meaningful with [`KeyDistribution::Zipf`].
     pub zipf_s: f64,
     pub partitioner: KeyHasher,
-    /// Records appended so far.
+    /// Records appended so far (a record sent again after an election counts again).
     pub produced: u64,
     /// False once removed; a removed producer stays listed with its count.
     pub active: bool,
+    /// When it is answered.
+    pub acks: Acks,
+    /// Records the application handed to the producer.
+    pub sent: u64,
+    /// Records acknowledged (never, with `acks=0`).
+    pub acked: u64,
+    /// Records given up after `delivery_timeout_ms`.
+    pub failed: u64,
+    /// `failed` by the last error each record met, by Kafka's name for it.
+    pub failed_by: BTreeMap<&'static str, u64>,
+    /// Acknowledged records an election later cut from the log.
+    pub acked_lost: u64,
+    /// Records waiting to be sent (again).
+    pub backlog: u64,
 }
 
 impl ProducerInfo {
@@ -97,6 +125,13 @@ pub(crate) struct ProducerActor {
     kind: KeyDistribution,
     next_sequential: usize,
     clock: RateClock,
+    acks: Acks,
+    retry_backoff_ms: i64,
+    delivery_timeout_ms: i64,
+    /// Refused partitions' records, by partition.
+    backlogs: BTreeMap<u32, Backlog>,
+    /// A key of each partition, for records sent again; built on the first retry.
+    partition_keys: Option<Vec<Option<u32>>>,
 }
 
 impl ProducerActor {
@@ -121,6 +156,11 @@ impl ProducerActor {
             kind: spec.keys,
             next_sequential: 0,
             clock: RateClock::default(),
+            acks: spec.acks,
+            retry_backoff_ms: spec.retry_backoff_ms,
+            delivery_timeout_ms: spec.delivery_timeout_ms,
+            backlogs: BTreeMap::new(),
+            partition_keys: None,
         }
     }
 
@@ -134,6 +174,7 @@ impl ProducerActor {
         self.source = Arc::new(RecordSource::new(Vec::new(), 0));
         self.key_partitions = Vec::new();
         self.cached_partitions = 0;
+        self.partition_keys = None;
     }
 
     fn next_key(&mut self) -> Option<usize> {
@@ -164,9 +205,10 @@ impl ProducerActor {
         }
     }
 
-    /// Appends the records due in the next `dt_ms`, stamped `now`, straight into their
-    /// partitions: no buffer per partition, so a producer on a wide topic costs no more
-    /// than one on a narrow one. Returns how many.
+    /// Sends the records due in the next `dt_ms`, stamped `now`, straight into their
+    /// partitions (no buffer per partition, so a producer on a wide topic costs no more
+    /// than one on a narrow one), after retrying what is due from the backlogs. Returns
+    /// how many records were appended.
     pub(crate) fn tick(
         &mut self,
         info: &mut ProducerInfo,
@@ -174,32 +216,140 @@ impl ProducerActor {
         now: i64,
         dt_ms: i64,
     ) -> u64 {
-        if !info.active {
-            return 0;
+        let due = if info.active {
+            self.clock.advance(info.rate, dt_ms)
+        } else {
+            0
+        };
+        let id = ProducerId(info.id as u32);
+        for (tp, n) in broker.take_resends(id) {
+            if tp.topic == info.topic {
+                self.hold(tp.partition, now, n, "NOT_LEADER_OR_FOLLOWER");
+            }
         }
-        let due = self.clock.advance(info.rate, dt_ms);
-        if due == 0 {
-            return 0;
+        let appended = if due > 0 || !self.backlogs.is_empty() {
+            self.send(info, broker, now, due)
+        } else {
+            0
+        };
+        info.backlog = self.backlogs.values().map(Backlog::records).sum();
+        appended
+    }
+
+    /// Takes what the broker told this producer: acknowledgements, and acknowledged
+    /// records lost. Called after replication, which acknowledges `acks=all` records.
+    pub(crate) fn hear_back(info: &mut ProducerInfo, broker: &Broker) {
+        if let Some(t) = broker.producer_tally(ProducerId(info.id as u32)) {
+            (info.acked, info.acked_lost) = (t.acked, t.acked_lost);
         }
+    }
+
+    fn send(&mut self, info: &mut ProducerInfo, broker: &mut Broker, now: i64, due: u64) -> u64 {
         let Some(partitions) = broker.topic(&info.topic).map(|t| t.partition_count()) else {
             // The topic was deleted under us (by a network client): nothing to write to.
             return 0;
         };
         if partitions != self.cached_partitions {
             self.cached_partitions = partitions;
-            self.key_partitions = self
-                .source
-                .keys()
-                .iter()
+            self.partition_keys = None;
+            self.key_partitions = (self.source.keys().iter())
                 .map(|k| info.partitioner.partition(k, partitions))
                 .collect();
         }
+        let id = ProducerId(info.id as u32);
+        let Ok(mut app) = broker.appender(&info.topic, self.acks, id, now) else {
+            return 0;
+        };
+        let mut appended = self.retry(info, &mut app, now);
         let source = Arc::clone(&self.source);
-        let records = (0..due).map(|_| self.next_record(partitions));
-        // The topic exists (checked above) and every partition is below its count.
-        let _ = broker.append_simulated(&info.topic, &source, now, records);
-        info.produced += due;
-        due
+        for _ in 0..due {
+            let (p, key) = self.next_record(partitions);
+            info.sent += 1;
+            if let Some(b) = self.backlogs.get_mut(&p) {
+                b.add(now, 1, self.delivery_timeout_ms);
+                continue;
+            }
+            match app.check(p) {
+                Ok(()) => {
+                    app.append_simulated(p, &source, now, key);
+                    appended += 1;
+                }
+                Err(refusal) => self.hold(p, now, 1, refusal.name()),
+            }
+        }
+        info.produced += appended;
+        appended
+    }
+
+    /// Puts `records` for `partition` in its backlog, refused with `error`.
+    fn hold(&mut self, partition: u32, now: i64, records: u64, error: &'static str) {
+        let (backoff, timeout) = (self.retry_backoff_ms, self.delivery_timeout_ms);
+        match self.backlogs.get_mut(&partition) {
+            Some(b) => {
+                b.add(now, records, timeout);
+                b.last_error = error;
+            }
+            None => {
+                let b = Backlog::new(now, records, error, backoff);
+                self.backlogs.insert(partition, b);
+            }
+        }
+    }
+
+    /// Fails what outlived the delivery timeout, then retries each backlog whose time has
+    /// come. Returns the records appended.
+    fn retry(&mut self, info: &mut ProducerInfo, app: &mut TopicAppender<'_>, now: i64) -> u64 {
+        if self.backlogs.is_empty() {
+            return 0;
+        }
+        let timeout = self.delivery_timeout_ms;
+        self.backlogs.retain(|_, b| {
+            let failed = b.expire(now, timeout);
+            if failed > 0 {
+                info.failed += failed;
+                *info.failed_by.entry(b.last_error).or_default() += failed;
+            }
+            !b.is_empty()
+        });
+        let due: Vec<u32> = (self.backlogs.iter())
+            .filter(|(_, b)| b.retry_at_ms <= now)
+            .map(|(p, _)| *p)
+            .collect();
+        let mut appended = 0;
+        for p in due {
+            match app.check(p) {
+                Ok(()) => {
+                    let mut backlog = self.backlogs.remove(&p).expect("listed as due");
+                    let (source, key) = (Arc::clone(&self.source), self.partition_key(p));
+                    for (since, n) in backlog.drain() {
+                        for _ in 0..n {
+                            app.append_simulated(p, &source, since, key);
+                        }
+                        appended += n;
+                    }
+                }
+                Err(refusal) => {
+                    let backoff = self.retry_backoff_ms;
+                    let b = self.backlogs.get_mut(&p).expect("listed as due");
+                    b.refused(now, refusal.name(), backoff);
+                }
+            }
+        }
+        appended
+    }
+
+    /// The key number of a record for `partition` sent again (no payload is kept for
+    /// records waiting, so any of its keys stands in; 0 when keyless).
+    fn partition_key(&mut self, partition: u32) -> u32 {
+        let key_partitions = &self.key_partitions;
+        let by_partition = self.partition_keys.get_or_insert_with(|| {
+            let mut first = vec![None; self.cached_partitions as usize];
+            for (k, &p) in key_partitions.iter().enumerate().rev() {
+                first[p as usize] = Some(k as u32);
+            }
+            first
+        });
+        (by_partition.get(partition as usize).copied().flatten()).unwrap_or(0)
     }
 }
 

@@ -1,9 +1,11 @@
 //! The end-of-run report: the JSON shape of docs/design.md, "The headless report". Fields may be added, never renamed.
 //! New fields go after the old ones, so a report recorded before them reads the same.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
-use crate::broker::{Broker, GroupState};
+use crate::broker::{Broker, BrokerId, BrokerState, GroupState, PartitionLog, ReplicaSet};
 
 use super::scenario::GroupSpec;
 
@@ -11,6 +13,7 @@ use super::consumer::GroupSim;
 use super::group_lag::measure;
 use super::lag::Status;
 use super::metrics::Metrics;
+use super::producer::ProducerInfo;
 use super::scenario::AutoOffsetReset;
 
 /// What happened in a run.
@@ -25,6 +28,80 @@ pub struct Report {
     pub consumed: u64,
     pub topics: Vec<TopicReport>,
     pub groups: Vec<GroupReport>,
+    /// Brokers, losses and producers, for a scenario with a `[cluster]` (absent otherwise,
+    /// so reports of single-broker scenarios stay as they were).
+    #[serde(flatten)]
+    pub cluster: Option<ClusterReport>,
+}
+
+/// The report's fields for a replicated cluster (docs/design.md, "Replication").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterReport {
+    /// Every broker, in id order.
+    pub brokers: Vec<BrokerReport>,
+    /// Acknowledged records later lost to an election, over all producers.
+    pub acked_lost: u64,
+    /// Partitions with fewer replicas in sync than they have, at the end of the run.
+    pub under_replicated: u64,
+    /// Partitions no broker leads, at the end of the run.
+    pub offline: u64,
+    /// Elections that took an out-of-sync leader, cutting the log.
+    pub unclean_elections: u64,
+    /// Every simulated producer, in creation order.
+    pub producers: Vec<ProducerReport>,
+}
+
+/// One broker at the end of the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BrokerReport {
+    /// Its id.
+    pub id: BrokerId,
+    /// Whether it serves at the end of the run.
+    pub up: bool,
+    /// `up`, `down` (crashed) or `stopped` (controlled shutdown).
+    pub state: &'static str,
+    /// Partitions it leads.
+    pub leaders: u32,
+}
+
+/// What one simulated producer sent and was told.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProducerReport {
+    /// As `web-1`.
+    pub name: String,
+    /// The topic it writes to.
+    pub topic: String,
+    /// `0`, `1` or `all`.
+    pub acks: &'static str,
+    /// Records the application handed it.
+    pub sent: u64,
+    /// Records acknowledged.
+    pub acked: u64,
+    /// Given up after the delivery timeout.
+    pub failed: u64,
+    /// `failed` by Kafka's name of the last error each record met.
+    pub failed_by: BTreeMap<&'static str, u64>,
+    /// Acknowledged, then cut from the log by an election.
+    pub acked_lost: u64,
+    /// Still waiting to be sent at the end of the run.
+    pub backlog: u64,
+}
+
+/// A partition's replicas, for a scenario with a `[cluster]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartitionReplicationReport {
+    /// `null` while offline.
+    pub leader: Option<BrokerId>,
+    /// Elections so far.
+    pub leader_epoch: i32,
+    /// The brokers holding it, the preferred leader first.
+    pub replicas: Vec<BrokerId>,
+    /// The in-sync replicas.
+    pub isr: Vec<BrokerId>,
+    /// The leader's log end: past the high watermark while followers catch up.
+    pub log_end_offset: i64,
+    /// Records elections cut from this partition's log.
+    pub truncated: u64,
 }
 
 /// A topic and its partitions' bounds.
@@ -40,6 +117,9 @@ pub struct PartitionReport {
     pub partition: u32,
     pub log_start_offset: i64,
     pub high_watermark: i64,
+    /// Leader, epoch, replicas and ISR, for a scenario with a `[cluster]`.
+    #[serde(flatten)]
+    pub replication: Option<PartitionReplicationReport>,
 }
 
 /// A consumer group: membership, offsets and the at-least-once counters.
@@ -107,6 +187,8 @@ pub struct OffsetReport {
 }
 
 impl Report {
+    /// The report of a run; `producers` is given for a scenario with a `[cluster]`, and
+    /// brings the cluster's fields with it.
     pub(crate) fn build(
         broker: &Broker,
         metrics: &Metrics,
@@ -115,7 +197,9 @@ impl Report {
         sim_time_ms: i64,
         produced: u64,
         groups: &[GroupSim],
+        producers: Option<&[ProducerInfo]>,
     ) -> Report {
+        let replicated = producers.is_some();
         let at = Measured {
             broker,
             metrics,
@@ -125,14 +209,13 @@ impl Report {
             .topics()
             .map(|t| TopicReport {
                 name: t.name().to_string(),
-                partitions: t
-                    .partitions()
-                    .iter()
+                partitions: (t.partitions().iter().zip(t.replica_sets()))
                     .enumerate()
-                    .map(|(p, log)| PartitionReport {
+                    .map(|(p, (log, rs))| PartitionReport {
                         partition: p as u32,
                         log_start_offset: log.log_start_offset(),
                         high_watermark: log.high_watermark(),
+                        replication: replicated.then(|| replication(log, rs)),
                     })
                     .collect(),
             })
@@ -173,7 +256,49 @@ impl Report {
             consumed: groups.iter().map(GroupSim::consumed).sum(),
             topics,
             groups: out,
+            cluster: producers.map(|p| cluster_report(broker, p)),
         }
+    }
+}
+
+fn replication(log: &PartitionLog, rs: &ReplicaSet) -> PartitionReplicationReport {
+    PartitionReplicationReport {
+        leader: rs.leader(),
+        leader_epoch: rs.leader_epoch(),
+        replicas: rs.replicas().to_vec(),
+        isr: rs.isr().to_vec(),
+        log_end_offset: log.log_end_offset(),
+        truncated: log.truncated_total(),
+    }
+}
+
+fn cluster_report(broker: &Broker, producers: &[ProducerInfo]) -> ClusterReport {
+    ClusterReport {
+        brokers: (broker.broker_loads().into_iter())
+            .map(|l| BrokerReport {
+                id: l.id,
+                up: l.state == BrokerState::Up,
+                state: l.state.label(),
+                leaders: l.leaders,
+            })
+            .collect(),
+        acked_lost: broker.acked_lost(),
+        under_replicated: broker.under_replicated_partitions(),
+        offline: broker.offline_partitions(),
+        unclean_elections: broker.unclean_elections(),
+        producers: (producers.iter())
+            .map(|p| ProducerReport {
+                name: p.name.clone(),
+                topic: p.topic.clone(),
+                acks: p.acks.label(),
+                sent: p.sent,
+                acked: p.acked,
+                failed: p.failed,
+                failed_by: p.failed_by.clone(),
+                acked_lost: p.acked_lost,
+                backlog: p.backlog,
+            })
+            .collect(),
     }
 }
 

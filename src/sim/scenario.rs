@@ -12,7 +12,10 @@ mod validate;
 use std::io::Read;
 use std::path::Path;
 
-use crate::broker::{AssignorKind, GroupType, KeyHasher, RetentionPolicy, ServerAssignor};
+use crate::broker::{
+    Acks, AssignorKind, Broker, ClusterConfig, GroupType, KeyHasher, RetentionPolicy,
+    ServerAssignor,
+};
 
 use super::command::Command;
 use super::error::SimError;
@@ -59,6 +62,19 @@ const BUNDLED: &[(&str, &str)] = &[
         "rebalance-protocols",
         include_str!("../../assets/scenarios/rebalance-protocols.toml"),
     ),
+    (
+        "replication",
+        include_str!("../../assets/scenarios/replication.toml"),
+    ),
+    ("acks", include_str!("../../assets/scenarios/acks.toml")),
+    (
+        "min-insync",
+        include_str!("../../assets/scenarios/min-insync.toml"),
+    ),
+    (
+        "unclean-election",
+        include_str!("../../assets/scenarios/unclean-election.toml"),
+    ),
     ("bench", include_str!("../../assets/scenarios/bench.toml")),
 ];
 
@@ -71,11 +87,40 @@ pub struct Scenario {
     pub title: String,
     pub description: String,
     pub seed: Option<u64>,
+    /// The `[cluster]` table; without one, a single broker and one replica per partition,
+    /// exactly as before clusters existed.
+    pub cluster: Option<ClusterSpec>,
     pub topics: Vec<TopicSpec>,
     pub producers: Vec<ProducerSpec>,
     pub groups: Vec<GroupSpec>,
     /// Sorted by time; beats at the same time keep their file order.
     pub timeline: Vec<Beat>,
+}
+
+/// The `[cluster]` table: brokers and how replication behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterSpec {
+    /// Broker ids are `1..=brokers`.
+    pub brokers: u32,
+    /// One rack per broker, in id order.
+    pub racks: Option<Vec<String>>,
+    /// A follower this far behind leaves the ISR.
+    pub replica_lag_time_max_ms: i64,
+    /// Whether an out-of-sync replica may lead when no in-sync one is alive.
+    pub unclean_leader_election: bool,
+}
+
+impl ClusterSpec {
+    /// The broker's configuration, replicas placed from `seed`.
+    pub fn config(&self, seed: u64) -> ClusterConfig {
+        ClusterConfig {
+            brokers: self.brokers,
+            racks: self.racks.clone(),
+            replica_lag_time_max_ms: self.replica_lag_time_max_ms,
+            unclean_leader_election: self.unclean_leader_election,
+            placement_seed: seed,
+        }
+    }
 }
 
 /// A topic the scenario creates.
@@ -84,6 +129,11 @@ pub struct TopicSpec {
     pub name: String,
     pub partitions: u32,
     pub retention: RetentionPolicy,
+    /// Replicas per partition, at most the cluster's brokers; 1 by default, as Kafka's
+    /// `default.replication.factor`.
+    pub replication_factor: u32,
+    /// In-sync replicas an `acks=all` produce needs; 1 by default.
+    pub min_insync_replicas: u32,
 }
 
 /// How a producer picks record keys.
@@ -125,6 +175,13 @@ pub struct ProducerSpec {
     pub count: u32,
     /// Name prefix; producers are called `PREFIX-N`.
     pub name: Option<String>,
+    /// `all` by default, as Kafka's producers since 3.0. With one replica, `1` and `all`
+    /// behave alike.
+    pub acks: Acks,
+    /// The first wait before a refused send is retried; it doubles up to a second.
+    pub retry_backoff_ms: i64,
+    /// How long a record is retried before it counts as failed.
+    pub delivery_timeout_ms: i64,
 }
 
 impl ProducerSpec {
@@ -140,6 +197,9 @@ impl ProducerSpec {
             partitioner: KeyHasher::Murmur2,
             count: 1,
             name: None,
+            acks: Acks::All,
+            retry_backoff_ms: 100,
+            delivery_timeout_ms: 120_000,
         }
     }
 
@@ -276,6 +336,17 @@ impl Scenario {
                     .map_or_else(|| origin.to_string(), |s| s.to_string_lossy().into_owned())
             });
         validate::parse(text, origin, short)
+    }
+
+    /// The broker this scenario runs on: one broker, or its `[cluster]` with replicas placed
+    /// from the seed the simulation will use (`seed`, else the scenario's, else
+    /// [`DEFAULT_SEED`]). A network server serving the scenario builds it here too.
+    pub fn broker(&self, seed: Option<u64>) -> Result<Broker, SimError> {
+        let seed = seed.or(self.seed).unwrap_or(DEFAULT_SEED);
+        Ok(match &self.cluster {
+            Some(c) => Broker::with_cluster(c.config(seed))?,
+            None => Broker::new(),
+        })
     }
 
     /// A scenario embedded in the binary.

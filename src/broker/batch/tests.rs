@@ -243,3 +243,73 @@ fn offsets_written_in_place_keep_the_crc_valid() {
     assert_eq!(info[0].min_offset, 7);
     assert_eq!(info[0].record_count, 3);
 }
+
+#[test]
+fn a_log_cut_inside_a_stored_batch_keeps_its_first_records_in_every_codec() {
+    let records: Vec<WireRecord> = (0..50).map(wire_record).collect();
+    for (wire, ours) in CODECS {
+        let data = encoded(&records, wire);
+        let mut log = PartitionLog::new();
+        log.append_produced(ProducedBatch::split(&data).unwrap());
+        let before: Vec<Record> = log.iter_from(0).collect();
+        let cut = log.truncate_to(20);
+        assert_eq!((cut.records, log.log_end_offset()), (30, 20), "{ours:?}");
+        let read = log.read_wire(0, usize::MAX, true).unwrap();
+        let served = Bytes::from(read.chunks.concat());
+        assert_eq!(served.len() as u64, log.size_bytes(), "{ours:?}");
+        let info = RecordBatchDecoder::decode_batch_info(&mut served.clone())
+            .expect("the rewritten batch's CRC holds");
+        assert_eq!((info[0].min_offset, info[0].record_count), (0, 20));
+        assert_eq!(reference(served), before[..20], "{ours:?}");
+        assert_eq!(log.iter_from(0).collect::<Vec<_>>(), before[..20]);
+        // Appends go on from the cut.
+        log.append_produced(ProducedBatch::split(&data).unwrap());
+        assert_eq!(log.log_end_offset(), 70);
+    }
+}
+
+#[test]
+fn a_cut_keeps_the_producer_fields_and_is_bounded() {
+    let mut records: Vec<WireRecord> = (0..4).map(wire_record).collect();
+    for r in &mut records {
+        (r.producer_id, r.producer_epoch) = (77, 3);
+    }
+    let data = encoded(&records, WireCompression::Gzip);
+    let stored = ProducedBatch::split(&data).unwrap().remove(0).seal(10, 5);
+    let cut = stored.prefix(2, usize::MAX).unwrap();
+    let info = cut.info();
+    assert_eq!(
+        (
+            info.records,
+            info.compression,
+            info.producer_id,
+            info.producer_epoch
+        ),
+        (2, Compression::None, 77, 3)
+    );
+    assert_eq!(info.base_sequence, stored.info().base_sequence);
+    assert_eq!(cut.base_offset(), 10);
+    assert!(
+        stored.prefix(2, 10).is_err(),
+        "a batch that decompresses past the bound is not cut"
+    );
+}
+
+#[test]
+fn a_batch_too_large_to_cut_inside_goes_whole() {
+    let zeros = vec![0u8; crate::broker::MAX_LOOK_INSIDE_BYTES / 2 + 1];
+    let mut records: Vec<WireRecord> = (0..3).map(wire_record).collect();
+    for r in &mut records {
+        r.value = Some(Bytes::from(zeros.clone()));
+    }
+    let data = encoded(&records, WireCompression::Gzip);
+    assert!(data.len() < 1 << 20, "{} bytes on the wire", data.len());
+    let mut log = PartitionLog::new();
+    log.append(crate::broker::NewRecord::new(0, None, "before"));
+    log.append_produced(ProducedBatch::split(&data).unwrap());
+    let cut = log.truncate_to(2);
+    assert_eq!(cut.records, 3, "the whole batch went");
+    assert_eq!((log.log_end_offset(), log.high_watermark()), (1, 1));
+    assert_eq!(log.batch_count(), 1);
+    assert_eq!(log.iter_from(0).count(), 1);
+}

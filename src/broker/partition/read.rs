@@ -40,13 +40,19 @@ enum State<'a> {
 }
 
 impl<'a> Records<'a> {
+    /// Records from `from` up to `until`, never past the high watermark.
     fn new(log: &'a PartitionLog, from: i64, until: i64) -> Self {
+        Self::up_to(log, from, until.min(log.high_watermark))
+    }
+
+    /// Records from `from` up to `until`, which may pass the high watermark.
+    fn up_to(log: &'a PartitionLog, from: i64, until: i64) -> Self {
         let from = from.max(log.log_start_offset);
         Records {
             log,
             index: log.batch_index(from),
             next: from,
-            until: until.min(log.high_watermark),
+            until: until.min(log.end_offset),
             state: State::Start,
         }
     }
@@ -168,7 +174,7 @@ impl PartitionLog {
     /// Borrows records from `offset`: at most `max_records`, and no more than `max_bytes` of
     /// payload, except that the first record is always included so a consumer can make
     /// progress past a large record. Reading at the high watermark yields nothing; outside
-    /// `log_start..=log_end` the log's bounds come back as the error, for the caller to
+    /// `log_start..=high_watermark` the log's bounds come back as the error, for the caller to
     /// name the partition.
     pub fn read(
         &self,
@@ -216,12 +222,13 @@ impl PartitionLog {
         Records::new(self, from, i64::MAX)
     }
 
-    /// The record at `offset`, if it is still in the log and below the high watermark.
+    /// The record at `offset`, if it is still in the log (past the high watermark too: a
+    /// leader holds records its followers have yet to copy).
     pub fn get(&self, offset: i64) -> Option<Record> {
         if offset < self.log_start_offset {
             return None;
         }
-        Records::new(self, offset, offset + 1).next()
+        Records::up_to(self, offset, offset + 1).next()
     }
 
     /// The bytes a network fetch from `offset` sends, as Kafka's log read does: from the

@@ -5,7 +5,8 @@
 //! records may lose a prefix record by record, which keeps the log start exactly where
 //! retention of single records put it.
 
-use super::{LogBounds, PartitionLog, RetentionPolicy, Stored};
+use super::{LogBounds, PartitionLog, RetentionPolicy, Stored, Truncated};
+use crate::broker::limits::MAX_LOOK_INSIDE_BYTES;
 
 impl PartitionLog {
     /// Deletes the oldest records that break `policy` at time `now_ms`, returning how many.
@@ -120,23 +121,22 @@ impl PartitionLog {
         Ok(n)
     }
 
-    /// Removes every record at or after `offset`, as a replica does to agree with its
-    /// leader, and returns the new log end offset. A stored batch holding `offset` goes
-    /// whole, as Kafka truncates, so the end reached may be below `offset`; simulated
-    /// records are cut exactly. The high watermark and, if the log empties below it, the
-    /// log start come down to the new end.
-    pub fn truncate_to(&mut self, offset: i64) -> i64 {
-        while let Some(back) = self.batches.back_mut() {
-            let (base, end) = (back.base_offset(), back.end_offset());
-            if end <= offset {
+    /// Removes every record at or after `offset` (never before the log start), as an
+    /// election cuts a log back to its new leader's end, and returns what went. Whole
+    /// batches go from the end; the one `offset` falls inside is cut there: a compact batch
+    /// shrinks, a stored batch is rewritten once as its kept records, uncompressed. A
+    /// compressed batch that would decompress past [`MAX_LOOK_INSIDE_BYTES`] goes whole,
+    /// so the end may then land below `offset`. The high watermark comes down with the
+    /// end. The work is proportional to what is removed, plus that one batch.
+    pub fn truncate_to(&mut self, offset: i64) -> Truncated {
+        let offset = offset.max(self.log_start_offset);
+        let (end_before, size_before) = (self.end_offset, self.size_bytes);
+        while self.end_offset > offset {
+            let Some(back) = self.batches.back_mut() else {
                 break;
-            }
-            if let (Stored::Compact(b), true) = (&mut *back, base < offset) {
-                let (payload, heap) = (b.payload_bytes(), b.heap_bytes());
-                let dropped = b.truncate_to(offset);
-                self.size_bytes -= payload - b.payload_bytes();
-                self.memory_bytes = self.memory_bytes + b.heap_bytes() as u64 - heap as u64;
-                self.end_offset -= i64::from(dropped);
+            };
+            let base = back.base_offset();
+            if base < offset && self.cut_inside_newest(offset) {
                 break;
             }
             let back = self.batches.pop_back().expect("looked at above");
@@ -147,14 +147,39 @@ impl PartitionLog {
         if self.batches.is_empty() {
             // Nothing held reaches `offset`: the log starts afresh there, as Kafka's does.
             self.end_offset = self.end_offset.min(offset);
-        }
-        if self.log_start_offset > self.end_offset {
-            self.log_start_offset = self.end_offset;
-        }
-        self.high_watermark = self.high_watermark.min(self.end_offset);
-        if self.batches.is_empty() {
             self.reset_timestamps();
         }
-        self.end_offset
+        self.log_start_offset = self.log_start_offset.min(self.end_offset);
+        self.high_watermark = self.high_watermark.min(self.end_offset);
+        let cut = Truncated {
+            records: (end_before - self.end_offset) as u64,
+            // A compressed batch cut inside may grow: its kept records are stored plain.
+            bytes: size_before.saturating_sub(self.size_bytes),
+        };
+        self.truncated_total += cut.records;
+        cut
+    }
+
+    /// Cuts the newest batch, which holds `offset` past its first record, to end there.
+    /// False if it cannot be cut (a stored batch too large to look into).
+    fn cut_inside_newest(&mut self, offset: i64) -> bool {
+        let Some(back) = self.batches.back_mut() else {
+            return false;
+        };
+        let keep = (offset - back.base_offset()) as u32;
+        let (size, memory) = (back.size_bytes(), back.memory_bytes());
+        match back {
+            Stored::Compact(b) => {
+                b.truncate_to(offset);
+            }
+            Stored::Wire(b) => match b.prefix(keep, MAX_LOOK_INSIDE_BYTES) {
+                Ok(prefix) => *b = prefix,
+                Err(_) => return false,
+            },
+        }
+        self.size_bytes = self.size_bytes + back.size_bytes() - size;
+        self.memory_bytes = self.memory_bytes + back.memory_bytes() - memory;
+        self.end_offset = offset;
+        true
     }
 }

@@ -269,26 +269,68 @@ fn the_high_watermark_follows_the_end_until_set() {
 }
 
 #[test]
-fn truncation_cuts_simulated_records_exactly_and_stored_batches_whole() {
+fn truncation_cuts_exactly_inside_compact_and_stored_batches() {
     let mut log = simulated(5);
     log.append_batch((0..3).map(|i| rec(i, 1)));
     log.append(rec(9, 1));
     assert_eq!(log.log_end_offset(), 9);
-    assert_eq!(log.truncate_to(20), 9, "nothing past the end");
     assert_eq!(
-        log.truncate_to(7),
-        5,
-        "the stored batch holding 7 goes whole"
+        log.truncate_to(20),
+        Truncated::default(),
+        "nothing past the end"
     );
-    assert_eq!(log.high_watermark(), 5);
-    assert_eq!(log.truncate_to(3), 3, "simulated records go one by one");
+    let last = log.batches.back().map_or(0, Stored::size_bytes);
+    let cut = log.truncate_to(7);
+    assert_eq!(
+        cut.records, 2,
+        "the newest batch and one record of the one before"
+    );
+    assert_eq!(log.log_end_offset(), 7);
+    assert_eq!(log.high_watermark(), 7);
+    assert_eq!(
+        log.batch_count(),
+        2,
+        "the stored batch was cut inside, not dropped"
+    );
+    assert!(cut.bytes > last, "{cut:?}");
+    assert_eq!(offsets(log.iter_from(0)), [0, 1, 2, 3, 4, 5, 6]);
+    let kept: Vec<i64> = log.iter_from(5).map(|r| r.timestamp_ms()).collect();
+    assert_eq!(
+        kept,
+        [0, 1],
+        "the kept records of the cut batch are the first ones"
+    );
+    assert_eq!(
+        log.truncate_to(3).records,
+        4,
+        "simulated records go one by one"
+    );
     assert_eq!(offsets(log.iter_from(0)), [0, 1, 2]);
     assert_eq!(log.append(rec(0, 1)), 3, "offsets go on from the new end");
     let held: u64 = 3 * 15 + log.batches.back().map_or(0, Stored::size_bytes);
     assert_eq!(log.size_bytes(), held);
-    assert_eq!(log.truncate_to(0), 0);
+    assert_eq!(log.truncated_total(), 2 + 4);
+    assert_eq!(log.truncate_to(0).records, 4);
     assert!(log.is_empty());
     assert_eq!(log.memory_bytes(), 0);
+}
+
+#[test]
+fn truncation_never_goes_below_the_log_start() {
+    let mut log = simulated(10);
+    log.delete_before(4).unwrap();
+    let cut = log.truncate_to(1);
+    assert_eq!(cut.records, 6);
+    assert_eq!(
+        (
+            log.log_start_offset(),
+            log.log_end_offset(),
+            log.high_watermark()
+        ),
+        (4, 4, 4)
+    );
+    log.append(rec(0, 1));
+    assert_eq!(offsets(log.iter_from(0)), [4]);
 }
 
 #[test]

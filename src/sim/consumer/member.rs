@@ -316,7 +316,14 @@ impl MemberSim {
         for k in 0..n {
             let o = &mut self.owned[(self.round_robin + k) % n];
             let tp = &env.tracks[o.part].tp;
-            let Ok(log) = env.broker.partition(&tp.topic, tp.partition) else {
+            let Some(t) = env.broker.topic(&tp.topic) else {
+                continue;
+            };
+            // Fetches go to the leader: an offline partition stalls its consumer.
+            let (Some(log), Some(false)) = (
+                t.partition(tp.partition),
+                t.replica_set(tp.partition).map(|r| r.is_offline()),
+            ) else {
                 continue;
             };
             let (start, hw) = (log.log_start_offset(), log.high_watermark());
@@ -420,6 +427,20 @@ impl MemberSim {
             Err(BrokerError::IllegalGeneration { .. }) => self.must_join = true,
             Err(BrokerError::UnknownMemberId { .. }) => self.fenced(),
             Err(_) => {}
+        }
+    }
+
+    /// The log of track `part` was cut back to `to`: positions past it come back, and
+    /// fetched records past it are gone.
+    pub(crate) fn truncated(&mut self, part: usize, to: i64) {
+        for o in self.owned.iter_mut().filter(|o| o.part == part) {
+            o.fetch = o.fetch.min(to);
+            o.done = o.done.min(to);
+            o.committed = o.committed.map(|c| c.min(to));
+        }
+        for seg in self.batch.iter_mut().filter(|s| s.part == part) {
+            seg.to = seg.to.min(to);
+            seg.from = seg.from.min(seg.to);
         }
     }
 

@@ -73,6 +73,12 @@ impl PartTrack {
         }
     }
 
+    /// The log was cut back to `to`: offsets from there are new records.
+    pub(crate) fn truncated(&mut self, to: i64) {
+        self.processed_mark = self.processed_mark.map(|m| m.min(to));
+        self.frontier = self.frontier.map(|f| f.min(to));
+    }
+
     /// An offset reset to `target`: history before it is neither repeated nor lost.
     pub(crate) fn reset_to(&mut self, target: i64) {
         self.processed_mark = Some(target);

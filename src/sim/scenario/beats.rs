@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::broker::ResetSpec;
+use crate::broker::{BrokerId, ResetSpec};
 use crate::sim::command::Command;
 use crate::sim::error::SimError;
 use crate::sim::limits::{self, Bound};
@@ -20,6 +20,7 @@ pub(super) fn timeline(
     doc: &SourceText<'_>,
     raw: &[RawBeat],
     topics: &Topics,
+    brokers: u32,
     groups: &mut BTreeSet<String>,
 ) -> Result<Vec<Beat>, SimError> {
     let mut timed = Vec::with_capacity(raw.len());
@@ -36,6 +37,7 @@ pub(super) fn timeline(
                 index,
                 beat,
                 topics,
+                brokers,
             };
             Ok(Beat {
                 at_ms,
@@ -91,6 +93,22 @@ fn command(f: &BeatFields<'_>, groups: &mut BTreeSet<String>) -> Result<Command,
             to: f.reset_target()?,
         },
         RawAction::AddGroup => f.new_group(groups)?,
+        RawAction::CrashBroker => Command::CrashBroker {
+            broker: f.broker()?,
+        },
+        RawAction::RestartBroker => Command::RestartBroker {
+            broker: f.broker()?,
+        },
+        RawAction::StopBroker => Command::StopBroker {
+            broker: f.broker()?,
+        },
+        RawAction::SlowBroker => Command::SlowBroker {
+            broker: f.broker()?,
+            rate: f.slow_rate()?,
+        },
+        RawAction::HealBroker => Command::HealBroker {
+            broker: f.broker()?,
+        },
     })
 }
 
@@ -100,6 +118,8 @@ struct BeatFields<'a> {
     index: usize,
     beat: &'a RawBeat,
     topics: &'a Topics,
+    /// The cluster's brokers (1 without `[cluster]`).
+    brokers: u32,
 }
 
 impl BeatFields<'_> {
@@ -143,6 +163,34 @@ impl BeatFields<'_> {
                 g.get_ref()
             ),
         ))
+    }
+
+    /// `broker`: one of the cluster's.
+    fn broker(&self) -> Result<BrokerId, SimError> {
+        let v = self
+            .beat
+            .broker
+            .as_ref()
+            .ok_or_else(|| self.needs("broker"))?;
+        let id = self
+            .doc
+            .bounded(v, self.path("broker"), &limits::BROKER_ID)?;
+        if id > self.brokers {
+            let message = format!(
+                "no broker {id}: the cluster has brokers 1 to {}",
+                self.brokers
+            );
+            return Err(self.doc.err(v.span(), self.path("broker"), message));
+        }
+        Ok(id as BrokerId)
+    }
+
+    /// A slow broker's `rate`, 0 (stalled) when left out.
+    fn slow_rate(&self) -> Result<f64, SimError> {
+        match &self.beat.rate {
+            Some(v) => self.doc.bounded(v, self.path("rate"), &limits::SLOW_RATE),
+            None => Ok(0.0),
+        }
     }
 
     fn rate(&self, bound: &Bound<f64>) -> Result<f64, SimError> {

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::broker::{AssignorKind, KeyHasher, ResetSpec, ServerAssignor};
+use crate::broker::{Acks, AssignorKind, KeyHasher, ResetSpec, ServerAssignor};
 
 use super::{AutoOffsetReset, KeyDistribution};
 
@@ -15,6 +15,7 @@ pub(super) struct RawScenario {
     #[serde(default)]
     pub(super) description: String,
     pub(super) seed: Option<u64>,
+    pub(super) cluster: Option<Spanned<RawCluster>>,
     #[serde(default)]
     pub(super) topics: Vec<RawTopic>,
     #[serde(default)]
@@ -27,12 +28,34 @@ pub(super) struct RawScenario {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct RawCluster {
+    pub(super) brokers: Spanned<u32>,
+    pub(super) racks: Option<Spanned<Vec<String>>>,
+    pub(super) replica_lag_time_max_ms: Option<Spanned<i64>>,
+    pub(super) unclean_leader_election: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct RawTopic {
     pub(super) name: Spanned<String>,
     pub(super) partitions: Spanned<u32>,
     pub(super) retention_ms: Option<Spanned<i64>>,
     pub(super) retention_records: Option<Spanned<u64>>,
     pub(super) retention_bytes: Option<Spanned<u64>>,
+    pub(super) replication_factor: Option<Spanned<u32>>,
+    pub(super) min_insync_replicas: Option<Spanned<u32>>,
+}
+
+/// `acks` as a producer config writes it: a string, `"-1"` standing for `"all"`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(super) enum RawAcks {
+    #[serde(rename = "0")]
+    Zero,
+    #[serde(rename = "1")]
+    One,
+    #[serde(rename = "all", alias = "-1")]
+    All,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -63,6 +86,9 @@ pub(super) struct RawProducer {
     pub(super) partitioner: Option<RawPartitioner>,
     pub(super) count: Option<Spanned<u32>>,
     pub(super) name: Option<String>,
+    pub(super) acks: Option<RawAcks>,
+    pub(super) retry_backoff_ms: Option<Spanned<i64>>,
+    pub(super) delivery_timeout_ms: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -137,6 +163,11 @@ pub(super) enum RawAction {
     PauseGroup,
     ResumeGroup,
     RestartConsumer,
+    CrashBroker,
+    RestartBroker,
+    StopBroker,
+    SlowBroker,
+    HealBroker,
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,6 +183,7 @@ pub(super) struct RawBeat {
     pub(super) name: Option<Spanned<String>>,
     pub(super) topics: Option<Spanned<Vec<String>>>,
     pub(super) downtime: Option<Spanned<String>>,
+    pub(super) broker: Option<Spanned<u32>>,
     #[serde(default)]
     pub(super) caption: String,
 }
@@ -172,6 +204,16 @@ impl From<RawPartitioner> for KeyHasher {
         match h {
             RawPartitioner::Murmur2 => KeyHasher::Murmur2,
             RawPartitioner::Crc32 => KeyHasher::Crc32,
+        }
+    }
+}
+
+impl From<RawAcks> for Acks {
+    fn from(a: RawAcks) -> Self {
+        match a {
+            RawAcks::Zero => Acks::None,
+            RawAcks::One => Acks::Leader,
+            RawAcks::All => Acks::All,
         }
     }
 }
@@ -235,6 +277,11 @@ pub(super) fn action_label(a: RawAction) -> &'static str {
         RawAction::PauseGroup => "pause_group",
         RawAction::ResumeGroup => "resume_group",
         RawAction::RestartConsumer => "restart_consumer",
+        RawAction::CrashBroker => "crash_broker",
+        RawAction::RestartBroker => "restart_broker",
+        RawAction::StopBroker => "stop_broker",
+        RawAction::SlowBroker => "slow_broker",
+        RawAction::HealBroker => "heal_broker",
     }
 }
 

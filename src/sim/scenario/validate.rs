@@ -14,9 +14,13 @@ use crate::sim::limits::{self, Bound, LimitError, Load};
 
 use super::beats;
 use super::location::{error_at, from_toml, join_path};
-use super::raw::{RawCommit, RawGroup, RawProducer, RawProtocol, RawScenario, RawTopic};
-use super::{CommitPolicy, GroupSpec, ProducerSpec, RebalanceProtocol, Scenario, TopicSpec};
-use crate::broker::{AssignorKind, ServerAssignor};
+use super::raw::{
+    RawCluster, RawCommit, RawGroup, RawProducer, RawProtocol, RawScenario, RawTopic,
+};
+use super::{
+    ClusterSpec, CommitPolicy, GroupSpec, ProducerSpec, RebalanceProtocol, Scenario, TopicSpec,
+};
+use crate::broker::{AssignorKind, DEFAULT_REPLICA_LAG_TIME_MAX_MS, ServerAssignor};
 
 /// A scenario file's text and where it came from: what an error needs to name the file,
 /// line and column.
@@ -142,7 +146,11 @@ pub(super) fn parse(text: &str, origin: &str, short: String) -> Result<Scenario,
     let raw: RawScenario = toml::from_str(text).map_err(|e| from_toml(origin, text, &e))?;
     let doc = SourceText { origin, text };
     let mut load = Load::default();
-    let (topics, known) = all_topics(&doc, &raw.topics, &mut load)?;
+    let cluster = (raw.cluster.as_ref())
+        .map(|c| cluster(&doc, c.get_ref()))
+        .transpose()?;
+    let brokers = cluster.as_ref().map_or(1, |c| c.brokers);
+    let (topics, known) = all_topics(&doc, &raw.topics, brokers, &mut load)?;
     let producers = (raw.producers.iter().enumerate())
         .map(|(i, p)| producer(&doc, i, p, &known, &mut load))
         .collect::<Result<Vec<_>, _>>()?;
@@ -150,12 +158,13 @@ pub(super) fn parse(text: &str, origin: &str, short: String) -> Result<Scenario,
     let groups = (raw.groups.iter().enumerate())
         .map(|(i, g)| group(&doc, i, g, &known, &mut group_names, &mut load))
         .collect::<Result<Vec<_>, _>>()?;
-    let timeline = beats::timeline(&doc, &raw.timeline, &known, &mut group_names)?;
+    let timeline = beats::timeline(&doc, &raw.timeline, &known, brokers, &mut group_names)?;
     Ok(Scenario {
         name: short,
         title: raw.name,
         description: raw.description.trim().to_string(),
         seed: raw.seed,
+        cluster,
         topics,
         producers,
         groups,
@@ -163,15 +172,67 @@ pub(super) fn parse(text: &str, origin: &str, short: String) -> Result<Scenario,
     })
 }
 
+/// The `[cluster]` table, each value within its bound and one rack per broker.
+fn cluster(doc: &SourceText<'_>, c: &RawCluster) -> Result<ClusterSpec, SimError> {
+    let path = |k: &str| join_path("cluster", k);
+    let brokers = doc.bounded(&c.brokers, path("brokers"), &limits::CLUSTER_BROKERS)?;
+    let racks = match &c.racks {
+        Some(r) => Some(racks(doc, r, brokers)?),
+        None => None,
+    };
+    let replica_lag_time_max_ms = (c.replica_lag_time_max_ms.as_ref())
+        .map(|v| {
+            let field = path("replica_lag_time_max_ms");
+            doc.bounded(v, field, &limits::REPLICA_LAG_TIME_MAX_MS)
+        })
+        .transpose()?
+        .unwrap_or(DEFAULT_REPLICA_LAG_TIME_MAX_MS);
+    Ok(ClusterSpec {
+        brokers,
+        racks,
+        replica_lag_time_max_ms,
+        unclean_leader_election: c.unclean_leader_election.unwrap_or(false),
+    })
+}
+
+fn racks(
+    doc: &SourceText<'_>,
+    r: &Spanned<Vec<String>>,
+    brokers: u32,
+) -> Result<Vec<String>, SimError> {
+    let field = join_path("cluster", "racks");
+    let names = r.get_ref();
+    if names.len() != brokers as usize {
+        let message = format!(
+            "{} racks for {brokers} brokers: give one rack per broker, in id order",
+            names.len()
+        );
+        return Err(doc.err(r.span(), field, message));
+    }
+    for name in names {
+        doc.bounded(
+            &Spanned::new(r.span(), name.len()),
+            field.clone(),
+            &limits::RACK_NAME_BYTES,
+        )?;
+        if name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            let message = format!("rack name {name:?} must not hold spaces or control characters");
+            return Err(doc.err(r.span(), field, message));
+        }
+    }
+    Ok(names.clone())
+}
+
 fn all_topics(
     doc: &SourceText<'_>,
     raw: &[RawTopic],
+    brokers: u32,
     load: &mut Load,
 ) -> Result<(Vec<TopicSpec>, Topics), SimError> {
     let mut known = Topics(BTreeMap::new());
     let mut specs = Vec::new();
     for (i, t) in raw.iter().enumerate() {
-        let spec = topic(doc, i, t, load)?;
+        let spec = topic(doc, i, t, brokers, load)?;
         if known.0.insert(spec.name.clone(), spec.partitions).is_some() {
             return Err(doc.err(
                 t.name.span(),
@@ -188,6 +249,7 @@ fn topic(
     doc: &SourceText<'_>,
     i: usize,
     t: &RawTopic,
+    brokers: u32,
     load: &mut Load,
 ) -> Result<TopicSpec, SimError> {
     let path = |k: &str| join_path(&format!("topics[{i}]"), k);
@@ -210,11 +272,50 @@ fn topic(
             .map(|v| doc.bounded(v, path("retention_bytes"), &limits::RETENTION_BYTES))
             .transpose()?,
     };
+    let (replication_factor, min_insync_replicas) = replication(doc, i, t, brokers)?;
+    doc.within(
+        load.add_replicas(u64::from(partitions) * u64::from(replication_factor)),
+        span_or(&t.replication_factor, t.partitions.span()),
+        path("replication_factor"),
+    )?;
     Ok(TopicSpec {
         name,
         partitions,
         retention,
+        replication_factor,
+        min_insync_replicas,
     })
+}
+
+/// A topic's replication factor (at most the brokers) and min.insync (at most the factor).
+fn replication(
+    doc: &SourceText<'_>,
+    i: usize,
+    t: &RawTopic,
+    brokers: u32,
+) -> Result<(u32, u32), SimError> {
+    let path = |k: &str| join_path(&format!("topics[{i}]"), k);
+    let mut rf = 1;
+    if let Some(v) = &t.replication_factor {
+        rf = doc.bounded(v, path("replication_factor"), &limits::REPLICATION_FACTOR)?;
+        if rf > brokers {
+            let message = format!(
+                "replication_factor {rf} needs {rf} brokers; the cluster has {brokers} (set [cluster] brokers)"
+            );
+            return Err(doc.err(v.span(), path("replication_factor"), message));
+        }
+    }
+    let mut min = 1;
+    if let Some(v) = &t.min_insync_replicas {
+        min = doc.bounded(v, path("min_insync_replicas"), &limits::MIN_INSYNC_REPLICAS)?;
+        if min > rf {
+            let message = format!(
+                "min_insync_replicas {min} is more than the replication factor {rf}: no produce with acks=all could succeed"
+            );
+            return Err(doc.err(v.span(), path("min_insync_replicas"), message));
+        }
+    }
+    Ok((rf, min))
 }
 
 fn producer(
@@ -248,6 +349,17 @@ fn producer(
         spec.count = doc.bounded(v, path("count"), &limits::PRODUCERS_PER_ENTRY)?;
     }
     spec.name = p.name.clone();
+    if let Some(a) = p.acks {
+        spec.acks = a.into();
+    }
+    if let Some(v) = &p.retry_backoff_ms {
+        spec.retry_backoff_ms =
+            doc.bounded(v, path("retry_backoff_ms"), &limits::RETRY_BACKOFF_MS)?;
+    }
+    if let Some(v) = &p.delivery_timeout_ms {
+        spec.delivery_timeout_ms =
+            doc.bounded(v, path("delivery_timeout_ms"), &limits::DELIVERY_TIMEOUT_MS)?;
+    }
     let n = spec.count as usize;
     let entry = p.topic.span();
     doc.within(

@@ -219,6 +219,8 @@ fn classify(kind: &EventKind) -> EventClass {
         | EventKind::PartitionsAdded { .. }
         | EventKind::TopicDeleted { .. }
         | EventKind::GroupDeleted { .. } => EventClass::Topic,
+        // Brokers, ISR and elections share the topic colour until they get one of their own.
+        _ => EventClass::Topic,
     }
 }
 
