@@ -924,7 +924,7 @@ impl Broker {
     /// first commit there or when what it committed is a negative sentinel
     /// (see [`Group::committed`]).
     pub fn committed_offset(&self, group: &str, tp: &TopicPartition) -> Option<i64> {
-        self.group_offsets(group)?.get(tp).map(|c| c.offset)
+        self.any_group(group)?.committed(tp)
     }
 
     /// `high_watermark - committed`, or `None` while the group has no position there (see

@@ -50,13 +50,21 @@ fn every_bundled_scenario_is_listed_and_valid() {
         "idle-consumers",
         "at-least-once",
         "bench",
+        "rebalance-protocols",
     ] {
         assert!(names.contains(&want), "{want} missing");
     }
     for s in Scenario::bundled_all() {
         assert!(!s.description.is_empty(), "{} has no description", s.name);
+        // Actions at the same moment make one beat, captioned once.
         for b in &s.timeline {
-            assert!(!b.caption.is_empty(), "{}: a beat has no caption", s.name);
+            let captioned =
+                (s.timeline.iter()).any(|o| o.at_ms == b.at_ms && !o.caption.is_empty());
+            assert!(
+                captioned,
+                "{}: the beat at {} ms has no caption",
+                s.name, b.at_ms
+            );
         }
     }
 }

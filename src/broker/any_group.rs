@@ -81,6 +81,15 @@ impl<'a> AnyGroup<'a> {
             AnyGroup::Consumer(g) => g.offsets(),
         }
     }
+    /// Where the group resumes on a partition: its committed offset, or `None` before its
+    /// first commit there or when what it committed is a negative sentinel, as
+    /// [`crate::broker::Group::committed`] reads it.
+    pub fn committed(self, tp: &TopicPartition) -> Option<i64> {
+        self.offsets()
+            .get(tp)
+            .map(|c| c.offset)
+            .filter(|&offset| offset >= 0)
+    }
     /// Rebalances completed.
     pub fn rebalances(self) -> u64 {
         match self {

@@ -154,7 +154,7 @@ fn group_view(
         };
         for (p, log) in t.partitions().iter().enumerate() {
             let tp = TopicPartition::new(topic, p as u32);
-            let committed = group.offsets().get(&tp).map(|c| c.offset);
+            let committed = group.committed(&tp);
             offsets.push(OffsetView {
                 paused: paused(&tp),
                 topic: topic.to_string(),
