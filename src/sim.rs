@@ -365,10 +365,12 @@ impl Simulation {
         Report::build(
             &self.broker.read(),
             &self.metrics,
-            &self.scenario.name,
-            self.seed,
-            self.now,
-            self.produced(),
+            report::RunInfo {
+                scenario: &self.scenario.name,
+                seed: self.seed,
+                sim_time_ms: self.now,
+                produced: self.produced(),
+            },
             &self.groups,
             producers,
         )

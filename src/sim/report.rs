@@ -186,19 +186,30 @@ pub struct OffsetReport {
     pub time_lag_ms: Option<i64>,
 }
 
+/// Which run a report describes and how far it got.
+pub(crate) struct RunInfo<'a> {
+    pub scenario: &'a str,
+    pub seed: u64,
+    pub sim_time_ms: i64,
+    pub produced: u64,
+}
+
 impl Report {
     /// The report of a run; `producers` is given for a scenario with a `[cluster]`, and
     /// brings the cluster's fields with it.
     pub(crate) fn build(
         broker: &Broker,
         metrics: &Metrics,
-        scenario: &str,
-        seed: u64,
-        sim_time_ms: i64,
-        produced: u64,
+        run: RunInfo<'_>,
         groups: &[GroupSim],
         producers: Option<&[ProducerInfo]>,
     ) -> Report {
+        let RunInfo {
+            scenario,
+            seed,
+            sim_time_ms,
+            produced,
+        } = run;
         let replicated = producers.is_some();
         let at = Measured {
             broker,
