@@ -306,7 +306,9 @@ fn run_for_peak_memory(args: &[&str]) -> (std::process::ExitStatus, u64) {
 /// take, so at the limit it holds all of it.
 #[test]
 fn a_hundred_simulated_hours_stay_under_the_log_memory_limit() {
-    let (status, base_kib) = run_for_peak_memory(&["--headless", "--duration", "1s"]);
+    // An hour under a 1 MiB limit: long enough for the memory poll to see the process.
+    let (status, base_kib) =
+        run_for_peak_memory(&["--headless", "--duration", "1h", "--max-log-memory", "1MiB"]);
     assert!(status.success());
     let (status, peak_kib) = run_for_peak_memory(&[
         "--headless",
