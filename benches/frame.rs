@@ -8,7 +8,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use minikafka::sim::{Command, Scenario, Simulation};
 use minikafka::tui::view::{Limits, fill_from_sim};
 use minikafka::tui::{App, DrawContext, Screen, Theme, View};
-use minikafka::tui::{events, groups, lag_chart, partitions};
+use minikafka::tui::{Events, Groups, LagChart, Partitions};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -64,17 +64,13 @@ fn frame(c: &mut Criterion) {
     let mut buf = Buffer::empty(area);
     let mut group = c.benchmark_group("pane_200x50");
     group.bench_function("partitions", |b| {
-        b.iter(|| partitions::Partitions(ctx).render(area, &mut buf))
+        b.iter(|| Partitions(ctx).render(area, &mut buf))
     });
-    group.bench_function("groups", |b| {
-        b.iter(|| groups::Groups(ctx).render(area, &mut buf))
-    });
+    group.bench_function("groups", |b| b.iter(|| Groups(ctx).render(area, &mut buf)));
     group.bench_function("lag_chart", |b| {
-        b.iter(|| lag_chart::LagChart(ctx).render(area, &mut buf))
+        b.iter(|| LagChart(ctx).render(area, &mut buf))
     });
-    group.bench_function("events", |b| {
-        b.iter(|| events::Events(ctx).render(area, &mut buf))
-    });
+    group.bench_function("events", |b| b.iter(|| Events(ctx).render(area, &mut buf)));
     group.bench_function("whole_screen_widgets_only", |b| {
         b.iter(|| (&Screen::new(&views[0], &app)).render(area, &mut buf))
     });

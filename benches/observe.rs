@@ -4,6 +4,10 @@
 //!
 //! `cargo bench --bench observe -- --warm-up-time 1 --measurement-time 20`
 //!
+//! Then the screen's costs on the same observation: rebuilding the view after a poll (or
+//! a key) and drawing a 200×60 frame, and the frame drawn between polls, where only the
+//! header is refreshed.
+//!
 //! The poll runs on this thread (a current-thread runtime), so the thread's CPU clock
 //! (`/proc/thread-self/schedstat`) is exactly the observer's work: decoding, building the
 //! snapshot and the requests, TCP system calls. Wall time, which includes the server's
@@ -17,6 +21,14 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use minikafka::server::observe::{
     ClientConfig, Cluster, ConnectSettings, Filter, Observation, Poller,
 };
+use minikafka::server::wall_clock_ms;
+use minikafka::tui::view::{
+    Limits, ObservedScreen, View, fill_from_observation, fill_observed_header,
+};
+use minikafka::tui::{App, Screen, Theme};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
 
 const TOPICS: usize = 10;
 const PARTITIONS: usize = 1_000;
@@ -129,6 +141,37 @@ fn bench(c: &mut Criterion) {
             wall.as_secs_f64() * 1e3 / f64::from(polls)
         );
     }
+    bench_screen(c, &observation, &addr);
+}
+
+/// The screen's work on `observation`: the view rebuilt and drawn, and a frame between
+/// polls.
+fn bench_screen(c: &mut Criterion, observation: &Observation, title: &str) {
+    let mut screen = ObservedScreen::new(title, wall_clock_ms());
+    let mut app = App::new(Theme::default(), false);
+    let mut view = View::default();
+    let area = Rect::new(0, 0, 200, 60);
+    let limits = Limits::for_screen(area.width, area.height);
+    let mut buf = Buffer::empty(area);
+    c.bench_function(
+        "observe screen: view rebuilt and drawn, 10,000 partitions, 500 groups",
+        |b| {
+            b.iter(|| {
+                let now = wall_clock_ms();
+                fill_from_observation(observation, &mut screen, &mut app, limits, now, &mut view);
+                (&Screen::new(&view, &app)).render(area, &mut buf);
+            })
+        },
+    );
+    c.bench_function(
+        "observe screen: a frame between polls (header refreshed)",
+        |b| {
+            b.iter(|| {
+                fill_observed_header(observation, &screen, wall_clock_ms(), &mut view);
+                (&Screen::new(&view, &app)).render(area, &mut buf);
+            })
+        },
+    );
 }
 
 criterion_group! {

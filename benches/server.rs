@@ -16,8 +16,9 @@ use kafka_protocol::records::{
     Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
 };
 use minikafka::broker::{Broker, NewRecord, SharedBroker, TopicConfig};
-use minikafka::server::api::{Effects, Outcome, RequestContext, Settings, dispatch};
-use minikafka::server::codec::{decode_request, encode_response};
+use minikafka::server::{
+    Effects, Outcome, RequestContext, Settings, decode_request, dispatch, encode_response,
+};
 
 const RECORDS: usize = 1_000;
 
@@ -93,6 +94,7 @@ fn settings() -> Settings {
         port: 9092,
         initial_rebalance_delay_ms: 0,
         max_decoded_bytes: minikafka::server::DEFAULT_MAX_DECODED_BYTES,
+        ports: vec![(1, 9092)],
     }
 }
 
@@ -104,6 +106,7 @@ fn answer(broker: &SharedBroker, settings: &Settings, raw: Bytes, out: &mut Byte
         now_ms: 0,
         client_id: "bench",
         client_host: "/127.0.0.1",
+        broker_id: 1,
         version: f.version,
         effects: Effects::default(),
     };

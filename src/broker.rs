@@ -104,15 +104,20 @@ pub const DEFAULT_EVENT_CAPACITY: usize = 2_000;
 /// Records and the log's bounds at the time of the fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchResult {
+    /// The records from the offset asked for, oldest first.
     pub records: Vec<Record>,
+    /// The first offset the log held then.
     pub log_start_offset: i64,
+    /// The end of what readers could see then.
     pub high_watermark: i64,
 }
 
 /// Whether an if-not-exists creation made the topic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CreateOutcome {
+    /// The topic did not exist and was made.
     Created,
+    /// A topic with the same config was there already.
     AlreadyExists,
 }
 
@@ -130,7 +135,9 @@ pub enum SyncAssignment {
 /// Where an offset reset moves a group's committed offsets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResetSpec {
+    /// The log start: reprocess everything still held.
     Earliest,
+    /// The high watermark: skip to what comes next.
     Latest,
     /// A specific offset, clamped to the log's bounds.
     ToOffset(i64),
@@ -374,11 +381,13 @@ impl Broker {
         )
     }
 
+    /// Replaces a topic's retention; the next retention pass applies it.
     pub fn set_retention(&mut self, name: &str, retention: RetentionPolicy) -> Result<()> {
         self.topic_mut(name)?.set_retention(retention);
         Ok(())
     }
 
+    /// The topic, if it exists.
     pub fn topic(&self, name: &str) -> Option<&Topic> {
         self.topics.get(name)
     }
@@ -455,21 +464,6 @@ impl Broker {
             appended += 1;
         }
         Ok(appended)
-    }
-
-    /// Appends batches a producer sent, checked by [`ProducedBatch::split`], as they are;
-    /// returns the first one's base offset. Refused, with nothing appended, where
-    /// [`Broker::produce`] refuses (an unknown or offline partition).
-    pub fn append_produced(
-        &mut self,
-        topic: &str,
-        partition: u32,
-        batches: Vec<ProducedBatch>,
-    ) -> Result<i64> {
-        let mut app = self.appender(topic, Acks::Leader, ProducerId::ANONYMOUS, 0)?;
-        app.check(partition)
-            .map_err(|r| r.into_error(topic, partition))?;
-        Ok(app.append_produced(partition, batches).offset)
     }
 
     /// Appends simulated records from `source` to one topic, each `(partition, key number)`
@@ -697,6 +691,7 @@ impl Broker {
             .ok_or_else(|| BrokerError::UnknownGroup(group.to_string()))
     }
 
+    /// The classic group, if it exists.
     pub fn group(&self, name: &str) -> Option<&Group> {
         self.groups.get(name)
     }
@@ -1076,6 +1071,7 @@ impl Broker {
 pub struct SharedBroker(Arc<RwLock<Broker>>);
 
 impl SharedBroker {
+    /// Shares `broker`.
     pub fn new(broker: Broker) -> Self {
         SharedBroker(Arc::new(RwLock::new(broker)))
     }
@@ -1086,6 +1082,7 @@ impl SharedBroker {
         self.0.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// A write guard; like [`SharedBroker::read`], never poisoned.
     pub fn write(&self) -> RwLockWriteGuard<'_, Broker> {
         self.0.write().unwrap_or_else(|e| e.into_inner())
     }

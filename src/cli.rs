@@ -30,6 +30,7 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 #[command(name = "minikafka-tui", version, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
+    /// A mode other than the simulation; none runs the simulation.
     pub command: Option<Command>,
 
     /// Run without the terminal UI, as fast as the machine allows, then print a report.
@@ -106,7 +107,9 @@ pub enum Command {
 /// The `--theme` choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ThemeArg {
+    /// The default palette.
     Default,
+    /// Bright colours and bold text, for projectors.
     HighContrast,
 }
 
@@ -143,7 +146,13 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = if let Some(command) = cli.command {
         match command {
             Command::Serve(args) => serve::run(args),
-            Command::Observe(args) => observe::run(args),
+            Command::Observe(args) => observe::run(
+                args,
+                observe::Looks {
+                    theme: cli.theme.into(),
+                    fps: cli.fps,
+                },
+            ),
         }
     } else if cli.list_scenarios {
         list_scenarios()

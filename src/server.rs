@@ -1,10 +1,11 @@
 //! The Kafka wire protocol over TCP, so real clients (kcat, kafka-python, librdkafka) can
 //! produce to and consume from the shared broker.
 //!
-//! The protocol core is sans-IO: [`codec`] turns byte frames into requests and responses
-//! into bytes, and [`api`] answers a request against a [`SharedBroker`] without touching a
-//! socket. Requests that wait (a Fetch long-poll, JoinGroup, SyncGroup) come back as a
-//! [`api::Waiter`] that the transport re-polls when a [`Signal`] fires, never in a loop.
+//! The protocol core is sans-IO: [`decode_request`] turns byte frames into requests and
+//! [`encode_response`] responses into bytes, and [`answer`] answers a request against a
+//! [`SharedBroker`] without touching a socket. Requests that wait (a Fetch long-poll,
+//! JoinGroup, SyncGroup) come back as [`Outcome::Wait`], which the transport re-polls when a
+//! [`Signal`] fires, never in a loop.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), minikafka::server::ServerError> {
@@ -21,12 +22,16 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A broker with a cluster of N brokers gets N listeners, one per broker: each connection
+//! is served as the broker whose port it reached, and a broker that is down has its port
+//! closed (docs/design.md, "On the wire").
+//!
 //! Time: with real clients connected, session timeouts and fetch waits follow wall time.
 //! The server passes wall-clock milliseconds since the Unix epoch to the broker, and a
 //! timer task calls [`crate::broker::Broker::tick`] with it.
 
-pub mod api;
-pub mod codec;
+pub(crate) mod api;
+pub(crate) mod codec;
 mod error_code;
 pub mod observe;
 mod signal;
@@ -41,8 +46,11 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::broker::SharedBroker;
+use crate::broker::{BrokerId, SharedBroker};
 
+pub use api::api_versions::SUPPORTED as SUPPORTED_APIS;
+pub use api::{Effects, Outcome, RequestContext, Settings, answer, dispatch};
+pub use codec::{decode_request, encode_response};
 pub use signal::{Signal, WakeHandle};
 pub use stats::{ClientStats, LogLine, ServerStats, StatsSnapshot};
 
@@ -59,9 +67,13 @@ pub const DEFAULT_MAX_INFLIGHT_REQUEST_BYTES: usize = 256 * 1024 * 1024;
 /// How the server listens and what it allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
+    /// The first broker's address. A cluster of N brokers listens on N consecutive ports
+    /// from this one, broker `id` on `port + id - 1`; with port 0 each broker gets a free
+    /// port of its own.
     pub listen: SocketAddr,
     /// Partitions of a topic created on first use (Metadata or Produce naming it).
     pub default_partitions: u32,
+    /// Create a topic when a client first names it, as Kafka does by default.
     pub auto_create_topics: bool,
     /// A length prefix above this closes the connection before anything is allocated.
     pub max_request_bytes: usize,
@@ -126,14 +138,27 @@ impl Default for ServerConfig {
 pub enum ServerError {
     // The cause is the error's source, which anyhow's chain prints once.
     #[error("cannot listen on {addr}")]
+    /// The address could not be bound.
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// Why not.
         source: std::io::Error,
     },
     #[error("accepting connections failed: {0}")]
+    /// Accepting a connection failed.
     Accept(std::io::Error),
     #[error("invalid server configuration: {0}")]
+    /// A setting that cannot work.
     Config(String),
+}
+
+/// One broker's listening socket.
+pub(crate) struct Listener {
+    pub id: BrokerId,
+    /// The bound address, where the listener is opened again after a restart.
+    pub addr: SocketAddr,
+    pub socket: TcpListener,
 }
 
 /// Where the server reads the time it gives the broker, in milliseconds. Defaults to
@@ -150,11 +175,13 @@ pub(crate) struct Shared {
     pub clock: TimeSource,
     /// The in-flight request budget, in bytes (see [`ServerConfig::max_inflight_request_bytes`]).
     pub inflight: Semaphore,
+    /// Every broker's bound address, by id: what Metadata and FindCoordinator advertise.
+    pub brokers: Vec<(BrokerId, SocketAddr)>,
 }
 
 /// A bound Kafka-protocol server. See the module docs for an example.
 pub struct Server {
-    listener: TcpListener,
+    listeners: Vec<Listener>,
     shared: Shared,
 }
 
@@ -192,25 +219,20 @@ impl Server {
                 "the request timeout must be above zero".to_string(),
             ));
         }
-        let listener =
-            TcpListener::bind(config.listen)
-                .await
-                .map_err(|source| ServerError::Bind {
-                    addr: config.listen,
-                    source,
-                })?;
-        let local = listener.local_addr().map_err(|source| ServerError::Bind {
-            addr: config.listen,
-            source,
-        })?;
+        let ids: Vec<BrokerId> = (broker.read().cluster().brokers().iter())
+            .map(|n| n.id())
+            .collect();
+        let listeners = bind_all(config.listen, &ids).await?;
+        let local = listeners[0].addr;
         let stats = ServerStats::new(local, config.log_to_stderr);
         let inflight = Semaphore::new(
             config
                 .max_inflight_request_bytes
                 .min(Semaphore::MAX_PERMITS),
         );
+        let brokers = listeners.iter().map(|l| (l.id, l.addr)).collect();
         Ok(Server {
-            listener,
+            listeners,
             shared: Shared {
                 broker,
                 config,
@@ -219,6 +241,7 @@ impl Server {
                 stats,
                 clock: Arc::new(wall_clock_ms),
                 inflight,
+                brokers,
             },
         })
     }
@@ -230,9 +253,15 @@ impl Server {
         self
     }
 
-    /// The bound address (with the real port when the config asked for port 0).
+    /// The bound address (with the real port when the config asked for port 0); in a
+    /// cluster, the first broker's.
     pub fn local_addr(&self) -> SocketAddr {
         self.shared.stats.listen_addr()
+    }
+
+    /// Every broker's bound address, by broker id, in id order.
+    pub fn broker_addrs(&self) -> &[(BrokerId, SocketAddr)] {
+        &self.shared.brokers
     }
 
     /// A read-only view of connections and per-client rates, for a UI.
@@ -255,8 +284,36 @@ impl Server {
     where
         F: std::future::Future<Output = ()>,
     {
-        transport::run(self.listener, Arc::new(self.shared), shutdown).await
+        transport::run(self.listeners, Arc::new(self.shared), shutdown).await
     }
+}
+
+/// Binds one listener per broker: `listen` for the first, the next ports for the others,
+/// or a free port each when `listen`'s port is 0.
+async fn bind_all(listen: SocketAddr, ids: &[BrokerId]) -> Result<Vec<Listener>, ServerError> {
+    let last_port = u32::from(listen.port()) + ids.len().saturating_sub(1) as u32;
+    if listen.port() != 0 && last_port > u32::from(u16::MAX) {
+        return Err(ServerError::Config(format!(
+            "{} brokers from port {} need ports up to {last_port}, past 65535",
+            ids.len(),
+            listen.port()
+        )));
+    }
+    let mut listeners = Vec::with_capacity(ids.len());
+    for (i, &id) in ids.iter().enumerate() {
+        let mut addr = listen;
+        if listen.port() != 0 {
+            addr.set_port(listen.port() + i as u16);
+        }
+        let socket = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        let addr = socket
+            .local_addr()
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        listeners.push(Listener { id, addr, socket });
+    }
+    Ok(listeners)
 }
 
 /// Wall-clock milliseconds since the Unix epoch: the broker's default time while real clients

@@ -30,6 +30,7 @@ mod invariants;
 pub mod lag;
 pub mod limits;
 mod metrics;
+mod moment;
 mod producer;
 mod report;
 mod rng;
@@ -60,6 +61,7 @@ pub use timeline::{CAPTION_CAPACITY, FiredBeat};
 
 use crate::broker::{SharedBroker, TopicConfig, Truncation};
 
+use moment::Moment;
 use producer::ProducerActor;
 use timeline::Timeline;
 
@@ -85,6 +87,8 @@ pub struct Simulation {
     groups: Vec<GroupSim>,
     metrics: Metrics,
     timeline: Timeline,
+    /// What the records' clock reads at virtual time 0 (see [`Simulation::set_time_origin`]).
+    time_origin_ms: i64,
     /// What the invariants remember between steps (high watermarks, epochs).
     watch: invariants::Watch,
 }
@@ -125,6 +129,7 @@ impl Simulation {
             producer_actors: Vec::new(),
             groups: Vec::new(),
             metrics: Metrics::default(),
+            time_origin_ms: 0,
             watch: invariants::Watch::default(),
         };
         for spec in sim.scenario.producers.clone() {
@@ -173,9 +178,10 @@ impl Simulation {
         let dt = TICK_MS as i64;
         self.now += dt;
         let now = self.now;
+        let at = self.moment();
         let mut b = self.broker.write();
         for (info, (_, actor)) in self.producers.iter_mut().zip(&mut self.producer_actors) {
-            actor.tick(info, &mut b, now, dt);
+            actor.tick(info, &mut b, at.record_ms(), dt);
         }
         b.replicate(now);
         for info in &mut self.producers {
@@ -188,13 +194,14 @@ impl Simulation {
         // network clients are ticked on real time through `tick_foreign_groups`.
         let groups = &self.groups;
         b.tick_where(now, |name| groups.iter().any(|g| g.name() == name));
-        if now % RETENTION_CHECK_MS == 0 && b.enforce_retention(now) > 0 {
+        // Retention compares record timestamps, so it reads the records' clock.
+        if now % RETENTION_CHECK_MS == 0 && b.enforce_retention(at.record_ms()) > 0 {
             for g in &mut self.groups {
                 g.after_retention(&b);
             }
         }
         if now % metrics::SAMPLE_INTERVAL_MS == 0 {
-            self.metrics.sample(&b, &mut self.groups, now);
+            self.metrics.sample(&b, &mut self.groups, at);
         }
     }
 
@@ -219,6 +226,27 @@ impl Simulation {
     /// Virtual time in milliseconds: the end of the last whole tick.
     pub fn now_ms(&self) -> i64 {
         self.now
+    }
+
+    /// Sets what the records' clock reads at virtual time 0: simulated records are stamped
+    /// `origin + virtual time`, and retention by time and the lag in time read that clock.
+    /// 0 by default, so a run's records and report depend only on its scenario and seed;
+    /// a simulation that real clients or an observer read sets it to the wall-clock time
+    /// it starts at, so its records' ages make sense against their clocks.
+    pub fn set_time_origin(&mut self, origin_ms: i64) {
+        self.time_origin_ms = origin_ms;
+    }
+
+    /// What the records' clock reads at virtual time 0 (see [`Simulation::set_time_origin`]).
+    pub fn time_origin_ms(&self) -> i64 {
+        self.time_origin_ms
+    }
+
+    fn moment(&self) -> Moment {
+        Moment {
+            now_ms: self.now,
+            origin_ms: self.time_origin_ms,
+        }
     }
     /// The seed in use.
     pub fn seed(&self) -> u64 {
@@ -315,7 +343,7 @@ impl Simulation {
             name,
             &topics,
             reset,
-            self.now,
+            self.moment(),
         ))
     }
     /// Records appended by the simulated producers so far.
@@ -357,23 +385,7 @@ impl Simulation {
     /// The report of the run so far (docs/design.md, "The headless report"), with the
     /// cluster's fields when the scenario has a `[cluster]`.
     pub fn report(&self) -> Report {
-        let producers = self
-            .scenario
-            .cluster
-            .is_some()
-            .then_some(&self.producers[..]);
-        Report::build(
-            &self.broker.read(),
-            &self.metrics,
-            report::RunInfo {
-                scenario: &self.scenario.name,
-                seed: self.seed,
-                sim_time_ms: self.now,
-                produced: self.produced(),
-            },
-            &self.groups,
-            producers,
-        )
+        Report::build(self, &self.broker.read())
     }
 
     /// Checks the invariants of docs/design.md now; debug builds do this after every step.

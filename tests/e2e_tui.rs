@@ -2,11 +2,16 @@
 //! back with `capture-pane`. Every wait polls the screen with a deadline; nothing relies
 //! on a fixed sleep to be long enough.
 
+#[path = "support/tmux.rs"]
+mod tmux;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use tmux::{Session, tmux};
 
 const BIN: &str = env!("CARGO_BIN_EXE_minikafka-tui");
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -15,17 +20,10 @@ const POLL: Duration = Duration::from_millis(50);
 /// One tmux session running the binary; killed when dropped. After the binary exits, the
 /// shell records its exit status and the terminal's settings, and keeps the pane open.
 struct Pane {
-    name: String,
+    session: Session,
     status: PathBuf,
     stderr: PathBuf,
     stty: PathBuf,
-}
-
-fn tmux(args: &[&str]) -> std::process::Output {
-    Command::new("tmux")
-        .args(args)
-        .output()
-        .expect("tmux must be installed to run the end-to-end tests (.ci/run installs it)")
 }
 
 impl Pane {
@@ -48,27 +46,9 @@ impl Pane {
             tty = stty.display(),
             st = status.display(),
         );
-        let (w, h) = (width.to_string(), height.to_string());
-        let out = tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            &w,
-            "-y",
-            &h,
-            "sh",
-            "-c",
-            &cmd,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let session = Session::start(test, width, height, &cmd);
         Pane {
-            name,
+            session,
             status,
             stderr,
             stty,
@@ -76,36 +56,22 @@ impl Pane {
     }
 
     fn screen(&self) -> String {
-        let out = tmux(&["capture-pane", "-p", "-t", &self.name]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        self.session.screen()
     }
 
     /// The screen with its colours and attributes as escape sequences.
     fn screen_with_attributes(&self) -> String {
-        let out = tmux(&["capture-pane", "-p", "-e", "-t", &self.name]);
+        let out = tmux(&["capture-pane", "-p", "-e", "-t", &self.session.name]);
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", self.name.as_str()];
-        args.extend_from_slice(keys);
-        assert!(tmux(&args).status.success());
+        self.session.send(keys)
     }
 
     /// Polls until `pred` holds on the screen, and returns what it found.
-    fn wait_for<T>(&self, what: &str, mut pred: impl FnMut(&str) -> Option<T>) -> T {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if let Some(found) = pred(&screen) {
-                return found;
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(POLL);
-        }
+    fn wait_for<T>(&self, what: &str, pred: impl FnMut(&str) -> Option<T>) -> T {
+        self.session.wait_for(what, DEADLINE, POLL, pred)
     }
 
     fn wait_text(&self, text: &str) {
@@ -140,13 +106,25 @@ impl Pane {
             flags.contains(&"icanon") && flags.contains(&"echo"),
             "{stty}"
         );
-        let out = tmux(&["display-message", "-p", "-t", &self.name, "#{alternate_on}"]);
+        let out = tmux(&[
+            "display-message",
+            "-p",
+            "-t",
+            &self.session.name,
+            "#{alternate_on}",
+        ]);
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0");
     }
 
     /// The binary's process id: the one child of the pane's shell.
     fn binary_pid(&self) -> String {
-        let out = tmux(&["display-message", "-p", "-t", &self.name, "#{pane_pid}"]);
+        let out = tmux(&[
+            "display-message",
+            "-p",
+            "-t",
+            &self.session.name,
+            "#{pane_pid}",
+        ]);
         let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
         let out = Command::new("pgrep")
             .args(["-P", &shell])
@@ -160,7 +138,6 @@ impl Pane {
 
 impl Drop for Pane {
     fn drop(&mut self) {
-        let _ = tmux(&["kill-session", "-t", &self.name]);
         for f in [&self.status, &self.stderr, &self.stty] {
             let _ = std::fs::remove_file(f);
         }
@@ -389,15 +366,31 @@ fn resizing_redraws_at_the_new_size() {
     let p = Pane::start("resize", 100, 30, "");
     p.wait_text("orders");
     assert!(
-        tmux(&["resize-window", "-t", &p.name, "-x", "60", "-y", "15"])
-            .status
-            .success()
+        tmux(&[
+            "resize-window",
+            "-t",
+            &p.session.name,
+            "-x",
+            "60",
+            "-y",
+            "15"
+        ])
+        .status
+        .success()
     );
     p.wait_text("terminal too small");
     assert!(
-        tmux(&["resize-window", "-t", &p.name, "-x", "120", "-y", "40"])
-            .status
-            .success()
+        tmux(&[
+            "resize-window",
+            "-t",
+            &p.session.name,
+            "-x",
+            "120",
+            "-y",
+            "40"
+        ])
+        .status
+        .success()
     );
     p.wait_for("the panes again", |s| {
         (s.contains("orders") && !s.contains("too small")).then_some(())

@@ -5,9 +5,8 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use minikafka::sim::{Command, Scenario, Simulation};
-use minikafka::tui::control;
 use minikafka::tui::view::{Limits, fill_from_sim};
-use minikafka::tui::{App, Focus, Theme, View, keymap, update};
+use minikafka::tui::{App, Focus, Theme, View, execute, lookup, update};
 
 const MAX_PRODUCER_RATE: f64 = 1_000_000.0;
 const MAX_PRODUCERS: usize = 256;
@@ -198,11 +197,11 @@ fn timeline_beats_past_a_limit_are_refused_and_the_run_goes_on() {
 }
 
 fn press(sim: &mut Simulation, app: &mut App, code: KeyCode) {
-    let action = keymap::lookup(&KeyEvent::new(code, KeyModifiers::NONE)).expect("a bound key");
+    let action = lookup(&KeyEvent::new(code, KeyModifiers::NONE)).expect("a bound key");
     let mut view = View::default();
     fill_from_sim(sim, app, Limits::for_screen(120, 40), &mut view);
     if let Some(effect) = update(app, &view, action) {
-        control::execute(sim, app, effect);
+        execute(sim, app, effect);
     }
 }
 

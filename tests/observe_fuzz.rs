@@ -13,9 +13,8 @@ use kafka_protocol::messages::metadata_response::{
 };
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Encodable, HeaderVersion, StrBytes};
-use minikafka::server::observe::record_ts::timestamp_at;
-use minikafka::server::observe::wire::{
-    MAX_RESPONSE_BYTES, ReadRequest, decode_response, response_len,
+use minikafka::server::observe::{
+    MAX_RESPONSE_BYTES, ReadRequest, decode_response, response_len, timestamp_at,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 
-use minikafka::server::observe::wire::READ_APIS;
+use minikafka::server::observe::READ_APIS;
 use minikafka::server::{Server, ServerConfig};
 use minikafka::sim::{Report, Scenario, Simulation};
 use serde_json::Value;

@@ -9,8 +9,9 @@ mod seed_frames;
 
 use bytes::{Bytes, BytesMut};
 use minikafka::broker::{Broker, NewRecord, SharedBroker, TopicConfig};
-use minikafka::server::api::{Effects, Outcome, RequestContext, Settings, answer};
-use minikafka::server::codec::{decode_request, encode_response};
+use minikafka::server::{
+    Effects, Outcome, RequestContext, Settings, answer, decode_request, encode_response,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -34,6 +35,7 @@ fn exercise(bytes: Vec<u8>, template: &Broker, settings: &Settings) {
         now_ms: 1_000,
         client_id: "fuzz",
         client_host: "/127.0.0.1",
+        broker_id: 1,
         version: frame.version,
         effects: Effects::default(),
     };
@@ -112,6 +114,7 @@ fn random_and_mutated_frames_never_panic() {
         port: 9092,
         initial_rebalance_delay_ms: 3_000,
         max_decoded_bytes: 1 << 20,
+        ports: vec![(1, 9092)],
     };
     // Every seed itself must decode and be answered.
     for s in &seeds {

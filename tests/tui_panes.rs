@@ -7,10 +7,9 @@ mod fixture;
 #[path = "support/buffer_text.rs"]
 mod buffer_text;
 use buffer_text::text;
-use minikafka::tui::app::LagUnit;
 use minikafka::tui::{App, DrawContext, Focus, Screen, Theme, ThemeKind};
 use minikafka::tui::{
-    caption, events, footer, groups, header, help, lag_chart, partitions, producers,
+    Banner, Events, Footer, Groups, HeaderBar, Help, LagChart, LagUnit, Partitions, Producers,
 };
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -43,7 +42,7 @@ fn header_pane() {
     let view = fixture::view(80);
     let app = app();
     let buf = draw(100, 1, |a, b| {
-        header::HeaderBar(DrawContext::new(&view, &app)).render(a, b)
+        HeaderBar(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!(text(&buf));
 }
@@ -53,7 +52,7 @@ fn partitions_pane() {
     let view = fixture::view(80);
     let app = app();
     let buf = draw(60, 7, |a, b| {
-        partitions::Partitions(DrawContext::new(&view, &app)).render(a, b)
+        Partitions(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!(text(&buf));
 }
@@ -65,7 +64,7 @@ fn groups_pane() {
     app.focus = Focus::Groups;
     app.selected_row = 1;
     let buf = draw(50, 9, |a, b| {
-        groups::Groups(DrawContext::new(&view, &app)).render(a, b)
+        Groups(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!(text(&buf));
 }
@@ -78,7 +77,7 @@ fn groups_pane_narrow_wraps_the_eta_and_cuts_a_long_reason() {
     // The audit group's own row: after billing and its two members.
     app.selected_row = 3;
     let buf = draw(30, 16, |a, b| {
-        groups::Groups(DrawContext::new(&view, &app)).render(a, b)
+        Groups(DrawContext::new(&view, &app)).render(a, b)
     });
     let out = text(&buf);
     // Nothing of the three measures is cut off: the ETA goes on a row of its own.
@@ -92,7 +91,7 @@ fn groups_pane_narrow_wraps_the_eta_and_cuts_a_long_reason() {
     // Without the focus, no reason takes the members' rows.
     app.focus = Focus::Partitions;
     let unfocused = text(&draw(30, 16, |a, b| {
-        groups::Groups(DrawContext::new(&view, &app)).render(a, b)
+        Groups(DrawContext::new(&view, &app)).render(a, b)
     }));
     assert!(!unfocused.contains("WARN: lag on"), "{unfocused}");
     assert!(unfocused.contains("audit-1-1"), "{unfocused}");
@@ -105,7 +104,7 @@ fn lag_chart_in_time() {
     let mut app = app();
     app.lag_unit = LagUnit::Time;
     let buf = draw(50, 10, |a, b| {
-        lag_chart::LagChart(DrawContext::new(&view, &app)).render(a, b)
+        LagChart(DrawContext::new(&view, &app)).render(a, b)
     });
     let out = text(&buf);
     assert!(out.contains("Lag in time"), "{out}");
@@ -119,7 +118,7 @@ fn lag_chart_pane() {
     let view = fixture::view(80);
     let app = app();
     let buf = draw(50, 10, |a, b| {
-        lag_chart::LagChart(DrawContext::new(&view, &app)).render(a, b)
+        LagChart(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!(text(&buf));
 }
@@ -129,7 +128,7 @@ fn producers_pane() {
     let view = fixture::view(80);
     let app = app();
     let buf = draw(60, 4, |a, b| {
-        producers::Producers(DrawContext::new(&view, &app)).render(a, b)
+        Producers(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!(text(&buf));
 }
@@ -139,7 +138,7 @@ fn events_pane() {
     let view = fixture::view(80);
     let app = app();
     let buf = draw(70, 8, |a, b| {
-        events::Events(DrawContext::new(&view, &app)).render(a, b)
+        Events(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!(text(&buf));
 }
@@ -149,11 +148,11 @@ fn events_pane_scrolls_back() {
     let view = fixture::view(80);
     let mut app = app();
     let newest = draw(70, 5, |a, b| {
-        events::Events(DrawContext::new(&view, &app)).render(a, b)
+        Events(DrawContext::new(&view, &app)).render(a, b)
     });
     app.events_scroll = 3;
     let older = draw(70, 5, |a, b| {
-        events::Events(DrawContext::new(&view, &app)).render(a, b)
+        Events(DrawContext::new(&view, &app)).render(a, b)
     });
     let (newest, older) = (text(&newest), text(&older));
     // Three rows of content; scrolled back by three, none of them are the same.
@@ -175,17 +174,17 @@ fn footer_follows_focus() {
     let view = fixture::view(80);
     let mut app = app();
     let buf = draw(100, 1, |a, b| {
-        footer::Footer(DrawContext::new(&view, &app)).render(a, b)
+        Footer(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!("footer_partitions", text(&buf));
     app.focus = Focus::Groups;
     let buf = draw(100, 1, |a, b| {
-        footer::Footer(DrawContext::new(&view, &app)).render(a, b)
+        Footer(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!("footer_groups", text(&buf));
     app.focus = Focus::Lag;
     let buf = draw(100, 1, |a, b| {
-        footer::Footer(DrawContext::new(&view, &app)).render(a, b)
+        Footer(DrawContext::new(&view, &app)).render(a, b)
     });
     assert!(text(&buf).contains("t records / time"), "{}", text(&buf));
     insta::assert_snapshot!("footer_lag", text(&buf));
@@ -196,12 +195,12 @@ fn caption_banner() {
     let mut view = fixture::view(80);
     let app = app();
     let buf = draw(70, 1, |a, b| {
-        caption::Banner(DrawContext::new(&view, &app)).render(a, b)
+        Banner(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!("caption_fired", text(&buf));
     view.caption.as_mut().unwrap().held = true;
     let buf = draw(70, 1, |a, b| {
-        caption::Banner(DrawContext::new(&view, &app)).render(a, b)
+        Banner(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!("caption_held", text(&buf));
 }
@@ -211,7 +210,7 @@ fn help_overlay() {
     let view = fixture::view(80);
     let app = app();
     let buf = draw(80, 24, |a, b| {
-        help::Help(DrawContext::new(&view, &app)).render(a, b)
+        Help(DrawContext::new(&view, &app)).render(a, b)
     });
     insta::assert_snapshot!(text(&buf));
 }

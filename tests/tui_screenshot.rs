@@ -3,7 +3,7 @@
 //! code; run it with `UPDATE_SCREENSHOT=1` to rewrite it after changing the look.
 
 use minikafka::sim::{Scenario, Simulation};
-use minikafka::tui::svg::to_svg;
+use minikafka::tui::to_svg;
 use minikafka::tui::view::{Limits, fill_from_sim};
 use minikafka::tui::{App, Screen, Theme, View};
 use ratatui::Terminal;

@@ -23,6 +23,9 @@ pub struct AnyMember<'a> {
     pub id: &'a str,
     /// The client's own id.
     pub client_id: &'a str,
+    /// Where a classic member's client connects from; empty for a simulated member and
+    /// for a consumer-protocol member, whose address the broker does not keep.
+    pub client_host: &'a str,
     /// The partitions it owns (classic: of the last completed rebalance), sorted.
     pub assigned: Vec<&'a TopicPartition>,
     /// Consumer protocol: partitions it was asked to revoke and still holds, sorted.
@@ -112,6 +115,7 @@ impl<'a> AnyGroup<'a> {
                 .map(|m| AnyMember {
                     id: m.id(),
                     client_id: m.client_id(),
+                    client_host: m.client_host(),
                     assigned: m.assignment().iter().collect(),
                     revoking: Vec::new(),
                 })
@@ -121,6 +125,7 @@ impl<'a> AnyGroup<'a> {
                 .map(|m| AnyMember {
                     id: m.id(),
                     client_id: m.client_id(),
+                    client_host: "",
                     assigned: m.assigned().collect(),
                     revoking: m.pending_revocation().collect(),
                 })

@@ -11,11 +11,14 @@ use std::str::FromStr;
 /// A topic name and partition index.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TopicPartition {
+    /// The topic name.
     pub topic: String,
+    /// The partition index.
     pub partition: u32,
 }
 
 impl TopicPartition {
+    /// `topic`, partition `partition`.
     pub fn new(topic: impl Into<String>, partition: u32) -> Self {
         TopicPartition {
             topic: topic.into(),
@@ -89,7 +92,9 @@ impl FromStr for AssignorKind {
 /// One member as an assignor sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct MemberSubscription<'a> {
+    /// The member id.
     pub member_id: &'a str,
+    /// The topics it subscribes to.
     pub topics: &'a [String],
     /// What the member owns now; only the sticky assignors look at it.
     pub owned: &'a [TopicPartition],

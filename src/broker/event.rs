@@ -25,47 +25,80 @@ pub enum LeaveReason {
 /// One thing that happened.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
+    /// A topic was created.
     TopicCreated {
+        /// The topic.
         topic: String,
+        /// Its partition count.
         partitions: u32,
     },
+    /// A topic grew.
     PartitionsAdded {
+        /// The topic.
         topic: String,
+        /// The partition count now.
         partitions: u32,
     },
+    /// A topic was deleted.
     TopicDeleted {
+        /// The topic.
         topic: String,
     },
+    /// A member joined a group.
     MemberJoined {
+        /// The group id.
         group: String,
+        /// The member id.
         member: String,
     },
+    /// A member left a group, or was removed.
     MemberRemoved {
+        /// The group id.
         group: String,
+        /// The member id.
         member: String,
+        /// Why it went.
         reason: LeaveReason,
     },
+    /// A group began a rebalance.
     RebalanceStarted {
+        /// The group id.
         group: String,
+        /// What started it.
         reason: String,
     },
+    /// A rebalance completed with a new assignment.
     RebalanceCompleted {
+        /// The group id.
         group: String,
+        /// The new generation.
         generation: i32,
+        /// Who got which partitions.
         assignment: Assignment,
     },
+    /// Retention removed a prefix of a partition.
     RetentionDeleted {
+        /// The topic.
         topic: String,
+        /// The partition index.
         partition: u32,
+        /// Records deleted.
         records: u64,
+        /// The new log start.
         log_start_offset: i64,
     },
+    /// A group's committed offsets were moved.
     OffsetsReset {
+        /// The group id.
         group: String,
+        /// Where the offsets went, in words.
         to: String,
+        /// The partitions whose offsets moved.
         partitions: Vec<TopicPartition>,
     },
+    /// A group was deleted.
     GroupDeleted {
+        /// The group id.
         group: String,
     },
     /// A broker crashed: no warning, its partitions fail over.
@@ -168,6 +201,7 @@ pub enum EventKind {
         isr: u32,
         /// The topic's `min.insync.replicas`.
         min_insync: u32,
+        /// Produce requests refused.
         refused: u64,
     },
     /// The group's coordinator moved with the leadership of its offsets partition.
@@ -183,8 +217,11 @@ pub enum EventKind {
 /// "everything after N" even after old events have been dropped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
+    /// Grows by one per event, never reused.
     pub seq: u64,
+    /// When it happened, on the broker's clock.
     pub time_ms: i64,
+    /// What happened.
     pub kind: EventKind,
 }
 
@@ -375,6 +412,7 @@ pub struct EventLog {
 }
 
 impl EventLog {
+    /// An empty log keeping the last `capacity` events.
     pub fn new(capacity: usize) -> Self {
         EventLog {
             events: VecDeque::with_capacity(capacity.min(1024)),
@@ -412,10 +450,12 @@ impl EventLog {
         self.next_seq
     }
 
+    /// Events retained.
     pub fn len(&self) -> usize {
         self.events.len()
     }
 
+    /// Whether none is retained.
     pub fn is_empty(&self) -> bool {
         self.events.is_empty()
     }

@@ -96,8 +96,11 @@ impl fmt::Display for GroupState {
 /// A committed offset with the client's metadata string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommittedOffset {
+    /// Where the group resumes: the next offset to read.
     pub offset: i64,
+    /// What the client stored with it.
     pub metadata: Option<String>,
+    /// When it was committed.
     pub commit_time_ms: i64,
 }
 
@@ -174,15 +177,19 @@ impl Group {
     pub fn rebalances(&self) -> u64 {
         self.rebalances
     }
+    /// The group id.
     pub fn name(&self) -> &str {
         &self.name
     }
+    /// Its state, as Kafka names it.
     pub fn state(&self) -> GroupState {
         self.state
     }
+    /// The generation: +1 per completed rebalance.
     pub fn generation(&self) -> i32 {
         self.generation
     }
+    /// The protocol type its members speak, `consumer` for consumers.
     pub fn protocol_type(&self) -> Option<&str> {
         self.protocol_type.as_deref()
     }
@@ -190,6 +197,7 @@ impl Group {
     pub fn protocol_name(&self) -> Option<&str> {
         self.protocol_name.as_deref()
     }
+    /// The member that runs the assignor.
     pub fn leader(&self) -> Option<&str> {
         self.leader.as_deref()
     }
@@ -197,9 +205,11 @@ impl Group {
     pub fn members(&self) -> impl ExactSizeIterator<Item = &Member> {
         self.members.values()
     }
+    /// The member of that id.
     pub fn member(&self, id: &str) -> Option<&Member> {
         self.members.get(id)
     }
+    /// Whether it has no member.
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
     }

@@ -65,6 +65,7 @@ impl KeyHasher {
         }
     }
 
+    /// The name used in scenario files and on screen.
     pub fn name(self) -> &'static str {
         match self {
             KeyHasher::Murmur2 => "murmur2",
@@ -111,6 +112,7 @@ impl Partitioner {
         }
     }
 
+    /// How it hashes keys.
     pub fn hasher(&self) -> KeyHasher {
         self.hasher
     }

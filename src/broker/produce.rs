@@ -417,6 +417,35 @@ impl Broker {
         options: ProduceOptions,
         now: i64,
     ) -> Result<Produced> {
+        self.produce_with(topic, partition, options, now, |app| {
+            app.append_batch(partition, records)
+        })
+    }
+
+    /// Produces batches a network client sent, checked by [`ProducedBatch::split`], as
+    /// they are; refused, with nothing appended, where [`Broker::produce`] refuses.
+    pub fn produce_batches(
+        &mut self,
+        topic: &str,
+        partition: u32,
+        batches: Vec<ProducedBatch>,
+        options: ProduceOptions,
+        now: i64,
+    ) -> Result<Produced> {
+        self.produce_with(topic, partition, options, now, |app| {
+            app.append_produced(partition, batches)
+        })
+    }
+
+    /// The checks and the answer of a produce around `append`, which adds to `partition`.
+    fn produce_with(
+        &mut self,
+        topic: &str,
+        partition: u32,
+        options: ProduceOptions,
+        now: i64,
+        append: impl FnOnce(&mut TopicAppender<'_>) -> Appended,
+    ) -> Result<Produced> {
         let mut app = self.appender(topic, options.acks, options.producer, now)?;
         app.check_for(partition, options.via)?;
         let (log, rs) = (
@@ -425,7 +454,7 @@ impl Broker {
         );
         let (base_offset, leader_epoch) = (log.log_end_offset(), rs.leader_epoch());
         let leader = rs.leader().expect("check_for refuses an offline partition");
-        let appended = app.append_batch(partition, records);
+        let appended = append(&mut app);
         let count = (app.logs[partition as usize].log_end_offset() - base_offset) as u64;
         let acknowledged = options.acks != Acks::None && (count == 0 || appended.acknowledged);
         Ok(Produced {

@@ -8,7 +8,9 @@ use bytes::Bytes;
 /// A record header: a key and an optional value, as in Kafka.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
+    /// The header name.
     pub key: String,
+    /// Its value, if any.
     pub value: Option<Bytes>,
 }
 
@@ -21,9 +23,13 @@ impl Header {
 /// What a producer hands to the broker: everything but the offset, which the log assigns.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NewRecord {
+    /// Milliseconds since the epoch (or the simulation's start), as the producer set it.
     pub timestamp_ms: i64,
+    /// The key, if any; it decides the partition.
     pub key: Option<Bytes>,
+    /// The value; `None` is a tombstone.
     pub value: Option<Bytes>,
+    /// Headers, in order.
     pub headers: Vec<Header>,
 }
 
@@ -84,6 +90,7 @@ impl Record {
     pub fn timestamp_ms(&self) -> i64 {
         self.timestamp_ms
     }
+    /// The key, if any.
     pub fn key(&self) -> Option<&Bytes> {
         self.key.as_ref()
     }
@@ -91,6 +98,7 @@ impl Record {
     pub fn value(&self) -> Option<&Bytes> {
         self.value.as_ref()
     }
+    /// Headers, in order.
     pub fn headers(&self) -> &[Header] {
         self.headers.as_deref().unwrap_or(&[])
     }

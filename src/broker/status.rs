@@ -63,6 +63,36 @@ impl Broker {
         }
     }
 
+    /// [`Broker::check_leader`], and that a client naming the leader epoch it knows
+    /// (`current_epoch`, `-1` or below for none) knows the current one: an older epoch is
+    /// FENCED_LEADER_EPOCH, a newer one UNKNOWN_LEADER_EPOCH, as KIP-320 has it.
+    pub fn check_leader_epoch(
+        &self,
+        topic: &str,
+        partition: u32,
+        via: BrokerId,
+        current_epoch: i32,
+    ) -> Result<()> {
+        self.check_leader(topic, partition, via)?;
+        let current = self.replica_set(topic, partition)?.leader_epoch();
+        let (topic, asked) = (topic.to_string(), current_epoch);
+        match current_epoch {
+            e if e < 0 || e == current => Ok(()),
+            e if e < current => Err(BrokerError::FencedLeaderEpoch {
+                topic,
+                partition,
+                asked,
+                current,
+            }),
+            _ => Err(BrokerError::UnknownLeaderEpoch {
+                topic,
+                partition,
+                asked,
+                current,
+            }),
+        }
+    }
+
     /// Kafka's OffsetForLeaderEpoch for the partition: the largest epoch at most `epoch`
     /// and where it ended; `None` if `epoch` is older than the epochs remembered.
     pub fn end_offset_for_epoch(

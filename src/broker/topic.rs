@@ -11,7 +11,9 @@ use super::replica::ReplicaSet;
 /// which is what the if-not-exists form of topic creation compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TopicConfig {
+    /// How many partitions it has.
     pub partitions: u32,
+    /// What retention removes.
     pub retention: RetentionPolicy,
     /// Copies of each partition, on distinct brokers; at most the live brokers at creation.
     pub replication_factor: u32,
@@ -31,6 +33,7 @@ impl TopicConfig {
         }
     }
 
+    /// The same config with `retention`.
     pub fn with_retention(mut self, retention: RetentionPolicy) -> Self {
         self.retention = retention;
         self
@@ -124,6 +127,7 @@ impl Topic {
         }
     }
 
+    /// The topic name.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -131,15 +135,19 @@ impl Topic {
     pub fn id(&self) -> [u8; 16] {
         self.id
     }
+    /// What it was created with.
     pub fn config(&self) -> &TopicConfig {
         &self.config
     }
+    /// How many partitions it has.
     pub fn partition_count(&self) -> u32 {
         self.partitions.len() as u32
     }
+    /// Every partition's log, by index.
     pub fn partitions(&self) -> &[PartitionLog] {
         &self.partitions
     }
+    /// Partition `p`'s log.
     pub fn partition(&self, p: u32) -> Option<&PartitionLog> {
         self.partitions.get(p as usize)
     }
@@ -194,11 +202,6 @@ impl Topic {
 
     pub(crate) fn set_retention(&mut self, retention: RetentionPolicy) {
         self.config.retention = retention;
-    }
-
-    /// Sum of high watermarks minus log starts: records currently held across partitions.
-    pub fn record_count(&self) -> u64 {
-        self.partitions.iter().map(|p| p.len() as u64).sum()
     }
 }
 

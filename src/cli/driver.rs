@@ -138,23 +138,47 @@ impl Driver {
         self.last_tick = now;
         let clock_ms = self.clock.ms_at(now);
         let shown = self.meter.reached();
-        let (stepped, groups_changed, retained) = match sim {
+        let (stepped, groups_changed, retained, replication_ms) = match sim {
             Some(sim) => {
                 // The simulation applies retention itself, on virtual time.
                 self.advance(sim, real, speed);
                 // Also time moved by a key (a single step, a released beat) since last tick.
                 let stepped = sim.now_ms() != self.sim_seen_ms;
                 self.sim_seen_ms = sim.now_ms();
-                (stepped, sim.tick_foreign_groups(clock_ms), false)
+                let foreign = sim.tick_foreign_groups(clock_ms);
+                (stepped, foreign, false, sim.now_ms())
             }
             None => {
                 let retained = self.enforce_retention(clock_ms);
-                (false, self.broker.write().tick(clock_ms), retained)
+                (
+                    false,
+                    self.broker.write().tick(clock_ms),
+                    retained,
+                    clock_ms,
+                )
             }
         };
-        self.wake(stepped, groups_changed);
+        let replicated = self.replicate(replication_ms);
+        self.wake(stepped || replicated.high_watermark_moved, groups_changed);
         let traffic = self.traffic_changed(now);
-        stepped || groups_changed || retained || traffic || shown != self.meter.reached()
+        stepped
+            || groups_changed
+            || retained
+            || replicated.changed
+            || traffic
+            || shown != self.meter.reached()
+    }
+
+    /// Replicates what network clients produced since the simulation's last tick (or, with
+    /// no simulation, everything: nobody else replicates then), so their `acks=all`
+    /// produces are answered promptly even while the simulation is paused. Time is the
+    /// simulation's when there is one: replication's lag clock must be one clock. A second
+    /// call at the same time changes nothing the simulation's own tick did not.
+    fn replicate(&self, now_ms: i64) -> crate::broker::Replicated {
+        if self.network.is_none() {
+            return crate::broker::Replicated::default();
+        }
+        self.broker.write().replicate(now_ms)
     }
 
     /// Steps `sim` by `real` at `speed`, within the budget.

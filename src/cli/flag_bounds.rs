@@ -17,6 +17,9 @@ pub const MAX_RUN_DURATION: Duration = Duration::from_millis(MAX_SIM_TIME_MS as 
 /// produce requests (0 would refuse every request), to 1 GiB.
 pub const MAX_REQUEST_BYTES: RangeInclusive<usize> = 512..=1 << 30;
 
+/// `--brokers`: from one (the lone broker) to the broker's limit on a cluster.
+pub const BROKERS: RangeInclusive<u32> = 1..=crate::broker::MAX_BROKERS;
+
 /// `--max-connections`.
 pub const MAX_CONNECTIONS: RangeInclusive<u64> = 1..=65_536;
 
@@ -134,6 +137,19 @@ pub fn max_log_memory(s: &str) -> Result<u64, String> {
     Ok(size.as_u64())
 }
 
+/// `--brokers`, within [`BROKERS`].
+pub fn brokers(s: &str) -> Result<u32, String> {
+    let n: u32 = (s.trim().parse()).map_err(|_| format!("`{s}` is not a number of brokers"))?;
+    if !BROKERS.contains(&n) {
+        return Err(format!(
+            "`{s}` is outside {}..={} brokers",
+            BROKERS.start(),
+            BROKERS.end()
+        ));
+    }
+    Ok(n)
+}
+
 /// `--max-request-bytes`, within [`MAX_REQUEST_BYTES`].
 pub fn max_request_bytes(s: &str) -> Result<usize, String> {
     let n: usize = s
@@ -208,6 +224,8 @@ mod tests {
             ("--max-log-memory", "1MiB", "1023KiB"),
             ("--max-log-memory", "256GiB", "257GiB"),
             ("--max-log-memory", "512MB", "lots"),
+            ("--brokers", "1", "0"),
+            ("--brokers", "32", "33"),
         ] {
             assert!(parses(&["serve", flag, good]), "{flag} {good}");
             assert!(!parses(&["serve", flag, bad]), "{flag} {bad}");

@@ -8,7 +8,7 @@
 //! only when something changed.
 
 mod diag;
-mod terminal;
+pub(super) mod terminal;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -133,6 +133,10 @@ impl Ui {
             .with_context(|| format!("cannot open log file {:?}", opts.log))?;
         let mut sim = Simulation::new(opts.scenario, opts.seed)?;
         sim.broker().write().set_max_log_bytes(opts.max_log_memory);
+        if opts.server.is_some() {
+            // Real clients age records by the wall clock: stamp the simulated ones on it.
+            sim.set_time_origin(crate::server::wall_clock_ms());
+        }
         sim.set_hold_at_beats(opts.presenter);
         let theme = Theme::resolve(opts.theme, Theme::no_color_env());
         let mut app = App::new(theme, opts.presenter);
@@ -153,6 +157,9 @@ impl Ui {
         if let Some(mut config) = opts.server {
             config.log_to_stderr = false;
             let (server, net) = network::bind(config, sim.broker().clone(), clock).await?;
+            for line in network::address_lines(&server) {
+                diag.line(0, format_args!("{line}"));
+            }
             if let Some(warning) = network::exposure_warning(server.local_addr()) {
                 app.notify(0, warning, true);
             }
@@ -209,7 +216,9 @@ impl Ui {
         let size = tui.size()?;
         let limits = Limits::for_screen(size.width, size.height);
         fill_from_sim(&self.sim, &mut self.app, limits, &mut self.view);
-        self.view.header.reached_speed = self.driver.reached_speed();
+        if let Some(clock) = &mut self.view.header.sim {
+            clock.reached_speed = self.driver.reached_speed();
+        }
         if let Some(stats) = &self.stats {
             let clients = stats.clients();
             fill_from_server(

@@ -40,6 +40,17 @@ pub(crate) async fn bind(
     Ok((server, network))
 }
 
+/// What `serve` prints on stdout once listening: the first broker's address first, as
+/// it always did (scripts read the first line), then, in a cluster, every broker's.
+pub(crate) fn address_lines(server: &Server) -> Vec<String> {
+    let mut lines = vec![format!("minikafka listening on {}", server.local_addr())];
+    let brokers = server.broker_addrs();
+    if brokers.len() > 1 {
+        lines.extend((brokers.iter()).map(|(id, addr)| format!("broker {id} listening on {addr}")));
+    }
+    lines
+}
+
 /// The warning for a listener that other machines can reach, if `addr` is one.
 pub(crate) fn exposure_warning(addr: SocketAddr) -> Option<String> {
     (!addr.ip().is_loopback()).then(|| {

@@ -1,5 +1,8 @@
-//! `observe`: poll a real Kafka cluster, read-only, and report what it shows: topics,
-//! groups, committed offsets, lag in records and in time, an ETA and a verdict per group.
+//! `observe`: poll a real Kafka cluster, read-only, and show what it holds: topics,
+//! groups, committed offsets, lag in records and in time, an ETA and a verdict per group;
+//! on the terminal's panes (see [`screen`]) or, with `--json`, as a report.
+
+mod screen;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,7 +20,7 @@ use crate::server::wall_clock_ms;
 /// How long `--once` keeps trying to reach the cluster when no `--duration` bounds it.
 const ONCE_DEFAULT_PATIENCE: Duration = Duration::from_secs(30);
 /// The first wait after a failed poll; it doubles up to the interval.
-const RETRY_START: Duration = Duration::from_millis(250);
+pub(super) const RETRY_START: Duration = Duration::from_millis(250);
 
 /// Options of the `observe` subcommand.
 #[derive(Debug, Clone, Args)]
@@ -29,7 +32,7 @@ pub struct ObserveArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Time between polls, such as 2s or 500ms.
-    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = super::parse_duration)]
+    #[arg(long, visible_alias = "poll-interval", value_name = "DURATION", default_value = "2s", value_parser = super::parse_duration)]
     pub interval: Duration,
     /// Watch only topics whose whole name matches this regular expression.
     #[arg(long, value_name = "REGEX")]
@@ -83,12 +86,34 @@ impl ObserveArgs {
     }
 }
 
-/// Runs `observe` until its duration ends (or its first poll, with `--once`).
-pub fn run(args: ObserveArgs) -> anyhow::Result<()> {
+/// How the terminal screen looks, from the flags before the subcommand.
+#[derive(Debug, Clone, Copy)]
+pub struct Looks {
+    pub theme: crate::tui::ThemeKind,
+    pub fps: u32,
+}
+
+/// Runs `observe`: the terminal screen until the user quits, or with `--json` until its
+/// duration ends (or its first poll, with `--once`).
+pub fn run(args: ObserveArgs, looks: Looks) -> anyhow::Result<()> {
     if !args.json {
-        anyhow::bail!(
-            "observe draws no terminal screen yet; use --json with --duration D or --once"
-        );
+        if args.once || args.duration.is_some() {
+            return Err(ObserveError::BadArgument(
+                "--once and --duration go with --json".to_string(),
+            )
+            .into());
+        }
+        let config = args.client_config()?;
+        let title = config.bootstrap.join(",");
+        let settings = ConnectSettings::new(config, args.request_timeout)?;
+        let poller = Poller::new(Cluster::new(settings), args.filter()?);
+        let opts = screen::ScreenOptions {
+            title,
+            interval: args.interval,
+            theme: looks.theme,
+            fps: looks.fps,
+        };
+        return screen::run(poller, opts);
     }
     if args.duration.is_none() && !args.once {
         return Err(ObserveError::BadArgument(

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 
-use crate::broker::{EventKind, MAX_PARTITIONS_PER_TOPIC, SharedBroker};
+use crate::broker::{Broker, ClusterConfig, EventKind, MAX_PARTITIONS_PER_TOPIC, SharedBroker};
 use crate::printable::Printable;
 use crate::server::{
     DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_INFLIGHT_REQUEST_BYTES, DEFAULT_MAX_REQUEST_BYTES,
@@ -24,9 +24,15 @@ const EVENT_LOG_EVERY: Duration = Duration::from_millis(100);
 /// Options of the `serve` subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Address to listen on; port 0 picks a free port. The bound address is printed on stdout.
+    /// Address to listen on; port 0 picks a free port. The bound address is printed on
+    /// stdout. A cluster's brokers listen on consecutive ports from this one (each on a
+    /// free port of its own with port 0), and each one's address is printed too.
     #[arg(long, default_value = "127.0.0.1:9092")]
     pub listen: SocketAddr,
+    /// Run a cluster of this many brokers (1 to 32), ids 1 to N, each on its own port.
+    /// With a scenario, its `[cluster]` says how many instead.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = flag_bounds::brokers, conflicts_with = "scenario")]
+    pub brokers: u32,
     /// Partitions of a topic created on first use (at most 10000, a topic's limit).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_PARTITIONS_PER_TOPIC)))]
     pub default_partitions: u32,
@@ -149,19 +155,28 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let sim = match &args.scenario {
+    let mut sim = match &args.scenario {
         Some(name) => Some(Simulation::new(Scenario::load(name)?, args.seed)?),
         None => None,
     };
+    let broker = match &sim {
+        Some(sim) => sim.broker().clone(),
+        None if args.brokers > 1 => {
+            SharedBroker::new(Broker::with_cluster(ClusterConfig::new(args.brokers))?)
+        }
+        None => SharedBroker::default(),
+    };
     runtime.block_on(async {
-        let broker = sim
-            .as_ref()
-            .map_or_else(SharedBroker::default, |s| s.broker().clone());
         broker.write().set_max_log_bytes(args.max_log_memory);
         // Wall-clock milliseconds, as clients stamp their records, so that retention by
-        // time compares like with like.
+        // time compares like with like; the simulated records are stamped on it too, so
+        // clients and observers see their real age.
         let start = Instant::now();
-        let clock = RealTime::starting_at(start, crate::server::wall_clock_ms());
+        let started_ms = crate::server::wall_clock_ms();
+        let clock = RealTime::starting_at(start, started_ms);
+        if let Some(sim) = &mut sim {
+            sim.set_time_origin(started_ms);
+        }
         let (server, net) = network::bind(args.config(), broker.clone(), clock).await?;
         let stop = stop::signal().context("cannot install the signal handlers")?;
         if let Some(sim) = &sim {
@@ -176,7 +191,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             eprintln!("warning: {warning}");
         }
         let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "minikafka listening on {addr}")?;
+        for line in network::address_lines(&server) {
+            writeln!(stdout, "{line}")?;
+        }
         stdout.flush()?;
         drop(stdout);
         let driver = Driver::new(broker.clone(), clock, start).with_network(net);

@@ -27,9 +27,11 @@ mod leave_group;
 mod list_groups;
 mod list_offsets;
 mod metadata;
+mod nodes;
 mod offset_commit;
 mod offset_delete;
 mod offset_fetch;
+mod offset_for_leader_epoch;
 mod produce;
 mod sync_group;
 mod table;
@@ -47,13 +49,14 @@ use kafka_protocol::messages::{
     JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, ListGroupsRequest,
     ListGroupsResponse, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest, MetadataResponse,
     OffsetCommitRequest, OffsetCommitResponse, OffsetDeleteRequest, OffsetDeleteResponse,
-    OffsetFetchRequest, OffsetFetchResponse, ProduceRequest, ProduceResponse, SyncGroupRequest,
+    OffsetFetchRequest, OffsetFetchResponse, OffsetForLeaderEpochRequest,
+    OffsetForLeaderEpochResponse, ProduceRequest, ProduceResponse, SyncGroupRequest,
     SyncGroupResponse,
 };
 use kafka_protocol::protocol::StrBytes;
 
 use super::codec::Frame;
-use crate::broker::{Broker, BrokerError, SharedBroker, TopicConfig};
+use crate::broker::{Broker, BrokerError, BrokerId, SharedBroker, TopicConfig};
 
 // What is made of each line: see `table`.
 //
@@ -89,28 +92,39 @@ table::apis! {
     DescribeCluster: DescribeClusterRequest => DescribeClusterResponse, describe_cluster, 0..=2;
     ConsumerGroupHeartbeat: ConsumerGroupHeartbeatRequest => ConsumerGroupHeartbeatResponse, consumer_group_heartbeat, 0..=1;
     ConsumerGroupDescribe:  ConsumerGroupDescribeRequest  => ConsumerGroupDescribeResponse,  consumer_group_describe,  0..=1;
+    OffsetForLeaderEpoch: OffsetForLeaderEpochRequest => OffsetForLeaderEpochResponse, offset_for_leader_epoch, 2..=4;
 }
 
 /// What the handlers need to know about the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
+    /// Create topics on first use.
     pub auto_create_topics: bool,
+    /// Partitions of an auto-created topic.
     pub default_partitions: u32,
     /// The host and port clients are told to connect to (Metadata, FindCoordinator).
     pub host: String,
+    /// The port clients are told to connect to.
     pub port: i32,
     /// See [`crate::broker::JoinGroupRequest::initial_rebalance_delay_ms`].
     pub initial_rebalance_delay_ms: i64,
     /// See [`crate::server::ServerConfig::max_decoded_bytes`].
     pub max_decoded_bytes: usize,
+    /// Each broker's listening port, by broker id: in a cluster, Metadata and
+    /// FindCoordinator send clients to the broker they need on its own port.
+    pub ports: Vec<(BrokerId, i32)>,
 }
 
 /// What a request changed, for the signals and the client registry.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Effects {
+    /// Records appended.
     pub produced_records: u64,
+    /// Bytes appended.
     pub produced_bytes: u64,
+    /// Records returned to fetches.
     pub fetched_records: u64,
+    /// Bytes returned to fetches.
     pub fetched_bytes: u64,
     /// Group membership or state changed: waiting joins and syncs should look again.
     pub groups_changed: bool,
@@ -120,15 +134,22 @@ pub struct Effects {
 /// and at which version, and what answering changed.
 #[derive(Debug)]
 pub struct RequestContext<'a> {
+    /// The broker the request acts on.
     pub broker: &'a SharedBroker,
+    /// The server settings.
     pub settings: &'a Settings,
     /// Wall-clock milliseconds, the broker's time for network clients.
     pub now_ms: i64,
+    /// The client's `client.id`.
     pub client_id: &'a str,
-    /// Where the client connects from, spelt as Kafka reports it (see [`client_host`]).
+    /// Where the client connects from, spelt as Kafka reports it (`/127.0.0.1`, see `client_host` in this module).
     pub client_host: &'a str,
+    /// The broker the connection reached: only the leader of a partition serves its
+    /// produce and fetch requests, only a group's coordinator its group requests.
+    pub broker_id: BrokerId,
     /// The request's API version.
     pub version: i16,
+    /// What answering changed.
     pub effects: Effects,
 }
 
@@ -148,16 +169,22 @@ pub fn client_host(peer: std::net::SocketAddr) -> String {
 /// Which change can complete a waiting request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wake {
+    /// Records became readable (a Fetch).
     Appends,
+    /// A high watermark moved (an `acks=all` Produce).
+    HighWatermark,
+    /// A group changed (JoinGroup, SyncGroup).
     Groups,
 }
 
 /// How a request was answered.
 #[derive(Debug)]
 pub enum Outcome {
+    /// Send this response.
     Reply(Response),
     /// Produce with acks=0: the client expects no response at all.
     NoReply,
+    /// Park the request until the waiter is woken or times out.
     Wait(Waiter),
 }
 
@@ -169,6 +196,7 @@ impl From<Response> for Outcome {
 
 #[derive(Debug)]
 enum WaitKind {
+    Produce(produce::ProduceWait),
     Fetch(fetch::FetchWait),
     Join(join_group::JoinWait),
     Sync(sync_group::SyncWait),
@@ -185,6 +213,7 @@ impl Waiter {
     /// The signal whose change may complete this request.
     pub fn wakes_on(&self) -> Wake {
         match self.kind {
+            WaitKind::Produce(_) => Wake::HighWatermark,
             WaitKind::Fetch(_) => Wake::Appends,
             WaitKind::Join(_) | WaitKind::Sync(_) => Wake::Groups,
         }
@@ -199,6 +228,7 @@ impl Waiter {
     /// The response, if the request can complete now.
     pub fn poll(&mut self, ctx: &mut RequestContext<'_>) -> Option<Response> {
         match &mut self.kind {
+            WaitKind::Produce(w) => w.poll(ctx),
             WaitKind::Fetch(w) => w.poll(ctx),
             WaitKind::Join(w) => w.poll(ctx),
             WaitKind::Sync(w) => w.poll(ctx),
@@ -208,6 +238,7 @@ impl Waiter {
     /// The response once the deadline has passed.
     pub fn expire(mut self, ctx: &mut RequestContext<'_>) -> Response {
         match &mut self.kind {
+            WaitKind::Produce(w) => w.poll(ctx).unwrap_or_else(|| w.timed_out()),
             WaitKind::Fetch(w) => w.complete(ctx),
             WaitKind::Join(w) => w.poll(ctx).unwrap_or_else(|| w.timed_out(ctx)),
             WaitKind::Sync(w) => w.poll(ctx).unwrap_or_else(|| w.timed_out()),
@@ -219,10 +250,44 @@ impl Waiter {
 /// ApiVersions advertised get UNSUPPORTED_VERSION in that version's own layout, so a client
 /// that ignored our ranges gets a clear error instead of a hang or a disconnect.
 pub fn answer(ctx: &mut RequestContext<'_>, frame: Frame) -> Outcome {
-    if frame.supported {
-        dispatch(ctx, frame.body)
-    } else {
-        error_answer(frame.body, ResponseError::UnsupportedVersion)
+    if !frame.supported {
+        return error_answer(frame.body, ResponseError::UnsupportedVersion);
+    }
+    if let Some(error) = misdirected(ctx, &frame.body) {
+        return error_answer(frame.body, error);
+    }
+    dispatch(ctx, frame.body)
+}
+
+/// The group a request acts on, for the requests only its coordinator serves.
+fn coordinated_group(request: &Request) -> Option<&str> {
+    match request {
+        Request::JoinGroup(r) => Some(&r.group_id),
+        Request::SyncGroup(r) => Some(&r.group_id),
+        Request::Heartbeat(r) => Some(&r.group_id),
+        Request::LeaveGroup(r) => Some(&r.group_id),
+        Request::OffsetCommit(r) => Some(&r.group_id),
+        // From v8 the groups come as a list and the top-level id is empty; clients batch only
+        // groups that share a coordinator, so the first names it.
+        Request::OffsetFetch(r) if r.group_id.is_empty() => {
+            r.groups.first().map(|g| g.group_id.as_str())
+        }
+        Request::OffsetFetch(r) => Some(&r.group_id),
+        Request::OffsetDelete(r) => Some(&r.group_id),
+        Request::ConsumerGroupHeartbeat(r) => Some(&r.group_id),
+        _ => None,
+    }
+}
+
+/// NOT_COORDINATOR for a group request that reached a broker other than the group's
+/// coordinator (COORDINATOR_NOT_AVAILABLE while there is none), so the client looks the
+/// coordinator up again, as it would with Kafka.
+fn misdirected(ctx: &RequestContext<'_>, request: &Request) -> Option<ResponseError> {
+    let group = coordinated_group(request)?;
+    let broker = ctx.broker.read();
+    match broker.check_coordinator(group, ctx.broker_id) {
+        Ok(()) => None,
+        Err(e) => Some(ResponseError::from(&e)),
     }
 }
 
@@ -271,6 +336,9 @@ fn ensure_topic(ctx: &RequestContext<'_>, topic: &str) -> Result<(), BrokerError
 }
 
 #[cfg(test)]
+mod cluster_tests;
+
+#[cfg(test)]
 pub(crate) mod testing {
     //! A broker and context for handler unit tests.
     use super::*;
@@ -283,6 +351,7 @@ pub(crate) mod testing {
             port: 9092,
             initial_rebalance_delay_ms: 0,
             max_decoded_bytes: 1 << 20,
+            ports: vec![(1, 9092), (2, 9093), (3, 9094)],
         }
     }
 
@@ -297,6 +366,7 @@ pub(crate) mod testing {
             now_ms: 1_000,
             client_id: "test-client",
             client_host: "/127.0.0.1",
+            broker_id: 1,
             version,
             effects: Effects::default(),
         }

@@ -42,6 +42,8 @@ impl From<&BrokerError> for ResponseError {
             BrokerError::NotAConsumerGroup(_) => ResponseError::GroupIdNotFound,
             BrokerError::NotLeaderOrFollower { .. } => ResponseError::NotLeaderOrFollower,
             BrokerError::LeaderNotAvailable { .. } => ResponseError::LeaderNotAvailable,
+            BrokerError::FencedLeaderEpoch { .. } => ResponseError::FencedLeaderEpoch,
+            BrokerError::UnknownLeaderEpoch { .. } => ResponseError::UnknownLeaderEpoch,
             BrokerError::NotEnoughReplicas { .. } => ResponseError::NotEnoughReplicas,
             BrokerError::NotEnoughReplicasAfterAppend { .. } => {
                 ResponseError::NotEnoughReplicasAfterAppend

@@ -13,12 +13,19 @@ const LOG_CAPACITY: usize = 200;
 /// Totals and rates for one `client.id` (all its connections together).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClientStats {
+    /// The `client.id` the connections gave.
     pub client_id: String,
+    /// Connections open now.
     pub connections: usize,
+    /// Requests answered.
     pub requests: u64,
+    /// Records produced.
     pub produced_records: u64,
+    /// Bytes produced.
     pub produced_bytes: u64,
+    /// Records fetched.
     pub fetched_records: u64,
+    /// Bytes fetched.
     pub fetched_bytes: u64,
     /// Records per second produced over the last completed one-second window.
     pub produce_rate: f64,
@@ -32,14 +39,18 @@ pub struct ClientStats {
 /// One line of the server's log: connections, disconnections, protocol errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
+    /// Wall-clock time of the line.
     pub at_ms: i64,
+    /// The line, printable.
     pub text: String,
 }
 
 /// A copy of the registry at one moment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatsSnapshot {
+    /// The address the server listens on.
     pub listen: SocketAddr,
+    /// Connections open now.
     pub connections: usize,
     /// Clients sorted by `client.id`; a client stays listed after it disconnects.
     pub clients: Vec<ClientStats>,

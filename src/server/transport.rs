@@ -19,14 +19,17 @@ use tokio::time::{Instant, sleep, timeout, timeout_at};
 use super::api::{Effects, Outcome, RequestContext, Settings, Waiter, Wake, answer, client_host};
 use super::codec::{Frame, Response, decode_request, encode_response, frame_len};
 use super::stats::{ServerStats, Traffic};
-use super::{ServerConfig, ServerError, Shared};
+use super::{Listener, ServerError, Shared};
+use crate::broker::BrokerId;
 
 /// How often the timer expires lapsed sessions and rolls the rate window.
 const TICK_EVERY: Duration = Duration::from_millis(100);
 const IO_BUFFER: usize = 64 * 1024;
+/// How often each listener looks whether its broker went down or came back.
+const STATE_CHECK_EVERY: Duration = Duration::from_millis(50);
 
 pub(super) async fn run<F>(
-    listener: TcpListener,
+    listeners: Vec<Listener>,
     shared: Arc<Shared>,
     shutdown: F,
 ) -> Result<(), ServerError>
@@ -35,39 +38,11 @@ where
 {
     let mut tasks = JoinSet::new();
     tasks.spawn(timer(shared.clone()));
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    let now = (shared.clock)();
-                    if shared.stats.connections() >= shared.config.max_connections {
-                        shared.stats.log(now, format!(
-                            "refused {peer}: already {} connections (the maximum)",
-                            shared.config.max_connections
-                        ));
-                        drop(stream);
-                        continue;
-                    }
-                    let count = shared.stats.connection_opened();
-                    // Created here so the count drops even if the task is aborted unstarted.
-                    let open = Open {
-                        stats: shared.stats.clone(),
-                        client_id: None,
-                    };
-                    shared.stats.log(now, format!("connection from {peer} ({count} open)"));
-                    tasks.spawn(connection(stream, peer, shared.clone(), open));
-                }
-                // Out of file descriptors and the like: back off rather than spin.
-                Err(e) => {
-                    shared.stats.log((shared.clock)(), format!("accept failed: {e}"));
-                    sleep(Duration::from_millis(50)).await;
-                }
-            },
-            Some(_) = tasks.join_next() => {}
-        }
+    for listener in listeners {
+        tasks.spawn(broker_listener(listener, shared.clone()));
     }
+    shutdown.await;
+    // Each listener's connections are in its own set, aborted when the listener's task is.
     tasks.shutdown().await;
     shared
         .stats
@@ -75,7 +50,102 @@ where
     Ok(())
 }
 
-/// Expires lapsed group sessions on the broker's clock and wakes the waits that depend on it.
+/// Serves one broker's port while the broker is up. When it crashes or stops, its listener
+/// closes and its connections drop, as a dead broker's would; when it comes back, the
+/// listener opens again on the same address.
+async fn broker_listener(listener: Listener, shared: Arc<Shared>) {
+    let Listener { id, addr, socket } = listener;
+    let mut socket = Some(socket);
+    let mut connections = JoinSet::new();
+    let mut check = tokio::time::interval(STATE_CHECK_EVERY);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        let up = shared.broker.read().cluster().is_up(id);
+        if !up && socket.is_some() {
+            socket = None;
+            let dropped = connections.len();
+            connections.shutdown().await;
+            shared.stats.log(
+                (shared.clock)(),
+                format!("broker {id} is down: {addr} closed, {dropped} connection(s) dropped"),
+            );
+        } else if up && socket.is_none() {
+            match TcpListener::bind(addr).await {
+                Ok(s) => {
+                    socket = Some(s);
+                    let note = format!("broker {id} is up: listening on {addr} again");
+                    shared.stats.log((shared.clock)(), note);
+                }
+                // Someone else took the port meanwhile: try again at the next check.
+                Err(e) => {
+                    let note = format!("broker {id} cannot listen on {addr} again: {e}");
+                    shared.stats.log((shared.clock)(), note);
+                }
+            }
+        }
+        tokio::select! {
+            _ = check.tick() => {}
+            accepted = accept(socket.as_ref()) => match accepted {
+                Ok((stream, peer)) => admit(stream, peer, id, &shared, &mut connections),
+                // Out of file descriptors and the like: back off rather than spin.
+                Err(e) => {
+                    shared.stats.log((shared.clock)(), format!("accept failed: {e}"));
+                    sleep(Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = connections.join_next() => {}
+        }
+    }
+}
+
+/// The next connection on `socket`; never, while the broker is down.
+async fn accept(socket: Option<&TcpListener>) -> std::io::Result<(TcpStream, SocketAddr)> {
+    match socket {
+        Some(s) => s.accept().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Starts serving an accepted connection to broker `id`, unless the server is full.
+fn admit(
+    stream: TcpStream,
+    peer: SocketAddr,
+    id: BrokerId,
+    shared: &Arc<Shared>,
+    connections: &mut JoinSet<()>,
+) {
+    let now = (shared.clock)();
+    if shared.stats.connections() >= shared.config.max_connections {
+        shared.stats.log(
+            now,
+            format!(
+                "refused {peer}: already {} connections (the maximum)",
+                shared.config.max_connections
+            ),
+        );
+        drop(stream);
+        return;
+    }
+    let count = shared.stats.connection_opened();
+    // Created here so the count drops even if the task is aborted unstarted.
+    let open = Open {
+        stats: shared.stats.clone(),
+        client_id: None,
+    };
+    let to = if shared.brokers.len() > 1 {
+        format!(" to broker {id}")
+    } else {
+        String::new()
+    };
+    shared
+        .stats
+        .log(now, format!("connection from {peer}{to} ({count} open)"));
+    connections.spawn(connection(stream, peer, id, shared.clone(), open));
+}
+
+/// Expires lapsed group sessions and replicates on the broker's clock, and wakes the waits
+/// that depend on them. An embedding app that drives the broker itself turns this off
+/// ([`ServerConfig::tick_groups`]).
 async fn timer(shared: Arc<Shared>) {
     let mut every = tokio::time::interval(TICK_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -83,9 +153,15 @@ async fn timer(shared: Arc<Shared>) {
         every.tick().await;
         let now = (shared.clock)();
         if shared.config.tick_groups {
-            let changed = shared.broker.write().tick(now);
-            if changed {
+            let mut broker = shared.broker.write();
+            let changed = broker.tick(now);
+            let replicated = broker.replicate(now);
+            drop(broker);
+            if changed || replicated.changed {
                 shared.groups.bump();
+            }
+            if replicated.high_watermark_moved {
+                shared.appended.bump();
             }
         }
         shared.stats.roll_window(now);
@@ -133,8 +209,10 @@ async fn wait(
     reader: &mut Reader,
 ) -> Result<Response, PeerGone> {
     let (signal, cap) = match waiter.wakes_on() {
-        // Only a Fetch waits for appends.
         Wake::Appends => (&shared.appended, shared.config.max_fetch_wait),
+        // An acks=all produce waits for the high watermark, which moves with appends and
+        // replication alike; the request's own timeout bounds it.
+        Wake::HighWatermark => (&shared.appended, shared.config.request_timeout),
         Wake::Groups => (&shared.groups, shared.config.max_group_wait),
     };
     // Whatever the client asked for, no request holds its connection past the cap.
@@ -194,8 +272,14 @@ enum Closed {
     Error(String),
 }
 
-async fn connection(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, mut open: Open) {
-    let closed = serve(stream, &client_host(peer), &shared, &mut open).await;
+async fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    id: BrokerId,
+    shared: Arc<Shared>,
+    mut open: Open,
+) {
+    let closed = serve(stream, &client_host(peer), id, &shared, &mut open).await;
     let now = (shared.clock)();
     let who = open.client_id.as_deref().unwrap_or("?");
     let timeout = humantime::format_duration(shared.config.request_timeout);
@@ -219,8 +303,9 @@ async fn connection(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, mu
 
 type Reader = BufReader<OwnedReadHalf>;
 
-fn settings(stream: &TcpStream, config: &ServerConfig) -> std::io::Result<Settings> {
+fn settings(stream: &TcpStream, shared: &Shared) -> std::io::Result<Settings> {
     let local = stream.local_addr()?;
+    let config = &shared.config;
     Ok(Settings {
         auto_create_topics: config.auto_create_topics,
         default_partitions: config.default_partitions,
@@ -229,13 +314,22 @@ fn settings(stream: &TcpStream, config: &ServerConfig) -> std::io::Result<Settin
         port: i32::from(local.port()),
         initial_rebalance_delay_ms: millis(config.initial_rebalance_delay),
         max_decoded_bytes: config.max_decoded_bytes,
+        ports: (shared.brokers.iter())
+            .map(|&(id, addr)| (id, i32::from(addr.port())))
+            .collect(),
     })
 }
 
-async fn serve(stream: TcpStream, host: &str, shared: &Shared, open: &mut Open) -> Closed {
+async fn serve(
+    stream: TcpStream,
+    host: &str,
+    id: BrokerId,
+    shared: &Shared,
+    open: &mut Open,
+) -> Closed {
     // Small responses (acks, heartbeats) must not wait for Nagle.
     let _ = stream.set_nodelay(true);
-    let settings = match settings(&stream, &shared.config) {
+    let settings = match settings(&stream, shared) {
         Ok(s) => s,
         Err(e) => return Closed::Error(e.to_string()),
     };
@@ -278,7 +372,12 @@ async fn serve(stream: TcpStream, host: &str, shared: &Shared, open: &mut Open) 
             frame.response_version(),
             frame.correlation_id,
         );
-        let response = match respond(frame, shared, &settings, client_id, host, &mut reader).await {
+        let to = Peer {
+            client_id,
+            client_host: host,
+            broker_id: id,
+        };
+        let response = match respond(frame, shared, &settings, to, &mut reader).await {
             Ok(Some(response)) => response,
             Ok(None) => continue,
             Err(PeerGone) => return Closed::ByPeer,
@@ -293,21 +392,29 @@ async fn serve(stream: TcpStream, host: &str, shared: &Shared, open: &mut Open) 
     }
 }
 
+/// Who sent a request, and to which broker.
+struct Peer<'a> {
+    client_id: &'a str,
+    client_host: &'a str,
+    broker_id: BrokerId,
+}
+
 /// Answers one frame, waiting first if the request must, and applies what it changed.
 async fn respond(
     frame: Frame,
     shared: &Shared,
     settings: &Settings,
-    client_id: &str,
-    client_host: &str,
+    peer: Peer<'_>,
     reader: &mut Reader,
 ) -> Result<Option<Response>, PeerGone> {
+    let client_id = peer.client_id;
     let mut ctx = RequestContext {
         broker: &shared.broker,
         settings,
         now_ms: (shared.clock)(),
         client_id,
-        client_host,
+        client_host: peer.client_host,
+        broker_id: peer.broker_id,
         version: frame.version,
         effects: Effects::default(),
     };

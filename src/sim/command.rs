@@ -7,39 +7,92 @@ use crate::broker::{BrokerId, ResetSpec};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// Starts one more producer on `topic`, configured like the newest one already there.
-    AddProducer { topic: String },
+    AddProducer {
+        /// The topic.
+        topic: String,
+    },
     /// Stops the newest active producer on `topic`.
-    RemoveProducer { topic: String },
+    RemoveProducer {
+        /// The topic.
+        topic: String,
+    },
     /// Sets every active producer on `topic` to `rate` records per simulated second.
-    SetProducerRate { topic: String, rate: f64 },
+    SetProducerRate {
+        /// The topic.
+        topic: String,
+        /// Records per simulated second.
+        rate: f64,
+    },
     /// Multiplies the rate of every active producer on `topic` by `factor`.
-    ScaleProducerRate { topic: String, factor: f64 },
+    ScaleProducerRate {
+        /// The topic.
+        topic: String,
+        /// What the rate is multiplied by.
+        factor: f64,
+    },
     /// Starts one more member in `group`; it joins, which triggers a rebalance.
-    AddConsumer { group: String },
+    AddConsumer {
+        /// The group id.
+        group: String,
+    },
     /// The newest live member leaves gracefully (LeaveGroup): an immediate rebalance.
-    RemoveConsumer { group: String },
+    RemoveConsumer {
+        /// The group id.
+        group: String,
+    },
     /// A member stops dead without leaving: it is expelled only when its session times out.
-    CrashConsumer { group: String },
+    CrashConsumer {
+        /// The group id.
+        group: String,
+    },
     /// The member that has run longest stops as its client's `close()` does, and starts
     /// again after `downtime_ms`, with the same `group.instance.id` if the group is static.
     /// A static member back within its session gets its partitions with no rebalance.
-    RestartConsumer { group: String, downtime_ms: i64 },
+    RestartConsumer {
+        /// The group id.
+        group: String,
+        /// How long it stays away, in simulated ms.
+        downtime_ms: i64,
+    },
     /// Creates a group with default settings and one member; `None` picks a fresh name.
     AddGroup {
+        /// `None` picks a fresh name.
         name: Option<String>,
+        /// The topics it reads; empty for all the scenario's topics.
         topics: Vec<String>,
     },
     /// Moves the group's committed offsets. Kafka refuses this while the group has members,
     /// so the members leave, the offsets move, and as many members join again.
-    ResetOffsets { group: String, to: ResetSpec },
+    ResetOffsets {
+        /// The group id.
+        group: String,
+        /// Where the offsets move.
+        to: ResetSpec,
+    },
     /// Sets each member's processing rate in records per simulated second.
-    SetProcessRate { group: String, rate: f64 },
+    SetProcessRate {
+        /// The group id.
+        group: String,
+        /// Records per simulated second.
+        rate: f64,
+    },
     /// Multiplies each member's processing rate by `factor`.
-    ScaleProcessRate { group: String, factor: f64 },
+    ScaleProcessRate {
+        /// The group id.
+        group: String,
+        /// What the rate is multiplied by.
+        factor: f64,
+    },
     /// Members stop polling and processing but keep heartbeating, like `KafkaConsumer::pause`.
-    PauseGroup { group: String },
+    PauseGroup {
+        /// The group id.
+        group: String,
+    },
     /// Undoes [`Command::PauseGroup`].
-    ResumeGroup { group: String },
+    ResumeGroup {
+        /// The group id.
+        group: String,
+    },
     /// A broker dies without warning: its partitions fail over, or go offline.
     CrashBroker {
         /// One of the cluster's brokers.

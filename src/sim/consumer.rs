@@ -76,20 +76,6 @@ impl GroupSim {
     pub fn lost(&self) -> u64 {
         self.tracks.iter().map(|t| t.lost).sum()
     }
-    /// Duplicates on one partition.
-    pub fn partition_duplicates(&self, tp: &TopicPartition) -> u64 {
-        self.tracks
-            .iter()
-            .find(|t| &t.tp == tp)
-            .map_or(0, |t| t.duplicates)
-    }
-    /// Losses on one partition.
-    pub fn partition_lost(&self, tp: &TopicPartition) -> u64 {
-        self.tracks
-            .iter()
-            .find(|t| &t.tp == tp)
-            .map_or(0, |t| t.lost)
-    }
     /// Whether the members are paused (heartbeating, not polling).
     pub fn paused(&self) -> bool {
         self.paused

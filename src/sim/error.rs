@@ -17,6 +17,7 @@ pub struct ScenarioError {
     pub column: usize,
     /// The offending key, as a path such as `groups[1].process_rate`.
     pub field: String,
+    /// What is wrong with it.
     pub message: String,
 }
 
@@ -36,35 +37,56 @@ impl std::error::Error for ScenarioError {}
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
     #[error(transparent)]
+    /// The scenario is malformed.
     Scenario(#[from] ScenarioError),
     #[error("unknown scenario `{name}`; bundled scenarios: {available}")]
-    UnknownScenario { name: String, available: String },
+    /// No bundled scenario has that name and no file has that path.
+    UnknownScenario {
+        /// The name given.
+        name: String,
+        /// The names that exist.
+        available: String,
+    },
     // The cause is part of the message rather than a `source`, so that printing the
     // error chain does not repeat it.
     #[error("cannot read scenario file {path}: {reason}")]
+    /// The scenario file could not be read.
     Io {
+        /// The path read.
         path: String,
+        /// Why, in words.
         reason: std::io::Error,
     },
     #[error("no topic named `{0}`")]
+    /// The scenario names no such topic.
     UnknownTopic(String),
     #[error("no simulated group named `{0}`")]
+    /// The scenario names no such group.
     UnknownGroup(String),
     #[error("a group named `{0}` already exists")]
+    /// A group of that name exists.
     GroupExists(String),
     #[error("topic `{0}` has no active producer")]
+    /// The topic has no producer to change.
     NoProducer(String),
     #[error("group `{0}` has no live consumer")]
+    /// The group has no member to change.
     NoConsumer(String),
     #[error("invalid {what}: {value} ({reason})")]
+    /// A value out of its range.
     InvalidValue {
+        /// What the value is for.
         what: &'static str,
+        /// The value given.
         value: String,
+        /// Why it cannot be used.
         reason: &'static str,
     },
     #[error(transparent)]
+    /// A limit would be passed.
     Limit(#[from] LimitError),
     #[error(transparent)]
+    /// The broker refused.
     Broker(#[from] BrokerError),
 }
 

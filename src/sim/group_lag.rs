@@ -9,6 +9,7 @@ use super::lag::{self, GroupLag};
 use super::metrics::{
     Metrics, VERDICT_WINDOW, exact_time_lag, partition_lag, subscribed_partitions,
 };
+use super::moment::Moment;
 use super::scenario::AutoOffsetReset;
 
 /// A group's measures now, with each partition's.
@@ -23,7 +24,9 @@ pub struct GroupLagDetail {
 /// Where a group stands on one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionLagDetail {
+    /// The partition.
     pub tp: TopicPartition,
+    /// The group's committed offset there, if it has one.
     pub committed: Option<i64>,
     /// From the committed offset, or from where the group would start.
     pub lag: i64,
@@ -32,14 +35,15 @@ pub struct PartitionLagDetail {
 }
 
 /// The measures of group `name`, subscribed to `topics` and starting per `reset` where it
-/// has not committed, at `now`. Work is bounded by its partitions and the verdict window.
+/// has not committed, at `at`: records are aged on the records' clock, the verdict judged
+/// on virtual time. Work is bounded by its partitions and the verdict window.
 pub(crate) fn measure(
     broker: &Broker,
     metrics: &Metrics,
     name: &str,
     topics: &[String],
     reset: AutoOffsetReset,
-    now: i64,
+    at: Moment,
 ) -> GroupLagDetail {
     let mut partitions = Vec::new();
     let mut windows = Vec::new();
@@ -49,7 +53,7 @@ pub(crate) fn measure(
         let exact = broker
             .partition(&tp.topic, tp.partition)
             .ok()
-            .and_then(|log| exact_time_lag(log, committed, lag, now));
+            .and_then(|log| exact_time_lag(log, committed, lag, at.record_ms()));
         // A record retention deleted cannot be read: estimate from the samples.
         let time_lag_ms = exact.or_else(|| window.and_then(|w| w.time_lag_ms(None)));
         windows.extend(window.map(|w| (w, None)));
@@ -70,7 +74,7 @@ pub(crate) fn measure(
         lag,
         time_lag_ms: partitions.iter().filter_map(|p| p.time_lag_ms).max(),
         eta_ms: lag::eta_ms(lag, consume.unwrap_or(0.0), produce),
-        verdict: lag::evaluate_group(&windows, now).verdict,
+        verdict: lag::evaluate_group(&windows, at.now_ms).verdict,
     };
     GroupLagDetail { group, partitions }
 }

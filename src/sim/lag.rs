@@ -66,9 +66,13 @@ pub const DEFAULT_WINDOW: usize = 10;
 /// One observation of a partition for one group, at `at_ms` (wall or virtual time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LagSample {
+    /// When the sample was taken, in ms.
     pub at_ms: i64,
+    /// The partition's log start then.
     pub log_start: i64,
+    /// Its high watermark then.
     pub high_watermark: i64,
+    /// The group's committed offset then, if any.
     pub committed: Option<i64>,
 }
 
@@ -381,16 +385,22 @@ fn push_bounded<T>(ring: &mut VecDeque<T>, capacity: usize, value: T) {
 pub enum Status {
     #[default]
     #[serde(rename = "OK")]
+    /// Committed offsets move and lag is not growing.
     Ok,
     #[serde(rename = "WARN")]
+    /// Lag grew over the whole window while offsets moved.
     Warn,
     #[serde(rename = "STALL")]
+    /// Offsets did not move while there was lag.
     Stall,
     #[serde(rename = "STOP")]
+    /// Nothing was committed for longer than the window.
     Stop,
     #[serde(rename = "REWIND")]
+    /// A committed offset went backwards.
     Rewind,
     #[serde(rename = "ERR")]
+    /// The partition is in error: records lost, or committed before the log start.
     Err,
 }
 
@@ -431,7 +441,9 @@ impl fmt::Display for Status {
 /// A status and one sentence naming the rule that decided it, with its numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Verdict {
+    /// The status.
     pub status: Status,
+    /// `STATUS: why`, with the numbers.
     pub reason: String,
 }
 
@@ -455,6 +467,7 @@ pub struct GroupLag {
     pub time_lag_ms: Option<i64>,
     /// When the lag will be gone at the current rates; `None` when it is not draining.
     pub eta_ms: Option<i64>,
+    /// The worst partition's verdict.
     pub verdict: Verdict,
 }
 

@@ -45,16 +45,25 @@ impl<T: Copy + PartialOrd + Display> Bound<T> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LimitError {
     #[error("{what} must be between {min} and {max}, not {value}")]
+    /// A value outside its range.
     OutOfRange {
+        /// What was checked.
         what: &'static str,
+        /// The value given.
         value: String,
+        /// The smallest allowed.
         min: String,
+        /// The largest allowed.
         max: String,
     },
     #[error("{what} would come to {would_be}, more than the {max} allowed")]
+    /// A total over its limit.
     OverTotal {
+        /// What was checked.
         what: &'static str,
+        /// The total it would reach.
         would_be: String,
+        /// The largest allowed.
         max: String,
     },
 }

@@ -9,6 +9,7 @@ use crate::broker::{Broker, PartitionLog, TopicPartition};
 
 use super::consumer::GroupSim;
 use super::lag::{DEFAULT_WINDOW, LagSample, PartitionLagHistory};
+use super::moment::Moment;
 use super::scenario::AutoOffsetReset;
 
 /// How often metrics are sampled, in simulated milliseconds.
@@ -69,14 +70,18 @@ pub struct PartitionMetrics {
     last_hw: i64,
     /// Records appended in the last sampled second.
     pub rate: f64,
+    /// Its rate, one sample per second.
     pub history: Ring<f64>,
 }
 
 /// A topic's produce rate, total and per partition.
 #[derive(Debug, Clone)]
 pub struct TopicMetrics {
+    /// Records appended in the last sampled second, all partitions.
     pub rate: f64,
+    /// That rate, one sample per second.
     pub history: Ring<f64>,
+    /// Each partition's rate, by index.
     pub partitions: Vec<PartitionMetrics>,
 }
 
@@ -86,11 +91,13 @@ pub struct GroupMetrics {
     last_consumed: u64,
     /// Records processed in the last sampled second.
     pub rate: f64,
+    /// That rate, one sample per second.
     pub rate_history: Ring<f64>,
     /// Total lag over the group's partitions, one sample per second.
     pub lag_history: Ring<i64>,
     /// The age of the group's oldest unprocessed record, in ms, one sample per second.
     pub time_lag_history: Ring<i64>,
+    /// Lag per partition, one sample per second.
     pub partition_lag: BTreeMap<TopicPartition, Ring<i64>>,
     /// The last [`VERDICT_WINDOW`] samples per partition, for the verdicts.
     windows: BTreeMap<TopicPartition, PartitionLagHistory>,
@@ -110,14 +117,15 @@ impl GroupMetrics {
         group: &str,
         topics: &[String],
         reset: AutoOffsetReset,
-        now: i64,
+        at: Moment,
     ) {
         let (mut total, mut oldest) = (0, 0);
         for tp in subscribed_partitions(broker, topics) {
             let Ok(log) = broker.partition(&tp.topic, tp.partition) else {
                 continue;
             };
-            let pos = position(log, broker.committed_offset(group, &tp), reset, now);
+            let committed = broker.committed_offset(group, &tp);
+            let pos = position(log, committed, reset, at.record_ms());
             total += pos.lag;
             if !self.windows.contains_key(&tp) {
                 let window =
@@ -126,7 +134,7 @@ impl GroupMetrics {
             }
             let window = self.windows.get_mut(&tp).expect("just ensured");
             window.push(LagSample {
-                at_ms: now,
+                at_ms: at.now_ms,
                 log_start: log.log_start_offset(),
                 high_watermark: log.high_watermark(),
                 committed: pos.committed,
@@ -153,17 +161,19 @@ impl GroupMetrics {
     }
 }
 
+/// Where a group stands on a partition; `record_now` is the records' clock, which the
+/// record at its position is aged against.
 fn position(
     log: &PartitionLog,
     committed: Option<i64>,
     reset: AutoOffsetReset,
-    now: i64,
+    record_now: i64,
 ) -> Position {
     let lag = lag_from(log, committed, reset);
     Position {
         committed,
         lag,
-        time_lag: exact_time_lag(log, committed, lag, now),
+        time_lag: exact_time_lag(log, committed, lag, record_now),
     }
 }
 
@@ -253,7 +263,7 @@ pub fn subscribed_partitions<'a>(
 
 impl Metrics {
     /// Takes one sample; called every [`SAMPLE_INTERVAL_MS`] of simulated time.
-    pub(crate) fn sample(&mut self, broker: &Broker, groups: &mut [GroupSim], now: i64) {
+    pub(crate) fn sample(&mut self, broker: &Broker, groups: &mut [GroupSim], at: Moment) {
         let secs = SAMPLE_INTERVAL_MS as f64 / 1000.0;
         self.samples += 1;
         for topic in broker.topics() {
@@ -301,7 +311,7 @@ impl Metrics {
                 g.name(),
                 &g.spec().topics,
                 g.spec().auto_offset_reset,
-                now,
+                at,
             );
         }
         // Groups of network clients: nothing here knows what they processed, so their rate is
@@ -321,7 +331,7 @@ impl Metrics {
             gm.rate = committed.saturating_sub(gm.last_consumed) as f64 / secs;
             gm.last_consumed = committed;
             gm.rate_history.push(gm.rate);
-            gm.sample_lag(broker, group.name(), &topics, AutoOffsetReset::Latest, now);
+            gm.sample_lag(broker, group.name(), &topics, AutoOffsetReset::Latest, at);
         }
     }
 

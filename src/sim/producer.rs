@@ -39,14 +39,19 @@ const STICKY_BATCH_BYTES: usize = 16 * 1024;
 pub struct ProducerInfo {
     /// Stable id: creation order, never reused.
     pub id: usize,
+    /// Its name, `PREFIX-N`.
     pub name: String,
+    /// The topic it writes.
     pub topic: String,
     /// Records per simulated second.
     pub rate: f64,
+    /// How it picks keys.
     pub keys: KeyDistribution,
+    /// How many distinct keys.
     pub key_count: u32,
     /// The zipf exponent; only meaningful with [`KeyDistribution::Zipf`].
     pub zipf_s: f64,
+    /// How keys choose partitions.
     pub partitioner: KeyHasher,
     /// Records appended so far (a record sent again after an election counts again).
     pub produced: u64,

@@ -7,26 +7,33 @@ use serde::Serialize;
 
 use crate::broker::{Broker, BrokerId, BrokerState, GroupState, PartitionLog, ReplicaSet};
 
+use super::Simulation;
 use super::scenario::GroupSpec;
 
 use super::consumer::GroupSim;
 use super::group_lag::measure;
 use super::lag::Status;
 use super::metrics::Metrics;
+use super::moment::Moment;
 use super::producer::ProducerInfo;
 use super::scenario::AutoOffsetReset;
 
 /// What happened in a run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
+    /// The scenario's short name.
     pub scenario: String,
+    /// The seed the run used.
     pub seed: u64,
+    /// Simulated time at the end.
     pub sim_time_ms: i64,
     /// Records appended by the simulated producers.
     pub produced: u64,
     /// Records processed by the simulated groups, repeats included.
     pub consumed: u64,
+    /// Every topic.
     pub topics: Vec<TopicReport>,
+    /// Every group, simulated or not.
     pub groups: Vec<GroupReport>,
     /// Brokers, losses and producers, for a scenario with a `[cluster]` (absent otherwise,
     /// so reports of single-broker scenarios stay as they were).
@@ -107,15 +114,20 @@ pub struct PartitionReplicationReport {
 /// A topic and its partitions' bounds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TopicReport {
+    /// The topic name.
     pub name: String,
+    /// Every partition, by index.
     pub partitions: Vec<PartitionReport>,
 }
 
 /// One partition's log bounds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PartitionReport {
+    /// The partition index.
     pub partition: u32,
+    /// The first offset still held.
     pub log_start_offset: i64,
+    /// The end of what readers may see.
     pub high_watermark: i64,
     /// Leader, epoch, replicas and ISR, for a scenario with a `[cluster]`.
     #[serde(flatten)]
@@ -125,15 +137,21 @@ pub struct PartitionReport {
 /// A consumer group: membership, offsets and the at-least-once counters.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupReport {
+    /// The group id.
     pub name: String,
     /// The broker's group state, as Kafka names it (`Stable`, `PreparingRebalance`, …).
     pub state: String,
+    /// The generation (or a consumer-protocol group's epoch).
     pub generation: i32,
+    /// Members by id.
     pub members: Vec<MemberReport>,
     /// One entry for every partition of every subscribed topic.
     pub offsets: Vec<OffsetReport>,
+    /// Lag summed over the partitions.
     pub total_lag: i64,
+    /// Records processed again after a rebalance or crash (at-least-once).
     pub duplicates: u64,
+    /// Records skipped and never processed.
     pub lost: u64,
     /// Records processed, repeats included.
     pub consumed: u64,
@@ -162,21 +180,27 @@ pub struct GroupReport {
 /// A member and the partitions the broker assigned it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MemberReport {
+    /// The member id.
     pub id: String,
+    /// Its partitions.
     pub assignment: Vec<TopicPartitionReport>,
 }
 
 /// A topic and partition.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TopicPartitionReport {
+    /// The topic.
     pub topic: String,
+    /// The partition index.
     pub partition: u32,
 }
 
 /// A group's committed offset and lag on one partition.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OffsetReport {
+    /// The topic.
     pub topic: String,
+    /// The partition index.
     pub partition: u32,
     /// `null` until the group has committed here.
     pub committed: Option<i64>,
@@ -186,35 +210,18 @@ pub struct OffsetReport {
     pub time_lag_ms: Option<i64>,
 }
 
-/// Which run a report describes and how far it got.
-pub(crate) struct RunInfo<'a> {
-    pub scenario: &'a str,
-    pub seed: u64,
-    pub sim_time_ms: i64,
-    pub produced: u64,
-}
-
 impl Report {
     /// The report of a run; `producers` is given for a scenario with a `[cluster]`, and
     /// brings the cluster's fields with it.
-    pub(crate) fn build(
-        broker: &Broker,
-        metrics: &Metrics,
-        run: RunInfo<'_>,
-        groups: &[GroupSim],
-        producers: Option<&[ProducerInfo]>,
-    ) -> Report {
-        let RunInfo {
-            scenario,
-            seed,
-            sim_time_ms,
-            produced,
-        } = run;
+    pub(crate) fn build(sim: &Simulation, broker: &Broker) -> Report {
+        let (metrics, scenario, seed) = (&sim.metrics, sim.scenario.name.as_str(), sim.seed);
+        let (moment, produced, groups) = (sim.moment(), sim.produced(), &sim.groups[..]);
+        let producers = (sim.scenario.cluster.is_some()).then_some(&sim.producers[..]);
         let replicated = producers.is_some();
         let at = Measured {
             broker,
             metrics,
-            now: sim_time_ms,
+            moment,
         };
         let topics = broker
             .topics()
@@ -262,7 +269,7 @@ impl Report {
         Report {
             scenario: scenario.to_string(),
             seed,
-            sim_time_ms,
+            sim_time_ms: moment.now_ms,
             produced,
             consumed: groups.iter().map(GroupSim::consumed).sum(),
             topics,
@@ -317,7 +324,7 @@ fn cluster_report(broker: &Broker, producers: &[ProducerInfo]) -> ClusterReport 
 struct Measured<'a> {
     broker: &'a Broker,
     metrics: &'a Metrics,
-    now: i64,
+    moment: Moment,
 }
 
 fn group_report(
@@ -345,7 +352,7 @@ fn group_report(
             })
             .collect()
     });
-    let measured = measure(broker, at.metrics, name, topics, reset, at.now);
+    let measured = measure(broker, at.metrics, name, topics, reset, at.moment);
     let offsets: Vec<OffsetReport> = measured
         .partitions
         .into_iter()

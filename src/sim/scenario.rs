@@ -85,13 +85,18 @@ pub struct Scenario {
     pub name: String,
     /// The human title from the file's `name` key.
     pub title: String,
+    /// What the scenario shows, in a sentence or two.
     pub description: String,
+    /// The seed, unless the command line gives one.
     pub seed: Option<u64>,
     /// The `[cluster]` table; without one, a single broker and one replica per partition,
     /// exactly as before clusters existed.
     pub cluster: Option<ClusterSpec>,
+    /// Topics created at the start.
     pub topics: Vec<TopicSpec>,
+    /// Producers, each entry possibly several.
     pub producers: Vec<ProducerSpec>,
+    /// Consumer groups.
     pub groups: Vec<GroupSpec>,
     /// Sorted by time; beats at the same time keep their file order.
     pub timeline: Vec<Beat>,
@@ -126,8 +131,11 @@ impl ClusterSpec {
 /// A topic the scenario creates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TopicSpec {
+    /// The topic name.
     pub name: String,
+    /// How many partitions.
     pub partitions: u32,
+    /// What retention removes.
     pub retention: RetentionPolicy,
     /// Replicas per partition, at most the cluster's brokers; 1 by default, as Kafka's
     /// `default.replication.factor`.
@@ -164,14 +172,21 @@ impl KeyDistribution {
 /// A `[[producers]]` entry: `count` identical producers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProducerSpec {
+    /// The topic written.
     pub topic: String,
     /// Records per simulated second, per producer.
     pub rate: f64,
+    /// How keys are picked.
     pub keys: KeyDistribution,
+    /// How many distinct keys.
     pub key_count: u32,
+    /// The Zipf exponent, for `zipf` keys.
     pub zipf_s: f64,
+    /// Each record's value size.
     pub value_bytes: usize,
+    /// How keys choose partitions.
     pub partitioner: KeyHasher,
+    /// How many identical producers.
     pub count: u32,
     /// Name prefix; producers are called `PREFIX-N`.
     pub name: Option<String>,
@@ -217,7 +232,10 @@ impl ProducerSpec {
 pub enum CommitPolicy {
     /// `enable.auto.commit`: every interval, and also before giving partitions up in a
     /// rebalance or on a graceful leave, as the Java client does.
-    Auto { interval_ms: i64 },
+    Auto {
+        /// How often, in simulated ms.
+        interval_ms: i64,
+    },
     /// After every poll's records are processed.
     EveryPoll,
     /// After every N records processed.
@@ -238,7 +256,9 @@ impl CommitPolicy {
 /// Where a member starts on a partition with no usable committed offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AutoOffsetReset {
+    /// The log start.
     Earliest,
+    /// The high watermark: only new records.
     Latest,
 }
 
@@ -277,16 +297,23 @@ impl RebalanceProtocol {
 /// A `[[groups]]` entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupSpec {
+    /// The group id.
     pub name: String,
+    /// The topics it reads.
     pub topics: Vec<String>,
+    /// Members at the start.
     pub consumers: u32,
     /// Records per simulated second, per member.
     pub process_rate: f64,
+    /// The most records one poll returns.
     pub max_poll_records: u32,
+    /// When members commit.
     pub commit: CommitPolicy,
     /// The protocol and assignor (`protocol` and `assignor` in the file).
     pub protocol: RebalanceProtocol,
+    /// Where members start without a committed offset.
     pub auto_offset_reset: AutoOffsetReset,
+    /// How long a member may go silent.
     pub session_timeout_ms: i64,
     /// Members keep a `group.instance.id` (their client id) across restarts.
     pub static_members: bool,
@@ -318,8 +345,11 @@ impl GroupSpec {
 /// A scripted moment: at `at_ms` of simulated time, run `command` and show `caption`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Beat {
+    /// When it fires, in simulated ms.
     pub at_ms: i64,
+    /// What it does.
     pub command: Command,
+    /// What the presenter says; empty for a beat that only acts.
     pub caption: String,
 }
 

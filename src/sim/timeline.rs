@@ -18,6 +18,7 @@ pub struct FiredBeat {
     pub outcome: String,
     /// Whether the action succeeded.
     pub ok: bool,
+    /// The beat's caption.
     pub caption: String,
 }
 

@@ -18,10 +18,15 @@ const NOTICE_CAPACITY: usize = 32;
 /// The pane that has the focus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
+    /// Partition strips.
     Partitions,
+    /// Consumer groups.
     Groups,
+    /// Producers.
     Producers,
+    /// The lag chart.
     Lag,
+    /// The events.
     Events,
 }
 
@@ -83,16 +88,24 @@ pub struct Selectable {
     /// Rows of the groups pane: each group, then each of its members.
     pub group_rows: usize,
     pub events: usize,
+    /// Brokers of a cluster; 0 for a single broker.
+    pub brokers: usize,
 }
 
 /// UI state that survives between frames.
 #[derive(Debug)]
 pub struct App {
+    /// The pane keys act on.
     pub focus: Focus,
+    /// Whether the help overlay is shown.
     pub help_open: bool,
+    /// Whether simulated time stands still.
     pub paused: bool,
+    /// Presenter mode: hold at each captioned beat until `n`.
     pub presenter: bool,
+    /// Set by `q`: the loop ends after this frame.
     pub should_quit: bool,
+    /// The palette.
     pub theme: Theme,
     /// Index into the view's topics. This and the next two are fitted to each frame's view
     /// by [`App::clamp_selection`].
@@ -103,6 +116,8 @@ pub struct App {
     pub events_scroll: usize,
     /// What the lag chart plots.
     pub lag_unit: LagUnit,
+    /// Index into the view's brokers: the one the broker keys act on.
+    pub selected_broker: usize,
     speed_index: usize,
     notices: VecDeque<Notice>,
 }
@@ -121,6 +136,7 @@ impl App {
             selected_row: 0,
             events_scroll: 0,
             lag_unit: LagUnit::Records,
+            selected_broker: 0,
             speed_index: NORMAL_SPEED,
             notices: VecDeque::with_capacity(NOTICE_CAPACITY),
         }
@@ -135,6 +151,7 @@ impl App {
         self.selected_topic = self.selected_topic.min(last(bounds.topics));
         self.selected_row = self.selected_row.min(last(bounds.group_rows));
         self.events_scroll = self.events_scroll.min(last(bounds.events));
+        self.selected_broker = self.selected_broker.min(last(bounds.brokers));
     }
 
     /// The current speed as a multiple of real time.
@@ -214,6 +231,7 @@ mod tests {
             topics: 2,
             group_rows: 4,
             events: 3,
+            brokers: 0,
         };
         a.clamp_selection(bounds);
         assert_eq!(

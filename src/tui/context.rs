@@ -22,8 +22,11 @@ pub struct Viewport {
 /// [`App::clamp_selection`]), so panes use it as it is.
 #[derive(Debug, Clone, Copy)]
 pub struct DrawContext<'a> {
+    /// The frame's data.
     pub view: &'a View,
+    /// The UI state, selection fitted to the view.
     pub app: &'a App,
+    /// Where the scrolling panes start.
     pub viewport: Viewport,
 }
 

@@ -1,5 +1,6 @@
 //! Recent events, newest at the bottom: rebalances with their new assignment, joins,
-//! leaves, crashes and expiries, retention, offset resets, timeline captions and what
+//! leaves, crashes and expiries, retention, offset resets, brokers going down and coming
+//! back, ISR changes and elections, data cut or unavailable, timeline captions and what
 //! the user's commands did. Each kind has its own leading glyph as well as a colour.
 
 use ratatui::buffer::Buffer;
@@ -24,6 +25,9 @@ fn look(t: &Theme, class: EventClass) -> (&'static str, Style) {
         EventClass::Retention => ("✂", t.dim),
         EventClass::Reset => ("↺", t.accent),
         EventClass::Topic => ("·", t.dim),
+        EventClass::Broker => ("◆", t.warn),
+        EventClass::Replication => ("⇄", t.accent),
+        EventClass::Hazard => ("!", t.bad),
         EventClass::Caption => ("»", t.caption),
         EventClass::Command => ("›", t.good),
         EventClass::Error => ("✗", t.bad),
@@ -57,7 +61,7 @@ impl Widget for Events<'_> {
             let x = put(buf, x, y, max_x, glyph, style);
             let x = put(buf, x, y, max_x, " ", t.text);
             let text_style = match e.class {
-                EventClass::Caption | EventClass::Error => style,
+                EventClass::Caption | EventClass::Error | EventClass::Hazard => style,
                 _ => t.text,
             };
             put(buf, x, y, max_x, &e.text, text_style);

@@ -1,7 +1,8 @@
-//! Consumer groups: the verdict, state and generation, lag in records and in time with
-//! the ETA, consume rate, duplicates and lost records, then the members with their
-//! partitions, committed offset and lag per partition. While the groups or lag pane has
-//! the focus, the selected group also shows the rule behind its verdict.
+//! Consumer groups: the verdict, state, generation and protocol, lag in records and in
+//! time with the ETA, consume rate, duplicates and lost records, then the members (with
+//! the client id and host of a real client) and their partitions, committed offset and
+//! lag per partition. While the groups or lag pane has the focus, the selected group also
+//! shows the rule behind its verdict. What a source cannot know is left out.
 //!
 //! A rebalance shows in two steps, as it happens: the state word changes first
 //! (`PreparingRebalance`, `CompletingRebalance`; `Assigning`, `Reconciling` under the
@@ -26,8 +27,7 @@ use super::app::{App, Focus};
 use super::context::DrawContext;
 use super::text::{Count, Scratch, count_width, put};
 use super::theme::{Theme, group_letter};
-use super::view::{GroupView, MemberView, View};
-use crate::broker::GroupState;
+use super::view::{GroupPhase, GroupView, MemberView, View};
 use crate::sim::MemberState;
 
 /// Content rows the pane would like at `width` columns (the pane's outer width),
@@ -63,7 +63,7 @@ fn rows_of(g: &GroupView, width: usize) -> usize {
         .members
         .iter()
         .map(|m| {
-            (1 + m.id.len() + m.partitions.len() * cell)
+            (1 + m.id.len() + client_width(m) + m.partitions.len() * cell)
                 .div_ceil(width)
                 .max(1)
         })
@@ -90,11 +90,22 @@ fn has_unassigned(g: &GroupView) -> bool {
 }
 
 fn is_assigned(g: &GroupView, topic: &str, partition: u32) -> bool {
+    // Each member's partitions are sorted: a group of a thousand partitions is asked this
+    // a thousand times a frame.
     g.members.iter().any(|m| {
         m.partitions
-            .iter()
-            .any(|(t, p)| *p == partition && t == topic)
+            .binary_search_by(|(t, p)| (t.as_str(), *p).cmp(&(topic, partition)))
+            .is_ok()
     })
+}
+
+/// Columns a real client's id and host take after the member id.
+fn client_width(m: &MemberView) -> usize {
+    [&m.client_id, &m.host]
+        .into_iter()
+        .flatten()
+        .map(|s| 1 + s.chars().count())
+        .sum()
 }
 
 /// The consumer groups pane.
@@ -176,6 +187,10 @@ impl MemberRow<'_> {
         let marker = if self.selected { "▸" } else { " " };
         let x = put(lines.buf, x, y, max_x, marker, t.accent);
         let mut x = put(lines.buf, x, y, max_x, &m.id, self.style);
+        for text in [&m.client_id, &m.host].into_iter().flatten() {
+            x = put(lines.buf, x, y, max_x, " ", t.dim);
+            x = put(lines.buf, x, y, max_x, text, t.dim);
+        }
         if let Some(state) = m.state.filter(|s| *s != MemberState::Active) {
             let look = if state == MemberState::Crashed {
                 t.bad
@@ -246,14 +261,11 @@ impl Lines<'_> {
     }
 }
 
-fn state_style(t: &Theme, state: GroupState) -> Style {
-    match state {
-        GroupState::Stable => t.good,
-        GroupState::PreparingRebalance
-        | GroupState::CompletingRebalance
-        | GroupState::Assigning
-        | GroupState::Reconciling => t.warn,
-        GroupState::Empty | GroupState::Dead => t.dim,
+fn state_style(t: &Theme, phase: GroupPhase) -> Style {
+    match phase {
+        GroupPhase::Stable => t.good,
+        GroupPhase::Rebalancing => t.warn,
+        GroupPhase::Idle => t.dim,
     }
 }
 
@@ -277,25 +289,14 @@ fn group_header(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, selected: bool,
         x = put(lines.buf, x, y, max_x, v.status.as_str(), look);
     }
     let x = put(lines.buf, x, y, max_x, " ", t.text);
-    let x = put(
-        lines.buf,
-        x,
-        y,
-        max_x,
-        g.state.name(),
-        state_style(t, g.state),
-    );
-    let x = put(
-        lines.buf,
-        x,
-        y,
-        max_x,
-        lines.text.fmt(format_args!(" gen {}", g.generation)),
-        t.dim,
-    );
+    let mut x = put(lines.buf, x, y, max_x, &g.state, state_style(t, g.phase));
+    if let Some(generation) = g.generation {
+        let text = lines.text.fmt(format_args!(" gen {generation}"));
+        x = put(lines.buf, x, y, max_x, text, t.dim);
+    }
     // The protocol matters least here: shown whole or not at all.
     let protocol = lines.text.fmt(format_args!(" · {}", g.protocol));
-    if usize::from(x) + protocol.chars().count() <= usize::from(max_x) {
+    if !g.protocol.is_empty() && usize::from(x) + protocol.chars().count() <= usize::from(max_x) {
         put(lines.buf, x, y, max_x, protocol, t.dim);
     }
 }
@@ -312,10 +313,7 @@ struct PartitionCell<'v> {
 
 impl<'v> PartitionCell<'v> {
     fn new(g: &GroupView, topic: &'v str, partition: u32, multi_topic: bool) -> Self {
-        let offset = g
-            .offsets
-            .iter()
-            .find(|o| o.partition == partition && o.topic == topic);
+        let offset = g.offset(topic, partition);
         PartitionCell {
             topic,
             partition,

@@ -19,6 +19,9 @@ pub enum Scope {
     Selection,
     /// Changes the lag chart.
     Chart,
+    /// Acts on the selected broker. Offered (footer and help) only while the screen shows
+    /// a cluster; a single broker has nothing to select.
+    Broker,
 }
 
 impl Scope {
@@ -29,6 +32,7 @@ impl Scope {
             Scope::Topic => matches!(focus, Focus::Partitions | Focus::Producers),
             Scope::Group => matches!(focus, Focus::Groups | Focus::Lag),
             Scope::Chart => focus == Focus::Lag,
+            Scope::Broker => false,
         }
     }
 }
@@ -67,7 +71,9 @@ pub struct KeyRow {
     pub help: &'static str,
     /// A one- or two-word hint for the footer.
     pub hint: &'static str,
+    /// Which panes the row applies to.
     pub scope: Scope,
+    /// The keys and what each does.
     pub bindings: &'static [(Chord, Action)],
 }
 
@@ -206,6 +212,36 @@ pub const KEYMAP: &[KeyRow] = &[
         bindings: &[(key('t'), Action::ToggleLagUnit)],
     },
     KeyRow {
+        keys: "`b` / `B`",
+        help: "select the next / previous broker",
+        hint: "broker",
+        scope: Scope::Broker,
+        bindings: &[
+            (key('b'), Action::NextBroker),
+            (key('B'), Action::PrevBroker),
+        ],
+    },
+    KeyRow {
+        keys: "`X` / `U`",
+        help: "crash the selected broker / restart it",
+        hint: "down / up",
+        scope: Scope::Broker,
+        bindings: &[
+            (key('X'), Action::CrashBroker),
+            (key('U'), Action::RestartBroker),
+        ],
+    },
+    KeyRow {
+        keys: "`s` / `S`",
+        help: "slow the selected broker (its followers stall) / heal it",
+        hint: "slow / heal",
+        scope: Scope::Broker,
+        bindings: &[
+            (key('s'), Action::SlowBroker),
+            (key('S'), Action::HealBroker),
+        ],
+    },
+    KeyRow {
         keys: "`n`",
         help: "next timeline beat (presenter mode)",
         hint: "next beat",
@@ -244,8 +280,13 @@ pub fn lookup(event: &KeyEvent) -> Option<Action> {
 
 /// The README's key table, generated from [`KEYMAP`].
 pub fn markdown_table() -> String {
+    markdown_table_of(KEYMAP.iter())
+}
+
+/// A README key table of some of the rows, such as those offered on an observed cluster.
+pub fn markdown_table_of<'a>(rows: impl Iterator<Item = &'a KeyRow>) -> String {
     let mut out = String::from("| Key | Action |\n|---|---|\n");
-    for row in KEYMAP {
+    for row in rows {
         out.push_str(&format!("| {} | {} |\n", row.keys, row.help));
     }
     out
@@ -296,6 +337,16 @@ mod tests {
                 Action::ProducerSlower,
             ),
             (KeyCode::Char('n'), KeyModifiers::NONE, Action::NextBeat),
+            (KeyCode::Char('b'), KeyModifiers::NONE, Action::NextBroker),
+            (KeyCode::Char('B'), KeyModifiers::SHIFT, Action::PrevBroker),
+            (KeyCode::Char('X'), KeyModifiers::SHIFT, Action::CrashBroker),
+            (
+                KeyCode::Char('U'),
+                KeyModifiers::SHIFT,
+                Action::RestartBroker,
+            ),
+            (KeyCode::Char('s'), KeyModifiers::NONE, Action::SlowBroker),
+            (KeyCode::Char('S'), KeyModifiers::SHIFT, Action::HealBroker),
             (
                 KeyCode::Char('t'),
                 KeyModifiers::NONE,

@@ -5,7 +5,9 @@
 //! ```text
 //! header                                        (1 row)
 //! caption banner                                (1 row, only with a caption)
-//! ┌ Partitions ──────────────┐┌ Groups ────────┐
+//! ┌ Partitions ──────────────┐┌ Brokers ───────┐  (only on a cluster)
+//! │                          │└────────────────┘
+//! │                          │┌ Groups ────────┐
 //! │                          ││                │  top: fits the content,
 //! └──────────────────────────┘│                │  at most two thirds
 //! ┌ Producers ───────────────┐│                │
@@ -31,6 +33,8 @@ pub struct Wants {
     pub groups: u16,
     /// Rows the caption banner needs: 0 without a caption.
     pub caption: u16,
+    /// One per broker of a cluster; 0 leaves out the brokers pane.
+    pub brokers: u16,
 }
 
 /// Every pane's rectangle.
@@ -41,6 +45,8 @@ pub struct Areas {
     pub partitions: Rect,
     pub producers: Rect,
     pub groups: Rect,
+    /// Only on a cluster.
+    pub brokers: Option<Rect>,
     pub lag: Rect,
     pub events: Rect,
     pub footer: Rect,
@@ -66,14 +72,21 @@ pub fn split(area: Rect, wants: Wants) -> Areas {
     // Borders take two rows per box; the left column stacks two boxes.
     let producers_h = (wants.producers.max(1) + 2).min(body.height / 4 + 2);
     let left_need = wants.partitions + 2 + producers_h;
-    let right_need = wants.groups + 2;
+    let brokers_h = if wants.brokers > 0 {
+        (wants.brokers + 2).min(body.height / 3)
+    } else {
+        0
+    };
+    let right_need = wants.groups + 2 + brokers_h;
     let top_max = body.height.saturating_mul(2) / 3;
     let top_h = left_need.max(right_need).clamp(8.min(top_max), top_max);
     let [top, bottom] =
         Layout::vertical([Constraint::Length(top_h), Constraint::Fill(1)]).areas(body);
 
-    let [left, groups] =
+    let [left, right] =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Fill(1)]).areas(top);
+    let [brokers, groups] =
+        Layout::vertical([Constraint::Length(brokers_h), Constraint::Fill(1)]).areas(right);
     let partitions_h = left.height.saturating_sub(producers_h).max(3);
     let [partitions, producers] =
         Layout::vertical([Constraint::Length(partitions_h), Constraint::Fill(1)]).areas(left);
@@ -86,6 +99,7 @@ pub fn split(area: Rect, wants: Wants) -> Areas {
         partitions,
         producers,
         groups,
+        brokers: (brokers_h > 0).then_some(brokers),
         lag,
         events,
         footer,
@@ -102,6 +116,7 @@ mod tests {
             producers: 2,
             groups: 8,
             caption: 0,
+            brokers: 0,
         }
     }
 
@@ -149,6 +164,37 @@ mod tests {
         let big = split(Rect::new(0, 0, 160, 48), wants());
         assert!(big.lag.height > small.lag.height);
         assert!(big.partitions.height >= wants().partitions + 2);
+    }
+
+    #[test]
+    fn a_cluster_puts_its_brokers_above_the_groups() {
+        let plain = split(Rect::new(0, 0, 80, 24), wants());
+        assert_eq!(plain.brokers, None);
+        let a = split(
+            Rect::new(0, 0, 80, 24),
+            Wants {
+                brokers: 3,
+                ..wants()
+            },
+        );
+        let brokers = a.brokers.unwrap();
+        assert_eq!(brokers.height, 3 + 2);
+        assert_eq!((brokers.x, brokers.width), (a.groups.x, a.groups.width));
+        assert_eq!(brokers.bottom(), a.groups.y);
+        assert_eq!(
+            (a.partitions.x, a.partitions.width),
+            (plain.partitions.x, plain.partitions.width)
+        );
+        // Many brokers take no more than a third of the body.
+        let many = split(
+            Rect::new(0, 0, 80, 24),
+            Wants {
+                brokers: 32,
+                ..wants()
+            },
+        );
+        assert!(many.brokers.unwrap().height <= 22 / 3, "{many:?}");
+        assert!(many.groups.height >= 3, "{many:?}");
     }
 
     #[test]

@@ -12,7 +12,8 @@ use super::layout::{self, Areas, Wants};
 use super::pane::Pane;
 use super::view::View;
 use super::{
-    caption, events, footer, groups, header, help, lag_chart, partitions, producers, too_small,
+    brokers, caption, events, footer, groups, header, help, lag_chart, partitions, producers,
+    too_small,
 };
 
 /// The root widget.
@@ -37,6 +38,7 @@ impl<'a> Screen<'a> {
             producers: view.producers.len() as u16,
             groups: groups::rows_wanted(view, width * 2 / 5, self.detail()),
             caption: view.caption.as_ref().map_or(0, |c| caption::rows(c, width)),
+            brokers: brokers::rows_wanted(view),
         }
     }
 
@@ -86,6 +88,9 @@ impl Widget for &Screen<'_> {
         partitions::Partitions(ctx).render(a.partitions, buf);
         producers::Producers(ctx).render(a.producers, buf);
         groups::Groups(ctx).render(a.groups, buf);
+        if let Some(rect) = a.brokers {
+            brokers::Brokers(ctx).render(rect, buf);
+        }
         lag_chart::LagChart(ctx).render(a.lag, buf);
         events::Events(ctx).render(a.events, buf);
         footer::Footer(ctx).render(a.footer, buf);
@@ -100,9 +105,8 @@ mod tests {
     use ratatui::buffer::Buffer;
 
     use super::*;
-    use crate::broker::GroupState;
     use crate::tui::theme::Theme;
-    use crate::tui::view::{GroupView, MemberView, PartitionView, TopicView};
+    use crate::tui::view::{GroupPhase, GroupView, MemberView, PartitionView, TopicView};
 
     const TOPICS: [&str; 8] = [
         "apple", "birch", "cedar", "daisy", "elder", "fern", "grove", "heath",
@@ -123,29 +127,18 @@ mod tests {
 
     fn group(slot: usize, name: &str) -> GroupView {
         GroupView {
-            name: name.to_string(),
-            slot,
-            state: GroupState::Stable,
-            generation: 1,
+            generation: Some(1),
             protocol: "classic range".to_string(),
             members: (1..=2)
                 .map(|m| MemberView {
                     id: format!("{name}-{m}"),
                     state: None,
                     partitions: Vec::new(),
+                    client_id: None,
+                    host: None,
                 })
                 .collect(),
-            offsets: Vec::new(),
-            total_lag: 0,
-            consume_rate: 0.0,
-            process_rate: None,
-            duplicates: 0,
-            lost: 0,
-            lag_history: Vec::new(),
-            time_lag_ms: None,
-            eta_ms: None,
-            verdict: None,
-            time_lag_history: Vec::new(),
+            ..GroupView::new(name, slot, "Stable", GroupPhase::Stable)
         }
     }
 

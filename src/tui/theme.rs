@@ -7,6 +7,7 @@ use ratatui::style::{Color, Modifier, Style};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ThemeKind {
     #[default]
+    /// The standard palette.
     Default,
     /// Bright colours and bold text, for projectors and low-contrast screens.
     HighContrast,
@@ -17,17 +18,29 @@ pub enum ThemeKind {
 /// The palette and text styles the panes draw with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Theme {
+    /// Which palette this is.
     pub kind: ThemeKind,
+    /// Plain text.
     pub text: Style,
+    /// Secondary text.
     pub dim: Style,
+    /// Pane borders.
     pub border: Style,
+    /// The focused pane's border.
     pub border_focused: Style,
+    /// Pane titles and names.
     pub title: Style,
+    /// Highlights.
     pub accent: Style,
+    /// Healthy states.
     pub good: Style,
+    /// States to watch.
     pub warn: Style,
+    /// Trouble.
     pub bad: Style,
+    /// The caption banner.
     pub caption: Style,
+    /// The selected row.
     pub selected: Style,
     /// Offsets that retention removed.
     pub removed: Style,

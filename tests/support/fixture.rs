@@ -8,7 +8,7 @@ use minikafka::broker::{
 };
 use minikafka::sim::{AutoOffsetReset, GroupLag, MemberState, Status, Verdict};
 use minikafka::tui::view::{
-    BrokerOptions, Caption, EventClass, EventLine, Header, ProducerView, RunState, View,
+    BrokerOptions, Caption, EventClass, EventLine, Header, ProducerView, RunState, SimClock, View,
     fill_from_broker,
 };
 
@@ -144,15 +144,17 @@ pub fn view(tail_cells: usize) -> View {
         &mut view,
     );
     view.header = Header {
-        scenario: "Quickstart".into(),
-        sim_time_ms: 40_000,
-        speed: 1.0,
-        reached_speed: None,
-        run_state: RunState::Running,
-        seed: 42,
+        title: "Quickstart".into(),
+        now_ms: 40_000,
+        sim: Some(SimClock {
+            speed: 1.0,
+            reached_speed: None,
+            run_state: RunState::Running,
+            seed: 42,
+        }),
         produce_rate: 40.0,
         consume_rate: 52.5,
-        server: None,
+        ..Header::default()
     };
     for (g, rate) in view.groups.iter_mut().zip([45.0, 7.5]) {
         g.consume_rate = rate;
@@ -186,7 +188,11 @@ pub fn view(tail_cells: usize) -> View {
             .map(|s| (f64::from(s), behind * f64::from(s)))
             .collect();
     }
-    view.groups[0].duplicates = 12;
+    // A simulation knows what its consumers processed twice and lost.
+    for g in &mut view.groups {
+        (g.duplicates, g.lost) = (Some(0), Some(0));
+    }
+    view.groups[0].duplicates = Some(12);
     view.groups[0].members[1].state = Some(MemberState::Crashed);
     view.producers = vec![
         ProducerView {

@@ -14,11 +14,14 @@ use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::offset_delete_request::{
     OffsetDeleteRequestPartition, OffsetDeleteRequestTopic,
 };
+use kafka_protocol::messages::offset_for_leader_epoch_request::{
+    OffsetForLeaderPartition, OffsetForLeaderTopic,
+};
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Encodable, StrBytes};
 use minikafka::broker::{Broker, NewRecord, TopicConfig};
-use minikafka::server::api::api_versions::SUPPORTED;
+use minikafka::server::SUPPORTED_APIS as SUPPORTED;
 
 pub fn frame<T: Encodable>(api: ApiKey, version: i16, body: &T) -> Option<Vec<u8>> {
     let mut buf = BytesMut::new();
@@ -182,6 +185,17 @@ pub fn seeds() -> Vec<Vec<u8>> {
                         ]),
                 ),
                 ApiKey::DescribeCluster => frame(api, v, &DescribeClusterRequest::default()),
+                ApiKey::OffsetForLeaderEpoch => frame(
+                    api,
+                    v,
+                    &OffsetForLeaderEpochRequest::default().with_topics(vec![
+                        OffsetForLeaderTopic::default()
+                            .with_topic(name())
+                            .with_partitions(vec![
+                                OffsetForLeaderPartition::default().with_leader_epoch(0),
+                            ]),
+                    ]),
+                ),
                 _ => None,
             };
             out.extend(f);

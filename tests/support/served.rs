@@ -16,6 +16,8 @@ use std::sync::{Arc, Mutex};
 pub struct Served {
     child: Child,
     pub addr: SocketAddr,
+    /// Every broker's address, in id order (just `addr` for a lone broker).
+    pub brokers: Vec<SocketAddr>,
     /// Everything the server has written to stderr (connections, group events, errors).
     log: Arc<Mutex<String>>,
 }
@@ -27,9 +29,23 @@ impl Served {
         Served::spawn(cmd)
     }
 
+    /// `serve` with `extra` flags that make a cluster of `brokers` brokers, which prints
+    /// each broker's address after the first line.
+    pub fn start_cluster(extra: &[&str], brokers: usize) -> Served {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_minikafka-tui"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(extra);
+        Served::spawn_with(cmd, brokers)
+    }
+
     /// Starts `cmd`, which must run `serve` (perhaps through a wrapper such as `prlimit`,
     /// which execs it in the same process) and print the bound address first.
-    pub fn spawn(mut cmd: Command) -> Served {
+    pub fn spawn(cmd: Command) -> Served {
+        Served::spawn_with(cmd, 0)
+    }
+
+    /// Starts `cmd` and reads the first line's address, then `brokers` lines more, one
+    /// broker's address each.
+    fn spawn_with(mut cmd: Command, brokers: usize) -> Served {
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -45,16 +61,28 @@ impl Served {
                 log.push('\n');
             }
         });
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped stdout"))
-            .read_line(&mut line)
-            .expect("the server prints its address");
-        let addr = line
-            .split_whitespace()
-            .last()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
-        Served { child, addr, log }
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut read_addr = || {
+            let mut line = String::new();
+            stdout
+                .read_line(&mut line)
+                .expect("the server prints its address");
+            line.split_whitespace()
+                .last()
+                .and_then(|a| a.parse::<SocketAddr>().ok())
+                .unwrap_or_else(|| panic!("no address in {line:?}"))
+        };
+        let addr = read_addr();
+        let mut all: Vec<SocketAddr> = (0..brokers).map(|_| read_addr()).collect();
+        if all.is_empty() {
+            all.push(addr);
+        }
+        Served {
+            child,
+            addr,
+            brokers: all,
+            log,
+        }
     }
 
     /// The server's process id.

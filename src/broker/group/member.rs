@@ -63,9 +63,11 @@ pub struct Member {
 }
 
 impl Member {
+    /// The member id the coordinator gave it.
     pub fn id(&self) -> &str {
         &self.id
     }
+    /// Its `client.id`.
     pub fn client_id(&self) -> &str {
         &self.client_id
     }
@@ -78,12 +80,15 @@ impl Member {
     pub fn instance_id(&self) -> Option<&str> {
         self.instance_id.as_deref()
     }
+    /// The topics it subscribes to.
     pub fn topics(&self) -> &[String] {
         &self.topics
     }
+    /// How long it may go without a heartbeat.
     pub fn session_timeout_ms(&self) -> i64 {
         self.session_timeout_ms
     }
+    /// When it was last heard from.
     pub fn last_heartbeat_ms(&self) -> i64 {
         self.last_heartbeat_ms
     }
@@ -95,6 +100,7 @@ impl Member {
     pub fn assignment(&self) -> &[TopicPartition] {
         &self.assignment.partitions
     }
+    /// The protocols (assignors) it offered, in preference order.
     pub fn protocols(&self) -> &[GroupProtocol] {
         &self.protocols
     }

@@ -8,23 +8,31 @@ use super::super::assignor::TopicPartition;
 /// A protocol a member can speak (an assignor name), with the client's opaque metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupProtocol {
+    /// The assignor name.
     pub name: String,
+    /// The client's subscription, opaque to the broker.
     pub metadata: Bytes,
 }
 
 /// A JoinGroup request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinGroupRequest {
+    /// The group id.
     pub group: String,
     /// `None` (or empty) for a member joining for the first time.
     pub member_id: Option<String>,
+    /// The `client.id`.
     pub client_id: String,
     /// Where the member connects from, as Kafka shows it (`/127.0.0.1`); empty for a
     /// simulated member.
     pub client_host: String,
+    /// How long the member may go without a heartbeat.
     pub session_timeout_ms: i64,
+    /// How long a rebalance waits for it to rejoin.
     pub rebalance_timeout_ms: i64,
+    /// `consumer` for consumer groups.
     pub protocol_type: String,
+    /// The assignors it offers, in preference order.
     pub protocols: Vec<GroupProtocol>,
     /// The subscribed topics, when the caller knows them (decoded from the metadata, or
     /// given directly by a simulated member). Assignment computed by the broker uses them.
@@ -68,38 +76,55 @@ impl JoinGroupRequest {
 /// A member as the leader sees it in a JoinGroup response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinedMember {
+    /// Its member id.
     pub member_id: String,
+    /// Its subscription, as it sent it.
     pub metadata: Bytes,
+    /// The topics decoded from it.
     pub topics: Vec<String>,
 }
 
 /// A completed join: the new generation and, for the leader only, every member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinResult {
+    /// The new generation.
     pub generation: i32,
+    /// The assignor chosen.
     pub protocol_name: String,
+    /// The leader's member id.
     pub leader: String,
+    /// This member's id.
     pub member_id: String,
+    /// Every member, for the leader; empty for the others.
     pub members: Vec<JoinedMember>,
 }
 
 /// A join either completes the rebalance at once or waits for the others.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JoinOutcome {
+    /// The rebalance completed.
     Joined(JoinResult),
-    Pending { member_id: String },
+    /// Waiting for the other members to join.
+    Pending {
+        /// The id the member was given.
+        member_id: String,
+    },
 }
 
 /// A member's share of an assignment: decoded partitions, plus the client's opaque bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MemberAssignment {
+    /// The partitions assigned.
     pub partitions: Vec<TopicPartition>,
+    /// The assignment as the leader's client encoded it.
     pub raw: Bytes,
 }
 
 /// A SyncGroup either returns the member's assignment or waits for the leader's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncOutcome {
+    /// The member's share.
     Assigned(MemberAssignment),
+    /// Waiting for the leader's assignment.
     Pending,
 }

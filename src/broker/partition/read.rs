@@ -293,18 +293,18 @@ impl PartitionLog {
         Ok(read)
     }
 
-    /// Calls `visit` with the keys of the newest records below the high watermark, oldest
-    /// first: at most `n`, and only as far back as the newest batches can be looked into
-    /// with `limit` bytes decompressed or scanned in all. A batch too large to look into
+    /// Calls `visit` with the keys of the newest records up to the log end, replicated or
+    /// not (the strips draw both), oldest first: at most `n`, and only as far back as the
+    /// newest batches can be looked into with `limit` bytes decompressed or scanned in all. A batch too large to look into
     /// leaves it and the records before it unvisited (unknown). Only the batches holding
     /// those records are touched, never the rest of the log.
     pub fn tail_keys(&self, n: usize, limit: usize, mut visit: impl FnMut(Option<&[u8]>)) {
-        let hw = self.high_watermark;
-        let from = hw.saturating_sub(n as i64).max(self.log_start_offset);
-        if from >= hw {
+        let end = self.end_offset;
+        let from = end.saturating_sub(n as i64).max(self.log_start_offset);
+        if from >= end {
             return;
         }
-        let (first, last) = (self.batch_index(from), self.batch_index(hw - 1));
+        let (first, last) = (self.batch_index(from), self.batch_index(end - 1));
         let mut spent = 0usize;
         let mut start = first;
         let mut bodies: Vec<Option<Bytes>> = Vec::with_capacity(last + 1 - first);
@@ -328,13 +328,13 @@ impl PartitionLog {
             match (&self.batches[i], body) {
                 (Stored::Compact(b), _) => {
                     let skip = (from - b.base_offset()).max(0);
-                    let take = hw.min(b.end_offset()) - b.base_offset() - skip;
+                    let take = end.min(b.end_offset()) - b.base_offset() - skip;
                     for r in b.records(skip as u32).take(take.max(0) as usize) {
                         visit(r.key.map(|k| &k[..]));
                     }
                 }
                 (Stored::Wire(b), Some(body)) => {
-                    for (at, r) in (b.base_offset()..hw).zip(b.records(&body)) {
+                    for (at, r) in (b.base_offset()..end).zip(b.records(&body)) {
                         let Ok(r) = r else { break };
                         if at >= from {
                             visit(r.key);

@@ -1,7 +1,7 @@
 //! CreatePartitions: grows topics, checked as Kafka checks it.
 //!
 //! The count must grow (INVALID_PARTITIONS); a manual assignment must name one replica list
-//! per new partition, each non-empty, without repeats and only of this broker
+//! per new partition, each non-empty, without repeats and only of registered brokers
 //! (INVALID_REPLICA_ASSIGNMENT); a topic named twice is INVALID_REQUEST. With
 //! `validate_only` the same checks run and nothing changes.
 
@@ -16,8 +16,7 @@ use kafka_protocol::messages::create_partitions_response::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::RequestContext;
-use super::metadata::NODE_ID;
+use super::{RequestContext, nodes};
 use crate::broker::{Broker, BrokerError};
 use crate::server::codec::Response;
 
@@ -26,6 +25,7 @@ type Refusal = (ResponseError, String);
 
 /// Kafka's checks of a manual assignment for the partitions beyond `current`.
 fn check_assignment(
+    broker: &Broker,
     assignments: &[CreatePartitionsAssignment],
     current: u32,
     total: u32,
@@ -51,7 +51,9 @@ fn check_assignment(
                     id.0
                 )));
             }
-            if id.0 != NODE_ID {
+            let registered =
+                (broker.cluster().brokers().iter()).any(|n| nodes::node(broker, n.id()) == *id);
+            if !registered {
                 return Err(invalid(format!(
                     "The manual partition assignment includes broker {}, but no such broker is registered.",
                     id.0
@@ -75,7 +77,7 @@ fn grow(
     broker.can_add_partitions(&t.name, total).map_err(refused)?;
     if let Some(assignments) = &t.assignments {
         let current = broker.topic(&t.name).map_or(0, |t| t.partition_count());
-        check_assignment(assignments, current, total)?;
+        check_assignment(broker, assignments, current, total)?;
     }
     if validate_only {
         return Ok(());

@@ -1,5 +1,8 @@
 //! CreateTopics: TOPIC_ALREADY_EXISTS for a duplicate; `retention.ms` and `retention.bytes`
-//! become the topic's retention policy, other configs are accepted and ignored.
+//! become the topic's retention policy, other configs are accepted and ignored. A lone
+//! broker takes one replica only; in a cluster the replication factor (-1: one, Kafka's
+//! default) and `min.insync.replicas` are the topic's, checked by the broker against the
+//! live brokers.
 //!
 //! Values are checked as Kafka checks them: a whole number (surrounding spaces allowed),
 //! `retention.ms` at least -1, and -1 (or, for bytes, any negative number) meaning no
@@ -14,7 +17,7 @@ use kafka_protocol::messages::create_topics_response::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::RequestContext;
+use super::{RequestContext, nodes};
 use crate::broker::{RetentionPolicy, TopicConfig, validate_topic_name};
 use crate::server::codec::Response;
 
@@ -23,7 +26,8 @@ type Refusal = (i16, String);
 
 fn config_for(ctx: &RequestContext<'_>, t: &CreatableTopic) -> Result<TopicConfig, Refusal> {
     validate_topic_name(&t.name).map_err(|e| (e.kafka_code(), e.to_string()))?;
-    if t.replication_factor > 1 {
+    let lone = nodes::is_lone(&ctx.broker.read());
+    if lone && t.replication_factor > 1 {
         return Err((
             ResponseError::InvalidReplicationFactor.code(),
             format!(
@@ -43,9 +47,24 @@ fn config_for(ctx: &RequestContext<'_>, t: &CreatableTopic) -> Result<TopicConfi
             ));
         }
     };
+    let replication = match t.replication_factor {
+        _ if lone => 1,
+        -1 => 1,
+        n if n >= 1 => n as u32,
+        n => {
+            return Err((
+                ResponseError::InvalidReplicationFactor.code(),
+                format!("replication factor must be at least 1, or -1 for the default, not {n}"),
+            ));
+        }
+    };
+    let mut min_insync = 1;
     let mut retention = RetentionPolicy::default();
     for c in &t.configs {
         match c.name.as_str() {
+            "min.insync.replicas" if !lone => {
+                min_insync = u32::try_from(whole_number(c, 1)?).unwrap_or(u32::MAX);
+            }
             "retention.ms" => {
                 let ms = whole_number(c, -1)?;
                 retention.ms = (ms >= 0).then_some(ms);
@@ -56,7 +75,9 @@ fn config_for(ctx: &RequestContext<'_>, t: &CreatableTopic) -> Result<TopicConfi
             _ => {}
         }
     }
-    Ok(TopicConfig::new(partitions).with_retention(retention))
+    Ok(TopicConfig::new(partitions)
+        .with_retention(retention)
+        .with_replication(replication, min_insync))
 }
 
 /// A config's value as a number of at least `min`, or the refusal Kafka gives.
@@ -111,7 +132,7 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: CreateTopicsRequest) -> 
                 Ok((config, id)) => out
                     .with_topic_id(uuid::Uuid::from_bytes(id))
                     .with_num_partitions(config.partitions as i32)
-                    .with_replication_factor(1)
+                    .with_replication_factor(config.replication_factor as i16)
                     .with_configs(Some(Vec::new())),
                 Err((code, message)) => out
                     .with_error_code(code)

@@ -1,18 +1,17 @@
-//! DescribeCluster: the cluster id, the controller and the brokers (here, the one).
+//! DescribeCluster: the cluster id, the controller and the brokers that serve now.
 //!
 //! As a Kafka broker does, it answers only for brokers: a client asking for the controllers'
 //! endpoints (v1+, endpoint type 2) gets MISMATCHED_ENDPOINT_TYPE.
 
 use kafka_protocol::ResponseError;
-use kafka_protocol::messages::BrokerId;
 use kafka_protocol::messages::describe_cluster_request::DescribeClusterRequest;
 use kafka_protocol::messages::describe_cluster_response::{
     DescribeClusterBroker, DescribeClusterResponse,
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::metadata::{CLUSTER_ID, NODE_ID};
-use super::{RequestContext, str_bytes};
+use super::metadata::CLUSTER_ID;
+use super::{RequestContext, nodes, str_bytes};
 use crate::server::codec::Response;
 
 /// The endpoint type of a broker listener, as opposed to a controller's (2).
@@ -34,14 +33,25 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: DescribeClusterRequest) 
                 .with_cluster_id(StrBytes::default()),
         );
     }
-    let broker = DescribeClusterBroker::default()
-        .with_broker_id(BrokerId(NODE_ID))
-        .with_host(str_bytes(&ctx.settings.host))
-        .with_port(ctx.settings.port);
+    let broker = ctx.broker.read();
+    let lone = nodes::is_lone(&broker);
+    let brokers = nodes::live(&broker)
+        .map(|(id, rack)| {
+            DescribeClusterBroker::default()
+                .with_broker_id(nodes::node(&broker, id))
+                .with_host(str_bytes(&ctx.settings.host))
+                .with_port(if lone {
+                    ctx.settings.port
+                } else {
+                    nodes::port(ctx.settings, id)
+                })
+                .with_rack(rack.filter(|_| !lone).map(str_bytes))
+        })
+        .collect();
     let mut response = DescribeClusterResponse::default()
         .with_cluster_id(StrBytes::from_static_str(CLUSTER_ID))
-        .with_controller_id(BrokerId(NODE_ID))
-        .with_brokers(vec![broker]);
+        .with_controller_id(nodes::controller(&broker))
+        .with_brokers(brokers);
     if req.include_cluster_authorized_operations {
         response = response.with_cluster_authorized_operations(CLUSTER_OPERATIONS);
     }
@@ -59,6 +69,7 @@ mod tests {
     use crate::server::api::dispatch;
     use crate::server::api::testing::*;
     use crate::server::codec::Request;
+    use kafka_protocol::messages::BrokerId;
 
     fn describe(version: i16, req: DescribeClusterRequest) -> DescribeClusterResponse {
         let broker = SharedBroker::default();
@@ -75,7 +86,7 @@ mod tests {
         let r = describe(2, DescribeClusterRequest::default());
         assert_eq!(r.error_code, 0);
         assert_eq!(r.cluster_id.as_str(), CLUSTER_ID);
-        assert_eq!(r.controller_id, BrokerId(NODE_ID));
+        assert_eq!(r.controller_id, BrokerId(nodes::LONE_NODE));
         let b = &r.brokers[0];
         assert_eq!(
             (b.broker_id, b.host.as_str(), b.port),

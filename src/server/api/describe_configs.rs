@@ -19,7 +19,6 @@ use kafka_protocol::messages::describe_configs_response::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::metadata::NODE_ID;
 use super::{RequestContext, str_bytes};
 use crate::broker::{BrokerError, validate_topic_name};
 use crate::server::codec::Response;
@@ -52,16 +51,21 @@ fn broker_configs(ctx: &RequestContext<'_>, name: &str, logger: bool) -> Describ
     let id: i32 = name
         .parse()
         .map_err(|_| invalid(format!("Broker id must be an integer, but it is: {name}")))?;
-    if id != NODE_ID {
+    // Each broker describes itself: the one the request reached.
+    let own = {
+        let broker = ctx.broker.read();
+        super::nodes::node(&broker, ctx.broker_id).0
+    };
+    if id != own {
         return Err(invalid(format!(
-            "Unexpected broker id, expected {NODE_ID} or empty string, but received {name}"
+            "Unexpected broker id, expected {own} or empty string, but received {name}"
         )));
     }
     // There are no log4j loggers here to describe.
     if logger {
         return Ok(Vec::new());
     }
-    Ok(catalog::broker_entries(ctx.settings))
+    Ok(catalog::broker_entries(ctx.settings, own))
 }
 
 fn wire_entry(e: Entry, req: &DescribeConfigsRequest) -> DescribeConfigsResourceResult {

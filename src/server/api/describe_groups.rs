@@ -3,38 +3,58 @@
 //! Filled as Kafka fills it: each member's client host (`/127.0.0.1`), the operations a
 //! client may perform when it asks (v3+; with no authorizer, all of a group's), and for an
 //! unknown group a Dead group, with GROUP_ID_NOT_FOUND and a message from v6.
+//!
+//! A network client's metadata and assignment are relayed as it sent them. A member that
+//! never sent any, because the broker was told its subscription directly and computed its
+//! assignment itself (a simulated consumer), is described in the consumer protocol's own
+//! format, so every admin tool reads its topics and partitions as it would a real client's.
 
+use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::ResponseError;
+use kafka_protocol::messages::consumer_protocol_assignment::TopicPartition as AssignedTopic;
 use kafka_protocol::messages::describe_groups_request::DescribeGroupsRequest;
 use kafka_protocol::messages::describe_groups_response::{
     DescribeGroupsResponse, DescribedGroup, DescribedGroupMember,
 };
-use kafka_protocol::protocol::StrBytes;
+use kafka_protocol::messages::{
+    ConsumerProtocolAssignment, ConsumerProtocolSubscription, TopicName,
+};
+use kafka_protocol::protocol::{Encodable, StrBytes};
 
 use super::{RequestContext, str_bytes};
-use crate::broker::Group;
+use crate::broker::{Group, GroupState, Member, TopicPartition};
 use crate::server::codec::Response;
+
+/// The consumer protocol's version these messages are written in: the first, which every
+/// client and tool reads.
+const CONSUMER_PROTOCOL_VERSION: i16 = 0;
 
 /// What Kafka without an authorizer allows on a group, as a bit set of ACL operations:
 /// READ (3), DELETE (6), DESCRIBE (8), DESCRIBE_CONFIGS (10) and ALTER_CONFIGS (11).
 const GROUP_OPERATIONS: i32 = 1 << 3 | 1 << 6 | 1 << 8 | 1 << 10 | 1 << 11;
 
 fn describe(g: &Group) -> DescribedGroup {
+    let consumer = g.protocol_type() == Some("consumer");
     let members = g
         .members()
         .map(|m| {
-            let metadata = m
+            let relayed = m
                 .protocols()
                 .iter()
                 .find(|p| Some(p.name.as_str()) == g.protocol_name())
                 .map(|p| p.metadata.clone())
                 .unwrap_or_default();
+            let (metadata, assignment) = if consumer && relayed.is_empty() {
+                (subscription(m), computed_assignment(g, m))
+            } else {
+                (relayed, m.assignment_bytes().clone())
+            };
             DescribedGroupMember::default()
                 .with_member_id(str_bytes(m.id()))
                 .with_client_id(str_bytes(m.client_id()))
                 .with_client_host(str_bytes(m.client_host()))
                 .with_member_metadata(metadata)
-                .with_member_assignment(m.assignment_bytes().clone())
+                .with_member_assignment(assignment)
         })
         .collect();
     DescribedGroup::default()
@@ -42,6 +62,57 @@ fn describe(g: &Group) -> DescribedGroup {
         .with_protocol_type(str_bytes(g.protocol_type().unwrap_or("")))
         .with_protocol_data(str_bytes(g.protocol_name().unwrap_or("")))
         .with_members(members)
+}
+
+/// The subscription a member that sent no metadata bytes has: the topics the broker was
+/// given, as a consumer protocol message.
+fn subscription(m: &Member) -> Bytes {
+    let topics = m.topics().iter().map(|t| str_bytes(t)).collect();
+    versioned(&ConsumerProtocolSubscription::default().with_topics(topics))
+}
+
+/// The assignment the broker computed for a member, as a consumer protocol message; empty
+/// bytes while the member has none yet (mid-rebalance), as Kafka describes it then. Bytes
+/// a leader sent are relayed instead.
+fn computed_assignment(g: &Group, m: &Member) -> Bytes {
+    if !m.assignment_bytes().is_empty() {
+        return m.assignment_bytes().clone();
+    }
+    if m.assignment().is_empty() && g.state() != GroupState::Stable {
+        return Bytes::new();
+    }
+    versioned(
+        &ConsumerProtocolAssignment::default().with_assigned_partitions(by_topic(m.assignment())),
+    )
+}
+
+/// Partitions grouped by topic, in order: the assignment is sorted by topic.
+fn by_topic(partitions: &[TopicPartition]) -> Vec<AssignedTopic> {
+    let mut out: Vec<AssignedTopic> = Vec::new();
+    for tp in partitions {
+        let index = i32::try_from(tp.partition).unwrap_or(i32::MAX);
+        match out.last_mut() {
+            Some(last) if last.topic.0.as_str() == tp.topic => last.partitions.push(index),
+            _ => out.push(
+                AssignedTopic::default()
+                    .with_topic(TopicName(str_bytes(&tp.topic)))
+                    .with_partitions(vec![index]),
+            ),
+        }
+    }
+    out
+}
+
+/// A consumer protocol message: its version, then its body in that version.
+fn versioned(message: &impl Encodable) -> Bytes {
+    let mut buf = BytesMut::new();
+    buf.put_i16(CONSUMER_PROTOCOL_VERSION);
+    // Only a name beyond the format's string length fails, which the broker's topic
+    // names never are; no bytes then, as before the broker described them at all.
+    match message.encode(&mut buf, CONSUMER_PROTOCOL_VERSION) {
+        Ok(()) => buf.freeze(),
+        Err(_) => Bytes::new(),
+    }
 }
 
 pub(super) fn handle(ctx: &mut RequestContext<'_>, req: DescribeGroupsRequest) -> Response {
@@ -160,6 +231,97 @@ mod tests {
             r.groups[1].error_message.as_deref(),
             Some("Group nope not found.")
         );
+    }
+
+    fn decoded<T: kafka_protocol::protocol::Decodable>(bytes: &Bytes) -> T {
+        use bytes::Buf;
+        let mut buf = bytes.clone();
+        let version = buf.get_i16();
+        T::decode(&mut buf, version).unwrap()
+    }
+
+    #[test]
+    fn members_the_broker_assigns_are_described_in_the_consumer_protocol() {
+        use crate::broker::{AssignorKind, JoinOutcome, SyncAssignment, TopicConfig};
+        let broker = SharedBroker::default();
+        let topics = vec!["orders".to_string(), "refunds".to_string()];
+        let member = {
+            let mut b = broker.write();
+            b.create_topic("orders", TopicConfig::new(2), 0).unwrap();
+            b.create_topic("refunds", TopicConfig::new(1), 0).unwrap();
+            let JoinOutcome::Joined(j) = b
+                .join_group(JoinGroupRequest::consumer("g", "sim", &topics, "range"), 0)
+                .unwrap()
+            else {
+                panic!("a lone member joins at once")
+            };
+            let compute = SyncAssignment::Compute(AssignorKind::Range);
+            b.sync_group("g", &j.member_id, j.generation, compute, 0)
+                .unwrap();
+            j.member_id
+        };
+        let s = settings();
+        let mut c = ctx(&broker, &s, 5);
+        let req = DescribeGroupsRequest::default()
+            .with_groups(vec![GroupId(StrBytes::from_static_str("g"))]);
+        let Response::DescribeGroups(r) = reply(dispatch(&mut c, Request::DescribeGroups(req)))
+        else {
+            panic!()
+        };
+        let m = &r.groups[0].members[0];
+        assert_eq!(m.member_id.as_str(), member);
+        let sub: ConsumerProtocolSubscription = decoded(&m.member_metadata);
+        let names: Vec<&str> = sub.topics.iter().map(|t| t.as_str()).collect();
+        assert_eq!(names, ["orders", "refunds"]);
+        let a: ConsumerProtocolAssignment = decoded(&m.member_assignment);
+        let parts: Vec<(&str, &[i32])> = a
+            .assigned_partitions
+            .iter()
+            .map(|t| (t.topic.0.as_str(), t.partitions.as_slice()))
+            .collect();
+        assert_eq!(parts, [("orders", &[0, 1][..]), ("refunds", &[0][..])]);
+    }
+
+    #[test]
+    fn a_member_not_yet_assigned_has_no_assignment_bytes() {
+        let broker = SharedBroker::default();
+        let topics = vec!["orders".to_string()];
+        broker
+            .write()
+            .join_group(JoinGroupRequest::consumer("g", "sim", &topics, "range"), 0)
+            .unwrap();
+        let s = settings();
+        let mut c = ctx(&broker, &s, 5);
+        let req = DescribeGroupsRequest::default()
+            .with_groups(vec![GroupId(StrBytes::from_static_str("g"))]);
+        let Response::DescribeGroups(r) = reply(dispatch(&mut c, Request::DescribeGroups(req)))
+        else {
+            panic!()
+        };
+        let m = &r.groups[0].members[0];
+        assert_eq!(r.groups[0].group_state.as_str(), "CompletingRebalance");
+        assert!(m.member_assignment.is_empty(), "as Kafka, mid-rebalance");
+        let sub: ConsumerProtocolSubscription = decoded(&m.member_metadata);
+        assert_eq!(sub.topics.len(), 1);
+    }
+
+    #[test]
+    fn bytes_a_client_sent_are_relayed_untouched() {
+        use crate::server::api::join_group::tests::subscription;
+        let broker = SharedBroker::default();
+        let sent = subscription(&["clicks"]);
+        let mut join = JoinGroupRequest::consumer("g", "app", &[], "range");
+        join.protocols[0].metadata = sent.clone();
+        broker.write().join_group(join, 0).unwrap();
+        let s = settings();
+        let mut c = ctx(&broker, &s, 5);
+        let req = DescribeGroupsRequest::default()
+            .with_groups(vec![GroupId(StrBytes::from_static_str("g"))]);
+        let Response::DescribeGroups(r) = reply(dispatch(&mut c, Request::DescribeGroups(req)))
+        else {
+            panic!()
+        };
+        assert_eq!(r.groups[0].members[0].member_metadata, sent);
     }
 
     #[test]

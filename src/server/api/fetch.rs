@@ -1,5 +1,10 @@
 //! Fetch: the stored batches of each requested partition, long-polling until `min_bytes`
-//! are there.
+//! are there. Only the partition's leader serves it: another broker answers
+//! NOT_LEADER_OR_FOLLOWER, and a stale or unknown leader epoch is refused as KIP-320 says.
+//! Batches stop at the high watermark. The answer names no current leader: Kafka fills that
+//! field only from v16, beside the leader's endpoint, and a client told of a node its
+//! metadata lacks can stall (kafka-python 3 does), so clients find the new leader in fresh
+//! metadata instead.
 //!
 //! The limits are Kafka's (`ReplicaManager.readFromLog`): each partition reads at most its
 //! `partition_max_bytes` and what is left of the response's `max_bytes`, both counted in
@@ -101,9 +106,9 @@ fn read_partition(
     // Until some partition has returned data, its first batch goes whole.
     let min_one = totals.bytes == 0;
     let read = partition_index(topic, p.partition).and_then(|index| {
-        ctx.broker
-            .read()
-            .read_wire(topic, index, p.fetch_offset, limit, min_one)
+        let broker = ctx.broker.read();
+        broker.check_leader_epoch(topic, index, ctx.broker_id, p.current_leader_epoch)?;
+        broker.read_wire(topic, index, p.fetch_offset, limit, min_one)
     });
     let (read, bounds) = match read {
         Ok(r) => r,

@@ -1,6 +1,8 @@
 //! ListOffsets: earliest (-2), latest (-1), or the first offset at or after a timestamp.
 //!
-//! Every answer stops at the high watermark. Finding a timestamp inside a compressed batch
+//! Only the partition's leader answers (NOT_LEADER_OR_FOLLOWER elsewhere), and every answer
+//! stops at the high watermark ("latest" is the high watermark). In a cluster each answer
+//! carries the leader epoch (v4+). Finding a timestamp inside a compressed batch
 //! decompresses it, at most `max_decoded_bytes` of it; past that the batch's first offset
 //! answers, the earliest the record could be.
 
@@ -10,7 +12,7 @@ use kafka_protocol::messages::list_offsets_response::{
     ListOffsetsPartitionResponse, ListOffsetsResponse, ListOffsetsTopicResponse,
 };
 
-use super::{RequestContext, partition_index};
+use super::{RequestContext, nodes, partition_index};
 use crate::broker::OffsetSpec;
 use crate::server::codec::Response;
 
@@ -37,19 +39,29 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ListOffsetsRequest) -> R
                         _ => return out.with_error_code(ResponseError::InvalidRequest.code()),
                     };
                     let found = partition_index(&t.name, p.partition_index).and_then(|i| {
+                        let via = ctx.broker_id;
+                        broker.check_leader_epoch(&t.name, i, via, p.current_leader_epoch)?;
                         let log = broker.partition(&t.name, i)?;
-                        Ok(match spec {
+                        let found = match spec {
                             OffsetSpec::Timestamp(ts) => {
                                 log.offset_for_timestamp(ts, ctx.settings.max_decoded_bytes)
                             }
                             _ => log.list_offset(spec).map(|o| (o, -1)),
-                        })
+                        };
+                        Ok((i, found))
                     });
                     match found {
                         Err(e) => out.with_error_code(e.kafka_code()),
-                        Ok(None) => out,
-                        Ok(Some((offset, timestamp))) => {
-                            out.with_offset(offset).with_timestamp(timestamp)
+                        Ok((_, None)) => out,
+                        Ok((i, Some((offset, timestamp)))) => {
+                            let out = out.with_offset(offset).with_timestamp(timestamp);
+                            match broker.replica_set(&t.name, i) {
+                                // Leader epochs came with v4.
+                                Ok(rs) if ctx.version >= 4 => {
+                                    out.with_leader_epoch(nodes::leader_epoch(&broker, rs))
+                                }
+                                _ => out,
+                            }
                         }
                     }
                 })

@@ -1,5 +1,7 @@
-//! Metadata: the one broker, and every (or each named) topic with its partitions.
-//! Naming a missing topic creates it when auto-creation is on, as Kafka's default does.
+//! Metadata: the brokers that serve, and every (or each named) topic with its partitions:
+//! leader, leader epoch, replicas, in-sync replicas and replicas whose broker is down. An
+//! offline partition has leader -1 and LEADER_NOT_AVAILABLE. Naming a missing topic creates
+//! it when auto-creation is on, as Kafka's default does.
 
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::metadata_request::MetadataRequest;
@@ -9,26 +11,38 @@ use kafka_protocol::messages::metadata_response::{
 use kafka_protocol::messages::{BrokerId, TopicName};
 use kafka_protocol::protocol::StrBytes;
 
-use super::{RequestContext, ensure_topic, str_bytes};
-use crate::broker::Topic;
+use super::{RequestContext, ensure_topic, nodes, str_bytes};
+use crate::broker::{Broker, ReplicaSet, Topic};
 use crate::server::codec::Response;
 
-/// The id of our only broker, which leads every partition and coordinates every group.
-pub(super) const NODE_ID: i32 = 0;
 /// What Metadata and DescribeCluster call the cluster.
 pub(super) const CLUSTER_ID: &str = "minikafka";
 
-fn describe(topic: &Topic) -> MetadataResponseTopic {
+fn describe_partition(broker: &Broker, index: u32, rs: &ReplicaSet) -> MetadataResponsePartition {
+    let node = |id| nodes::node(broker, id);
+    let leader = rs.leader().map_or(BrokerId(-1), node);
+    let offline: Vec<BrokerId> = (rs.replicas().iter())
+        .filter(|&&r| !broker.cluster().is_up(r))
+        .map(|&r| node(r))
+        .collect();
+    let error = if rs.is_offline() {
+        ResponseError::LeaderNotAvailable.code()
+    } else {
+        0
+    };
+    MetadataResponsePartition::default()
+        .with_error_code(error)
+        .with_partition_index(index as i32)
+        .with_leader_id(leader)
+        .with_leader_epoch(nodes::leader_epoch(broker, rs))
+        .with_replica_nodes(rs.replicas().iter().map(|&r| node(r)).collect())
+        .with_isr_nodes(rs.isr().iter().map(|&r| node(r)).collect())
+        .with_offline_replicas(offline)
+}
+
+fn describe(broker: &Broker, topic: &Topic) -> MetadataResponseTopic {
     let partitions = (0..topic.partition_count())
-        .map(|p| {
-            MetadataResponsePartition::default()
-                .with_partition_index(p as i32)
-                .with_leader_id(BrokerId(NODE_ID))
-                // -1: no leader epochs, so clients skip epoch validation.
-                .with_leader_epoch(-1)
-                .with_replica_nodes(vec![BrokerId(NODE_ID)])
-                .with_isr_nodes(vec![BrokerId(NODE_ID)])
-        })
+        .filter_map(|p| Some(describe_partition(broker, p, topic.replica_set(p)?)))
         .collect();
     MetadataResponseTopic::default()
         .with_name(Some(TopicName(str_bytes(topic.name()))))
@@ -57,7 +71,7 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: MetadataRequest) -> Resp
                     let broker = ctx.broker.read();
                     let id = *t.topic_id.as_bytes();
                     topics.push(match broker.topics().find(|topic| topic.id() == id) {
-                        Some(topic) => describe(topic),
+                        Some(topic) => describe(&broker, topic),
                         None => {
                             missing(None, ResponseError::UnknownTopicId).with_topic_id(t.topic_id)
                         }
@@ -72,27 +86,45 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: MetadataRequest) -> Resp
                 let broker = ctx.broker.read();
                 match (created, broker.topic(&name)) {
                     (Err(e), _) => topics.push(missing(Some(name), ResponseError::from(&e))),
-                    (Ok(()), Some(topic)) => topics.push(describe(topic)),
+                    (Ok(()), Some(topic)) => topics.push(describe(&broker, topic)),
                     (Ok(()), None) => {
                         topics.push(missing(Some(name), ResponseError::UnknownTopicOrPartition))
                     }
                 }
             }
         }
-        _ => topics.extend(ctx.broker.read().topics().map(describe)),
+        _ => {
+            let broker = ctx.broker.read();
+            topics.extend(broker.topics().map(|t| describe(&broker, t)));
+        }
     }
+    let broker = ctx.broker.read();
     Response::Metadata(
         MetadataResponse::default()
-            .with_brokers(vec![
-                MetadataResponseBroker::default()
-                    .with_node_id(BrokerId(NODE_ID))
-                    .with_host(str_bytes(&ctx.settings.host))
-                    .with_port(ctx.settings.port),
-            ])
+            .with_brokers(brokers(ctx, &broker))
             .with_cluster_id(Some(StrBytes::from_static_str(CLUSTER_ID)))
-            .with_controller_id(BrokerId(NODE_ID))
+            .with_controller_id(nodes::controller(&broker))
             .with_topics(topics),
     )
+}
+
+/// The brokers that serve now, each on its own port; a down broker is left out, as
+/// Kafka's metadata leaves out a broker that left.
+fn brokers(ctx: &RequestContext<'_>, broker: &Broker) -> Vec<MetadataResponseBroker> {
+    let lone = nodes::is_lone(broker);
+    nodes::live(broker)
+        .map(|(id, rack)| {
+            MetadataResponseBroker::default()
+                .with_node_id(nodes::node(broker, id))
+                .with_host(str_bytes(&ctx.settings.host))
+                .with_port(if lone {
+                    ctx.settings.port
+                } else {
+                    nodes::port(ctx.settings, id)
+                })
+                .with_rack(rack.filter(|_| !lone).map(str_bytes))
+        })
+        .collect()
 }
 
 /// Every named topic carries `error`.

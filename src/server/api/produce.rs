@@ -1,10 +1,16 @@
-//! Produce: check each partition's batches and append them as they are.
+//! Produce: check each partition's batches and append them, as they are, at the
+//! partition's leader.
 //!
 //! Batches are checked (and copied into buffers of their own) before the write lock is
 //! taken, so the lock covers only giving them offsets. Nothing is decompressed: a
 //! compressed batch is stored and served compressed. A partition whose data holds any bad
 //! batch gets CORRUPT_MESSAGE and appends nothing; the other partitions keep theirs.
-//! With one replica, acks=1 and acks=-1 are the same; acks=0 gets no response at all.
+//! A broker that does not lead the partition answers NOT_LEADER_OR_FOLLOWER, an offline
+//! partition LEADER_NOT_AVAILABLE, and `acks=all` with the ISR below `min.insync.replicas`
+//! NOT_ENOUGH_REPLICAS (nothing appended). `acks=1` is answered at the append; `acks=all`
+//! waits until the high watermark covers the batch (at once where the leader is alone in
+//! sync), or answers REQUEST_TIMED_OUT after the request's timeout; acks=0 gets no response
+//! at all.
 
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::produce_request::ProduceRequest;
@@ -13,71 +19,184 @@ use kafka_protocol::messages::produce_response::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::{Outcome, RequestContext, ensure_topic, partition_index};
-use crate::broker::ProducedBatch;
+use super::{Outcome, RequestContext, WaitKind, Waiter, ensure_topic, partition_index};
+use crate::broker::{
+    Acks, BrokerError, ProduceOptions, ProduceWait as Status, Produced, ProducedBatch, ProducerId,
+};
 use crate::server::codec::Response;
 
+/// Every network client's records count in one tally: the wire tells clients what became
+/// of their records itself, and one tally keeps the broker's bookkeeping bounded.
+const NETWORK_PRODUCER: ProducerId = ProducerId(ProducerId::NETWORK_BASE);
+
+/// An `acks=all` produce waiting for the high watermark to cover its batches.
+#[derive(Debug)]
+pub(super) struct ProduceWait {
+    responses: Vec<TopicProduceResponse>,
+    pending: Vec<Pending>,
+}
+
+/// One partition's batch not yet answered, and where its answer goes.
+#[derive(Debug)]
+struct Pending {
+    topic: usize,
+    slot: usize,
+    partition: u32,
+    produced: Produced,
+}
+
+impl ProduceWait {
+    /// The response once every batch is acknowledged or failed.
+    pub(super) fn poll(&mut self, ctx: &mut RequestContext<'_>) -> Option<Response> {
+        let broker = ctx.broker.read();
+        let responses = &mut self.responses;
+        self.pending.retain(|p| {
+            let t = &mut responses[p.topic];
+            let (name, out) = (&t.name, &mut t.partition_responses[p.slot]);
+            match broker.produce_status(name, p.partition, &p.produced) {
+                Ok(Status::Waiting) => return true,
+                Ok(Status::Acknowledged) => {
+                    out.base_offset = p.produced.base_offset;
+                    out.log_start_offset =
+                        (broker.partition(name, p.partition)).map_or(-1, |l| l.log_start_offset());
+                }
+                Ok(Status::Failed(e)) | Err(e) => fail(out, &e),
+            }
+            false
+        });
+        drop(broker);
+        self.pending.is_empty().then(|| self.response())
+    }
+
+    /// The response at the request's timeout: batches still waiting get REQUEST_TIMED_OUT.
+    /// Their records stay in the log, as Kafka's do; the client may send them again.
+    pub(super) fn timed_out(&mut self) -> Response {
+        for p in self.pending.drain(..) {
+            let out = &mut self.responses[p.topic].partition_responses[p.slot];
+            out.error_code = ResponseError::RequestTimedOut.code();
+        }
+        self.response()
+    }
+
+    fn response(&mut self) -> Response {
+        Response::Produce(
+            ProduceResponse::default().with_responses(std::mem::take(&mut self.responses)),
+        )
+    }
+}
+
+fn fail(out: &mut PartitionProduceResponse, e: &BrokerError) {
+    out.error_code = e.kafka_code();
+    out.error_message = Some(StrBytes::from_string(e.to_string()));
+}
+
+/// One partition's part of a request, as it came.
+struct Batch {
+    index: i32,
+    data: Option<bytes::Bytes>,
+    acks: Acks,
+}
+
+/// Appends one partition's batches; returns its answer and, for `acks=all` not yet
+/// acknowledged, the batches to wait for.
 fn append(
     ctx: &mut RequestContext<'_>,
     topic: &str,
-    index: i32,
-    data: Option<bytes::Bytes>,
-) -> PartitionProduceResponse {
-    let resp = PartitionProduceResponse::default()
-        .with_index(index)
+    batch: Batch,
+) -> (PartitionProduceResponse, Option<(u32, Produced)>) {
+    let mut resp = PartitionProduceResponse::default()
+        .with_index(batch.index)
         .with_base_offset(-1)
         .with_log_append_time_ms(-1)
         .with_log_start_offset(-1);
-    let fail = |code: i16, message: String| {
-        resp.clone()
-            .with_error_code(code)
-            .with_error_message(Some(StrBytes::from_string(message)))
-    };
-    let partition = match ensure_topic(ctx, topic).and_then(|_| partition_index(topic, index)) {
+    let partition = match ensure_topic(ctx, topic).and_then(|_| partition_index(topic, batch.index))
+    {
         Ok(p) => p,
-        Err(e) => return fail(e.kafka_code(), e.to_string()),
+        Err(e) => {
+            fail(&mut resp, &e);
+            return (resp, None);
+        }
     };
-    let batches = match ProducedBatch::split(data.as_deref().unwrap_or_default()) {
+    let batches = match ProducedBatch::split(batch.data.as_deref().unwrap_or_default()) {
         Ok(b) => b,
-        Err(e) => return fail(ResponseError::CorruptMessage.code(), e.to_string()),
+        Err(e) => {
+            resp.error_code = ResponseError::CorruptMessage.code();
+            resp.error_message = Some(StrBytes::from_string(e.to_string()));
+            return (resp, None);
+        }
     };
     let count: u64 = batches.iter().map(|b| u64::from(b.info().records)).sum();
     let bytes: u64 = batches.iter().map(|b| b.len() as u64).sum();
+    let options = ProduceOptions {
+        acks: batch.acks,
+        producer: NETWORK_PRODUCER,
+        via: Some(ctx.broker_id),
+    };
     let mut broker = ctx.broker.write();
-    match broker.append_produced(topic, partition, batches) {
-        Ok(base) => {
+    match broker.produce_batches(topic, partition, batches, options, ctx.now_ms) {
+        Ok(produced) => {
+            ctx.effects.produced_records += count;
+            ctx.effects.produced_bytes += bytes;
+            if batch.acks == Acks::All && !produced.acknowledged {
+                return (resp, Some((partition, produced)));
+            }
             let start = broker
                 .partition(topic, partition)
                 .map_or(0, |p| p.log_start_offset());
-            drop(broker);
-            ctx.effects.produced_records += count;
-            ctx.effects.produced_bytes += bytes;
-            resp.with_base_offset(base).with_log_start_offset(start)
+            (
+                resp.with_base_offset(produced.base_offset)
+                    .with_log_start_offset(start),
+                None,
+            )
         }
-        Err(e) => fail(e.kafka_code(), e.to_string()),
+        Err(e) => {
+            fail(&mut resp, &e);
+            (resp, None)
+        }
     }
 }
 
 pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ProduceRequest) -> Outcome {
+    // Values other than 0 and -1 are taken as 1, as they always were here.
+    let acks = Acks::from_kafka(req.acks).unwrap_or(Acks::Leader);
     let mut responses = Vec::with_capacity(req.topic_data.len());
-    for t in req.topic_data {
-        let partitions = t
-            .partition_data
-            .into_iter()
-            .map(|p| append(ctx, &t.name, p.index, p.records))
-            .collect();
+    let mut pending = Vec::new();
+    for (topic, t) in req.topic_data.into_iter().enumerate() {
+        let mut partitions = Vec::with_capacity(t.partition_data.len());
+        for (slot, p) in t.partition_data.into_iter().enumerate() {
+            let batch = Batch {
+                index: p.index,
+                data: p.records,
+                acks,
+            };
+            let (resp, waiting) = append(ctx, &t.name, batch);
+            partitions.push(resp);
+            if let Some((partition, produced)) = waiting {
+                pending.push(Pending {
+                    topic,
+                    slot,
+                    partition,
+                    produced,
+                });
+            }
+        }
         responses.push(
             TopicProduceResponse::default()
                 .with_name(t.name)
                 .with_partition_responses(partitions),
         );
     }
-    if req.acks == 0 {
+    if acks == Acks::None {
         return Outcome::NoReply;
     }
-    Outcome::Reply(Response::Produce(
-        ProduceResponse::default().with_responses(responses),
-    ))
+    let mut wait = ProduceWait { responses, pending };
+    if wait.pending.is_empty() {
+        return Outcome::Reply(wait.response());
+    }
+    Outcome::Wait(Waiter {
+        kind: WaitKind::Produce(wait),
+        deadline_ms: ctx.now_ms + i64::from(req.timeout_ms.max(0)),
+    })
 }
 
 /// Every partition carries `error`, except that acks=0 still gets no response at all.
@@ -111,7 +230,7 @@ pub(super) fn error_response(req: ProduceRequest, error: ResponseError) -> Outco
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::broker::{NewRecord, SharedBroker};
     use crate::server::api::dispatch;

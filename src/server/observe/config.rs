@@ -15,16 +15,33 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ConfigError {
     #[error("{file}: cannot read it: {reason}")]
-    Unreadable { file: String, reason: String },
-    #[error("{file}, line {line}: {key}: {reason}")]
-    Value {
+    /// The file could not be read.
+    Unreadable {
+        /// The file read.
         file: String,
+        /// Why, in words.
+        reason: String,
+    },
+    #[error("{file}, line {line}: {key}: {reason}")]
+    /// A key has a bad value.
+    Value {
+        /// The file read.
+        file: String,
+        /// The line, from 1.
         line: usize,
+        /// The key on that line.
         key: String,
+        /// Why, in words.
         reason: String,
     },
     #[error("{file}: {reason}")]
-    Missing { file: String, reason: String },
+    /// A required key is missing.
+    Missing {
+        /// The file read.
+        file: String,
+        /// Why, in words.
+        reason: String,
+    },
 }
 
 /// `security.protocol`.
@@ -103,8 +120,11 @@ pub struct TlsConfig {
 pub struct ClientConfig {
     /// `HOST:PORT` entries, tried in order.
     pub bootstrap: Vec<String>,
+    /// `security.protocol`: plaintext, TLS, SASL or both.
     pub protocol: SecurityProtocol,
+    /// `sasl.*`: the mechanism and credentials, when SASL is used.
     pub sasl: Option<SaslConfig>,
+    /// `ssl.*`: trust and client certificates, when TLS is used.
     pub tls: Option<TlsConfig>,
     /// `client.id`, how the brokers' logs and quotas name this client.
     pub client_id: String,

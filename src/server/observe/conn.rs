@@ -30,10 +30,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 /// What every connection of one observer shares.
 #[derive(Clone)]
 pub struct ConnectSettings {
+    /// How to reach the cluster.
     pub config: ClientConfig,
     tls: Option<tokio_rustls::TlsConnector>,
     /// For connecting, and for each request (Kafka's `request.timeout.ms`).
     pub timeout: Duration,
+    /// A response larger than this closes the connection.
     pub max_response_bytes: usize,
 }
 

@@ -60,6 +60,7 @@ pub struct Poller {
 }
 
 impl Poller {
+    /// A poller over `cluster`, reading what `filter` lets through.
     pub fn new(cluster: Cluster, filter: Filter) -> Poller {
         Poller {
             cluster,

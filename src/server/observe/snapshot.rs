@@ -14,8 +14,11 @@ pub type TopicPartition = (String, u32);
 pub struct ClusterSnapshot {
     /// Wall-clock milliseconds when the poll began.
     pub at_ms: i64,
+    /// The cluster id, when Metadata gives one.
     pub cluster_id: Option<String>,
+    /// The controller broker id, when known.
     pub controller: Option<i32>,
+    /// Every broker in the metadata.
     pub brokers: Vec<BrokerSnapshot>,
     /// Topics that pass the filters, by name.
     pub topics: BTreeMap<String, TopicSnapshot>,

@@ -20,11 +20,15 @@ pub enum Reachability {
     /// No poll has finished yet.
     #[default]
     Connecting,
+    /// The last poll succeeded.
     Reachable,
     /// The last poll failed; polling goes on after a backoff.
     Retrying {
+        /// When polls began failing (wall clock, ms).
         since_ms: i64,
+        /// Failed polls since.
         attempts: u32,
+        /// Why the last one failed.
         error: String,
     },
 }
@@ -146,6 +150,7 @@ impl Observation {
         self.failed_polls
     }
 
+    /// Whether the cluster answers, as the header shows it.
     pub fn reachability(&self) -> &Reachability {
         &self.reachability
     }

@@ -132,13 +132,17 @@ pub(super) fn stats(lines: &mut Lines<'_>, t: &Theme, g: &GroupView) {
 fn counters(lines: &mut Lines<'_>, t: &Theme, g: &GroupView, (x, y): (u16, u16)) {
     let max_x = lines.area.right();
     let text = lines.text.fmt(format_args!(" · {}", Rate(g.consume_rate)));
-    let x = put(lines.buf, x, y, max_x, text, t.text);
-    let dup_style = if g.duplicates > 0 { t.warn } else { t.dim };
-    let text = lines.text.fmt(format_args!(" · dup {}", g.duplicates));
-    let x = put(lines.buf, x, y, max_x, text, dup_style);
-    let lost_style = if g.lost > 0 { t.bad } else { t.dim };
-    let text = lines.text.fmt(format_args!(" · lost {}", g.lost));
-    let x = put(lines.buf, x, y, max_x, text, lost_style);
+    let mut x = put(lines.buf, x, y, max_x, text, t.text);
+    if let Some(dup) = g.duplicates {
+        let dup_style = if dup > 0 { t.warn } else { t.dim };
+        let text = lines.text.fmt(format_args!(" · dup {dup}"));
+        x = put(lines.buf, x, y, max_x, text, dup_style);
+    }
+    if let Some(lost) = g.lost {
+        let lost_style = if lost > 0 { t.bad } else { t.dim };
+        let text = lines.text.fmt(format_args!(" · lost {lost}"));
+        x = put(lines.buf, x, y, max_x, text, lost_style);
+    }
     if let Some(r) = g.process_rate {
         let text = lines.text.fmt(format_args!(" · max {} each", Rate(r)));
         put(lines.buf, x, y, max_x, text, t.dim);

@@ -1,12 +1,13 @@
 //! The part of a frame's snapshot that comes straight from the broker: topics, partition
-//! strips, groups with their members, offsets and lag, and recent broker events.
+//! strips, groups with their members, offsets and lag, recent broker events, and (through
+//! [`super::fill_cluster`]) the cluster's brokers and replicas.
 
-use crate::broker::{AnyGroup, Broker, EventKind, GroupState, TopicPartition};
+use crate::broker::{AnyGroup, Broker, ElectionKind, EventKind, GroupState, TopicPartition};
 use crate::sim::AutoOffsetReset;
 
 use super::{
-    EventClass, EventLine, GroupMark, GroupView, MemberView, OffsetView, PartitionView, TopicView,
-    View, key_shade,
+    EventClass, EventLine, GroupMark, GroupPhase, GroupView, MemberView, OffsetView, PartitionView,
+    TopicView, View, key_shade,
 };
 
 /// How much of the broker a snapshot takes.
@@ -57,6 +58,8 @@ pub fn fill_from_broker(broker: &Broker, opts: &BrokerOptions<'_>, view: &mut Vi
                     high_watermark: log.high_watermark(),
                     tail: tail_shades(log, opts.tail_cells),
                     marks: marks_for(&view.groups, topic.name(), p),
+                    // One broker: nothing replicated to show.
+                    ..PartitionView::default()
                 }
             })
             .collect();
@@ -65,6 +68,7 @@ pub fn fill_from_broker(broker: &Broker, opts: &BrokerOptions<'_>, view: &mut Vi
             partitions,
         });
     }
+    super::fill_cluster(broker, view);
 
     view.events.clear();
     let recent: Vec<_> = broker
@@ -132,10 +136,14 @@ fn group_view(
                 .map(|tp| (tp.topic.clone(), tp.partition))
                 .collect();
             partitions.sort();
+            // Only a network client connects from somewhere.
+            let client = !m.client_host.is_empty();
             MemberView {
                 id: m.id.to_string(),
                 state: None,
                 partitions,
+                client_id: client.then(|| m.client_id.to_string()),
+                host: client.then(|| m.client_host.to_string()),
             }
         })
         .collect();
@@ -170,24 +178,14 @@ fn group_view(
             });
         }
     }
+    let state = group.state();
     GroupView {
-        name: group.name().to_string(),
-        slot,
-        state: group.state(),
-        generation: group.generation(),
+        generation: Some(group.generation()),
         protocol: protocol_label(group),
         members,
         total_lag: offsets.iter().filter_map(|o| o.lag).sum(),
         offsets,
-        consume_rate: 0.0,
-        process_rate: None,
-        duplicates: 0,
-        lost: 0,
-        lag_history: Vec::new(),
-        time_lag_ms: None,
-        eta_ms: None,
-        verdict: None,
-        time_lag_history: Vec::new(),
+        ..GroupView::new(group.name(), slot, state.name(), GroupPhase::of(state))
     }
 }
 
@@ -195,14 +193,11 @@ fn marks_for(groups: &[GroupView], topic: &str, partition: u32) -> Vec<GroupMark
     groups
         .iter()
         .filter_map(|g| {
-            g.offsets
-                .iter()
-                .find(|o| o.partition == partition && o.topic == topic)
-                .map(|o| GroupMark {
-                    slot: g.slot,
-                    committed: o.committed,
-                    lag: o.lag,
-                })
+            g.offset(topic, partition).map(|o| GroupMark {
+                slot: g.slot,
+                committed: o.committed,
+                lag: o.lag,
+            })
         })
         .collect()
 }
@@ -219,8 +214,22 @@ fn classify(kind: &EventKind) -> EventClass {
         | EventKind::PartitionsAdded { .. }
         | EventKind::TopicDeleted { .. }
         | EventKind::GroupDeleted { .. } => EventClass::Topic,
-        // Brokers, ISR and elections share the topic colour until they get one of their own.
-        _ => EventClass::Topic,
+        EventKind::BrokerCrashed { .. }
+        | EventKind::BrokerStopped { .. }
+        | EventKind::BrokerRestarted { .. }
+        | EventKind::BrokerSlowed { .. }
+        | EventKind::BrokerHealed { .. }
+        | EventKind::CoordinatorMoved { .. } => EventClass::Broker,
+        EventKind::LeaderElected {
+            kind: ElectionKind::Unclean,
+            ..
+        }
+        | EventKind::LogTruncated { .. }
+        | EventKind::PartitionOffline { .. }
+        | EventKind::NotEnoughReplicas { .. } => EventClass::Hazard,
+        EventKind::IsrShrunk { .. }
+        | EventKind::IsrExpanded { .. }
+        | EventKind::LeaderElected { .. } => EventClass::Replication,
     }
 }
 
@@ -303,7 +312,13 @@ mod tests {
         assert_eq!(p1.marks[0].lag, None);
 
         let g = &view.groups[0];
-        assert_eq!(g.state, GroupState::Stable);
+        assert_eq!(g.state, "Stable");
+        assert_eq!(g.phase, GroupPhase::Stable);
+        assert_eq!(g.generation, Some(1));
+        assert_eq!(
+            g.members[0].host, None,
+            "a simulated member connects from nowhere"
+        );
         assert_eq!(g.members[0].partitions.len(), 2);
         assert_eq!(g.offsets.len(), 2);
         assert_eq!(g.total_lag, 10);

@@ -8,8 +8,8 @@ use crate::sim::{Ring, SAMPLE_INTERVAL_MS, Simulation};
 
 use super::super::app::App;
 use super::{
-    BrokerOptions, Caption, EventClass, EventLine, GroupView, Header, ProducerView, RunState, View,
-    fill_from_broker,
+    BrokerOptions, Caption, EventClass, EventLine, GroupView, Header, ProducerView, RunState,
+    SimClock, View, fill_from_broker,
 };
 
 /// How long, in simulated time, a fired caption stays in the banner.
@@ -25,6 +25,9 @@ pub struct Limits {
     pub tail_cells: usize,
     /// At least the events pane's height; more lets the pane scroll back.
     pub event_lines: usize,
+    /// At least the tallest pane: how many partition strips, or rows of groups, can be on
+    /// screen at once. A source with more than fit details only the ones that can show.
+    pub rows: usize,
 }
 
 impl Limits {
@@ -34,6 +37,7 @@ impl Limits {
         Limits {
             tail_cells: usize::from(width),
             event_lines: usize::from(height) * EVENT_SCREENS,
+            rows: usize::from(height),
         }
     }
 }
@@ -59,11 +63,27 @@ pub fn fill_from_sim(sim: &Simulation, app: &mut App, limits: Limits, view: &mut
     for g in &mut view.groups {
         add_group_stats(sim, g);
     }
+    onto_virtual_time(sim, view);
     fill_producers(sim, view);
     add_captions_and_notices(sim, app, limits.event_lines, view);
     view.caption = banner(sim);
     fill_header(sim, app, view);
     app.clamp_selection(view.selectable());
+}
+
+/// Retention runs on the records' clock, which is ahead of virtual time by the origin
+/// real clients need (see [`Simulation::set_time_origin`]): its events are moved back
+/// onto virtual time, where every other event of the simulation is.
+fn onto_virtual_time(sim: &Simulation, view: &mut View) {
+    let origin = sim.time_origin_ms();
+    if origin == 0 {
+        return;
+    }
+    for e in &mut view.events {
+        if e.class == EventClass::Retention {
+            e.time_ms = e.time_ms.saturating_sub(origin);
+        }
+    }
 }
 
 /// What the simulation knows about a group beyond the broker: rates, duplicates, lost
@@ -75,8 +95,8 @@ fn add_group_stats(sim: &Simulation, g: &mut GroupView) {
         Some(gs) => {
             g.consume_rate = gs.consume_rate();
             g.process_rate = Some(gs.process_rate());
-            g.duplicates = gs.duplicates();
-            g.lost = gs.lost();
+            g.duplicates = Some(gs.duplicates());
+            g.lost = Some(gs.lost());
             // The simulation knows what each member is working on, rebalancing or not.
             let held = gs.held_partitions();
             for o in &mut g.offsets {
@@ -169,6 +189,12 @@ fn add_captions_and_notices(sim: &Simulation, app: &App, take: usize, view: &mut
             text: format!("timeline {}: {}", beat.action, beat.outcome),
         });
     }
+    add_notices(app, take, view);
+}
+
+/// Adds the user's command results to the events already in `view`, in time order,
+/// keeping the newest `take`.
+pub(super) fn add_notices(app: &App, take: usize, view: &mut View) {
     for n in app.notices().rev().take(take) {
         view.events.push(EventLine {
             time_ms: n.time_ms,
@@ -212,19 +238,24 @@ fn banner(sim: &Simulation) -> Option<Caption> {
 fn fill_header(sim: &Simulation, app: &App, view: &mut View) {
     let metrics = sim.metrics();
     view.header = Header {
-        scenario: sim.scenario().name.clone(),
-        sim_time_ms: sim.now_ms(),
-        speed: app.speed(),
-        // Measured by whoever steps the simulation, which fills it in after this.
-        reached_speed: None,
-        run_state: if sim.held_at_beat() {
-            RunState::HeldAtBeat
-        } else if app.paused {
-            RunState::Paused
-        } else {
-            RunState::Running
-        },
-        seed: sim.seed(),
+        title: sim.scenario().name.clone(),
+        now_ms: sim.now_ms(),
+        sim: Some(SimClock {
+            speed: app.speed(),
+            // Measured by whoever steps the simulation, which fills it in after this.
+            reached_speed: None,
+            run_state: if sim.held_at_beat() {
+                RunState::HeldAtBeat
+            } else if app.paused {
+                RunState::Paused
+            } else {
+                RunState::Running
+            },
+            seed: sim.seed(),
+        }),
+        cluster_id: None,
+        data_age_ms: None,
+        alert: None,
         produce_rate: view
             .topics
             .iter()

@@ -9,7 +9,6 @@ use std::borrow::Cow;
 
 use crate::broker::Topic;
 use crate::server::api::Settings;
-use crate::server::api::metadata::NODE_ID;
 
 /// Where a value comes from, numbered as Kafka's `ConfigSource`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,10 +195,10 @@ fn broker_default(name: &'static str, topic: &Def) -> Def {
     )
 }
 
-/// The broker's configs, sorted by name: the flags of `serve`, and the topic defaults.
-pub(super) fn broker_entries(settings: &Settings) -> Vec<Entry> {
+/// Broker `node`'s configs, sorted by name: the flags of `serve`, and the topic defaults.
+pub(super) fn broker_entries(settings: &Settings, node: i32) -> Vec<Entry> {
     let listener = format!("PLAINTEXT://{}:{}", settings.host, settings.port);
-    let id = || Cow::Owned(NODE_ID.to_string());
+    let id = || Cow::Owned(node.to_string());
     let mut entries = vec![
         // Kafka has no default to list for it.
         Def {
