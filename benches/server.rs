@@ -1,5 +1,8 @@
 //! The server's per-record cost without sockets: a Produce request of 1,000 records (100-byte
-//! values) decoded and appended, and a Fetch of 1,000 records answered and encoded.
+//! values) checked and appended, and a Fetch of 1,000 records answered and encoded. Then the
+//! fetch of stored batches alone: 1 MiB of 64 KiB batches holding from 16 to 4,096 records
+//! each, whose time per fetch must not grow with the records in a batch (the server does no
+//! work per record).
 //!
 //! `cargo bench --bench server -- --warm-up-time 1 --measurement-time 3`
 
@@ -148,5 +151,47 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// A fetch frame for 1 MiB from offset 0 of partition 0.
+fn fetch_mib_frame() -> Bytes {
+    let req = FetchRequest::default()
+        .with_max_bytes(1 << 20)
+        .with_min_bytes(1)
+        .with_topics(vec![
+            FetchTopic::default()
+                .with_topic(TopicName(StrBytes::from_static_str("t")))
+                .with_partitions(vec![
+                    FetchPartition::default().with_partition_max_bytes(1 << 20),
+                ]),
+        ]);
+    frame(ApiKey::Fetch, 12, &req)
+}
+
+fn stored_batches(c: &mut Criterion) {
+    let settings = settings();
+    let fetch = fetch_mib_frame();
+    let mut out = BytesMut::new();
+    let mut group = c.benchmark_group("fetch 1 MiB of stored 64 KiB batches");
+    group.throughput(Throughput::Bytes(1 << 20));
+    for per_batch in [16usize, 256, 4_096] {
+        // Records sized so every batch is about 64 KiB whatever it holds.
+        let value = (64 << 10) / per_batch - 12;
+        let mut b = Broker::new();
+        b.create_topic("t", TopicConfig::new(1), 0).unwrap();
+        for _ in 0..20 {
+            b.append_batch(
+                "t",
+                0,
+                (0..per_batch).map(|i| NewRecord::new(0, None, vec![b'v'; value + i % 2])),
+            )
+            .unwrap();
+        }
+        let broker = SharedBroker::new(b);
+        group.bench_function(format!("{per_batch} records per batch"), |b| {
+            b.iter(|| answer(&broker, &settings, fetch.clone(), &mut out));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, stored_batches);
 criterion_main!(benches);

@@ -34,7 +34,9 @@
 
 mod any_group;
 mod assignor;
+mod batch;
 mod cluster;
+mod compact;
 mod consumer_groups;
 mod coordinator;
 mod error;
@@ -56,9 +58,11 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use any_group::{AnyGroup, AnyMember};
 pub use assignor::{Assignment, AssignorKind, MemberSubscription, TopicPartition, assign};
+pub use batch::{BatchError, BatchInfo, Compression, ProducedBatch};
 pub use cluster::{
     BrokerId, BrokerNode, BrokerState, Cluster, ClusterConfig, DEFAULT_REPLICA_LAG_TIME_MAX_MS,
 };
+pub use compact::{MAX_VALUE_BYTES as MAX_SIMULATED_VALUE_BYTES, RecordSource};
 pub use consumer_groups::GroupType;
 pub use coordinator::{OFFSETS_PARTITIONS, OFFSETS_TOPIC, offsets_partition_for};
 pub use error::{BrokerError, Result};
@@ -72,10 +76,12 @@ pub use group::{
     JoinedMember, Member, MemberAssignment, MemberPhase, SESSION_TIMEOUT_RANGE_MS, SyncOutcome,
 };
 pub use limits::{
-    DEFAULT_MAX_LOG_BYTES, MAX_BROKERS, MAX_PARTITIONS_PER_BROKER, MAX_PARTITIONS_PER_TOPIC,
-    MAX_RACK_NAME_BYTES, MAX_REPLICAS, RECORD_OVERHEAD_BYTES, REPLICA_LAG_TIME_MAX_RANGE_MS,
+    DEFAULT_MAX_LOG_BYTES, MAX_BROKERS, MAX_LOOK_INSIDE_BYTES, MAX_PARTITIONS_PER_BROKER,
+    MAX_PARTITIONS_PER_TOPIC, MAX_RACK_NAME_BYTES, MAX_REPLICAS, REPLICA_LAG_TIME_MAX_RANGE_MS,
 };
-pub use partition::{LogBounds, OffsetSpec, PartitionLog, RetentionPolicy, Truncated};
+pub use partition::{
+    LogBounds, OffsetSpec, PartitionLog, Records, RetentionPolicy, Truncated, WireRead,
+};
 pub use partitioner::{KeyHasher, NullKeyStrategy, Partitioner, crc32, murmur2};
 pub use produce::{
     Acks, Appended, ProduceOptions, ProduceWait, Produced, ProducerId, ProducerTally, Refusal,
@@ -460,6 +466,45 @@ impl Broker {
         Ok(appended)
     }
 
+    /// Appends simulated records from `source` to one topic, each `(partition, key number)`
+    /// in order, all stamped `timestamp`: they join compact batches with no payload bytes.
+    /// Returns how many were appended; a partition the topic lacks, or one that is
+    /// offline, stops the append there with its error.
+    pub fn append_simulated<I: IntoIterator<Item = (u32, u32)>>(
+        &mut self,
+        topic: &str,
+        source: &Arc<RecordSource>,
+        timestamp: i64,
+        records: I,
+    ) -> Result<u64> {
+        let mut app = self.appender(topic, Acks::Leader, ProducerId::ANONYMOUS, timestamp)?;
+        let mut appended = 0;
+        for (partition, key) in records {
+            app.check(partition)
+                .map_err(|r| r.into_error(topic, partition))?;
+            app.append_simulated(partition, source, timestamp, key);
+            appended += 1;
+        }
+        Ok(appended)
+    }
+
+    /// What a network fetch sends for one partition (see [`PartitionLog::read_wire`]),
+    /// with the log's bounds.
+    pub fn read_wire(
+        &self,
+        topic: &str,
+        partition: u32,
+        offset: i64,
+        max_bytes: usize,
+        min_one: bool,
+    ) -> Result<(WireRead, LogBounds)> {
+        let log = self.partition(topic, partition)?;
+        let read = log
+            .read_wire(offset, max_bytes, min_one)
+            .map_err(|b| out_of_range(topic, partition, offset, b))?;
+        Ok((read, log.bounds()))
+    }
+
     /// Reads up to `max_records` records (and about `max_bytes`) from `offset`.
     pub fn fetch(
         &self,
@@ -500,8 +545,8 @@ impl Broker {
             .map_err(|b| out_of_range(topic, partition, offset, b))
     }
 
-    /// Borrows records from `offset` without copying: the zero-allocation read path, for a
-    /// caller that encodes records while it holds the broker (e.g. under a read lock).
+    /// Reads records from `offset` without copying their payloads, for a caller that uses
+    /// them while it holds the broker (e.g. under a read lock).
     pub fn read(
         &self,
         topic: &str,
@@ -509,7 +554,7 @@ impl Broker {
         offset: i64,
         max_records: usize,
         max_bytes: u64,
-    ) -> Result<(impl Iterator<Item = &Record>, LogBounds)> {
+    ) -> Result<(impl Iterator<Item = Record> + '_, LogBounds)> {
         let log = self.partition(topic, partition)?;
         let records = log
             .read(offset, max_records, max_bytes)
@@ -567,6 +612,15 @@ impl Broker {
         self.max_log_bytes = bytes;
     }
 
+    /// What the logs' own count ([`Broker::log_bytes`]) may reach under the cap: it counts
+    /// the bytes the batches hold, and the allocator holds more than that around them (the
+    /// chunks that evicted and outgrown batches freed, kept for reuse, and a header per
+    /// allocation), so the cap keeps an eighth of itself for that. With simulated records
+    /// at the cap the allocator's share is about 6% of the count.
+    pub fn log_memory_budget(&self) -> u64 {
+        self.max_log_bytes - self.max_log_bytes / 8
+    }
+
     /// Record memory held by every log, as the cap counts it.
     pub fn log_bytes(&self) -> u64 {
         self.topics
@@ -576,16 +630,17 @@ impl Broker {
             .sum()
     }
 
-    /// Deletes the oldest records across all partitions until the logs are back under
-    /// the memory cap, reporting each partition's loss as retention: it is one, a size
-    /// limit over the whole broker. Oldest by timestamp, so a busy partition does not
-    /// empty a quiet one. Returns how many records went.
+    /// Deletes the oldest records across all partitions until the logs are back within
+    /// their budget under the memory cap ([`Broker::log_memory_budget`]), reporting each
+    /// partition's loss as retention: it is one, a size limit over the whole broker.
+    /// Oldest by timestamp, so a busy partition does not empty a quiet one. Returns how
+    /// many records went.
     fn enforce_log_memory(&mut self, now: i64) -> u64 {
-        let held = self.log_bytes();
-        if held <= self.max_log_bytes {
+        let (held, budget) = (self.log_bytes(), self.log_memory_budget());
+        if held <= budget {
             return 0;
         }
-        let mut excess = held - self.max_log_bytes;
+        let mut excess = held - budget;
         let mut logs: Vec<(&str, u32, &mut PartitionLog, &mut Replicas)> = self
             .topics
             .values_mut()

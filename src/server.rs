@@ -34,7 +34,6 @@ pub(crate) mod api;
 pub(crate) mod codec;
 mod error_code;
 pub mod observe;
-mod records;
 mod signal;
 mod stats;
 mod transport;
@@ -89,8 +88,8 @@ pub struct ServerConfig {
     /// larger than 64 KiB takes its size from this budget before it is read, waits while
     /// the budget is spent, and closes its connection if that outlasts the request timeout.
     pub max_inflight_request_bytes: usize,
-    /// What one Produce request may decode into: its decompressed batches plus the records
-    /// and headers built from them. A partition past it gets MESSAGE_TOO_LARGE.
+    /// What one request may decompress to look inside stored batches (a ListOffsets by
+    /// timestamp landing in a compressed batch). Produce and Fetch never decompress.
     pub max_decoded_bytes: usize,
     /// The longest a Fetch waits for data, whatever `max_wait_ms` it asks for.
     pub max_fetch_wait: Duration,

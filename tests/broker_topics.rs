@@ -2,8 +2,7 @@
 
 use minikafka::broker::{
     Broker, BrokerError, CreateOutcome, EventKind, MAX_PARTITIONS_PER_BROKER,
-    MAX_PARTITIONS_PER_TOPIC, NewRecord, OffsetSpec, RECORD_OVERHEAD_BYTES, RetentionPolicy,
-    SharedBroker, TopicConfig,
+    MAX_PARTITIONS_PER_TOPIC, NewRecord, OffsetSpec, RetentionPolicy, SharedBroker, TopicConfig,
 };
 
 #[test]
@@ -272,11 +271,19 @@ fn log_memory_is_capped_oldest_records_first() {
         b.append(topic, p, NewRecord::new(i, None, vec![0u8; 100]))
             .unwrap();
     }
-    let per_record = RECORD_OVERHEAD_BYTES + 100;
+    // Each record is a batch of its own, all of one size: memory is the real bytes held,
+    // the encoded batch and its slot in the log.
+    let per_record = b.log_bytes() / 300;
     assert_eq!(b.log_bytes(), 300 * per_record);
+    assert!(
+        (170..300).contains(&per_record),
+        "{per_record} bytes per record"
+    );
     assert_eq!(b.enforce_retention(1_000), 0, "under the default cap");
 
-    b.set_max_log_bytes(150 * per_record);
+    // A cap whose budget, an eighth below it for the allocator, holds 150 records.
+    b.set_max_log_bytes((150 * per_record * 8).div_ceil(7));
+    assert!((150 * per_record..151 * per_record).contains(&b.log_memory_budget()));
     assert_eq!(b.enforce_retention(1_000), 150);
     assert_eq!(b.log_bytes(), 150 * per_record);
     // The 150 oldest went: every partition now starts at timestamp 150 or later.

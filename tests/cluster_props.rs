@@ -329,7 +329,7 @@ impl World {
                 if offset < log.log_start_offset() {
                     return false;
                 }
-                let there = log.get(offset).and_then(|r| r.value()).map(value_of);
+                let there = log.get(offset).and_then(|r| r.value().map(value_of));
                 if there == Some(value) {
                     return true;
                 }

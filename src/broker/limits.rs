@@ -8,7 +8,6 @@
 
 use super::cluster::ClusterConfig;
 use super::error::{BrokerError, Result};
-use super::record::Record;
 
 /// The most partitions one topic may have.
 pub const MAX_PARTITIONS_PER_TOPIC: u32 = 10_000;
@@ -21,9 +20,10 @@ pub const MAX_PARTITIONS_PER_BROKER: u64 = 100_000;
 /// bounded footprint, however long it runs.
 pub const DEFAULT_MAX_LOG_BYTES: u64 = 1 << 30;
 
-/// What one record costs in a log besides its payload: the record itself, whose key and
-/// value are shared, reference-counted bytes.
-pub const RECORD_OVERHEAD_BYTES: u64 = std::mem::size_of::<Record>() as u64;
+/// How much the broker decompresses to look inside one stored batch for a reader that
+/// must (the records API, a ListOffsets by timestamp with no bound of its own). Storing
+/// and serving a batch never decompresses it.
+pub const MAX_LOOK_INSIDE_BYTES: usize = 64 << 20;
 
 /// The most replicas all partitions together may have: replication visits each one every
 /// tick.

@@ -13,10 +13,13 @@
 //! records, acknowledged records later lost to an election, and records to send again.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::Broker;
 use super::assignor::TopicPartition;
+use super::batch::ProducedBatch;
 use super::cluster::BrokerId;
+use super::compact::RecordSource;
 use super::error::{BrokerError, Result};
 use super::event::{EventKind, EventLog};
 use super::partition::PartitionLog;
@@ -234,15 +237,61 @@ impl TopicAppender<'_> {
     /// Appends to `partition`, which [`TopicAppender::check`] accepted.
     #[inline]
     pub fn append(&mut self, partition: u32, record: NewRecord) -> Appended {
+        let offset = self.logs[partition as usize].append(record);
+        self.appended(partition, offset, 1)
+    }
+
+    /// Appends records to `partition`, which [`TopicAppender::check`] accepted, as one
+    /// batch; returns the first one's offset and whether they are acknowledged already.
+    pub fn append_batch<I: IntoIterator<Item = NewRecord>>(
+        &mut self,
+        partition: u32,
+        records: I,
+    ) -> Appended {
+        let log = &mut self.logs[partition as usize];
+        let base = log.append_batch(records);
+        let count = (log.log_end_offset() - base) as u64;
+        self.appended(partition, base, count)
+    }
+
+    /// Appends checked batches a producer sent to `partition`, which
+    /// [`TopicAppender::check`] accepted, as they are (see [`PartitionLog::append_produced`]).
+    pub fn append_produced(&mut self, partition: u32, batches: Vec<ProducedBatch>) -> Appended {
+        let log = &mut self.logs[partition as usize];
+        let base = log.append_produced(batches);
+        let count = (log.log_end_offset() - base) as u64;
+        self.appended(partition, base, count)
+    }
+
+    /// Appends one simulated record from `source` (key number `key`, stamped `timestamp`)
+    /// to `partition`, which [`TopicAppender::check`] accepted: it joins a compact batch.
+    #[inline]
+    pub fn append_simulated(
+        &mut self,
+        partition: u32,
+        source: &Arc<RecordSource>,
+        timestamp: i64,
+        key: u32,
+    ) -> Appended {
+        let log = &mut self.logs[partition as usize];
+        let offset = log.log_end_offset();
+        log.append_simulated(source, timestamp, key);
+        self.appended(partition, offset, 1)
+    }
+
+    /// Books `count` records appended to `partition` from `base`: the leader's log end,
+    /// the ledger of a replicated partition, and the producer's tally.
+    #[inline]
+    fn appended(&mut self, partition: u32, base: i64, count: u64) -> Appended {
         let (log, rs) = (
-            &mut self.logs[partition as usize],
+            &self.logs[partition as usize],
             &mut self.replicas[partition as usize],
         );
-        let offset = log.append(record);
-        rs.leader_appended(offset + 1);
+        let end = base + count as i64;
+        rs.leader_appended(end);
         let replicated = rs.replicas().len() > 1;
-        if replicated {
-            rs.ledger.record(offset, self.producer, self.acks);
+        if replicated && count > 0 {
+            rs.ledger.record_run(base, count, self.producer, self.acks);
         }
         let acknowledged = match self.acks {
             Acks::None => false,
@@ -250,13 +299,13 @@ impl TopicAppender<'_> {
             Acks::All => log.hw_follows_end(),
         };
         if acknowledged {
-            self.tally.acked += 1;
+            self.tally.acked += count;
             if replicated && self.acks == Acks::All {
-                rs.ledger.settled_up_to(offset + 1);
+                rs.ledger.settled_up_to(end);
             }
         }
         Appended {
-            offset,
+            offset: base,
             acknowledged,
         }
     }
@@ -368,6 +417,35 @@ impl Broker {
         options: ProduceOptions,
         now: i64,
     ) -> Result<Produced> {
+        self.produce_with(topic, partition, options, now, |app| {
+            app.append_batch(partition, records)
+        })
+    }
+
+    /// Produces batches a network client sent, checked by [`ProducedBatch::split`], as
+    /// they are; refused, with nothing appended, where [`Broker::produce`] refuses.
+    pub fn produce_batches(
+        &mut self,
+        topic: &str,
+        partition: u32,
+        batches: Vec<ProducedBatch>,
+        options: ProduceOptions,
+        now: i64,
+    ) -> Result<Produced> {
+        self.produce_with(topic, partition, options, now, |app| {
+            app.append_produced(partition, batches)
+        })
+    }
+
+    /// The checks and the answer of a produce around `append`, which adds to `partition`.
+    fn produce_with(
+        &mut self,
+        topic: &str,
+        partition: u32,
+        options: ProduceOptions,
+        now: i64,
+        append: impl FnOnce(&mut TopicAppender<'_>) -> Appended,
+    ) -> Result<Produced> {
         let mut app = self.appender(topic, options.acks, options.producer, now)?;
         app.check_for(partition, options.via)?;
         let (log, rs) = (
@@ -376,12 +454,9 @@ impl Broker {
         );
         let (base_offset, leader_epoch) = (log.log_end_offset(), rs.leader_epoch());
         let leader = rs.leader().expect("check_for refuses an offline partition");
-        let mut count = 0;
-        let mut acknowledged = options.acks != Acks::None;
-        for r in records {
-            acknowledged &= app.append(partition, r).acknowledged;
-            count += 1;
-        }
+        let appended = append(&mut app);
+        let count = (app.logs[partition as usize].log_end_offset() - base_offset) as u64;
+        let acknowledged = options.acks != Acks::None && (count == 0 || appended.acknowledged);
         Ok(Produced {
             base_offset,
             count,

@@ -1,4 +1,5 @@
-//! Immutable records, as stored in a partition's log and handed to readers.
+//! Records one at a time, as the library API takes and hands them out. The log itself
+//! keeps batches (see `batch` and `compact`); a [`Record`] is read out of one.
 
 use std::sync::Arc;
 
@@ -11,6 +12,12 @@ pub struct Header {
     pub key: String,
     /// Its value, if any.
     pub value: Option<Bytes>,
+}
+
+impl Header {
+    fn size_bytes(&self) -> usize {
+        self.key.len() + self.value.as_ref().map_or(0, Bytes::len)
+    }
 }
 
 /// What a producer hands to the broker: everything but the offset, which the log assigns.
@@ -38,8 +45,8 @@ impl NewRecord {
     }
 }
 
-/// A record in a log. Once appended it cannot change: its fields are private and
-/// payloads are reference-counted [`Bytes`], so every reader shares the same bytes.
+/// A record read from a log. It cannot change: its fields are private and payloads are
+/// reference-counted [`Bytes`] slices of the stored batch, so every reader shares them.
 ///
 /// Cloning a record copies no payload: it bumps reference counts only.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,26 +62,22 @@ pub struct Record {
 }
 
 impl Record {
-    pub(crate) fn from_new(offset: i64, new: NewRecord) -> Self {
-        let payload =
-            new.key.as_ref().map_or(0, Bytes::len) + new.value.as_ref().map_or(0, Bytes::len);
-        // Most records carry no headers: skip the header walk and the shared slice for them.
-        let (headers, headers_len) = if new.headers.is_empty() {
-            (None, 0)
-        } else {
-            let len: usize = new
-                .headers
-                .iter()
-                .map(|h| h.key.len() + h.value.as_ref().map_or(0, Bytes::len))
-                .sum();
-            (Some(Arc::from(new.headers)), len)
-        };
+    /// A record read out of a batch; its size is worked out here.
+    pub(crate) fn from_parts(
+        offset: i64,
+        timestamp_ms: i64,
+        key: Option<Bytes>,
+        value: Option<Bytes>,
+        headers: Option<Vec<Header>>,
+    ) -> Self {
+        let payload = key.as_ref().map_or(0, Bytes::len) + value.as_ref().map_or(0, Bytes::len);
+        let headers_len: usize = headers.iter().flatten().map(Header::size_bytes).sum();
         Record {
             offset,
-            timestamp_ms: new.timestamp_ms,
-            key: new.key,
-            value: new.value,
-            headers,
+            timestamp_ms,
+            key,
+            value,
+            headers: headers.map(Arc::from),
             size_bytes: u32::try_from(payload + headers_len).unwrap_or(u32::MAX),
         }
     }
@@ -110,28 +113,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn clones_share_payloads() {
-        let value = Bytes::from(vec![7u8; 1024]);
-        let r = Record::from_new(0, NewRecord::new(1, Some(Bytes::from_static(b"k")), value));
-        let c = r.clone();
-        assert_eq!(
-            r.value().unwrap().as_ptr(),
-            c.value().unwrap().as_ptr(),
-            "a clone must point at the same bytes"
-        );
-        assert_eq!(r.size_bytes(), 1025);
-    }
-
-    #[test]
-    fn size_counts_headers() {
-        let mut n = NewRecord::new(0, None, Bytes::from_static(b"abc"));
-        n.headers.push(Header {
+    fn size_counts_key_value_and_headers() {
+        let headers = vec![Header {
             key: "trace".into(),
             value: Some(Bytes::from_static(b"12")),
-        });
-        let r = Record::from_new(5, n);
-        assert_eq!(r.size_bytes(), 3 + 5 + 2);
+        }];
+        let r = Record::from_parts(
+            5,
+            0,
+            Some(Bytes::from_static(b"k")),
+            Some(Bytes::from_static(b"abc")),
+            Some(headers),
+        );
+        assert_eq!(r.size_bytes(), 1 + 3 + 5 + 2);
         assert_eq!(r.headers().len(), 1);
         assert_eq!(r.offset(), 5);
+        let bare = Record::from_parts(0, 0, None, None, None);
+        assert!(bare.headers().is_empty());
+        assert_eq!(bare.size_bytes(), 0);
     }
 }

@@ -13,20 +13,23 @@ mod backlog;
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, Zipf};
 
 use crate::broker::{
-    Acks, Broker, KeyHasher, NewRecord, NullKeyStrategy, Partitioner, ProducerId, TopicAppender,
+    Acks, Broker, KeyHasher, MAX_SIMULATED_VALUE_BYTES, NullKeyStrategy, Partitioner, ProducerId,
+    RecordSource, TopicAppender,
 };
 
 use super::scenario::{KeyDistribution, ProducerSpec};
 use backlog::Backlog;
 
-/// One zero buffer shared by every record value, so producing allocates no payload.
-static ZEROS: [u8; super::limits::MAX_VALUE_BYTES] = [0; super::limits::MAX_VALUE_BYTES];
+// Every value a scenario may ask for fits the broker's compact batches.
+const _: () = assert!(super::limits::MAX_VALUE_BYTES <= MAX_SIMULATED_VALUE_BYTES);
 
 /// Roughly one 16 KiB producer batch: how many keyless records stay on one partition.
 const STICKY_BATCH_BYTES: usize = 16 * 1024;
@@ -117,13 +120,13 @@ impl RateClock {
 #[derive(Debug)]
 pub(crate) struct ProducerActor {
     rng: StdRng,
-    keys: Vec<Bytes>,
+    /// The keys and value size the log's compact batches refer to.
+    source: Arc<RecordSource>,
     /// The partition of each key for `cached_partitions`, so hashing happens once per key.
     key_partitions: Vec<u32>,
     cached_partitions: u32,
     partitioner: Partitioner,
     zipf: Option<Zipf<f64>>,
-    value: Bytes,
     kind: KeyDistribution,
     next_sequential: usize,
     clock: RateClock,
@@ -150,12 +153,11 @@ impl ProducerActor {
         let sticky = (STICKY_BATCH_BYTES / spec.value_bytes.max(1)).clamp(1, 1000) as u32;
         ProducerActor {
             rng,
-            keys,
+            source: Arc::new(RecordSource::new(keys, spec.value_bytes)),
             key_partitions: Vec::new(),
             cached_partitions: 0,
             partitioner: Partitioner::new(spec.partitioner, NullKeyStrategy::Sticky, sticky),
             zipf,
-            value: Bytes::from_static(&ZEROS[..spec.value_bytes]),
             kind: spec.keys,
             next_sequential: 0,
             clock: RateClock::default(),
@@ -174,14 +176,14 @@ impl ProducerActor {
     /// Frees what only a running producer needs: a stopped one stays listed, but its keys
     /// no longer count against the limits.
     pub(crate) fn retire(&mut self) {
-        self.keys = Vec::new();
+        self.source = Arc::new(RecordSource::new(Vec::new(), 0));
         self.key_partitions = Vec::new();
         self.cached_partitions = 0;
         self.partition_keys = None;
     }
 
     fn next_key(&mut self) -> Option<usize> {
-        let n = self.keys.len();
+        let n = self.source.keys().len();
         if n == 0 {
             return None;
         }
@@ -196,22 +198,16 @@ impl ProducerActor {
         })
     }
 
-    /// The next record, stamped `now`, and the partition of `partitions` it goes to.
-    fn next_record(&mut self, partitions: u32, now: i64) -> (u32, NewRecord) {
-        let (key, p) = match self.next_key() {
-            Some(k) => (Some(self.keys[k].clone()), self.key_partitions[k]),
+    /// The next record's key number (0 when keyless) and the partition of `partitions`
+    /// it goes to.
+    fn next_record(&mut self, partitions: u32) -> (u32, u32) {
+        match self.next_key() {
+            Some(k) => (self.key_partitions[k], k as u32),
             None => (
-                None,
                 self.partitioner.partition(None, partitions, &mut self.rng),
+                0,
             ),
-        };
-        let record = NewRecord {
-            timestamp_ms: now,
-            key,
-            value: Some(self.value.clone()),
-            headers: Vec::new(),
-        };
-        (p, record)
+        }
     }
 
     /// Sends the records due in the next `dt_ms`, stamped `now`, straight into their
@@ -261,7 +257,7 @@ impl ProducerActor {
         if partitions != self.cached_partitions {
             self.cached_partitions = partitions;
             self.partition_keys = None;
-            self.key_partitions = (self.keys.iter())
+            self.key_partitions = (self.source.keys().iter())
                 .map(|k| info.partitioner.partition(k, partitions))
                 .collect();
         }
@@ -270,8 +266,9 @@ impl ProducerActor {
             return 0;
         };
         let mut appended = self.retry(info, &mut app, now);
+        let source = Arc::clone(&self.source);
         for _ in 0..due {
-            let (p, record) = self.next_record(partitions, now);
+            let (p, key) = self.next_record(partitions);
             info.sent += 1;
             if let Some(b) = self.backlogs.get_mut(&p) {
                 b.add(now, 1, self.delivery_timeout_ms);
@@ -279,7 +276,7 @@ impl ProducerActor {
             }
             match app.check(p) {
                 Ok(()) => {
-                    app.append(p, record);
+                    app.append_simulated(p, &source, now, key);
                     appended += 1;
                 }
                 Err(refusal) => self.hold(p, now, 1, refusal.name()),
@@ -328,9 +325,10 @@ impl ProducerActor {
             match app.check(p) {
                 Ok(()) => {
                     let mut backlog = self.backlogs.remove(&p).expect("listed as due");
+                    let (source, key) = (Arc::clone(&self.source), self.partition_key(p));
                     for (since, n) in backlog.drain() {
                         for _ in 0..n {
-                            app.append(p, self.resent_record(p, since));
+                            app.append_simulated(p, &source, since, key);
                         }
                         appended += n;
                     }
@@ -345,10 +343,10 @@ impl ProducerActor {
         appended
     }
 
-    /// A record for `partition` sent again, stamped when it was first sent: a key of that
-    /// partition (no payload is kept for records waiting, so any of its keys stands in).
-    fn resent_record(&mut self, partition: u32, since: i64) -> NewRecord {
-        let (keys, key_partitions) = (&self.keys, &self.key_partitions);
+    /// The key number of a record for `partition` sent again (no payload is kept for
+    /// records waiting, so any of its keys stands in; 0 when keyless).
+    fn partition_key(&mut self, partition: u32) -> u32 {
+        let key_partitions = &self.key_partitions;
         let by_partition = self.partition_keys.get_or_insert_with(|| {
             let mut first = vec![None; self.cached_partitions as usize];
             for (k, &p) in key_partitions.iter().enumerate().rev() {
@@ -356,14 +354,7 @@ impl ProducerActor {
             }
             first
         });
-        let key = (by_partition.get(partition as usize).copied().flatten())
-            .and_then(|k| keys.get(k as usize).cloned());
-        NewRecord {
-            timestamp_ms: since,
-            key,
-            value: Some(self.value.clone()),
-            headers: Vec::new(),
-        }
+        (by_partition.get(partition as usize).copied().flatten()).unwrap_or(0)
     }
 }
 

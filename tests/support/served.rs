@@ -137,6 +137,11 @@ pub fn python() -> String {
 
 /// Runs a script from tests/clients against `served`; it must print "all checks passed".
 pub fn run_script(script: &str, served: &Served) {
+    run_script_with(script, served, &[]);
+}
+
+/// Like `run_script`, with extra arguments after the address (topic names a script reads).
+pub fn run_script_with(script: &str, served: &Served, args: &[String]) {
     let addr = served.addr;
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/clients")
@@ -144,6 +149,7 @@ pub fn run_script(script: &str, served: &Served) {
     let out = Command::new(python())
         .arg(&path)
         .arg(addr.to_string())
+        .args(args)
         .output()
         .expect("python runs");
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -59,28 +59,40 @@ pub(crate) struct AckLedger {
 
 impl AckLedger {
     /// Enters the record at `offset`, appended for `producer` with `acks`.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn record(&mut self, offset: i64, producer: ProducerId, acks: Acks) {
+        self.record_run(offset, 1, producer, acks);
+    }
+
+    /// Enters `count` consecutive records from `base`, appended for `producer` with `acks`.
+    pub(crate) fn record_run(&mut self, base: i64, count: u64, producer: ProducerId, acks: Acks) {
         let answer = match acks {
             Acks::None => return,
             Acks::Leader => Answer::Leader,
             Acks::All => Answer::All,
         };
+        let (mut base, mut left) = (base, count);
         if let Some(last) = self.ranges.back_mut()
             && last.producer == producer
             && last.answer == answer
-            && last.end() == offset
-            && last.count < u32::MAX
+            && last.end() == base
         {
-            last.count += 1;
-            return;
+            let room = u64::from(u32::MAX - last.count).min(left);
+            last.count += room as u32;
+            base += room as i64;
+            left -= room;
         }
-        self.ranges.push_back(Range {
-            base: offset,
-            count: 1,
-            producer,
-            answer,
-        });
+        while left > 0 {
+            let n = left.min(u64::from(u32::MAX));
+            self.ranges.push_back(Range {
+                base,
+                count: n as u32,
+                producer,
+                answer,
+            });
+            base += n as i64;
+            left -= n;
+        }
     }
 
     /// Ranges held: the ledger's memory.

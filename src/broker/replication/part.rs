@@ -188,6 +188,9 @@ impl Part<'_> {
         }
         let high_watermark_before = self.log.high_watermark();
         self.log.truncate_to(end);
+        // Below `end` only if a client's batch there was too large to cut inside: it went
+        // whole, and every replica comes back to where the log now ends.
+        let end = self.log.log_end_offset();
         self.rs.cut_to(end, old_end);
         let mut sink = TallySink {
             tallies: ctx.tallies,

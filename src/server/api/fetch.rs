@@ -1,50 +1,44 @@
-//! Fetch: records from each requested partition, long-polling until `min_bytes` are there.
-//! Only the partition's leader serves it: another broker answers NOT_LEADER_OR_FOLLOWER,
-//! and a stale or unknown leader epoch is refused as KIP-320 says. Records stop at the high
-//! watermark. The answer names no current leader: Kafka fills that field only from v16,
-//! beside the leader's endpoint, and a client told of a node its metadata lacks can stall
-//! (kafka-python 3 does), so clients find the new leader in fresh metadata instead.
+//! Fetch: the stored batches of each requested partition, long-polling until `min_bytes`
+//! are there. Only the partition's leader serves it: another broker answers
+//! NOT_LEADER_OR_FOLLOWER, and a stale or unknown leader epoch is refused as KIP-320 says.
+//! Batches stop at the high watermark. The answer names no current leader: Kafka fills that
+//! field only from v16, beside the leader's endpoint, and a client told of a node its
+//! metadata lacks can stall (kafka-python 3 does), so clients find the new leader in fresh
+//! metadata instead.
 //!
-//! Byte limits count record payloads (key, value, headers), as the broker's fetch does; the
-//! first record of a response is always returned so a large record cannot stall a consumer.
-//! Fetch sessions are not kept: the response's session id 0 tells clients to send full fetches.
+//! The limits are Kafka's (`ReplicaManager.readFromLog`): each partition reads at most its
+//! `partition_max_bytes` and what is left of the response's `max_bytes`, both counted in
+//! batch bytes; until a partition has returned something, its first batch goes whole even
+//! past both, so a consumer always progresses; a batch cut at a limit is sent cut, and the
+//! client skips it. A partition's records start at the batch holding the fetch offset, so
+//! up to a batch's worth of records before it come too. Stored batches are sent as the
+//! producer sent them, sliced rather than copied; only simulated records are encoded.
+//! Fetch sessions (KIP-227) are not kept: the response's session id 0 tells clients to send
+//! full fetches, which is what librdkafka always sends (session id 0, epoch −1).
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchRequest};
 use kafka_protocol::messages::fetch_response::{
     FetchResponse, FetchableTopicResponse, PartitionData,
 };
-use kafka_protocol::records::Record as WireRecord;
 
 use super::{Outcome, RequestContext, WaitKind, Waiter, partition_index};
-use crate::broker::{BrokerError, Record};
+use crate::broker::{BrokerError, WireRead};
 use crate::server::codec::Response;
-use crate::server::records::encode_batch;
 
 /// A fetch waiting for more data.
 #[derive(Debug)]
 pub(super) struct FetchWait {
     req: FetchRequest,
-    scratch: Scratch,
-}
-
-/// Buffers reused from one look at the log to the next.
-#[derive(Debug, Default)]
-struct Scratch {
-    records: Vec<Record>,
-    wire: Vec<WireRecord>,
 }
 
 /// What a response holds so far.
 struct Totals {
-    /// Payload bytes the response may still take (`max_bytes` less what it holds).
-    remaining: u64,
-    /// Payload bytes, counted against the byte limits and in the client's stats.
+    /// Bytes the response may still take (`max_bytes` less what it holds).
+    remaining: usize,
+    /// Batch bytes in the response, compared with `min_bytes` as Kafka does.
     bytes: u64,
-    /// Bytes on the wire, compared with `min_bytes` as Kafka does (so even records with
-    /// empty payloads satisfy a waiting fetch).
-    encoded: u64,
     records: u64,
     errors: bool,
 }
@@ -57,9 +51,8 @@ struct Built {
 impl FetchWait {
     fn build(&mut self, ctx: &RequestContext<'_>) -> Built {
         let mut totals = Totals {
-            remaining: u64::try_from(self.req.max_bytes).unwrap_or(0),
+            remaining: usize::try_from(self.req.max_bytes).unwrap_or(0),
             bytes: 0,
-            encoded: 0,
             records: 0,
             errors: false,
         };
@@ -68,7 +61,7 @@ impl FetchWait {
             let partitions = t
                 .partitions
                 .iter()
-                .map(|p| read_partition(ctx, &t.topic, p, &mut self.scratch, &mut totals))
+                .map(|p| read_partition(ctx, &t.topic, p, &mut totals))
                 .collect();
             topics.push(
                 FetchableTopicResponse::default()
@@ -76,7 +69,6 @@ impl FetchWait {
                     .with_partitions(partitions),
             );
         }
-        self.scratch.records.clear();
         Built {
             response: FetchResponse::default().with_responses(topics),
             totals,
@@ -87,7 +79,7 @@ impl FetchWait {
     pub(super) fn poll(&mut self, ctx: &mut RequestContext<'_>) -> Option<Response> {
         let built = self.build(ctx);
         // min_bytes 0 (or less) answers at once, even with nothing to send.
-        let enough = built.totals.encoded >= u64::try_from(self.req.min_bytes).unwrap_or(0);
+        let enough = built.totals.bytes >= u64::try_from(self.req.min_bytes).unwrap_or(0);
         (enough || built.totals.errors).then(|| finish(ctx, built))
     }
 
@@ -103,62 +95,50 @@ fn read_partition(
     ctx: &RequestContext<'_>,
     topic: &str,
     p: &FetchPartition,
-    scratch: &mut Scratch,
     totals: &mut Totals,
 ) -> PartitionData {
     let out = PartitionData::default()
         .with_partition_index(p.partition)
         .with_aborted_transactions(None);
-    scratch.records.clear();
     let limit = totals
         .remaining
-        .min(u64::try_from(p.partition_max_bytes).unwrap_or(0));
-    let fetched = partition_index(topic, p.partition).and_then(|index| {
+        .min(usize::try_from(p.partition_max_bytes).unwrap_or(0));
+    // Until some partition has returned data, its first batch goes whole.
+    let min_one = totals.bytes == 0;
+    let read = partition_index(topic, p.partition).and_then(|index| {
         let broker = ctx.broker.read();
         broker.check_leader_epoch(topic, index, ctx.broker_id, p.current_leader_epoch)?;
-        if limit == 0 && totals.bytes > 0 {
-            // The response is full: report the bounds, read nothing.
-            return broker.partition(topic, index).map(|l| l.bounds());
-        }
-        broker.fetch_into(
-            topic,
-            index,
-            p.fetch_offset,
-            usize::MAX,
-            limit.max(1),
-            &mut scratch.records,
-        )
+        broker.read_wire(topic, index, p.fetch_offset, limit, min_one)
     });
-    let bounds = match fetched {
-        Ok(b) => b,
+    let (read, bounds) = match read {
+        Ok(r) => r,
         Err(e) => {
             totals.errors = true;
-
             return refused(out, e);
         }
     };
-    let bytes: u64 = scratch
-        .records
-        .iter()
-        .map(|r| u64::from(r.size_bytes()))
-        .sum();
-    let mut buf = BytesMut::new();
-    if let Err(reason) = encode_batch(&scratch.records, &mut buf, &mut scratch.wire) {
-        // Our own records always encode; if not, say so rather than send garbage.
-        totals.errors = true;
-        debug_assert!(false, "encoding stored records failed: {reason}");
-        return out
-            .with_error_code(ResponseError::CorruptMessage.code())
-            .with_high_watermark(bounds.high_watermark);
-    }
-    totals.remaining = totals.remaining.saturating_sub(bytes);
-    totals.encoded += buf.len() as u64;
-    totals.bytes += bytes;
-    totals.records += scratch.records.len() as u64;
+    totals.remaining = totals.remaining.saturating_sub(read.bytes);
+    totals.bytes += read.bytes as u64;
+    totals.records += read.records;
     out.with_high_watermark(bounds.high_watermark)
         .with_last_stable_offset(bounds.high_watermark)
         .with_log_start_offset(bounds.log_start_offset)
-        .with_records(Some(buf.freeze()))
+        .with_records(Some(joined(read)))
+}
+
+/// The partition's bytes as the one buffer the response carries: the stored batch itself
+/// when there is one chunk, a copy of them all otherwise.
+fn joined(read: WireRead) -> Bytes {
+    match <[Bytes; 1]>::try_from(read.chunks) {
+        Ok([one]) => one,
+        Err(chunks) => {
+            let mut buf = BytesMut::with_capacity(read.bytes);
+            for c in &chunks {
+                buf.extend_from_slice(c);
+            }
+            buf.freeze()
+        }
+    }
 }
 
 /// A partition the broker refused to read, with the log's bounds when it knows them.
@@ -185,10 +165,7 @@ fn finish(ctx: &mut RequestContext<'_>, built: Built) -> Response {
 
 pub(super) fn handle(ctx: &mut RequestContext<'_>, req: FetchRequest) -> Outcome {
     let deadline_ms = ctx.now_ms + i64::from(req.max_wait_ms.max(0));
-    let mut wait = FetchWait {
-        req,
-        scratch: Scratch::default(),
-    };
+    let mut wait = FetchWait { req };
     if let Some(response) = wait.poll(ctx) {
         return Outcome::Reply(response);
     }
@@ -220,9 +197,11 @@ mod tests {
     fn broker_with(records: usize, value: usize) -> SharedBroker {
         let mut b = Broker::new();
         b.create_topic("t", TopicConfig::new(2), 0).unwrap();
-        for i in 0..records {
-            b.append("t", 0, NewRecord::new(i as i64, None, vec![b'x'; value]))
-                .unwrap();
+        for p in 0..2 {
+            for i in 0..records {
+                b.append("t", p, NewRecord::new(i as i64, None, vec![b'x'; value]))
+                    .unwrap();
+            }
         }
         SharedBroker::new(b)
     }
@@ -254,13 +233,25 @@ mod tests {
             ])
     }
 
+    /// The offsets of the whole batches in a partition's data; a cut batch at the end is
+    /// skipped, as clients skip it.
     fn offsets(data: &PartitionData) -> Vec<i64> {
         let mut bytes: Bytes = data.records.clone().unwrap_or_default();
-        RecordBatchDecoder::decode_all(&mut bytes)
-            .unwrap()
-            .into_iter()
-            .flat_map(|s| s.records.into_iter().map(|r| r.offset))
-            .collect()
+        let mut out = Vec::new();
+        while bytes.len() >= 12 {
+            let len = 12 + i32::from_be_bytes(bytes[8..12].try_into().unwrap()) as usize;
+            if len > bytes.len() {
+                break;
+            }
+            let mut batch = bytes.split_to(len);
+            let set = RecordBatchDecoder::decode(&mut batch).unwrap();
+            out.extend(set.records.into_iter().map(|r| r.offset));
+        }
+        out
+    }
+
+    fn data_len(data: &PartitionData) -> usize {
+        data.records.as_ref().map_or(0, Bytes::len)
     }
 
     fn fetch_now(broker: &SharedBroker, req: FetchRequest) -> FetchResponse {
@@ -282,19 +273,62 @@ mod tests {
     }
 
     #[test]
-    fn respects_partition_and_response_byte_limits() {
+    fn limits_count_batch_bytes_as_kafka_does() {
         let broker = broker_with(10, 100);
-        let r = fetch_now(&broker, request(&[(0, 0)], 1 << 20, 250, 1));
-        assert_eq!(offsets(&r.responses[0].partitions[0]), vec![0, 1]);
-        let r = fetch_now(&broker, request(&[(0, 0)], 350, 1 << 20, 1));
+        // Every record here is a batch of its own, all of one size.
+        let one = fetch_now(&broker, request(&[(0, 0)], 1 << 20, 1, 1));
+        let b = data_len(&one.responses[0].partitions[0]);
+        assert!(b > 100, "a whole batch comes past the limit: {b}");
+        // Two and a half batches: the third comes cut, and clients skip it.
+        let cut = (2 * b + b / 2) as i32;
+        let r = fetch_now(&broker, request(&[(0, 0)], 1 << 20, cut, 1));
+        let p = &r.responses[0].partitions[0];
+        assert_eq!(offsets(p), vec![0, 1]);
+        assert_eq!(data_len(p), cut as usize);
+        let r = fetch_now(&broker, request(&[(0, 0)], 3 * b as i32, 1 << 20, 1));
         assert_eq!(offsets(&r.responses[0].partitions[0]), vec![0, 1, 2]);
         // Both partitions asked; the response limit is spent on the first.
-        let r = fetch_now(&broker, request(&[(0, 0), (1, 0)], 100, 1 << 20, 1));
+        let r = fetch_now(&broker, request(&[(0, 0), (1, 0)], b as i32, 1 << 20, 1));
         assert_eq!(offsets(&r.responses[0].partitions[0]), vec![0]);
-        assert!(offsets(&r.responses[0].partitions[1]).is_empty());
-        // A record larger than every limit still comes back alone, so consumers progress.
-        let r = fetch_now(&broker, request(&[(0, 5)], 10, 10, 1));
+        assert_eq!(data_len(&r.responses[0].partitions[1]), 0);
+        // Only the first partition with data gets its first batch whole past the limits;
+        // the next gets what is left, cut.
+        let r = fetch_now(&broker, request(&[(0, 5), (1, 0)], 10, 10, 1));
         assert_eq!(offsets(&r.responses[0].partitions[0]), vec![5]);
+        assert_eq!(data_len(&r.responses[0].partitions[1]), 0);
+        let r = fetch_now(
+            &broker,
+            request(&[(0, 5), (1, 0)], b as i32 + 10, b as i32, 1),
+        );
+        assert_eq!(offsets(&r.responses[0].partitions[0]), vec![5]);
+        assert_eq!(data_len(&r.responses[0].partitions[1]), 10);
+        assert!(offsets(&r.responses[0].partitions[1]).is_empty());
+    }
+
+    #[test]
+    fn stored_batches_are_served_from_the_batch_holding_the_offset() {
+        let mut b = Broker::new();
+        b.create_topic("t", TopicConfig::new(2), 0).unwrap();
+        b.append_batch("t", 0, (0..5).map(|i| NewRecord::new(i, None, "v")))
+            .unwrap();
+        let broker = SharedBroker::new(b);
+        let r = fetch_now(&broker, request(&[(0, 3)], 1 << 20, 1 << 20, 1));
+        let p = &r.responses[0].partitions[0];
+        assert_eq!(
+            offsets(p),
+            vec![0, 1, 2, 3, 4],
+            "the whole batch, as Kafka sends it"
+        );
+        let stored = broker
+            .read()
+            .read_wire("t", 0, 0, usize::MAX, true)
+            .unwrap()
+            .0;
+        assert_eq!(
+            p.records.as_ref().unwrap().as_ptr(),
+            stored.chunks[0].as_ptr(),
+            "the stored bytes themselves, not a copy"
+        );
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! ListOffsets: earliest (-2), latest (-1), or the first offset at or after a timestamp.
-//! Only the partition's leader answers (NOT_LEADER_OR_FOLLOWER elsewhere); "latest" is the
-//! high watermark. In a cluster each answer carries the leader epoch (v4+).
+//!
+//! Only the partition's leader answers (NOT_LEADER_OR_FOLLOWER elsewhere), and every answer
+//! stops at the high watermark ("latest" is the high watermark). In a cluster each answer
+//! carries the leader epoch (v4+). Finding a timestamp inside a compressed batch
+//! decompresses it, at most `max_decoded_bytes` of it; past that the batch's first offset
+//! answers, the earliest the record could be.
 
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::list_offsets_request::ListOffsetsRequest;
@@ -37,20 +41,19 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ListOffsetsRequest) -> R
                     let found = partition_index(&t.name, p.partition_index).and_then(|i| {
                         let via = ctx.broker_id;
                         broker.check_leader_epoch(&t.name, i, via, p.current_leader_epoch)?;
-                        broker.list_offset(&t.name, i, spec).map(|o| (i, o))
+                        let log = broker.partition(&t.name, i)?;
+                        let found = match spec {
+                            OffsetSpec::Timestamp(ts) => {
+                                log.offset_for_timestamp(ts, ctx.settings.max_decoded_bytes)
+                            }
+                            _ => log.list_offset(spec).map(|o| (o, -1)),
+                        };
+                        Ok((i, found))
                     });
                     match found {
                         Err(e) => out.with_error_code(e.kafka_code()),
                         Ok((_, None)) => out,
-                        Ok((i, Some(offset))) => {
-                            let timestamp = match spec {
-                                OffsetSpec::Timestamp(_) => broker
-                                    .partition(&t.name, i)
-                                    .ok()
-                                    .and_then(|l| l.get(offset))
-                                    .map_or(-1, |r| r.timestamp_ms()),
-                                _ => -1,
-                            };
+                        Ok((i, Some((offset, timestamp)))) => {
                             let out = out.with_offset(offset).with_timestamp(timestamp);
                             match broker.replica_set(&t.name, i) {
                                 // Leader epochs came with v4.

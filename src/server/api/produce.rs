@@ -1,14 +1,16 @@
-//! Produce: decode each partition's batches and append them at the partition's leader.
+//! Produce: check each partition's batches and append them, as they are, at the
+//! partition's leader.
 //!
-//! Batches are decoded before the write lock is taken, so the lock covers only the appends.
+//! Batches are checked (and copied into buffers of their own) before the write lock is
+//! taken, so the lock covers only giving them offsets. Nothing is decompressed: a
+//! compressed batch is stored and served compressed. A partition whose data holds any bad
+//! batch gets CORRUPT_MESSAGE and appends nothing; the other partitions keep theirs.
 //! A broker that does not lead the partition answers NOT_LEADER_OR_FOLLOWER, an offline
 //! partition LEADER_NOT_AVAILABLE, and `acks=all` with the ISR below `min.insync.replicas`
 //! NOT_ENOUGH_REPLICAS (nothing appended). `acks=1` is answered at the append; `acks=all`
 //! waits until the high watermark covers the batch (at once where the leader is alone in
 //! sync), or answers REQUEST_TIMED_OUT after the request's timeout; acks=0 gets no response
-//! at all. What one request may decode into (decompressed bytes and decoded records) is
-//! bounded across all its partitions; a partition past the bound gets MESSAGE_TOO_LARGE and
-//! appends nothing, and the partitions before it keep their records.
+//! at all.
 
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::produce_request::ProduceRequest;
@@ -19,10 +21,9 @@ use kafka_protocol::protocol::StrBytes;
 
 use super::{Outcome, RequestContext, WaitKind, Waiter, ensure_topic, partition_index};
 use crate::broker::{
-    Acks, BrokerError, NewRecord, ProduceOptions, ProduceWait as Status, Produced, ProducerId,
+    Acks, BrokerError, ProduceOptions, ProduceWait as Status, Produced, ProducedBatch, ProducerId,
 };
 use crate::server::codec::Response;
-use crate::server::records::{DecodeBudget, decode_batches};
 
 /// Every network client's records count in one tally: the wire tells clients what became
 /// of their records itself, and one tally keeps the broker's bookkeeping bounded.
@@ -96,14 +97,12 @@ struct Batch {
     acks: Acks,
 }
 
-/// Appends one partition's batch; returns its answer and, for `acks=all` not yet
-/// acknowledged, the batch to wait for.
+/// Appends one partition's batches; returns its answer and, for `acks=all` not yet
+/// acknowledged, the batches to wait for.
 fn append(
     ctx: &mut RequestContext<'_>,
     topic: &str,
     batch: Batch,
-    scratch: &mut Vec<NewRecord>,
-    budget: &mut DecodeBudget,
 ) -> (PartitionProduceResponse, Option<(u32, Produced)>) {
     let mut resp = PartitionProduceResponse::default()
         .with_index(batch.index)
@@ -118,27 +117,23 @@ fn append(
             return (resp, None);
         }
     };
-    scratch.clear();
-    if let Err(e) = decode_batches(batch.data.unwrap_or_default(), scratch, budget) {
-        let resp = resp
-            .with_error_code(e.kafka_code())
-            .with_error_message(Some(StrBytes::from_string(e.to_string())));
-        return (resp, None);
-    }
-    let count = scratch.len() as u64;
-    let bytes: u64 = scratch
-        .iter()
-        .map(|r| {
-            (r.key.as_ref().map_or(0, |k| k.len()) + r.value.as_ref().map_or(0, |v| v.len())) as u64
-        })
-        .sum();
+    let batches = match ProducedBatch::split(batch.data.as_deref().unwrap_or_default()) {
+        Ok(b) => b,
+        Err(e) => {
+            resp.error_code = ResponseError::CorruptMessage.code();
+            resp.error_message = Some(StrBytes::from_string(e.to_string()));
+            return (resp, None);
+        }
+    };
+    let count: u64 = batches.iter().map(|b| u64::from(b.info().records)).sum();
+    let bytes: u64 = batches.iter().map(|b| b.len() as u64).sum();
     let options = ProduceOptions {
         acks: batch.acks,
         producer: NETWORK_PRODUCER,
         via: Some(ctx.broker_id),
     };
     let mut broker = ctx.broker.write();
-    match broker.produce(topic, partition, scratch.drain(..), options, ctx.now_ms) {
+    match broker.produce_batches(topic, partition, batches, options, ctx.now_ms) {
         Ok(produced) => {
             ctx.effects.produced_records += count;
             ctx.effects.produced_bytes += bytes;
@@ -162,8 +157,6 @@ fn append(
 }
 
 pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ProduceRequest) -> Outcome {
-    let mut scratch = Vec::new();
-    let mut budget = DecodeBudget::new(ctx.settings.max_decoded_bytes);
     // Values other than 0 and -1 are taken as 1, as they always were here.
     let acks = Acks::from_kafka(req.acks).unwrap_or(Acks::Leader);
     let mut responses = Vec::with_capacity(req.topic_data.len());
@@ -176,7 +169,7 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: ProduceRequest) -> Outco
                 data: p.records,
                 acks,
             };
-            let (resp, waiting) = append(ctx, &t.name, batch, &mut scratch, &mut budget);
+            let (resp, waiting) = append(ctx, &t.name, batch);
             partitions.push(resp);
             if let Some((partition, produced)) = waiting {
                 pending.push(Pending {
@@ -239,15 +232,15 @@ pub(super) fn error_response(req: ProduceRequest, error: ResponseError) -> Outco
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::broker::{Record, SharedBroker};
+    use crate::broker::{NewRecord, SharedBroker};
     use crate::server::api::dispatch;
     use crate::server::api::testing::*;
     use crate::server::codec::Request;
-    use crate::server::records::encode_batch;
-    use bytes::{Bytes, BytesMut};
+    use bytes::Bytes;
     use kafka_protocol::messages::TopicName;
     use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 
+    /// One batch of keyed `values`, as a client would send it.
     pub(crate) fn batch(values: &[&str]) -> Bytes {
         let mut log = crate::broker::PartitionLog::new();
         log.append_batch(
@@ -255,11 +248,8 @@ pub(crate) mod tests {
                 .iter()
                 .map(|v| NewRecord::new(5, Some(Bytes::from_static(b"k")), v.to_string())),
         );
-        let mut recs: Vec<Record> = Vec::new();
-        log.fetch_into(0, usize::MAX, u64::MAX, &mut recs).unwrap();
-        let mut buf = BytesMut::new();
-        encode_batch(&recs, &mut buf, &mut Vec::new()).unwrap();
-        buf.freeze()
+        let read = log.read_wire(0, usize::MAX, true).unwrap();
+        Bytes::from(read.chunks.concat())
     }
 
     fn request(acks: i16, topic: &str, partition: i32, records: Bytes) -> ProduceRequest {

@@ -56,10 +56,7 @@ pub fn fill_from_broker(broker: &Broker, opts: &BrokerOptions<'_>, view: &mut Vi
                     partition: p,
                     log_start: log.log_start_offset(),
                     high_watermark: log.high_watermark(),
-                    tail: log
-                        .tail(opts.tail_cells)
-                        .map(|r| r.key().map(|k| key_shade(k)))
-                        .collect(),
+                    tail: tail_shades(log, opts.tail_cells),
                     marks: marks_for(&view.groups, topic.name(), p),
                     // One broker: nothing replicated to show.
                     ..PartitionView::default()
@@ -86,6 +83,17 @@ pub fn fill_from_broker(broker: &Broker, opts: &BrokerOptions<'_>, view: &mut Vi
             class: classify(&e.kind),
             text: e.kind.to_string(),
         }));
+}
+
+/// How much of the newest batches a strip may decompress or scan to find their keys. A
+/// batch larger than this leaves its records, and those before it, unshaded (`·`).
+const TAIL_LOOK_BYTES: usize = 256 * 1024;
+
+/// Key shades of the newest records, oldest first, read from the tail of the log only.
+fn tail_shades(log: &crate::broker::PartitionLog, cells: usize) -> Vec<Option<u8>> {
+    let mut shades = Vec::with_capacity(cells);
+    log.tail_keys(cells, TAIL_LOOK_BYTES, |k| shades.push(k.map(key_shade)));
+    shades
 }
 
 /// The lag on a partition: from the committed offset, or before the first commit from

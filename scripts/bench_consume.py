@@ -1,0 +1,123 @@
+"""Consume throughput of confluent-kafka against a running server, consumer after consumer.
+
+Usage: bench_consume.py HOST:PORT [RECORDS] [CONSUMERS] [--topic T] [--produce]
+
+With --produce, first writes RECORDS records with 100-byte values into partition 0 of a new
+one-partition topic (default producer batching). Then, for max.partition.fetch.bytes at its
+default (1 MiB) and at 10 MB, CONSUMERS consumers run one after another, each in a group of
+its own (the previous one closed), each reading the whole partition from the beginning.
+Prints records/s for each, measured from its first record to its last (joining the group
+is reported apart: the broker's initial rebalance delay is not the consumer's speed).
+Exits non-zero if a consumer misses a record.
+
+Each setting runs twice: with librdkafka's defaults, and with fetch.queue.backoff.ms = 10.
+By default, once a partition's local queue holds queued.min.messages (100,000) records,
+librdkafka stops fetching it for fetch.queue.backoff.ms (1 s) whatever the application
+does meanwhile, so an application that reads slower than the broker serves sits idle most
+of every second, against any broker. The second run shows the rate without that pause.
+"""
+
+import argparse
+import time
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+ap = argparse.ArgumentParser()
+ap.add_argument("bootstrap")
+ap.add_argument("records", type=int, nargs="?", default=1_000_000)
+ap.add_argument("consumers", type=int, nargs="?", default=10)
+ap.add_argument("--topic", default="bench-consume")
+ap.add_argument("--produce", action="store_true")
+ap.add_argument("--label", default="")
+args = ap.parse_args()
+
+
+def produce():
+    admin = AdminClient({"bootstrap.servers": args.bootstrap})
+    for f in admin.create_topics([NewTopic(args.topic, num_partitions=1, replication_factor=1)]).values():
+        f.result(timeout=30)
+    producer = Producer({"bootstrap.servers": args.bootstrap, "linger.ms": 5})
+    value = b"v" * 100
+    start = time.perf_counter()
+    for _ in range(args.records):
+        while True:
+            try:
+                producer.produce(args.topic, value, partition=0)
+                break
+            except BufferError:
+                producer.poll(0.001)
+    producer.flush(120)
+    elapsed = time.perf_counter() - start
+    print(f"{args.label}produced {args.records} records of 100 bytes in {elapsed:.2f} s "
+          f"= {args.records / elapsed:,.0f} records/s", flush=True)
+
+
+def consume_once(group, fetch_bytes, backoff_ms):
+    config = {
+        "bootstrap.servers": args.bootstrap,
+        "group.id": group,
+        "auto.offset.reset": "earliest",
+        "enable.auto.commit": False,
+    }
+    if fetch_bytes:
+        config["max.partition.fetch.bytes"] = fetch_bytes
+    if backoff_ms is not None:
+        config["fetch.queue.backoff.ms"] = backoff_ms
+    consumer = Consumer(config)
+    subscribed = time.perf_counter()
+    consumer.subscribe([args.topic])
+    seen = 0
+    first = last = None
+    expected = 0
+    gaps = 0
+    deadline = time.perf_counter() + 300
+    while seen < args.records and time.perf_counter() < deadline:
+        msgs = consumer.consume(num_messages=10_000, timeout=1.0)
+        if not msgs:
+            continue
+        if first is None:
+            first = time.perf_counter()
+        # Checked per batch: dense offsets from where the last batch ended. Anything else
+        # (an error in the batch, a gap) is looked at message by message.
+        head, tail = msgs[0], msgs[-1]
+        if head.error() is None and tail.error() is None and head.offset() == expected \
+                and tail.offset() == expected + len(msgs) - 1:
+            expected += len(msgs)
+            seen += len(msgs)
+        else:
+            for m in msgs:
+                if m.error():
+                    continue
+                if m.offset() != expected:
+                    gaps += 1
+                expected = m.offset() + 1
+                seen += 1
+        last = time.perf_counter()
+    consumer.close()
+    if seen < args.records or gaps:
+        raise SystemExit(f"FAIL: {group} read {seen} of {args.records} records, {gaps} gaps")
+    rate = (seen - 1) / (last - first) if last > first else float("inf")
+    return rate, first - subscribed
+
+
+if args.produce:
+    produce()
+SETTINGS = [
+    (None, None, "default (1 MiB)"),
+    (10_000_000, None, "10 MB"),
+    (None, 10, "default (1 MiB), fetch.queue.backoff.ms 10"),
+    (10_000_000, 10, "10 MB, fetch.queue.backoff.ms 10"),
+]
+for fetch_bytes, backoff_ms, name in SETTINGS:
+    if args.consumers == 0:
+        break
+    rates = []
+    for i in range(args.consumers):
+        group = f"bench-consume-{int(time.time() * 1000)}-{i}"
+        rate, join = consume_once(group, fetch_bytes, backoff_ms)
+        rates.append(rate)
+        print(f"{args.label}max.partition.fetch.bytes {name}: consumer {i + 1}: "
+              f"{rate:,.0f} records/s (joined in {join:.2f} s)", flush=True)
+    print(f"{args.label}max.partition.fetch.bytes {name}: first {rates[0]:,.0f}, "
+          f"last {rates[-1]:,.0f}, slowest {min(rates):,.0f} records/s", flush=True)
