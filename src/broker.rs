@@ -775,12 +775,15 @@ impl Broker {
 
     /// Runs `kind` over the group's current members and subscriptions.
     pub fn compute_assignment(&self, group: &Group, kind: AssignorKind) -> Assignment {
+        let claimed: Vec<Option<Vec<TopicPartition>>> =
+            group.members().map(claimed_partitions).collect();
         let subs: Vec<MemberSubscription<'_>> = group
             .members()
-            .map(|m| MemberSubscription {
+            .zip(&claimed)
+            .map(|(m, claimed)| MemberSubscription {
                 member_id: m.id(),
                 topics: m.topics(),
-                owned: m.assignment(),
+                owned: claimed.as_deref().unwrap_or(m.assignment()),
             })
             .collect();
         let partitions: BTreeMap<String, u32> = group
@@ -1073,6 +1076,26 @@ impl Broker {
     pub fn events(&self) -> &EventLog {
         &self.events
     }
+}
+
+/// What a member says it owns when it joins, as a simulated member's subscription
+/// metadata names it (`topic-partition`, comma separated), like a real consumer's
+/// `ownedPartitions`; `None` when the metadata names nothing this way. A cooperative member
+/// whose SyncGroup was cut short by the next rebalance still holds partitions its last
+/// assignment took away, and only its own word says so: handing those out on the broker's
+/// record alone would give one partition two owners.
+fn claimed_partitions(member: &Member) -> Option<Vec<TopicPartition>> {
+    let metadata = &member.protocols().first()?.metadata;
+    let text = std::str::from_utf8(metadata).ok()?;
+    if text.is_empty() {
+        return None;
+    }
+    text.split(',')
+        .map(|tp| {
+            let (topic, partition) = tp.rsplit_once('-')?;
+            Some(TopicPartition::new(topic, partition.parse().ok()?))
+        })
+        .collect()
 }
 
 /// A broker shared between threads: readers (the UI, fetches) run side by side, writers
