@@ -775,15 +775,26 @@ impl Broker {
 
     /// Runs `kind` over the group's current members and subscriptions.
     pub fn compute_assignment(&self, group: &Group, kind: AssignorKind) -> Assignment {
-        let claimed: Vec<Option<Vec<TopicPartition>>> =
-            group.members().map(claimed_partitions).collect();
+        // What each member may hold: its last assignment, and what it said it owned when
+        // it joined, since a SyncGroup cut short leaves a member holding partitions its
+        // last assignment took away.
+        let owned: Vec<Vec<TopicPartition>> = group
+            .members()
+            .map(|m| {
+                let mut owned = m.assignment().to_vec();
+                owned.extend(claimed_partitions(m).unwrap_or_default());
+                owned.sort_unstable();
+                owned.dedup();
+                owned
+            })
+            .collect();
         let subs: Vec<MemberSubscription<'_>> = group
             .members()
-            .zip(&claimed)
-            .map(|(m, claimed)| MemberSubscription {
+            .zip(&owned)
+            .map(|(m, owned)| MemberSubscription {
                 member_id: m.id(),
                 topics: m.topics(),
-                owned: claimed.as_deref().unwrap_or(m.assignment()),
+                owned,
             })
             .collect();
         let partitions: BTreeMap<String, u32> = group
@@ -1080,10 +1091,7 @@ impl Broker {
 
 /// What a member says it owns when it joins, as a simulated member's subscription
 /// metadata names it (`topic-partition`, comma separated), like a real consumer's
-/// `ownedPartitions`; `None` when the metadata names nothing this way. A cooperative member
-/// whose SyncGroup was cut short by the next rebalance still holds partitions its last
-/// assignment took away, and only its own word says so: handing those out on the broker's
-/// record alone would give one partition two owners.
+/// `ownedPartitions`; `None` when the metadata names nothing this way.
 fn claimed_partitions(member: &Member) -> Option<Vec<TopicPartition>> {
     let metadata = &member.protocols().first()?.metadata;
     let text = std::str::from_utf8(metadata).ok()?;

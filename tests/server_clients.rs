@@ -283,8 +283,14 @@ fn every_codec_round_trips_between_kcat_kafka_python_and_confluent_kafka() {
                 ("kcat", "gzip" | "snappy" | "lz4") => 0,
                 _ => CODECS.iter().position(|c| *c == codec).unwrap() as i16 + 1,
             };
+            // librdkafka sends a batch plain when compressing does not shrink it (a last
+            // batch of a few records), so confluent-kafka's topics may hold a few of those.
+            let plain_allowed = producer == "py-confluent";
             assert!(
-                !codecs.is_empty() && codecs.iter().all(|c| *c == bits),
+                codecs.contains(&bits)
+                    && codecs
+                        .iter()
+                        .all(|c| *c == bits || (plain_allowed && *c == 0)),
                 "{topic} is stored as {producer} sent it: {codecs:?}"
             );
         }

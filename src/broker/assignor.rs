@@ -269,13 +269,20 @@ fn sticky(
 }
 
 fn withhold_moved_partitions(members: &[MemberSubscription<'_>], out: &mut Assignment) {
-    let previous_owner: BTreeMap<&TopicPartition, &str> = members
-        .iter()
-        .flat_map(|m| m.owned.iter().map(move |tp| (tp, m.member_id)))
-        .collect();
+    // A partition two members may hold (`None`) goes to neither until the follow-up
+    // rebalance: whichever truly holds it gives it up first.
+    let mut previous_owner: BTreeMap<&TopicPartition, Option<&str>> = BTreeMap::new();
+    for m in members {
+        for tp in m.owned {
+            previous_owner
+                .entry(tp)
+                .and_modify(|owner| *owner = None)
+                .or_insert(Some(m.member_id));
+        }
+    }
     for (member, parts) in out.iter_mut() {
         parts.retain(|tp| match previous_owner.get(tp) {
-            Some(&owner) => owner == member,
+            Some(&owner) => owner == Some(member.as_str()),
             None => true,
         });
     }
