@@ -628,19 +628,7 @@ impl ConsumerGroup {
         if epoch < 0 && self.members.is_empty() {
             return Ok(());
         }
-        let m = self
-            .members
-            .get(member)
-            .ok_or_else(|| self.unknown_member(member))?;
-        if epoch != m.epoch {
-            return Err(BrokerError::StaleMemberEpoch {
-                group: self.name.clone(),
-                member: member.to_string(),
-                given: epoch,
-                current: m.epoch,
-            });
-        }
-        Ok(())
+        self.check_member_epoch(member, epoch)
     }
 
     /// Checks an offset fetch that names a member: it must be one, at its epoch. A fetch
@@ -649,6 +637,11 @@ impl ConsumerGroup {
         let Some(member) = member.filter(|_| epoch >= 0) else {
             return Ok(());
         };
+        self.check_member_epoch(member, epoch)
+    }
+
+    /// `member` is one of the group's, at `epoch`.
+    fn check_member_epoch(&self, member: &str, epoch: i32) -> Result<()> {
         let m = self
             .members
             .get(member)

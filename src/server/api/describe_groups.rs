@@ -233,6 +233,19 @@ mod tests {
         );
     }
 
+    /// DescribeGroups v5 of group `g` on `broker`.
+    fn describe_g(broker: &SharedBroker) -> DescribeGroupsResponse {
+        let s = settings();
+        let mut c = ctx(broker, &s, 5);
+        let req = DescribeGroupsRequest::default()
+            .with_groups(vec![GroupId(StrBytes::from_static_str("g"))]);
+        let Response::DescribeGroups(r) = reply(dispatch(&mut c, Request::DescribeGroups(req)))
+        else {
+            panic!()
+        };
+        r
+    }
+
     fn decoded<T: kafka_protocol::protocol::Decodable>(bytes: &Bytes) -> T {
         use bytes::Buf;
         let mut buf = bytes.clone();
@@ -260,14 +273,7 @@ mod tests {
                 .unwrap();
             j.member_id
         };
-        let s = settings();
-        let mut c = ctx(&broker, &s, 5);
-        let req = DescribeGroupsRequest::default()
-            .with_groups(vec![GroupId(StrBytes::from_static_str("g"))]);
-        let Response::DescribeGroups(r) = reply(dispatch(&mut c, Request::DescribeGroups(req)))
-        else {
-            panic!()
-        };
+        let r = describe_g(&broker);
         let m = &r.groups[0].members[0];
         assert_eq!(m.member_id.as_str(), member);
         let sub: ConsumerProtocolSubscription = decoded(&m.member_metadata);
@@ -290,14 +296,7 @@ mod tests {
             .write()
             .join_group(JoinGroupRequest::consumer("g", "sim", &topics, "range"), 0)
             .unwrap();
-        let s = settings();
-        let mut c = ctx(&broker, &s, 5);
-        let req = DescribeGroupsRequest::default()
-            .with_groups(vec![GroupId(StrBytes::from_static_str("g"))]);
-        let Response::DescribeGroups(r) = reply(dispatch(&mut c, Request::DescribeGroups(req)))
-        else {
-            panic!()
-        };
+        let r = describe_g(&broker);
         let m = &r.groups[0].members[0];
         assert_eq!(r.groups[0].group_state.as_str(), "CompletingRebalance");
         assert!(m.member_assignment.is_empty(), "as Kafka, mid-rebalance");
@@ -313,14 +312,7 @@ mod tests {
         let mut join = JoinGroupRequest::consumer("g", "app", &[], "range");
         join.protocols[0].metadata = sent.clone();
         broker.write().join_group(join, 0).unwrap();
-        let s = settings();
-        let mut c = ctx(&broker, &s, 5);
-        let req = DescribeGroupsRequest::default()
-            .with_groups(vec![GroupId(StrBytes::from_static_str("g"))]);
-        let Response::DescribeGroups(r) = reply(dispatch(&mut c, Request::DescribeGroups(req)))
-        else {
-            panic!()
-        };
+        let r = describe_g(&broker);
         assert_eq!(r.groups[0].members[0].member_metadata, sent);
     }
 
