@@ -7,7 +7,8 @@
 #   - consume: confluent-kafka reading them back, CONSUMERS consumers in turn, each in a new
 #     group, with max.partition.fetch.bytes at its default and at 10 MB, each with
 #     librdkafka's default fetch.queue.backoff.ms and with 10 ms (see bench_consume.py).
-# Prints every figure and minikafka's ratio to Kafka's.
+# Prints every figure, minikafka's ratio to Kafka's, and how often librdkafka paused each
+# consumer because its local queue was full.
 # Usage: scripts/bench-vs-kafka.sh [RECORDS] [CONSUMERS]   (needs java 17, mvn, python3 +
 # confluent-kafka)
 set -euo pipefail
@@ -79,6 +80,7 @@ run minikafka "$mini"
 run kafka "$kafka"
 
 ratio() { "$python" -c "print(f'{float(\"$1\")/float(\"$2\"):.2f}')"; }
+pauses() { grep "fetch.bytes $2: consumer" "$1" | grep -o 'paused [0-9]*' | cut -d' ' -f2 | paste -sd' '; }
 num() { grep -o "$2" "$1" | head -1 | tr -d ', ' | grep -o '[0-9.]*' | head -1; }
 echo
 echo "== minikafka / Apache Kafka"
@@ -90,4 +92,6 @@ for setting in "default (1 MiB)" "10 MB" "default (1 MiB), fetch.queue.backoff.m
     c_m=$(grep "fetch.bytes $setting: first" "$work/minikafka.txt" | grep -o 'slowest [0-9,]*' | tr -d ', ' | cut -c8-)
     c_k=$(grep "fetch.bytes $setting: first" "$work/kafka.txt" | grep -o 'slowest [0-9,]*' | tr -d ', ' | cut -c8-)
     echo "consume, max.partition.fetch.bytes $setting, slowest consumer: $c_m vs $c_k records/s: $(ratio "$c_m" "$c_k")"
+    z_m=$(pauses "$work/minikafka.txt" "$setting"); z_k=$(pauses "$work/kafka.txt" "$setting")
+    [ -z "$z_m$z_k" ] || echo "    librdkafka's 1 s queue-full pauses, consumer by consumer: $z_m vs $z_k"
 done

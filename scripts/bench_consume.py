@@ -15,9 +15,13 @@ By default, once a partition's local queue holds queued.min.messages (100,000) r
 librdkafka stops fetching it for fetch.queue.backoff.ms (1 s) whatever the application
 does meanwhile, so an application that reads slower than the broker serves sits idle most
 of every second, against any broker. The second run shows the rate without that pause.
+With the defaults, each consumer's line also says how many times librdkafka paused it that
+way, counted from its own "fetch" debug log. That log is left off in the second run, where
+it would be written every few milliseconds and slow the consumer it measures.
 """
 
 import argparse
+import logging
 import time
 
 from confluent_kafka import Consumer, Producer, TopicPartition
@@ -53,18 +57,38 @@ def produce():
           f"= {args.records / elapsed:,.0f} records/s", flush=True)
 
 
+class QueueFullPauses(logging.Handler):
+    """Counts librdkafka's "Fetch backoff for ...ms: Local: Queue full" debug lines."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def emit(self, record):
+        message = record.getMessage()
+        if "Fetch backoff" in message and "Queue full" in message:
+            self.count += 1
+
+
 def consume_once(group, fetch_bytes, backoff_ms):
+    pauses = QueueFullPauses()
+    logger = logging.getLogger(group)
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(pauses)
     config = {
         "bootstrap.servers": args.bootstrap,
         "group.id": group,
         "auto.offset.reset": "earliest",
         "enable.auto.commit": False,
     }
+    if backoff_ms is None:
+        config["debug"] = "fetch"
     if fetch_bytes:
         config["max.partition.fetch.bytes"] = fetch_bytes
     if backoff_ms is not None:
         config["fetch.queue.backoff.ms"] = backoff_ms
-    consumer = Consumer(config)
+    consumer = Consumer(config, logger=logger)
     subscribed = time.perf_counter()
     consumer.subscribe([args.topic])
     seen = 0
@@ -98,7 +122,7 @@ def consume_once(group, fetch_bytes, backoff_ms):
     if seen < args.records or gaps:
         raise SystemExit(f"FAIL: {group} read {seen} of {args.records} records, {gaps} gaps")
     rate = (seen - 1) / (last - first) if last > first else float("inf")
-    return rate, first - subscribed
+    return rate, first - subscribed, pauses.count
 
 
 if args.produce:
@@ -115,9 +139,10 @@ for fetch_bytes, backoff_ms, name in SETTINGS:
     rates = []
     for i in range(args.consumers):
         group = f"bench-consume-{int(time.time() * 1000)}-{i}"
-        rate, join = consume_once(group, fetch_bytes, backoff_ms)
+        rate, join, paused = consume_once(group, fetch_bytes, backoff_ms)
         rates.append(rate)
+        pauses = "" if backoff_ms else f", paused {paused} times with its queue full"
         print(f"{args.label}max.partition.fetch.bytes {name}: consumer {i + 1}: "
-              f"{rate:,.0f} records/s (joined in {join:.2f} s)", flush=True)
+              f"{rate:,.0f} records/s (joined in {join:.2f} s{pauses})", flush=True)
     print(f"{args.label}max.partition.fetch.bytes {name}: first {rates[0]:,.0f}, "
           f"last {rates[-1]:,.0f}, slowest {min(rates):,.0f} records/s", flush=True)

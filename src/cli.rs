@@ -15,7 +15,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::server::observe::ObserveError;
 use crate::server::{ServerConfig, ServerError};
@@ -153,7 +154,48 @@ pub(crate) fn parse_duration_or_zero(s: &str) -> Result<Duration, String> {
 
 /// Parses the process's arguments and runs; the binary's `main` is this.
 pub fn main() -> ExitCode {
-    run(Cli::parse())
+    let matches = Cli::command().get_matches();
+    if let Err(e) = refuse_flags_the_subcommand_ignores(&matches) {
+        e.exit();
+    }
+    match Cli::from_arg_matches(&matches) {
+        Ok(cli) => run(cli),
+        Err(e) => e.exit(),
+    }
+}
+
+/// The flags before a subcommand belong to the simulation's screen; `observe` draws with a
+/// few of them and `serve` with none. One the subcommand would drop is refused as a usage
+/// error rather than ignored, so `--record x.cast serve` never leaves an expected file
+/// unwritten.
+fn refuse_flags_the_subcommand_ignores(matches: &ArgMatches) -> Result<(), clap::Error> {
+    let Some((name, _)) = matches.subcommand() else {
+        return Ok(());
+    };
+    let applies: &[&str] = match name {
+        "observe" => &["theme", "fps", "record"],
+        _ => &[],
+    };
+    let cli = Cli::command();
+    let sub = cli.find_subcommand(name);
+    for arg in cli.get_arguments() {
+        let id = arg.get_id().as_str();
+        if applies.contains(&id) || matches.value_source(id) != Some(ValueSource::CommandLine) {
+            continue;
+        }
+        let Some(long) = arg.get_long() else { continue };
+        let own = sub.is_some_and(|s| s.get_arguments().any(|a| a.get_long() == Some(long)));
+        let hint = if own {
+            format!("; `{name}` has its own --{long}, given after `{name}`")
+        } else {
+            String::new()
+        };
+        return Err(Cli::command().error(
+            clap::error::ErrorKind::ArgumentConflict,
+            format!("--{long} does not apply to `{name}`{hint}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Runs one parsed command line, printing errors to stderr.

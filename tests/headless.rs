@@ -275,6 +275,81 @@ fn help_documents_every_flag() {
     }
 }
 
+/// Runs the binary expecting it to refuse its arguments at once; one that starts serving
+/// instead is killed and fails the test rather than hanging it.
+fn refused(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka-tui"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("{args:?} ran instead of being refused");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_flag_the_subcommand_would_ignore_is_refused() {
+    let cast = temp_file("serve.cast", "");
+    std::fs::remove_file(&cast).unwrap();
+    let cast_arg = cast.to_str().unwrap();
+    let o = refused(&["--record", cast_arg, "serve", "--listen", "127.0.0.1:0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--record does not apply to `serve`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!cast.exists());
+
+    let o = refused(&[
+        "--max-log-memory",
+        "2GiB",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`serve` has its own --max-log-memory, given after `serve`"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = refused(&["--headless", "observe", "--bootstrap", "127.0.0.1:1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--headless does not apply to `observe`"),
+        "{}",
+        stderr(&o)
+    );
+
+    // observe draws with these, so only --json, which draws nothing, refuses --record.
+    let o = refused(&[
+        "--record",
+        cast_arg,
+        "observe",
+        "--bootstrap",
+        "127.0.0.1:1",
+        "--json",
+        "--once",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--record records the terminal screen, which --json does not draw"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!cast.exists());
+}
+
 /// The peak resident memory of a running child, in KiB, polled until it exits.
 fn run_for_peak_memory(args: &[&str]) -> (std::process::ExitStatus, u64) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka-tui"))
