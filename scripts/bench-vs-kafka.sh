@@ -2,19 +2,24 @@
 # Side by side on this machine: `serve` (release build) and Apache Kafka 4.1 (one KRaft node
 # from the jars of tests/apache-kafka/pom.xml), each fresh, with the same clients and
 # settings:
-#   - produce: confluent-kafka writing 1,000,000 records of 100 bytes (scripts/bench_consume.py
-#     --produce), and Kafka's own ProducerPerformance (1,000,000 records of 100 bytes, acks=1);
-#   - consume: confluent-kafka reading them back, CONSUMERS consumers in turn, each in a new
-#     group, with max.partition.fetch.bytes at its default and at 10 MB, each with
-#     librdkafka's default fetch.queue.backoff.ms and with 10 ms (see bench_consume.py).
-# Prints every figure, minikafka's ratio to Kafka's, and how often librdkafka paused each
-# consumer because its local queue was full.
-# Usage: scripts/bench-vs-kafka.sh [RECORDS] [CONSUMERS]   (needs java 17, mvn, python3 +
-# confluent-kafka)
+#   - produce: confluent-kafka writing RECORDS records of 100 bytes (scripts/bench_consume.py
+#     --produce), and Kafka's own ProducerPerformance (RECORDS records of 100 bytes, acks=1);
+#   - consume: confluent-kafka reading the first round's records back, CONSUMERS consumers
+#     in turn, each in a new group, with max.partition.fetch.bytes at its default and at
+#     10 MB, each with librdkafka's default fetch.queue.backoff.ms and with 10 ms (see
+#     bench_consume.py), with the CPU time each server spent serving each consumer.
+# A client on this 2-core machine shares it with the server, so one run's figures swing by
+# a quarter either way. The servers therefore take turns, ROUNDS rounds of everything, and
+# the summary compares medians over every run of a setting: minikafka's ratio to Kafka's,
+# the slowest of each, and how often librdkafka paused a consumer for a second because its
+# local queue was full.
+# Usage: scripts/bench-vs-kafka.sh [RECORDS] [CONSUMERS] [ROUNDS]   (needs java 17, mvn,
+# python3 + confluent-kafka)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records=${1:-1000000}
 consumers=${2:-3}
+rounds=${3:-3}
 python=${PYTHON:-python3}
 
 cargo build --release --quiet
@@ -52,11 +57,13 @@ num.partitions=1
 PROPS
 java -cp "$jars/*" kafka.tools.StorageTool format --standalone -t bench-cluster-00000000 -c "$work/server.properties" >/dev/null
 java -Xmx1g -Xms1g -cp "$jars/*" kafka.Kafka "$work/server.properties" >"$work/kafka.log" 2>&1 &
+kafka_pid=$!
 pids+=($!)
 kafka="127.0.0.1:$port"
 
 # ---- minikafka
 ./target/release/minikafka-tui serve --listen 127.0.0.1:0 >"$work/serve.out" 2>/dev/null &
+mini_pid=$!
 pids+=($!)
 for _ in $(seq 200); do [ -s "$work/serve.out" ] && break; sleep 0.05; done
 mini="$(awk '{print $NF}' "$work/serve.out")"
@@ -66,32 +73,69 @@ for _ in $(seq 600); do
     sleep 0.1
 done
 sleep 3
-echo "minikafka: $mini   Apache Kafka 4.1.1: $kafka   ($records records, $consumers consumers per setting)"
+echo "minikafka: $mini   Apache Kafka 4.1.1: $kafka   ($records records, $consumers consumers per setting, $rounds rounds)"
 
-run() { # NAME ADDR
-    echo "== $1"
-    "$python" scripts/bench_consume.py "$2" "$records" "$consumers" --produce --topic bench-"$1" \
-        --label "$1: " | tee "$work/$1.txt"
-    java -Xmx512m -cp "$jars/*" org.apache.kafka.tools.ProducerPerformance --topic perf-"$1" \
+produce() { # NAME ADDR ROUND
+    "$python" scripts/bench_consume.py "$2" "$records" 0 --produce --topic bench-"$1"-"$3" \
+        --label "$1: " | tee -a "$work/$1.txt"
+    java -Xmx512m -cp "$jars/*" org.apache.kafka.tools.ProducerPerformance --topic perf-"$1"-"$3" \
         --num-records "$records" --record-size 100 --throughput -1 \
-        --producer-props bootstrap.servers="$2" acks=1 2>/dev/null | tail -1 | tee "$work/$1.perf"
+        --producer-props bootstrap.servers="$2" acks=1 2>/dev/null | tail -1 |
+        sed "s/^/$1: ProducerPerformance: /" | tee -a "$work/$1.txt"
 }
-run minikafka "$mini"
-run kafka "$kafka"
-
-ratio() { "$python" -c "print(f'{float(\"$1\")/float(\"$2\"):.2f}')"; }
-pauses() { grep "fetch.bytes $2: consumer" "$1" | grep -o 'paused [0-9]*' | cut -d' ' -f2 | paste -sd' '; }
-num() { grep -o "$2" "$1" | head -1 | tr -d ', ' | grep -o '[0-9.]*' | head -1; }
-echo
-echo "== minikafka / Apache Kafka"
-p_m=$(num "$work/minikafka.txt" '= [0-9,]* records/s'); p_k=$(num "$work/kafka.txt" '= [0-9,]* records/s')
-echo "produce, confluent-kafka:        $p_m vs $p_k records/s: $(ratio "$p_m" "$p_k")"
-q_m=$(grep -o '[0-9.]* records/sec' "$work/minikafka.perf" | cut -d' ' -f1); q_k=$(grep -o '[0-9.]* records/sec' "$work/kafka.perf" | cut -d' ' -f1)
-echo "produce, ProducerPerformance:    $q_m vs $q_k records/s: $(ratio "$q_m" "$q_k")"
-for setting in "default (1 MiB)" "10 MB" "default (1 MiB), fetch.queue.backoff.ms 10" "10 MB, fetch.queue.backoff.ms 10"; do
-    c_m=$(grep "fetch.bytes $setting: first" "$work/minikafka.txt" | grep -o 'slowest [0-9,]*' | tr -d ', ' | cut -c8-)
-    c_k=$(grep "fetch.bytes $setting: first" "$work/kafka.txt" | grep -o 'slowest [0-9,]*' | tr -d ', ' | cut -c8-)
-    echo "consume, max.partition.fetch.bytes $setting, slowest consumer: $c_m vs $c_k records/s: $(ratio "$c_m" "$c_k")"
-    z_m=$(pauses "$work/minikafka.txt" "$setting"); z_k=$(pauses "$work/kafka.txt" "$setting")
-    [ -z "$z_m$z_k" ] || echo "    librdkafka's 1 s queue-full pauses, consumer by consumer: $z_m vs $z_k"
+consume() { # NAME ADDR PID
+    "$python" scripts/bench_consume.py "$2" "$records" "$consumers" --topic bench-"$1"-1 \
+        --server-pid "$3" --label "$1: " | grep 'consumer [0-9]' | tee -a "$work/$1.txt"
+}
+for round in $(seq "$rounds"); do
+    echo "== round $round of $rounds: produce"
+    produce minikafka "$mini" "$round"
+    produce kafka "$kafka" "$round"
 done
+for round in $(seq "$rounds"); do
+    echo "== round $round of $rounds: consume"
+    consume minikafka "$mini" "$mini_pid"
+    consume kafka "$kafka" "$kafka_pid"
+done
+
+echo
+echo "== minikafka / Apache Kafka, medians of $rounds rounds"
+"$python" - "$work/minikafka.txt" "$work/kafka.txt" <<'SUMMARY'
+import re, statistics, sys
+def parse(path):
+    runs = {}
+    for line in open(path):
+        m = re.search(r"produced .* = ([0-9,]+) records/s", line)
+        if m:
+            runs.setdefault("produce, confluent-kafka", []).append((float(m[1].replace(",", "")), None))
+        m = re.search(r"ProducerPerformance: .*?([0-9.]+) records/sec", line)
+        if m:
+            runs.setdefault("produce, ProducerPerformance", []).append((float(m[1]), None))
+        m = re.search(r"fetch.bytes (.*): consumer \d+: ([0-9,]+) records/s(?:.*paused (\d+) times)?", line)
+        if m:
+            paused = int(m[3]) if m[3] is not None else None
+            runs.setdefault(f"consume, max.partition.fetch.bytes {m[1]}", []).append(
+                (float(m[2].replace(",", "")), paused))
+            cpu = re.search(r"server CPU ([0-9.]+) s", line)
+            if cpu:
+                runs.setdefault("server CPU per consumer, s", []).append((float(cpu[1]), None))
+    return runs
+mini, kafka = parse(sys.argv[1]), parse(sys.argv[2])
+for name, m_runs in mini.items():
+    k_runs = kafka.get(name, [])
+    if not k_runs:
+        continue
+    m_rates, k_rates = [r for r, _ in m_runs], [r for r, _ in k_runs]
+    m_med, k_med = statistics.median(m_rates), statistics.median(k_rates)
+    if name.startswith("server CPU"):
+        print(f"{name}: median {m_med:.2f} vs {k_med:.2f} = {m_med / k_med:.2f}; "
+              f"most {max(m_rates):.2f} vs {max(k_rates):.2f} ({len(m_rates)} vs {len(k_rates)} runs)")
+        continue
+    print(f"{name}: median {m_med:,.0f} vs {k_med:,.0f} records/s = {m_med / k_med:.2f}; "
+          f"slowest {min(m_rates):,.0f} vs {min(k_rates):,.0f} ({len(m_rates)} vs {len(k_rates)} runs)")
+    m_paused = [p for _, p in m_runs if p is not None]
+    k_paused = [p for _, p in k_runs if p is not None]
+    if m_paused or k_paused:
+        print(f"    1 s queue-full pauses per consumer: median {statistics.median(m_paused):g} "
+              f"vs {statistics.median(k_paused):g} (each {m_paused} vs {k_paused})")
+SUMMARY

@@ -17,11 +17,14 @@ does meanwhile, so an application that reads slower than the broker serves sits 
 of every second, against any broker. The second run shows the rate without that pause.
 With the defaults, each consumer's line also says how many times librdkafka paused it that
 way, counted from its own "fetch" debug log. That log is left off in the second run, where
-it would be written every few milliseconds and slow the consumer it measures.
+it would be written every few milliseconds and slow the consumer it measures. With
+--server-pid, each line also gives the CPU time the server spent from the consumer's
+subscribe to its last record: on a machine the client shares, what the server costs it.
 """
 
 import argparse
 import logging
+import os
 import time
 
 from confluent_kafka import Consumer, Producer, TopicPartition
@@ -34,6 +37,8 @@ ap.add_argument("consumers", type=int, nargs="?", default=10)
 ap.add_argument("--topic", default="bench-consume")
 ap.add_argument("--produce", action="store_true")
 ap.add_argument("--label", default="")
+ap.add_argument("--server-pid", type=int,
+                help="also report the CPU time this process (the server) spent per consumer")
 args = ap.parse_args()
 
 
@@ -70,6 +75,15 @@ class QueueFullPauses(logging.Handler):
             self.count += 1
 
 
+def server_cpu_s():
+    """User plus system CPU seconds of --server-pid so far (0 without it)."""
+    if args.server_pid is None:
+        return 0.0
+    with open(f"/proc/{args.server_pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def consume_once(group, fetch_bytes, backoff_ms):
     pauses = QueueFullPauses()
     logger = logging.getLogger(group)
@@ -91,6 +105,7 @@ def consume_once(group, fetch_bytes, backoff_ms):
     consumer = Consumer(config, logger=logger)
     subscribed = time.perf_counter()
     consumer.subscribe([args.topic])
+    cpu_at_start = server_cpu_s()
     seen = 0
     first = last = None
     expected = 0
@@ -118,11 +133,12 @@ def consume_once(group, fetch_bytes, backoff_ms):
                 expected = m.offset() + 1
                 seen += 1
         last = time.perf_counter()
+    server_cpu = server_cpu_s() - cpu_at_start
     consumer.close()
     if seen < args.records or gaps:
         raise SystemExit(f"FAIL: {group} read {seen} of {args.records} records, {gaps} gaps")
     rate = (seen - 1) / (last - first) if last > first else float("inf")
-    return rate, first - subscribed, pauses.count
+    return rate, first - subscribed, pauses.count, server_cpu
 
 
 if args.produce:
@@ -139,10 +155,11 @@ for fetch_bytes, backoff_ms, name in SETTINGS:
     rates = []
     for i in range(args.consumers):
         group = f"bench-consume-{int(time.time() * 1000)}-{i}"
-        rate, join, paused = consume_once(group, fetch_bytes, backoff_ms)
+        rate, join, paused, server_cpu = consume_once(group, fetch_bytes, backoff_ms)
         rates.append(rate)
         pauses = "" if backoff_ms else f", paused {paused} times with its queue full"
+        cpu = "" if args.server_pid is None else f", server CPU {server_cpu:.2f} s"
         print(f"{args.label}max.partition.fetch.bytes {name}: consumer {i + 1}: "
-              f"{rate:,.0f} records/s (joined in {join:.2f} s{pauses})", flush=True)
+              f"{rate:,.0f} records/s (joined in {join:.2f} s{pauses}{cpu})", flush=True)
     print(f"{args.label}max.partition.fetch.bytes {name}: first {rates[0]:,.0f}, "
           f"last {rates[-1]:,.0f}, slowest {min(rates):,.0f} records/s", flush=True)

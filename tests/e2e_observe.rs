@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use served::Served;
-use tmux::{Session, tmux};
+use tmux::BinaryRun;
 
 const BIN: &str = env!("CARGO_BIN_EXE_minikafka-tui");
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -49,45 +49,25 @@ group = "billing"
 rate = 70.0
 "#;
 
-/// One tmux session running the binary; killed when dropped. After the binary exits, the
-/// shell records its exit status and the terminal's settings, and keeps the pane open.
+/// The binary in a tmux session; see [`BinaryRun`] for what is kept after it exits.
 struct Pane {
-    session: Session,
-    status: PathBuf,
-    stderr: PathBuf,
-    stty: PathBuf,
+    run: BinaryRun,
 }
 
 impl Pane {
     fn start(test: &str, args: &str) -> Pane {
-        let name = format!("mko-{test}-{}", std::process::id());
-        let file = |ext: &str| std::env::temp_dir().join(format!("{name}.{ext}"));
-        let (status, stderr, stty) = (file("status"), file("stderr"), file("stty"));
-        for f in [&status, &stderr, &stty] {
-            let _ = std::fs::remove_file(f);
-        }
-        // The status is written last, so once it exists the other files are complete.
-        let cmd = format!(
-            "{BIN} {args} 2>{err}; s=$?; stty -a >{tty}; echo $s >{st}; sleep 60",
-            err = stderr.display(),
-            tty = stty.display(),
-            st = status.display(),
-        );
-        let session = Session::start(&format!("o-{test}"), 150, 40, &cmd);
+        let command = format!("{BIN} {args}");
         Pane {
-            session,
-            status,
-            stderr,
-            stty,
+            run: BinaryRun::start(&format!("o-{test}"), 150, 40, &command),
         }
     }
 
     fn screen(&self) -> String {
-        self.session.screen()
+        self.run.session.screen()
     }
 
     fn send(&self, keys: &[&str]) {
-        self.session.send(keys)
+        self.run.session.send(keys)
     }
 
     /// Polls until `pred` holds on the screen within `deadline`, and returns what it found.
@@ -118,47 +98,15 @@ impl Pane {
 
     /// The exit status the binary left, once it has exited.
     fn wait_exit(&self) -> i32 {
-        let start = Instant::now();
-        loop {
-            if let Ok(s) = std::fs::read_to_string(&self.status)
-                && !s.trim().is_empty()
-            {
-                return s.trim().parse().expect("status file holds a number");
-            }
-            assert!(start.elapsed() < DEADLINE, "binary did not exit");
-            std::thread::sleep(POLL);
-        }
+        self.run.wait_exit(DEADLINE)
     }
 
     fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+        self.run.stderr()
     }
 
-    /// Checks the terminal is back to normal after the binary exited: cooked mode with
-    /// echo, and the main screen rather than the alternate one.
     fn assert_restored(&self) {
-        let stty = std::fs::read_to_string(&self.stty).expect("stty ran after exit");
-        let flags: Vec<&str> = stty.split_whitespace().collect();
-        assert!(
-            flags.contains(&"icanon") && flags.contains(&"echo"),
-            "{stty}"
-        );
-        let out = tmux(&[
-            "display-message",
-            "-p",
-            "-t",
-            &self.session.name,
-            "#{alternate_on}",
-        ]);
-        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0");
-    }
-}
-
-impl Drop for Pane {
-    fn drop(&mut self) {
-        for f in [&self.status, &self.stderr, &self.stty] {
-            let _ = std::fs::remove_file(f);
-        }
+        self.run.assert_restored()
     }
 }
 

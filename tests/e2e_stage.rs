@@ -7,45 +7,37 @@
 #[path = "support/tmux.rs"]
 mod tmux;
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use tmux::Session;
+use tmux::BinaryRun;
 
 const BIN: &str = env!("CARGO_BIN_EXE_minikafka-tui");
 const DEADLINE: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(50);
 
-/// One tmux session running the binary; killed when dropped. The shell writes the exit
-/// status once the binary has exited, and keeps the pane open.
+/// The binary in a tmux session; see [`BinaryRun`] for what is kept after it exits.
 struct Pane {
-    session: Session,
-    status: PathBuf,
+    run: BinaryRun,
 }
 
 impl Pane {
     fn start(test: &str, width: u16, height: u16, args: &str) -> Pane {
-        let name = format!("mk-stage-{test}-{}", std::process::id());
-        let status = std::env::temp_dir().join(format!("{name}.status"));
-        let _ = std::fs::remove_file(&status);
-        let cmd = format!(
-            "{BIN} {args} 2>/dev/null; echo $? >{st}; sleep 60",
-            st = status.display()
-        );
-        let session = Session::start(&format!("stage-{test}"), width, height, &cmd);
-        Pane { session, status }
+        let command = format!("{BIN} {args}");
+        Pane {
+            run: BinaryRun::start(&format!("stage-{test}"), width, height, &command),
+        }
     }
 
     fn screen(&self) -> String {
-        self.session.screen()
+        self.run.session.screen()
     }
 
     fn send(&self, keys: &[&str]) {
-        self.session.send(keys)
+        self.run.session.send(keys)
     }
 
     fn wait_for<T>(&self, what: &str, pred: impl FnMut(&str) -> Option<T>) -> T {
-        self.session.wait_for(what, DEADLINE, POLL, pred)
+        self.run.session.wait_for(what, DEADLINE, POLL, pred)
     }
 
     fn wait_text(&self, text: &str) {
@@ -68,22 +60,7 @@ impl Pane {
     }
 
     fn wait_exit(&self) -> i32 {
-        let start = Instant::now();
-        loop {
-            if let Ok(s) = std::fs::read_to_string(&self.status)
-                && !s.trim().is_empty()
-            {
-                return s.trim().parse().expect("status file holds a number");
-            }
-            assert!(start.elapsed() < DEADLINE, "binary did not exit");
-            std::thread::sleep(POLL);
-        }
-    }
-}
-
-impl Drop for Pane {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.status);
+        self.run.wait_exit(DEADLINE)
     }
 }
 

@@ -5,25 +5,20 @@
 #[path = "support/tmux.rs"]
 mod tmux;
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use tmux::{Session, tmux};
+use tmux::{BinaryRun, tmux};
 
 const BIN: &str = env!("CARGO_BIN_EXE_minikafka-tui");
 const DEADLINE: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(50);
 
-/// One tmux session running the binary; killed when dropped. After the binary exits, the
-/// shell records its exit status and the terminal's settings, and keeps the pane open.
+/// The binary in a tmux session; see [`BinaryRun`] for what is kept after it exits.
 struct Pane {
-    session: Session,
-    status: PathBuf,
-    stderr: PathBuf,
-    stty: PathBuf,
+    run: BinaryRun,
 }
 
 impl Pane {
@@ -33,45 +28,29 @@ impl Pane {
 
     /// Like [`Pane::start`], with `env` arguments (`NAME=value`, `-u NAME`) for the binary.
     fn start_with_env(test: &str, width: u16, height: u16, env: &str, args: &str) -> Pane {
-        let name = format!("mk-{test}-{}", std::process::id());
-        let file = |ext: &str| std::env::temp_dir().join(format!("{name}.{ext}"));
-        let (status, stderr, stty) = (file("status"), file("stderr"), file("stty"));
-        for f in [&status, &stderr, &stty] {
-            let _ = std::fs::remove_file(f);
-        }
-        // The status is written last, so once it exists the other files are complete.
-        let cmd = format!(
-            "env {env} {BIN} {args} 2>{err}; s=$?; stty -a >{tty}; echo $s >{st}; sleep 60",
-            err = stderr.display(),
-            tty = stty.display(),
-            st = status.display(),
-        );
-        let session = Session::start(test, width, height, &cmd);
+        let command = format!("env {env} {BIN} {args}");
         Pane {
-            session,
-            status,
-            stderr,
-            stty,
+            run: BinaryRun::start(test, width, height, &command),
         }
     }
 
     fn screen(&self) -> String {
-        self.session.screen()
+        self.run.session.screen()
     }
 
     /// The screen with its colours and attributes as escape sequences.
     fn screen_with_attributes(&self) -> String {
-        let out = tmux(&["capture-pane", "-p", "-e", "-t", &self.session.name]);
+        let out = tmux(&["capture-pane", "-p", "-e", "-t", &self.run.session.name]);
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     fn send(&self, keys: &[&str]) {
-        self.session.send(keys)
+        self.run.session.send(keys)
     }
 
     /// Polls until `pred` holds on the screen, and returns what it found.
     fn wait_for<T>(&self, what: &str, pred: impl FnMut(&str) -> Option<T>) -> T {
-        self.session.wait_for(what, DEADLINE, POLL, pred)
+        self.run.session.wait_for(what, DEADLINE, POLL, pred)
     }
 
     fn wait_text(&self, text: &str) {
@@ -80,40 +59,16 @@ impl Pane {
 
     /// The exit status the binary left, once it has exited.
     fn wait_exit(&self) -> i32 {
-        let start = Instant::now();
-        loop {
-            if let Ok(s) = std::fs::read_to_string(&self.status)
-                && !s.trim().is_empty()
-            {
-                return s.trim().parse().expect("status file holds a number");
-            }
-            assert!(start.elapsed() < DEADLINE, "binary did not exit");
-            std::thread::sleep(POLL);
-        }
+        self.run.wait_exit(DEADLINE)
     }
 
     /// What the binary wrote to stderr (complete once it has exited).
     fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+        self.run.stderr()
     }
 
-    /// Checks the terminal is back to normal after the binary exited: cooked mode with
-    /// echo, and the main screen rather than the alternate one.
     fn assert_restored(&self) {
-        let stty = std::fs::read_to_string(&self.stty).expect("stty ran after exit");
-        let flags: Vec<&str> = stty.split_whitespace().collect();
-        assert!(
-            flags.contains(&"icanon") && flags.contains(&"echo"),
-            "{stty}"
-        );
-        let out = tmux(&[
-            "display-message",
-            "-p",
-            "-t",
-            &self.session.name,
-            "#{alternate_on}",
-        ]);
-        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0");
+        self.run.assert_restored()
     }
 
     /// The binary's process id: the one child of the pane's shell.
@@ -122,7 +77,7 @@ impl Pane {
             "display-message",
             "-p",
             "-t",
-            &self.session.name,
+            &self.run.session.name,
             "#{pane_pid}",
         ]);
         let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -133,14 +88,6 @@ impl Pane {
         let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
         assert!(!pid.is_empty() && !pid.contains('\n'), "one child: {pid:?}");
         pid
-    }
-}
-
-impl Drop for Pane {
-    fn drop(&mut self) {
-        for f in [&self.status, &self.stderr, &self.stty] {
-            let _ = std::fs::remove_file(f);
-        }
     }
 }
 
@@ -369,7 +316,7 @@ fn resizing_redraws_at_the_new_size() {
         tmux(&[
             "resize-window",
             "-t",
-            &p.session.name,
+            &p.run.session.name,
             "-x",
             "60",
             "-y",
@@ -383,7 +330,7 @@ fn resizing_redraws_at_the_new_size() {
         tmux(&[
             "resize-window",
             "-t",
-            &p.session.name,
+            &p.run.session.name,
             "-x",
             "120",
             "-y",
@@ -673,9 +620,7 @@ fn a_burst_of_work_at_full_speed_slows_the_simulation_but_never_freezes_the_scre
     p.send(&["q"]);
     // A binary killed for its memory has nothing left to quit.
     let quit = within(&p, Duration::from_secs(10), |_| {
-        std::fs::metadata(&p.status)
-            .is_ok()
-            .then(|| asked_to_quit.elapsed())
+        p.run.exited().then(|| asked_to_quit.elapsed())
     })
     .filter(|_| !killed_before_quit);
     let peak = watch.peak_mb();
