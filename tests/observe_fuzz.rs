@@ -3,6 +3,9 @@
 //! yields a response, never a panic or an allocation sized by a length off the wire. The
 //! record timestamp walk gets the same treatment.
 
+#[path = "support/mutate.rs"]
+mod mutate;
+
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::messages::consumer_group_describe_response::DescribedGroup as NewGroup;
 use kafka_protocol::messages::describe_groups_response::{DescribedGroup, DescribedGroupMember};
@@ -18,6 +21,8 @@ use minikafka::server::observe::{
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+
+use mutate::mutated;
 
 /// A response frame (header and body, no length prefix) as a broker would send it.
 fn frame<R: ReadRequest>(version: i16, body: &R::Response) -> Option<Vec<u8>> {
@@ -215,46 +220,6 @@ fn exercise(kind: Kind, bytes: &[u8]) -> bool {
         ApiKey::SaslHandshake => decode_response::<SaslHandshakeRequest>(f, v, 1).is_ok(),
         other => panic!("no seed for {other:?}"),
     }
-}
-
-/// A seed frame with bytes overwritten, inserted, removed, or cut short.
-fn mutated(seeds: Vec<(Kind, Vec<u8>)>) -> impl Strategy<Value = (Kind, Vec<u8>)> {
-    let n = seeds.len();
-    (
-        0..n,
-        prop::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<u8>()), 1..6),
-        any::<Option<prop::sample::Index>>(),
-    )
-        .prop_map(move |(i, edits, cut)| {
-            let (kind, mut f) = seeds[i].clone();
-            for (at, op, byte) in edits {
-                if f.is_empty() {
-                    f.push(byte);
-                    continue;
-                }
-                let at = at.index(f.len());
-                match op {
-                    0 => f[at] = byte,
-                    1 => f.insert(at, byte),
-                    2 => {
-                        f.remove(at);
-                    }
-                    // Lengths and counts are where decoders go wrong: make one huge or negative.
-                    _ => {
-                        let end = (at + 4).min(f.len());
-                        for b in &mut f[at..end] {
-                            *b = if byte & 1 == 0 { 0x7f } else { 0xff };
-                        }
-                    }
-                }
-            }
-            if let Some(cut) = cut
-                && !f.is_empty()
-            {
-                f.truncate(cut.index(f.len()));
-            }
-            (kind, f)
-        })
 }
 
 #[test]

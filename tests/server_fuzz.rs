@@ -4,6 +4,8 @@
 //! (waits are polled and then expired) and whose response encodes, all without a panic.
 //! Seeds include versions newer than we implement, which are answered UNSUPPORTED_VERSION.
 
+#[path = "support/mutate.rs"]
+mod mutate;
 #[path = "support/seed_frames.rs"]
 mod seed_frames;
 
@@ -14,6 +16,8 @@ use minikafka::server::{
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+
+use mutate::mutated;
 
 fn template() -> Broker {
     let mut b = Broker::new();
@@ -58,46 +62,6 @@ fn exercise(bytes: Vec<u8>, template: &Broker, settings: &Settings) {
     }
 }
 
-/// A seed frame with bytes overwritten, inserted, removed, or cut short.
-fn mutated(seeds: Vec<Vec<u8>>) -> impl Strategy<Value = Vec<u8>> {
-    let n = seeds.len();
-    (
-        0..n,
-        prop::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<u8>()), 1..6),
-        any::<Option<prop::sample::Index>>(),
-    )
-        .prop_map(move |(i, edits, cut)| {
-            let mut f = seeds[i].clone();
-            for (at, kind, byte) in edits {
-                if f.is_empty() {
-                    f.push(byte);
-                    continue;
-                }
-                let at = at.index(f.len());
-                match kind {
-                    0 => f[at] = byte,
-                    1 => f.insert(at, byte),
-                    2 => {
-                        f.remove(at);
-                    }
-                    // Lengths and counts are where decoders go wrong: make one huge or negative.
-                    _ => {
-                        let end = (at + 4).min(f.len());
-                        for b in &mut f[at..end] {
-                            *b = if byte & 1 == 0 { 0x7f } else { 0xff };
-                        }
-                    }
-                }
-            }
-            if let Some(cut) = cut
-                && !f.is_empty()
-            {
-                f.truncate(cut.index(f.len()));
-            }
-            f
-        })
-}
-
 #[test]
 fn random_and_mutated_frames_never_panic() {
     let cases: u32 = std::env::var("FUZZ_CASES")
@@ -123,7 +87,7 @@ fn random_and_mutated_frames_never_panic() {
     }
     let strategy = prop_oneof![
         1 => prop::collection::vec(any::<u8>(), 0..96),
-        4 => mutated(seeds),
+        4 => mutated(seeds.into_iter().map(|s| ((), s)).collect()).prop_map(|((), f)| f),
     ];
     let mut runner = TestRunner::new(Config {
         cases,

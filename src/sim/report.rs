@@ -204,7 +204,8 @@ pub struct OffsetReport {
     pub partition: u32,
     /// `null` until the group has committed here.
     pub committed: Option<i64>,
-    /// From the committed offset, or from where the group would start.
+    /// From the committed offset, or from where the group would start (an observed
+    /// group, from the log start).
     pub lag: i64,
     /// The age of the oldest record the group has not processed here, from its timestamp.
     pub time_lag_ms: Option<i64>,

@@ -8,14 +8,20 @@ committed offsets end at the log end.
 """
 
 import sys
-import threading
 import time
 
-import checks
 from checks import check
+from confluent_group import (
+    Member,
+    check_read_once_and_committed,
+    create_topic,
+    produce_keyed,
+    split_between,
+    wait_for_members,
+)
 
-from confluent_kafka import Consumer, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient
 
 BOOTSTRAP = sys.argv[1]
 TOPIC = "ck-events"
@@ -29,79 +35,24 @@ MEMBERS = []
 
 
 def wait_for(cond, what):
-    checks.wait_for(
-        cond, what, DEADLINE_S, lambda: next((m.errors for m in MEMBERS if m.errors), None)
-    )
+    wait_for_members(MEMBERS, cond, what, DEADLINE_S)
 
 
 admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
-for f in admin.create_topics([NewTopic(TOPIC, num_partitions=PARTITIONS, replication_factor=1)]).values():
-    f.result(timeout=10)
-check(True, f"created {TOPIC} with {PARTITIONS} partitions")
+create_topic(admin, TOPIC, PARTITIONS)
 
 
-class Member:
-    """A consumer on its own thread that commits synchronously after every batch."""
-
-    def __init__(self, name):
-        self.consumer = Consumer(
-            {
-                "bootstrap.servers": BOOTSTRAP,
-                "group.id": GROUP,
-                "client.id": name,
-                "enable.auto.commit": False,
-                "auto.offset.reset": "earliest",
-                "session.timeout.ms": 6000,
-                "heartbeat.interval.ms": 300,
-            }
-        )
-        self.consumer.subscribe([TOPIC])
-        self.lock = threading.Lock()
-        self.assigned = set()
-        self.seen = []
-        self.errors = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        MEMBERS.append(self)
-        self.thread.start()
-
-    def run(self):
-        try:
-            self.loop()
-        except Exception as e:  # noqa: BLE001 - report any failure to the main thread
-            self.errors.append(repr(e))
-
-    def loop(self):
-        while not self.stop.is_set():
-            msgs = self.consumer.consume(num_messages=1000, timeout=0.2)
-            batch = []
-            for m in msgs:
-                if m.error():
-                    self.errors.append(str(m.error()))
-                    continue
-                batch.append((m.partition(), m.offset()))
-            if batch:
-                self.consumer.commit(asynchronous=False)
-            with self.lock:
-                self.seen.extend(batch)
-                self.assigned = {tp.partition for tp in self.consumer.assignment()}
-        self.consumer.close()
-
-    def assignment(self):
-        with self.lock:
-            return set(self.assigned)
-
-    def count(self):
-        with self.lock:
-            return len(self.seen)
+def member(name):
+    config = {"session.timeout.ms": 6000, "heartbeat.interval.ms": 300}
+    m = Member(BOOTSTRAP, TOPIC, GROUP, name, config, batch=1000)
+    MEMBERS.append(m)
+    return m
 
 
-a = Member("ck-consumer-a")
-b = Member("ck-consumer-b")
+a = member("ck-consumer-a")
+b = member("ck-consumer-b")
 wait_for(
-    lambda: a.assignment() and b.assignment()
-    and a.assignment() | b.assignment() == set(range(PARTITIONS))
-    and not a.assignment() & b.assignment(),
+    lambda: split_between(a, b, PARTITIONS),
     "both consumers own a share of the partitions",
 )
 check(True, f"split: a={sorted(a.assignment())} b={sorted(b.assignment())}")
@@ -114,17 +65,7 @@ def on_delivery(err, _msg):
     delivered["failed" if err else "ok"] += 1
 
 
-value = b"x" * 100
-for i in range(RECORDS):
-    while True:
-        try:
-            producer.produce(TOPIC, key=str(i).encode(), value=value, on_delivery=on_delivery)
-            break
-        except BufferError:
-            producer.poll(0.05)
-    if i % 10_000 == 0:
-        producer.poll(0)
-producer.flush(30)
+produce_keyed(producer, TOPIC, 0, RECORDS, on_delivery)
 check(delivered == {"ok": RECORDS, "failed": 0}, f"producer delivered {RECORDS} records: {delivered}")
 
 wait_for(lambda: a.count() + b.count() >= RECORDS, f"consumers read {RECORDS} records")
@@ -134,28 +75,7 @@ check(len(seen) == RECORDS, f"read {len(seen)} records in total, exactly {RECORD
 check(len(set(seen)) == RECORDS, "no record was read twice")
 check(not a.errors and not b.errors, f"no consumer errors: {a.errors + b.errors}")
 
-a.stop.set()
-b.stop.set()
-a.thread.join(30)
-b.thread.join(30)
-check(not a.thread.is_alive() and not b.thread.is_alive(), "both consumers closed")
+check(a.close() and b.close(), "both consumers closed")
 
-# A fresh, unsubscribed client in the same group reads the log ends and the commits.
-probe = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": GROUP, "client.id": "ck-probe"})
-ends = {}
-for p in range(PARTITIONS):
-    _, high = probe.get_watermark_offsets(TopicPartition(TOPIC, p), timeout=10)
-    ends[p] = high
-check(sum(ends.values()) == RECORDS, f"the log holds {RECORDS} records: ends {ends}")
-per_partition = {p: sorted(o for q, o in seen if q == p) for p in range(PARTITIONS)}
-check(
-    all(per_partition[p] == list(range(ends[p])) for p in range(PARTITIONS)),
-    "every offset of every partition read once",
-)
-committed = probe.committed([TopicPartition(TOPIC, p) for p in range(PARTITIONS)], timeout=10)
-check(
-    {tp.partition: tp.offset for tp in committed} == ends,
-    "committed offsets end at the log end",
-)
-probe.close()
+check_read_once_and_committed(BOOTSTRAP, TOPIC, GROUP, PARTITIONS, RECORDS, seen)
 print("confluent-kafka: all checks passed", flush=True)

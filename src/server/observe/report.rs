@@ -8,6 +8,8 @@ use serde::Serialize;
 use super::snapshot::{BrokerSnapshot, GroupProtocol};
 use super::tracker::{Observation, Reachability};
 use crate::sim::lag::Status;
+// A partition and a group's offset on it read the same whether simulated or observed.
+pub use crate::sim::{OffsetReport, TopicPartitionReport};
 
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -83,23 +85,6 @@ pub struct MemberReport {
     pub host: String,
     pub instance_id: Option<String>,
     pub assignment: Vec<TopicPartitionReport>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TopicPartitionReport {
-    pub topic: String,
-    pub partition: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OffsetReport {
-    pub topic: String,
-    pub partition: u32,
-    /// `null` until the group has committed here.
-    pub committed: Option<i64>,
-    /// From the committed offset, or from the log start.
-    pub lag: i64,
-    pub time_lag_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
