@@ -782,7 +782,7 @@ impl Broker {
             .members()
             .map(|m| {
                 let mut owned = m.assignment().to_vec();
-                owned.extend(claimed_partitions(m).unwrap_or_default());
+                owned.extend_from_slice(m.owned().unwrap_or_default());
                 owned.sort_unstable();
                 owned.dedup();
                 owned
@@ -1087,23 +1087,6 @@ impl Broker {
     pub fn events(&self) -> &EventLog {
         &self.events
     }
-}
-
-/// What a member says it owns when it joins, as a simulated member's subscription
-/// metadata names it (`topic-partition`, comma separated), like a real consumer's
-/// `ownedPartitions`; `None` when the metadata names nothing this way.
-fn claimed_partitions(member: &Member) -> Option<Vec<TopicPartition>> {
-    let metadata = &member.protocols().first()?.metadata;
-    let text = std::str::from_utf8(metadata).ok()?;
-    if text.is_empty() {
-        return None;
-    }
-    text.split(',')
-        .map(|tp| {
-            let (topic, partition) = tp.rsplit_once('-')?;
-            Some(TopicPartition::new(topic, partition.parse().ok()?))
-        })
-        .collect()
 }
 
 /// A broker shared between threads: readers (the UI, fetches) run side by side, writers

@@ -435,6 +435,7 @@ impl Group {
                 last_heartbeat_ms: now,
                 protocols: Vec::new(),
                 topics: Vec::new(),
+                owned: None,
                 assignment: MemberAssignment::default(),
                 phase: MemberPhase::NotYetRejoined,
             },
@@ -457,13 +458,18 @@ impl Group {
         m.last_heartbeat_ms = now;
         m.protocols = req.protocols;
         m.topics = req.topics;
+        m.owned = req.owned;
         m.phase = MemberPhase::AwaitingJoin;
         now + m.rebalance_timeout_ms
     }
 
     fn rejoin_is_a_no_op(&self, member_id: &str, req: &JoinGroupRequest) -> bool {
         let m = &self.members[member_id];
-        let unchanged = m.protocols == req.protocols && m.topics == req.topics;
+        // Kafka compares the subscription bytes, owned partitions included: a cooperative
+        // member that gave partitions up rejoins with fewer, which starts the follow-up
+        // rebalance rather than handing back the current generation.
+        let unchanged =
+            m.protocols == req.protocols && m.topics == req.topics && m.owned == req.owned;
         match self.state {
             GroupState::CompletingRebalance => unchanged,
             GroupState::Stable => unchanged && self.leader.as_deref() != Some(member_id),

@@ -58,6 +58,7 @@ pub struct Member {
     pub(super) last_heartbeat_ms: i64,
     pub(super) protocols: Vec<GroupProtocol>,
     pub(super) topics: Vec<String>,
+    pub(super) owned: Option<Vec<TopicPartition>>,
     pub(super) assignment: MemberAssignment,
     pub(super) phase: MemberPhase,
 }
@@ -99,6 +100,10 @@ impl Member {
     /// The partitions assigned in the last completed rebalance.
     pub fn assignment(&self) -> &[TopicPartition] {
         &self.assignment.partitions
+    }
+    /// What it said it owns when it last joined (see [`super::JoinGroupRequest::owned`]).
+    pub fn owned(&self) -> Option<&[TopicPartition]> {
+        self.owned.as_deref()
     }
     /// The protocols (assignors) it offered, in preference order.
     pub fn protocols(&self) -> &[GroupProtocol] {

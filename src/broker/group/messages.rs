@@ -37,6 +37,12 @@ pub struct JoinGroupRequest {
     /// The subscribed topics, when the caller knows them (decoded from the metadata, or
     /// given directly by a simulated member). Assignment computed by the broker uses them.
     pub topics: Vec<String>,
+    /// The partitions the member says it owns, as a consumer's subscription (v1+) names
+    /// its `ownedPartitions`; `None` when it does not say. A cooperative member whose
+    /// SyncGroup was cut short by the next rebalance still holds partitions its last
+    /// assignment took away, and only its own word says so: an assignment computed by the
+    /// broker starts from this, not from the broker's record alone.
+    pub owned: Option<Vec<TopicPartition>>,
     /// Answer a new member with [`MemberIdRequired`](crate::broker::BrokerError::MemberIdRequired)
     /// first, as JoinGroup v4+ does.
     pub require_known_member_id: bool,
@@ -66,6 +72,7 @@ impl JoinGroupRequest {
                 metadata: Bytes::new(),
             }],
             topics: topics.to_vec(),
+            owned: None,
             require_known_member_id: false,
             initial_rebalance_delay_ms: 0,
             group_instance_id: None,

@@ -135,6 +135,7 @@ impl Group {
         m.rebalance_timeout_ms = req.rebalance_timeout_ms.max(req.session_timeout_ms);
         m.protocols = req.protocols.clone();
         m.topics = req.topics.clone();
+        m.owned = req.owned.clone();
         m.last_heartbeat_ms = now;
         m.phase = MemberPhase::Joined;
         self.join_result(member)

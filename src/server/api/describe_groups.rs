@@ -289,6 +289,40 @@ mod tests {
     }
 
     #[test]
+    fn simulated_cooperative_members_are_described_as_consumer_subscriptions() {
+        // They tell the broker what they own when they rejoin, and a client describing
+        // their group must still read each member's metadata as a subscription.
+        use crate::sim::{Scenario, Simulation};
+        let mut sim =
+            Simulation::new(Scenario::load("rebalance-protocols").unwrap(), Some(1)).unwrap();
+        sim.step(60_000);
+        let s = settings();
+        let mut c = ctx(sim.broker(), &s, 5);
+        let req = DescribeGroupsRequest::default()
+            .with_groups(vec![GroupId(StrBytes::from_static_str("cooperative"))]);
+        let Response::DescribeGroups(r) = reply(dispatch(&mut c, Request::DescribeGroups(req)))
+        else {
+            panic!()
+        };
+        let g = &r.groups[0];
+        assert_eq!(g.protocol_data.as_str(), "cooperative-sticky");
+        assert!(g.members.len() > 1, "{g:?}");
+        let owners = sim.broker().read();
+        let group = owners.group("cooperative").unwrap();
+        assert!(
+            group
+                .members()
+                .any(|m| m.owned().is_some_and(|o| !o.is_empty())),
+            "some member has said what it owns"
+        );
+        for m in &g.members {
+            let sub: ConsumerProtocolSubscription = decoded(&m.member_metadata);
+            let names: Vec<&str> = sub.topics.iter().map(|t| t.as_str()).collect();
+            assert_eq!(names, ["events"], "{m:?}");
+        }
+    }
+
+    #[test]
     fn a_member_not_yet_assigned_has_no_assignment_bytes() {
         let broker = SharedBroker::default();
         let topics = vec!["orders".to_string()];

@@ -12,23 +12,39 @@ use kafka_protocol::messages::join_group_response::{JoinGroupResponse, JoinGroup
 use kafka_protocol::protocol::{Decodable, StrBytes};
 
 use super::{Outcome, RequestContext, WaitKind, Waiter, str_bytes};
-use crate::broker::{BrokerError, GroupProtocol, JoinGroupRequest, JoinOutcome, JoinResult};
+use crate::broker::{
+    BrokerError, GroupProtocol, JoinGroupRequest, JoinOutcome, JoinResult, TopicPartition,
+};
 use crate::server::codec::Response;
 
 /// Extra time a parked join waits beyond the rebalance timeout before giving up on its own;
 /// normally the broker's rebalance deadline (driven by the timer's `tick`) completes it first.
 const JOIN_GRACE_MS: i64 = 5_000;
 
-/// The topics of a consumer subscription, or none if the bytes are not one.
-pub(crate) fn subscribed_topics(metadata: &Bytes) -> Vec<String> {
+/// What a consumer subscription says: its topics, and from v1 the partitions the member
+/// owns. No topics and `None` if the bytes are not a subscription.
+pub(crate) fn subscription_of(metadata: &Bytes) -> (Vec<String>, Option<Vec<TopicPartition>>) {
     let mut buf = metadata.clone();
     if buf.remaining() < 2 {
-        return Vec::new();
+        return (Vec::new(), None);
     }
     let version = buf.get_i16().clamp(0, 3);
-    ConsumerProtocolSubscription::decode(&mut buf, version)
-        .map(|s| s.topics.iter().map(|t| t.to_string()).collect())
-        .unwrap_or_default()
+    let Ok(sub) = ConsumerProtocolSubscription::decode(&mut buf, version) else {
+        return (Vec::new(), None);
+    };
+    let topics = sub.topics.iter().map(|t| t.to_string()).collect();
+    let owned = (version >= 1).then(|| {
+        sub.owned_partitions
+            .iter()
+            .flat_map(|o| {
+                o.partitions
+                    .iter()
+                    .filter_map(|&p| u32::try_from(p).ok())
+                    .map(|p| TopicPartition::new(o.topic.as_str(), p))
+            })
+            .collect()
+    });
+    (topics, owned)
 }
 
 /// A join parked until the rebalance completes.
@@ -93,9 +109,9 @@ fn joined(version: i16, protocol_type: &str, r: JoinResult) -> Response {
 
 pub(super) fn handle(ctx: &mut RequestContext<'_>, req: WireJoin) -> Outcome {
     let is_consumer = req.protocol_type.as_str() == "consumer";
-    let topics = match req.protocols.first() {
-        Some(p) if is_consumer => subscribed_topics(&p.metadata),
-        _ => Vec::new(),
+    let (topics, owned) = match req.protocols.first() {
+        Some(p) if is_consumer => subscription_of(&p.metadata),
+        _ => (Vec::new(), None),
     };
     let rebalance_timeout_ms = if ctx.version >= 1 {
         req.rebalance_timeout_ms
@@ -119,6 +135,7 @@ pub(super) fn handle(ctx: &mut RequestContext<'_>, req: WireJoin) -> Outcome {
             })
             .collect(),
         topics,
+        owned,
         require_known_member_id: ctx.version >= 4,
         initial_rebalance_delay_ms: ctx.settings.initial_rebalance_delay_ms,
         // Static membership came with v5.
@@ -209,9 +226,46 @@ pub(crate) mod tests {
 
     #[test]
     fn subscriptions_decode_and_garbage_gives_no_topics() {
-        assert_eq!(subscribed_topics(&subscription(&["a", "b"])), ["a", "b"]);
-        assert!(subscribed_topics(&Bytes::from_static(&[0, 1, 0xff])).is_empty());
-        assert!(subscribed_topics(&Bytes::new()).is_empty());
+        let (topics, owned) = subscription_of(&subscription(&["a", "b"]));
+        assert_eq!(topics, ["a", "b"]);
+        assert_eq!(owned, Some(vec![]), "v1 says it owns nothing");
+        assert_eq!(
+            subscription_of(&Bytes::from_static(&[0, 1, 0xff])),
+            (vec![], None)
+        );
+        assert_eq!(subscription_of(&Bytes::new()), (vec![], None));
+    }
+
+    #[test]
+    fn owned_partitions_decode_from_v1_and_v0_says_nothing() {
+        use kafka_protocol::messages::TopicName;
+        use kafka_protocol::messages::consumer_protocol_subscription::TopicPartition as Owned;
+        let encoded = |version: i16| {
+            let mut buf = BytesMut::new();
+            buf.extend_from_slice(&version.to_be_bytes());
+            let mut sub = ConsumerProtocolSubscription::default()
+                .with_topics(vec![StrBytes::from_static_str("a")]);
+            if version >= 1 {
+                sub.owned_partitions = vec![
+                    Owned::default()
+                        .with_topic(TopicName(StrBytes::from_static_str("a")))
+                        .with_partitions(vec![2, 0, -1]),
+                ];
+            }
+            sub.encode(&mut buf, version).unwrap();
+            buf.freeze()
+        };
+        let (topics, owned) = subscription_of(&encoded(1));
+        assert_eq!(topics, ["a"]);
+        assert_eq!(
+            owned,
+            Some(vec![
+                TopicPartition::new("a", 2),
+                TopicPartition::new("a", 0)
+            ]),
+            "a negative partition is no partition"
+        );
+        assert_eq!(subscription_of(&encoded(0)), (vec!["a".to_string()], None));
     }
 
     #[test]

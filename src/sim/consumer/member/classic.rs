@@ -1,8 +1,6 @@
 //! The classic protocol's side of a simulated member: JoinGroup, SyncGroup and Heartbeat,
 //! as the Java client drives them (eager, or incremental with cooperative-sticky).
 
-use bytes::Bytes;
-
 use crate::broker::{
     BrokerError, JoinGroupRequest, JoinOutcome, JoinResult, SyncAssignment, SyncOutcome,
     TopicPartition,
@@ -64,16 +62,16 @@ impl MemberSim {
         );
         req.member_id = self.member_id.clone();
         req.group_instance_id = self.instance_id(env.spec);
-        // Like a real consumer's subscription, the metadata names what the member owns. A
+        // Like a real consumer's subscription, the join names what the member owns. A
         // cooperative member that gave partitions up rejoins with a smaller list, and that
         // change is what makes the broker start the follow-up rebalance rather than hand
         // back the current generation.
-        let owned: Vec<String> = self
-            .owned
-            .iter()
-            .map(|o| env.tracks[o.part].tp.to_string())
-            .collect();
-        req.protocols[0].metadata = Bytes::from(owned.join(","));
+        req.owned = Some(
+            self.owned
+                .iter()
+                .map(|o| env.tracks[o.part].tp.clone())
+                .collect(),
+        );
         req.session_timeout_ms = env.spec.session_timeout_ms;
         req.rebalance_timeout_ms = req.rebalance_timeout_ms.max(env.spec.session_timeout_ms);
         match env.broker.join_group(req, env.now) {
