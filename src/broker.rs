@@ -249,6 +249,7 @@ impl Broker {
             name.to_string(),
             Topic::new(name.to_string(), id, config, replicas),
         );
+        self.stamp_leader_epochs(name);
         self.events.push(
             now,
             EventKind::TopicCreated {
@@ -325,6 +326,21 @@ impl Broker {
             .collect())
     }
 
+    /// Has each of the topic's logs write its partition's leader epoch into the batches
+    /// it stores, as a Kafka leader does, in a cluster of more than one broker. A lone
+    /// broker tells clients no epoch (−1), and its batches say none.
+    fn stamp_leader_epochs(&mut self, name: &str) {
+        if self.cluster.brokers().len() < 2 {
+            return;
+        }
+        if let Some(topic) = self.topics.get_mut(name) {
+            let (_, logs, replicas) = topic.name_and_partitions_mut();
+            for (log, rs) in logs.iter_mut().zip(replicas.iter()) {
+                log.set_leader_epoch(rs.leader_epoch());
+            }
+        }
+    }
+
     /// Replicas over all topics.
     fn replica_total(&self) -> u64 {
         (self.topics.values())
@@ -344,6 +360,7 @@ impl Broker {
         let (current, config) = (topic.partition_count(), *topic.config());
         let replicas = self.place_partitions(name, &config, current, total - current, now)?;
         self.topic_mut(name)?.grow_to(total, replicas)?;
+        self.stamp_leader_epochs(name);
         self.events.push(
             now,
             EventKind::PartitionsAdded {

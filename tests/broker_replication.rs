@@ -473,3 +473,48 @@ fn one_broker_behaves_as_before() {
     let r = b.replicate(10);
     assert!(!r.changed && !r.high_watermark_moved);
 }
+
+/// The partition leader epoch in the header of the stored batch holding `offset` of
+/// partition `p` of `t`.
+fn stored_epoch(b: &Broker, p: u32, offset: i64) -> i32 {
+    let (read, _) = b.read_wire("t", p, offset, 1 << 20, true).unwrap();
+    let header = &read.chunks[0];
+    i32::from_be_bytes(header[12..16].try_into().unwrap())
+}
+
+#[test]
+fn stored_batches_carry_the_epoch_of_the_leader_that_appended_them() {
+    let mut b = three(false);
+    produce(&mut b, Acks::All, 1, 5, 0);
+    b.replicate(10);
+    assert_eq!(stored_epoch(&b, 0, 0), 0);
+    let old = leader(&b);
+    b.crash_broker(old, 20).unwrap();
+    assert_eq!(b.replica_set("t", 0).unwrap().leader_epoch(), 1);
+    produce(&mut b, Acks::All, 1, 5, 30);
+    b.replicate(40);
+    assert_eq!(hw(&b), 10);
+    assert_eq!(stored_epoch(&b, 0, 5), 1);
+    assert_eq!(
+        stored_epoch(&b, 0, 0),
+        0,
+        "a batch keeps the epoch it was written in"
+    );
+    // A partition added later starts at epoch 0, like a new topic's.
+    b.restart_broker(old, 50).unwrap();
+    b.add_partitions("t", 2, 60).unwrap();
+    let options = ProduceOptions {
+        acks: Acks::Leader,
+        producer: ProducerId(1),
+        via: None,
+    };
+    b.produce("t", 1, [rec(0)], options, 60).unwrap();
+    b.replicate(70);
+    assert_eq!(stored_epoch(&b, 1, 0), 0);
+
+    // A lone broker tells clients no epoch, and its batches say none.
+    let mut lone = Broker::default();
+    lone.create_topic("t", TopicConfig::new(1), 0).unwrap();
+    produce(&mut lone, Acks::Leader, 1, 3, 0);
+    assert_eq!(stored_epoch(&lone, 0, 0), -1);
+}

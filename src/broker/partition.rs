@@ -207,9 +207,9 @@ impl PartitionLog {
     pub(crate) fn hw_follows_end(&self) -> bool {
         self.hw_follows_end
     }
-    /// The leader epoch written into the batches appended from now on (−1 until a
-    /// replication layer sets one).
-    pub fn set_leader_epoch(&mut self, epoch: i32) {
+    /// The leader epoch written into the client batches appended from now on (−1, none,
+    /// until the cluster sets one). Simulated batches are encoded with none.
+    pub(crate) fn set_leader_epoch(&mut self, epoch: i32) {
         self.leader_epoch = epoch;
     }
     /// The log start and the high watermark, as a fetch reports them.

@@ -167,6 +167,11 @@ impl Part<'_> {
             self.rs.set_isr(vec![leader]);
         }
         let epoch = self.rs.elect(leader, kind);
+        // The new leader's batches carry its epoch, so a client whose position came from
+        // them asks where that epoch ended after the next election (KIP-320).
+        if ctx.cluster.brokers().len() > 1 {
+            self.log.set_leader_epoch(epoch);
+        }
         self.event(
             ctx,
             EventKind::LeaderElected {
