@@ -2,20 +2,22 @@
 //! back byte for byte but for its base offset, still compressed in every codec, and a
 //! corrupt one is refused with CORRUPT_MESSAGE with nothing of it stored.
 
+#[path = "support/wire_client.rs"]
+mod wire_client;
+
 use std::net::SocketAddr;
 
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::*;
-use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
+use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::records::{
     Compression, Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
 };
 use minikafka::broker::SharedBroker;
 use minikafka::server::{Server, ServerConfig};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use wire_client::Client;
 
 async fn start() -> (SocketAddr, SharedBroker) {
     let broker = SharedBroker::default();
@@ -29,44 +31,13 @@ async fn start() -> (SocketAddr, SharedBroker) {
     (addr, broker)
 }
 
-struct Client {
-    stream: TcpStream,
-    next_id: i32,
+/// What the tests send through the shared client: a produce and a fetch of partition 0.
+trait BatchCalls {
+    async fn produce(&mut self, topic: &str, records: Bytes) -> (i16, i64);
+    async fn fetch(&mut self, topic: &str, offset: i64) -> (Bytes, i64);
 }
 
-impl Client {
-    async fn connect(addr: SocketAddr) -> Client {
-        Client {
-            stream: TcpStream::connect(addr).await.expect("connects"),
-            next_id: 1,
-        }
-    }
-
-    async fn call<T: Encodable, R: Decodable>(&mut self, api: ApiKey, version: i16, body: &T) -> R {
-        let id = self.next_id;
-        self.next_id += 1;
-        let mut buf = BytesMut::new();
-        RequestHeader::default()
-            .with_request_api_key(api as i16)
-            .with_request_api_version(version)
-            .with_correlation_id(id)
-            .with_client_id(Some(StrBytes::from_static_str("batch-test")))
-            .encode(&mut buf, api.request_header_version(version))
-            .unwrap();
-        body.encode(&mut buf, version).unwrap();
-        let mut out = (buf.len() as i32).to_be_bytes().to_vec();
-        out.extend_from_slice(&buf);
-        self.stream.write_all(&out).await.expect("writes");
-        let mut len = [0u8; 4];
-        self.stream.read_exact(&mut len).await.expect("a response");
-        let mut frame = vec![0u8; i32::from_be_bytes(len) as usize];
-        self.stream.read_exact(&mut frame).await.expect("the body");
-        let mut frame = Bytes::from(frame);
-        let header = ResponseHeader::decode(&mut frame, api.response_header_version(version));
-        assert_eq!(header.unwrap().correlation_id, id);
-        R::decode(&mut frame, version).expect("a response body")
-    }
-
+impl BatchCalls for Client {
     /// The error code and base offset of a produce to partition 0.
     async fn produce(&mut self, topic: &str, records: Bytes) -> (i16, i64) {
         let req = ProduceRequest::default()

@@ -6,8 +6,11 @@
 
 #[path = "support/hostile.rs"]
 mod hostile;
+#[path = "support/wire_client.rs"]
+mod wire_client;
 
 use hostile::{batch_with_body, gzip_bomb, long_fetch, produce_one, topic};
+use wire_client::Client;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -19,7 +22,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreatableTopicConfig};
 use kafka_protocol::messages::*;
-use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
+use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::records::{
     Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
 };
@@ -27,8 +30,7 @@ use minikafka::broker::{
     JoinGroupRequest as BrokerJoin, JoinOutcome, RetentionPolicy, SharedBroker, TopicConfig,
 };
 use minikafka::server::{Server, ServerConfig, ServerStats};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::AsyncWriteExt;
 use tokio::sync::oneshot;
 
 const MIB: u64 = 1024 * 1024;
@@ -178,68 +180,14 @@ impl Drop for Serve {
     }
 }
 
-// ---- a bare protocol client ------------------------------------------------------------
-
-struct Client {
-    stream: TcpStream,
-    client_id: &'static str,
-    next_id: i32,
-}
-
-impl Client {
-    async fn connect(addr: SocketAddr) -> Client {
-        Client::named(addr, "limits-test").await
-    }
-
-    async fn named(addr: SocketAddr, client_id: &'static str) -> Client {
-        Client {
-            stream: TcpStream::connect(addr).await.expect("connects"),
-            client_id,
-            next_id: 1,
-        }
-    }
-
-    async fn send<T: Encodable>(&mut self, api: ApiKey, version: i16, body: &T) -> i32 {
-        let id = self.next_id;
-        self.next_id += 1;
-        let mut buf = BytesMut::new();
-        RequestHeader::default()
-            .with_request_api_key(api as i16)
-            .with_request_api_version(version)
-            .with_correlation_id(id)
-            .with_client_id(Some(StrBytes::from_static_str(self.client_id)))
-            .encode(&mut buf, api.request_header_version(version))
-            .unwrap();
-        body.encode(&mut buf, version).unwrap();
-        let mut out = (buf.len() as i32).to_be_bytes().to_vec();
-        out.extend_from_slice(&buf);
-        self.stream.write_all(&out).await.expect("writes");
-        id
-    }
-
-    async fn recv<R: Decodable>(&mut self, api: ApiKey, version: i16, id: i32) -> R {
-        let mut len = [0u8; 4];
-        self.stream.read_exact(&mut len).await.expect("a response");
-        let mut frame = vec![0u8; i32::from_be_bytes(len) as usize];
-        self.stream.read_exact(&mut frame).await.expect("all of it");
-        let mut rest = Bytes::from(frame);
-        assert_eq!(i32::from_be_bytes(rest[0..4].try_into().unwrap()), id);
-        rest = rest.slice(4..);
-        if api.response_header_version(version) >= 1 && api != ApiKey::ApiVersions {
-            rest = rest.slice(1..);
-        }
-        R::decode(&mut rest, version).expect("a valid response")
-    }
-
-    async fn call<T: Encodable, R: Decodable>(&mut self, api: ApiKey, version: i16, body: &T) -> R {
-        let id = self.send(api, version, body).await;
-        self.recv(api, version, id).await
-    }
+/// A raw client named `limits-test`.
+async fn connect(addr: SocketAddr) -> Client {
+    Client::named(addr, "limits-test").await
 }
 
 /// A second connection's ApiVersions and Metadata round trips: the server still serves.
 async fn still_serving(addr: SocketAddr) {
-    let mut c = Client::connect(addr).await;
+    let mut c = connect(addr).await;
     let r: ApiVersionsResponse = tokio::time::timeout(
         Duration::from_secs(5),
         c.call(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default()),
@@ -301,7 +249,7 @@ async fn offset_for(c: &mut Client, topic_name: &str, timestamp: i64) -> (i16, i
 #[tokio::test]
 async fn compression_bombs_are_stored_as_sent_and_never_inflated() {
     let mut serve = Serve::start(&[]);
-    let mut c = Client::connect(serve.addr).await;
+    let mut c = connect(serve.addr).await;
     let started = serve.status("VmRSS");
 
     let gzip = batch_with_body(Compression::Gzip, gzip_bomb(8 * MIB as usize));
@@ -375,7 +323,7 @@ async fn compression_bombs_are_stored_as_sent_and_never_inflated() {
 #[tokio::test]
 async fn header_heavy_records_are_held_as_their_bytes() {
     let mut serve = Serve::start(&[]);
-    let mut c = Client::connect(serve.addr).await;
+    let mut c = connect(serve.addr).await;
     let started = serve.status("VmRSS");
     let headers = (0..1000u32)
         .map(|i| {
@@ -507,7 +455,7 @@ async fn a_client_that_leaves_a_parked_fetch_frees_its_slot() {
         .create_topic("quiet", TopicConfig::new(1), 0)
         .unwrap();
     for _ in 0..3 {
-        let mut c = Client::connect(s.addr).await;
+        let mut c = connect(s.addr).await;
         c.send(ApiKey::Fetch, 12, &long_fetch("quiet")).await;
         // The fetch is parked once the server has read it; only then walk away.
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -530,7 +478,7 @@ async fn a_fetch_waits_no_longer_than_the_cap() {
         .write()
         .create_topic("quiet", TopicConfig::new(1), 0)
         .unwrap();
-    let mut c = Client::connect(s.addr).await;
+    let mut c = connect(s.addr).await;
     let started = Instant::now();
     let r: FetchResponse = tokio::time::timeout(
         Duration::from_secs(5),
@@ -575,7 +523,7 @@ async fn a_join_waits_no_longer_than_the_cap() {
             join_group_request::JoinGroupRequestProtocol::default()
                 .with_name(StrBytes::from_static_str("range")),
         ]);
-    let mut c = Client::connect(s.addr).await;
+    let mut c = connect(s.addr).await;
     let r: JoinGroupResponse =
         tokio::time::timeout(Duration::from_secs(5), c.call(ApiKey::JoinGroup, 3, &join))
             .await
@@ -599,7 +547,7 @@ async fn a_request_trickling_in_is_cut_off_at_the_request_timeout() {
     .await;
     let mut trickles = Vec::new();
     for _ in 0..4 {
-        let mut c = Client::connect(s.addr).await;
+        let mut c = connect(s.addr).await;
         trickles.push(tokio::spawn(async move {
             c.stream.write_all(&1000i32.to_be_bytes()).await.unwrap();
             let started = Instant::now();
@@ -632,7 +580,7 @@ async fn partial_requests_hold_no_more_than_the_in_flight_budget() {
     let sent = Arc::new(AtomicU64::new(0));
     let mut writers = Vec::new();
     for _ in 0..10 {
-        let mut c = Client::connect(serve.addr).await;
+        let mut c = connect(serve.addr).await;
         let sent = sent.clone();
         writers.push(tokio::spawn(async move {
             c.stream
@@ -774,7 +722,7 @@ fn creatable(name: &str, configs: &[(&str, Option<&str>)]) -> CreatableTopic {
 #[tokio::test]
 async fn created_topics_carry_their_retention_configs() {
     let s = Running::start(config()).await;
-    let mut c = Client::connect(s.addr).await;
+    let mut c = connect(s.addr).await;
     let request = CreateTopicsRequest::default()
         .with_timeout_ms(5_000)
         .with_topics(vec![

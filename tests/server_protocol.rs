@@ -1,5 +1,8 @@
 //! The server over real TCP, in-process: ordering, waiting, limits and bad input.
 
+#[path = "support/wire_client.rs"]
+mod wire_client;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -16,9 +19,9 @@ use minikafka::broker::{
 };
 use minikafka::server::{Server, ServerConfig, ServerStats, WakeHandle};
 use std::sync::Arc;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::AsyncWriteExt;
 use tokio::sync::oneshot;
+use wire_client::Client;
 
 struct Running {
     addr: SocketAddr,
@@ -78,74 +81,9 @@ fn config() -> ServerConfig {
     }
 }
 
-struct Client {
-    stream: TcpStream,
-    next_id: i32,
-}
-
-impl Client {
-    async fn connect(addr: SocketAddr) -> Client {
-        Client {
-            stream: TcpStream::connect(addr).await.expect("connects"),
-            next_id: 1,
-        }
-    }
-
-    async fn send<T: Encodable>(&mut self, api: ApiKey, version: i16, body: &T) -> i32 {
-        let id = self.next_id;
-        self.next_id += 1;
-        let mut buf = BytesMut::new();
-        RequestHeader::default()
-            .with_request_api_key(api as i16)
-            .with_request_api_version(version)
-            .with_correlation_id(id)
-            .with_client_id(Some(StrBytes::from_static_str("protocol-test")))
-            .encode(&mut buf, api.request_header_version(version))
-            .unwrap();
-        body.encode(&mut buf, version).unwrap();
-        self.send_raw(&buf).await;
-        id
-    }
-
-    async fn send_raw(&mut self, frame: &[u8]) {
-        let mut out = (frame.len() as i32).to_be_bytes().to_vec();
-        out.extend_from_slice(frame);
-        self.stream.write_all(&out).await.expect("writes");
-    }
-
-    /// The next response's correlation id and the bytes after it (header v0).
-    async fn recv(&mut self) -> (i32, Bytes) {
-        let mut len = [0u8; 4];
-        self.stream.read_exact(&mut len).await.expect("a response");
-        let mut frame = vec![0u8; i32::from_be_bytes(len) as usize];
-        self.stream
-            .read_exact(&mut frame)
-            .await
-            .expect("a full response");
-        let frame = Bytes::from(frame);
-        (
-            i32::from_be_bytes(frame[0..4].try_into().unwrap()),
-            frame.slice(4..),
-        )
-    }
-
-    async fn call<T: Encodable, R: Decodable>(&mut self, api: ApiKey, version: i16, body: &T) -> R {
-        let id = self.send(api, version, body).await;
-        let (got, mut rest) = self.recv().await;
-        assert_eq!(got, id);
-        if api.response_header_version(version) >= 1 && api != ApiKey::ApiVersions {
-            // Flexible response header: an empty tagged-field section.
-            assert_eq!(rest[0], 0);
-            rest = rest.slice(1..);
-        }
-        R::decode(&mut rest, version).expect("a valid response")
-    }
-
-    /// Whether the server closed the connection (EOF) rather than answering.
-    async fn closed(&mut self) -> bool {
-        let mut b = [0u8; 1];
-        matches!(self.stream.read(&mut b).await, Ok(0) | Err(_))
-    }
+/// A raw client named `protocol-test`.
+async fn connect(addr: SocketAddr) -> Client {
+    Client::named(addr, "protocol-test").await
 }
 
 fn records(values: &[&str]) -> Bytes {
@@ -226,7 +164,7 @@ fn fetched_values(r: &FetchResponse) -> Vec<String> {
 }
 
 async fn api_versions_ok(addr: SocketAddr) {
-    let mut c = Client::connect(addr).await;
+    let mut c = connect(addr).await;
     let r: ApiVersionsResponse = c
         .call(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default())
         .await;
@@ -240,8 +178,8 @@ async fn a_waiting_fetch_is_woken_by_a_produce_on_another_connection() {
         .write()
         .create_topic("t", TopicConfig::new(1), 0)
         .unwrap();
-    let mut consumer = Client::connect(s.addr).await;
-    let mut producer = Client::connect(s.addr).await;
+    let mut consumer = connect(s.addr).await;
+    let mut producer = connect(s.addr).await;
     // A wait far longer than the test: only the append can end it with a record.
     let id = consumer
         .send(ApiKey::Fetch, 12, &fetch("t", 0, 60_000))
@@ -266,7 +204,7 @@ async fn the_embedding_app_wakes_fetches_after_its_own_appends() {
         .write()
         .create_topic("sim", TopicConfig::new(1), 0)
         .unwrap();
-    let mut consumer = Client::connect(s.addr).await;
+    let mut consumer = connect(s.addr).await;
     let id = consumer
         .send(ApiKey::Fetch, 11, &fetch("sim", 0, 60_000))
         .await;
@@ -288,7 +226,7 @@ async fn the_embedding_app_wakes_fetches_after_its_own_appends() {
 #[tokio::test]
 async fn pipelined_requests_are_answered_in_order_and_acks_zero_gets_nothing() {
     let s = Running::start(config()).await;
-    let mut c = Client::connect(s.addr).await;
+    let mut c = connect(s.addr).await;
     let a = c.send(ApiKey::Produce, 9, &produce("t", 0, &["x"])).await;
     let b = c
         .send(
@@ -316,7 +254,7 @@ async fn pipelined_requests_are_answered_in_order_and_acks_zero_gets_nothing() {
 #[tokio::test]
 async fn a_too_new_api_versions_gets_a_v0_error_listing_our_ranges() {
     let s = Running::start(config()).await;
-    let mut c = Client::connect(s.addr).await;
+    let mut c = connect(s.addr).await;
     let mut frame = BytesMut::new();
     RequestHeader::default()
         .with_request_api_key(ApiKey::ApiVersions as i16)
@@ -341,13 +279,13 @@ async fn bad_input_closes_only_its_own_connection() {
     let mut cfg = config();
     cfg.max_request_bytes = 1024;
     let s = Running::start(cfg).await;
-    let mut bystander = Client::connect(s.addr).await;
+    let mut bystander = connect(s.addr).await;
     let _: ApiVersionsResponse = bystander
         .call(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default())
         .await;
 
     // A length prefix over the limit: closed before the body is even sent.
-    let mut big = Client::connect(s.addr).await;
+    let mut big = connect(s.addr).await;
     big.stream
         .write_all(&(1_000_000i32).to_be_bytes())
         .await
@@ -355,7 +293,7 @@ async fn bad_input_closes_only_its_own_connection() {
     assert!(big.closed().await);
 
     // A negative length, an unknown API key, an unimplemented API, a garbage body.
-    let mut negative = Client::connect(s.addr).await;
+    let mut negative = connect(s.addr).await;
     negative
         .stream
         .write_all(&(-4i32).to_be_bytes())
@@ -367,7 +305,7 @@ async fn bad_input_closes_only_its_own_connection() {
         vec![0, 17, 0, 1, 0, 0, 0, 1, 0xff, 0xff],
         vec![0, 3, 0, 12, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff],
     ] {
-        let mut bad = Client::connect(s.addr).await;
+        let mut bad = connect(s.addr).await;
         bad.send_raw(&frame).await;
         assert!(
             bad.closed().await,
@@ -376,7 +314,7 @@ async fn bad_input_closes_only_its_own_connection() {
     }
 
     // A frame cut short by the client closing.
-    let mut cut = Client::connect(s.addr).await;
+    let mut cut = connect(s.addr).await;
     cut.stream.write_all(&100i32.to_be_bytes()).await.unwrap();
     cut.stream.write_all(&[0u8; 10]).await.unwrap();
     drop(cut);
@@ -415,11 +353,11 @@ async fn connections_beyond_the_maximum_are_refused() {
     let mut cfg = config();
     cfg.max_connections = 1;
     let s = Running::start(cfg).await;
-    let mut first = Client::connect(s.addr).await;
+    let mut first = connect(s.addr).await;
     let _: ApiVersionsResponse = first
         .call(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default())
         .await;
-    let mut second = Client::connect(s.addr).await;
+    let mut second = connect(s.addr).await;
     assert!(second.closed().await);
     let _: ApiVersionsResponse = first
         .call(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default())
@@ -442,7 +380,7 @@ async fn idle_connections_are_closed() {
     let mut cfg = config();
     cfg.idle_timeout = Duration::from_millis(100);
     let s = Running::start(cfg).await;
-    let mut c = Client::connect(s.addr).await;
+    let mut c = connect(s.addr).await;
     let _: ApiVersionsResponse = c
         .call(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default())
         .await;
@@ -460,7 +398,7 @@ async fn idle_connections_are_closed() {
 #[tokio::test]
 async fn stats_track_clients_and_traffic() {
     let s = Running::start(config()).await;
-    let mut c = Client::connect(s.addr).await;
+    let mut c = connect(s.addr).await;
     let _: ProduceResponse = c
         .call(ApiKey::Produce, 9, &produce("t", 1, &["a", "b"]))
         .await;
@@ -479,7 +417,7 @@ async fn stats_track_clients_and_traffic() {
 async fn shutdown_closes_open_connections() {
     let s = Running::start(config()).await;
     let stats = s.stats.clone();
-    let mut c = Client::connect(s.addr).await;
+    let mut c = connect(s.addr).await;
     let _: ApiVersionsResponse = c
         .call(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default())
         .await;
@@ -543,7 +481,7 @@ async fn a_waiting_join_is_woken_by_the_embedding_apps_group_change() {
     };
     // A network member joins with an hour-long rebalance timeout: only the simulated
     // member's rejoin can complete it, and the server learns of that only if told.
-    let mut c = Client::connect(s.addr).await;
+    let mut c = connect(s.addr).await;
     let join = JoinGroupRequest::default()
         .with_group_id(GroupId(StrBytes::from_static_str("g")))
         .with_session_timeout_ms(3_600_000)
@@ -594,7 +532,7 @@ async fn consumers_starting_together_share_the_first_rebalance() {
             join_group_request::JoinGroupRequestProtocol::default()
                 .with_name(StrBytes::from_static_str("range")),
         ]);
-    let (mut a, mut b) = (Client::connect(s.addr).await, Client::connect(s.addr).await);
+    let (mut a, mut b) = (connect(s.addr).await, connect(s.addr).await);
     let started = std::time::Instant::now();
     let (ra, rb) = tokio::join!(
         a.call::<_, JoinGroupResponse>(ApiKey::JoinGroup, 3, &join),
@@ -642,7 +580,7 @@ async fn create_topics(
 async fn partition_counts_past_the_limits_are_invalid_partitions_and_the_server_goes_on() {
     const INVALID_PARTITIONS: i16 = 37;
     let s = Running::start(config()).await;
-    let mut c = Client::connect(s.addr).await;
+    let mut c = connect(s.addr).await;
     let codes = create_topics(
         &mut c,
         vec![
@@ -672,7 +610,7 @@ async fn partition_counts_past_the_limits_are_invalid_partitions_and_the_server_
         ..config()
     })
     .await;
-    let mut c = Client::connect(s.addr).await;
+    let mut c = connect(s.addr).await;
     let req = MetadataRequest::default()
         .with_topics(Some(vec![
             metadata_request::MetadataRequestTopic::default()
