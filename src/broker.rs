@@ -330,7 +330,7 @@ impl Broker {
     /// it stores, as a Kafka leader does, in a cluster of more than one broker. A lone
     /// broker tells clients no epoch (−1), and its batches say none.
     fn stamp_leader_epochs(&mut self, name: &str) {
-        if self.cluster.brokers().len() < 2 {
+        if self.cluster.is_lone() {
             return;
         }
         if let Some(topic) = self.topics.get_mut(name) {

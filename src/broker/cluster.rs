@@ -145,6 +145,11 @@ impl Cluster {
     pub fn brokers(&self) -> &[BrokerNode] {
         &self.nodes
     }
+    /// A single broker, which answers as a lone Kafka broker did before clusters: node 0,
+    /// and no leader epochs, neither told to clients nor written into batches.
+    pub fn is_lone(&self) -> bool {
+        self.nodes.len() == 1
+    }
     /// A broker by id.
     pub fn node(&self, id: BrokerId) -> Option<&BrokerNode> {
         usize::try_from(id - 1).ok().and_then(|i| self.nodes.get(i))

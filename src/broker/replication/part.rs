@@ -169,7 +169,7 @@ impl Part<'_> {
         let epoch = self.rs.elect(leader, kind);
         // The new leader's batches carry its epoch, so a client whose position came from
         // them asks where that epoch ended after the next election (KIP-320).
-        if ctx.cluster.brokers().len() > 1 {
+        if !ctx.cluster.is_lone() {
             self.log.set_leader_epoch(epoch);
         }
         self.event(

@@ -14,7 +14,7 @@ pub(super) const LONE_NODE: i32 = 0;
 
 /// Whether the broker speaks as a lone broker rather than as one of a cluster.
 pub(super) fn is_lone(broker: &Broker) -> bool {
-    broker.cluster().brokers().len() == 1
+    broker.cluster().is_lone()
 }
 
 /// Broker `id`'s node id on the wire.
