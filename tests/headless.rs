@@ -275,9 +275,10 @@ fn help_documents_every_flag() {
     }
 }
 
-/// Runs the binary expecting it to refuse its arguments at once; one that starts serving
-/// instead is killed and fails the test rather than hanging it.
-fn refused(args: &[&str]) -> Output {
+/// Runs the binary expecting it to refuse its arguments at once as a usage error (exit 2)
+/// saying `says`; one that starts serving instead is killed and fails the test rather than
+/// hanging it.
+fn assert_refused(args: &[&str], says: &str) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka-tui"))
         .args(args)
         .stdout(std::process::Stdio::piped())
@@ -292,7 +293,9 @@ fn refused(args: &[&str]) -> Output {
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    child.wait_with_output().unwrap()
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{args:?}");
+    assert!(stderr(&o).contains(says), "{}", stderr(&o));
 }
 
 #[test]
@@ -300,52 +303,25 @@ fn a_flag_the_subcommand_would_ignore_is_refused() {
     let cast = temp_file("serve.cast", "");
     std::fs::remove_file(&cast).unwrap();
     let cast_arg = cast.to_str().unwrap();
-    let o = refused(&["--record", cast_arg, "serve", "--listen", "127.0.0.1:0"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("--record does not apply to `serve`"),
-        "{}",
-        stderr(&o)
+    let listen = ["serve", "--listen", "127.0.0.1:0"];
+    assert_refused(
+        &[&["--record", cast_arg][..], &listen].concat(),
+        "--record does not apply to `serve`",
     );
     assert!(!cast.exists());
-
-    let o = refused(&[
-        "--max-log-memory",
-        "2GiB",
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("`serve` has its own --max-log-memory, given after `serve`"),
-        "{}",
-        stderr(&o)
+    assert_refused(
+        &[&["--max-log-memory", "2GiB"][..], &listen].concat(),
+        "`serve` has its own --max-log-memory, given after `serve`",
     );
-
-    let o = refused(&["--headless", "observe", "--bootstrap", "127.0.0.1:1"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("--headless does not apply to `observe`"),
-        "{}",
-        stderr(&o)
+    assert_refused(
+        &["--headless", "observe", "--bootstrap", "127.0.0.1:1"],
+        "--headless does not apply to `observe`",
     );
-
     // observe draws with these, so only --json, which draws nothing, refuses --record.
-    let o = refused(&[
-        "--record",
-        cast_arg,
-        "observe",
-        "--bootstrap",
-        "127.0.0.1:1",
-        "--json",
-        "--once",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("--record records the terminal screen, which --json does not draw"),
-        "{}",
-        stderr(&o)
+    let json = ["observe", "--bootstrap", "127.0.0.1:1", "--json", "--once"];
+    assert_refused(
+        &[&["--record", cast_arg][..], &json].concat(),
+        "--record records the terminal screen, which --json does not draw",
     );
     assert!(!cast.exists());
 }
